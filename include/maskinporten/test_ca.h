@@ -1,0 +1,76 @@
+// A local test CA shaped like the real virksomhetssertifikat issuers: a root, an issuing CA
+// under it (both RSA 3072), and leaf enterprise certificates for test organisations. Issued
+// chains are leaf -> issuing CA, so a verifier that only trusts the root needs the full x5c.
+//
+// For tests and offline use only: everything it issues says "TEST" in its names.
+//
+//   MP_ASSIGN_OR_RETURN(mp::TestCa ca, mp::TestCa::Create({.name = "Local Test CA"}));
+//   MP_ASSIGN_OR_RETURN(mp::IssuedCertificate c, ca.Issue({.org = org, .name = "FORSIKRING AS"}));
+//   MP_RETURN_IF_ERROR(ca.Save("/tmp/ca"));   // TestCa::Load("/tmp/ca") later
+#ifndef MASKINPORTEN_TEST_CA_H_
+#define MASKINPORTEN_TEST_CA_H_
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "maskinporten/certificate.h"
+#include "maskinporten/clock.h"
+#include "maskinporten/key.h"
+#include "maskinporten/org_number.h"
+#include "maskinporten/status.h"
+
+namespace mp {
+
+struct TestCaOptions {
+  std::string name = "maskinporten-cpp Local Test";  // CNs: "<name> Root CA", "<name> Issuing CA"
+  int key_bits = 3072;
+  int root_days = 3650;
+  int issuing_days = 1825;
+  const Clock* clock = nullptr;  // SystemClock when null; notBefore = now - 1 hour
+};
+
+struct IssueOptions {
+  std::optional<OrgNumber> org;  // required
+  std::string name;              // organisation name (subject O and CN); required
+  int seid = 2;                  // 2: organizationIdentifier NTRNO-<org>; 1: serialNumber <org>
+  int key_bits = 2048;
+  int days = 365;
+  int64_t not_before = 0;        // Unix seconds; 0 means clock now - 1 hour
+  bool digital_signature = true; // keyUsage digitalSignature (false makes a profile-invalid cert)
+};
+
+struct IssuedCertificate {
+  PrivateKey key;
+  std::vector<Certificate> chain;  // leaf, issuing CA, root
+};
+
+class TestCa {
+ public:
+  static Result<TestCa> Create(const TestCaOptions& options);
+  // Reads root.pem, issuing.pem, issuing-key.pem from `dir`.
+  static Result<TestCa> Load(const std::string& dir);
+  // Writes root.pem, issuing.pem, issuing-key.pem (mode 0600) and root-key.pem (0600) to `dir`,
+  // creating it. Refuses to overwrite an existing CA (Errc::kInvalidArgument).
+  Status Save(const std::string& dir) const;
+
+  Result<IssuedCertificate> Issue(const IssueOptions& options) const;
+
+  const Certificate& root() const { return root_; }
+  const Certificate& issuing() const { return issuing_; }
+
+ private:
+  TestCa(Certificate root, Certificate issuing, PrivateKey issuing_key,
+         std::optional<PrivateKey> root_key, const Clock* clock)
+      : root_(std::move(root)), issuing_(std::move(issuing)), issuing_key_(std::move(issuing_key)),
+        root_key_(std::move(root_key)), clock_(clock) {}
+  Certificate root_;
+  Certificate issuing_;
+  PrivateKey issuing_key_;
+  std::optional<PrivateKey> root_key_;
+  const Clock* clock_;
+};
+
+}  // namespace mp
+
+#endif  // MASKINPORTEN_TEST_CA_H_
