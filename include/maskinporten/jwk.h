@@ -7,7 +7,8 @@
 //
 //   MP_ASSIGN_OR_RETURN(mp::Jwks jwks, mp::Jwks::Parse(json_text));
 //   const mp::Jwk* jwk = jwks.Find("my-kid");
-//   std::string pub = mp::PublicKeyToJwk(key.public_key(), {.kid = "k1", .alg = mp::Algorithm::kRS256});
+//   std::string pub =
+//       mp::PublicKeyToJwk(key.public_key(), {.kid = "k1", .alg = mp::Algorithm::kRS256});
 #ifndef MASKINPORTEN_JWK_H_
 #define MASKINPORTEN_JWK_H_
 
@@ -24,17 +25,20 @@ namespace mp {
 // A public JWK as read from JSON.
 struct Jwk {
   PublicKey key;
-  std::string kid;                 // "" when absent
-  std::optional<Algorithm> alg;    // absent, or one we implement
-  std::string alg_name;            // the raw "alg" member ("" when absent), even if unsupported
-  std::string use;                 // "" when absent
-  std::vector<std::string> x5c;    // standard base64 DER, as in the JSON
+  std::string kid{};               // "" when absent
+  std::optional<Algorithm> alg{};  // absent, or one we implement
+  std::string alg_name{};          // the raw "alg" member ("" when absent), even if unsupported
+  std::string use{};               // "" when absent
+  std::vector<std::string> x5c{};  // standard base64 DER, as in the JSON
+  // RFC 7517 §4.3 "key_ops" (nullopt when absent). When present without "verify" (including an
+  // empty array), the key is not used for verification.
+  std::optional<std::vector<std::string>> key_ops{};
 };
 
 struct JwkOptions {
-  std::string kid;                // omitted when empty
-  std::optional<Algorithm> alg;   // omitted when unset
-  bool use_sig = true;            // "use":"sig"
+  std::string kid{};               // omitted when empty
+  std::optional<Algorithm> alg{};  // omitted when unset
+  bool use_sig = true;             // "use":"sig"
 };
 
 // A public JWK object. Private members (d, p, ...) are refused here: use ParsePrivateJwk.

@@ -5,9 +5,11 @@
 // exp (required by default), nbf, iat (not in the future beyond leeway), iss (exact), aud (string
 // or array containing the expected value). NumericDate may be an integer or a non-integer number.
 //
-//   mp::ClaimsOptions co{.issuer = "https://test.maskinporten.no/", .leeway = std::chrono::seconds(30)};
-//   MP_ASSIGN_OR_RETURN(mp::VerifiedJwt jwt, mp::VerifyJwt(token, key, mp::VerifyOptions{mp::Algorithm::kRS256}, co));
-//   std::optional<std::string> scope = jwt.claims.GetString("scope");
+//   mp::ClaimsOptions co{.issuer = "https://test.maskinporten.no/",
+//                        .leeway = std::chrono::seconds(30)};
+//   MP_ASSIGN_OR_RETURN(mp::VerifiedJwt jwt,
+//                       mp::VerifyJwt(token, key, mp::VerifyOptions{mp::Algorithm::kRS256}, co));
+//   std::optional<std::string> scope = jwt.claims.GetString("scope").value();
 #ifndef MASKINPORTEN_JWT_H_
 #define MASKINPORTEN_JWT_H_
 
@@ -51,12 +53,12 @@ class Claims {
 };
 
 struct ClaimsOptions {
-  std::optional<std::string> issuer;     // exact match when set
-  std::optional<std::string> audience;   // must appear in aud when set
+  std::optional<std::string> issuer{};    // exact match when set
+  std::optional<std::string> audience{};  // must appear in aud when set
   std::chrono::seconds leeway{0};
   bool require_exp = true;
   bool require_iat = false;
-  const Clock* clock = nullptr;          // SystemClock when null
+  const Clock* clock = nullptr;  // SystemClock when null
 };
 
 // Errors: kMissingClaim, kInvalidClaim, kTokenExpired, kTokenNotYetValid, kIssuedInFuture,
@@ -70,8 +72,8 @@ struct VerifiedJwt {
 
 Result<VerifiedJwt> VerifyJwt(std::string_view token, const PublicKey& key,
                               const VerifyOptions& verify, const ClaimsOptions& claims);
-Result<VerifiedJwt> VerifyJwt(std::string_view token, const Jwks& jwks,
-                              const VerifyOptions& verify, const ClaimsOptions& claims);
+Result<VerifiedJwt> VerifyJwt(std::string_view token, const Jwks& jwks, const VerifyOptions& verify,
+                              const ClaimsOptions& claims);
 
 }  // namespace mp
 

@@ -2,7 +2,8 @@
 // under it (both RSA 3072), and leaf enterprise certificates for test organisations. Issued
 // chains are leaf -> issuing CA, so a verifier that only trusts the root needs the full x5c.
 //
-// For tests and offline use only: everything it issues says "TEST" in its names.
+// For tests and offline use only: everything it issues says "TEST" in its names (a CA name without
+// "TEST" is prefixed with it; leaf subjects name the organisation and are issued by a TEST CA).
 //
 //   MP_ASSIGN_OR_RETURN(mp::TestCa ca, mp::TestCa::Create({.name = "Local Test CA"}));
 //   MP_ASSIGN_OR_RETURN(mp::IssuedCertificate c, ca.Issue({.org = org, .name = "FORSIKRING AS"}));
@@ -10,7 +11,9 @@
 #ifndef MASKINPORTEN_TEST_CA_H_
 #define MASKINPORTEN_TEST_CA_H_
 
+#include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -36,8 +39,8 @@ struct IssueOptions {
   int seid = 2;                  // 2: organizationIdentifier NTRNO-<org>; 1: serialNumber <org>
   int key_bits = 2048;
   int days = 365;
-  int64_t not_before = 0;        // Unix seconds; 0 means clock now - 1 hour
-  bool digital_signature = true; // keyUsage digitalSignature (false makes a profile-invalid cert)
+  int64_t not_before = 0;         // Unix seconds; 0 means clock now - 1 hour
+  bool digital_signature = true;  // keyUsage digitalSignature (false makes a profile-invalid cert)
 };
 
 struct IssuedCertificate {
@@ -48,7 +51,9 @@ struct IssuedCertificate {
 class TestCa {
  public:
   static Result<TestCa> Create(const TestCaOptions& options);
-  // Reads root.pem, issuing.pem, issuing-key.pem from `dir`.
+  // Reads root.pem, issuing.pem, issuing-key.pem (and root-key.pem when present) from `dir`.
+  // Errc::kNotFound names a missing file, kIoError an unreadable one, kInvalidCertificate /
+  // kInvalidKey a bad one. The loaded CA issues at the system clock's time.
   static Result<TestCa> Load(const std::string& dir);
   // Writes root.pem, issuing.pem, issuing-key.pem (mode 0600) and root-key.pem (0600) to `dir`,
   // creating it. Refuses to overwrite an existing CA (Errc::kInvalidArgument).
@@ -62,8 +67,11 @@ class TestCa {
  private:
   TestCa(Certificate root, Certificate issuing, PrivateKey issuing_key,
          std::optional<PrivateKey> root_key, const Clock* clock)
-      : root_(std::move(root)), issuing_(std::move(issuing)), issuing_key_(std::move(issuing_key)),
-        root_key_(std::move(root_key)), clock_(clock) {}
+      : root_(std::move(root)),
+        issuing_(std::move(issuing)),
+        issuing_key_(std::move(issuing_key)),
+        root_key_(std::move(root_key)),
+        clock_(clock) {}
   Certificate root_;
   Certificate issuing_;
   PrivateKey issuing_key_;

@@ -90,8 +90,14 @@ class StrictSax final : public nlohmann::json::json_sax_t {
 Result<nlohmann::json> ParseStrictJson(std::string_view text, JsonLimits limits) {
   if (text.size() > limits.max_bytes) {
     return Status(Errc::kLimitExceeded, "JSON is " + std::to_string(text.size()) +
-                                            " bytes; at most " +
-                                            std::to_string(limits.max_bytes) + " allowed");
+                                            " bytes; at most " + std::to_string(limits.max_bytes) +
+                                            " allowed");
+  }
+  // nlohmann's lexer takes a NUL byte for the end of input, so `{}\0<anything>` would parse.
+  // A raw NUL is never valid JSON (inside strings control characters must be escaped).
+  if (auto nul = text.find('\0'); nul != std::string_view::npos) {
+    return Status(Errc::kInvalidJson,
+                  "invalid JSON at byte " + std::to_string(nul + 1) + ": NUL byte");
   }
   nlohmann::json root;
   StrictSax sax(root, limits.max_depth);
@@ -121,7 +127,8 @@ std::string DumpJson(const nlohmann::json& value) {
 
 Result<std::string> GetStringMember(const nlohmann::json& obj, std::string_view name) {
   auto it = obj.find(name);
-  if (it == obj.end()) return Status(Errc::kNotFound, "member \"" + std::string(name) + "\" is missing");
+  if (it == obj.end())
+    return Status(Errc::kNotFound, "member \"" + std::string(name) + "\" is missing");
   if (!it->is_string()) {
     return Status(Errc::kInvalidJson, "member \"" + std::string(name) + "\" must be a string");
   }

@@ -2,21 +2,40 @@
 #ifndef MASKINPORTEN_JOSE_KEY_INTERNAL_H_
 #define MASKINPORTEN_JOSE_KEY_INTERNAL_H_
 
+#include <array>
+#include <memory>
+#include <mutex>
+
 #include "core/openssl.h"
 #include "maskinporten/key.h"
 
 namespace mp::internal {
 
+// Verification contexts of one key, one per Algorithm, each initialised on first use and then
+// only duplicated (EVP_PKEY_CTX_dup, which reads it): a fresh EVP_PKEY_verify_init fetches the
+// signature and digest implementations every time and costs more than the parse of a token.
+struct VerifyContexts {
+  std::array<std::once_flag, 8> once;
+  std::array<EvpPkeyCtxPtr, 8> ctx;
+};
+
 struct KeyHandle {
   EvpPkeyPtr pkey;
+  // For a private key: its public half as a public-only EVP_PKEY, made once at construction so
+  // PrivateKey::public_key() is cheap and a PublicKey never carries private material.
+  std::shared_ptr<const KeyHandle> public_part;
+  mutable VerifyContexts verify;
 };
 
 struct KeyAccess {
   // Takes ownership; checks type (RSA / EC P-256 / P-384) and RSA size (>= 2048 bits).
   static Result<PublicKey> MakePublic(EvpPkeyPtr pkey);
   static Result<PrivateKey> MakePrivate(EvpPkeyPtr pkey);
+  // Wraps an already checked handle (PrivateKey::public_key()).
+  static PublicKey Wrap(std::shared_ptr<const KeyHandle> h) { return PublicKey(std::move(h)); }
   static EVP_PKEY* Evp(const PublicKey& k) { return k.h_->pkey.get(); }
   static EVP_PKEY* Evp(const PrivateKey& k) { return k.h_->pkey.get(); }
+  static const KeyHandle& Handle(const PublicKey& k) { return *k.h_; }
 };
 
 }  // namespace mp::internal

@@ -1,0 +1,117 @@
+#include "cli_common.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <iostream>
+#include <iterator>
+#include <sstream>
+
+#include "core/random.h"
+
+namespace mp::cli {
+
+int ExitCodeFor(Errc code) {
+  switch (code) {
+    case Errc::kOk: return kExitOk;
+    case Errc::kIoError:
+    case Errc::kNotFound: return kExitIo;
+    case Errc::kInvalidArgument: return kExitUsage;
+    default: return kExitRejected;
+  }
+}
+
+int Fail(const Status& status) {
+  std::cerr << "error: " << ErrcName(status.code()) << ": " << status.message() << "\n";
+  return ExitCodeFor(status.code());
+}
+
+int UsageError(std::string_view detail) {
+  std::cerr << "error: " << ErrcName(Errc::kInvalidArgument) << ": " << detail << "\n";
+  return kExitUsage;
+}
+
+Result<std::string> ReadInput(const std::string& path) {
+  if (path == "-") {
+    std::string data((std::istreambuf_iterator<char>(std::cin)), std::istreambuf_iterator<char>());
+    if (std::cin.bad()) return Status(Errc::kIoError, "cannot read standard input");
+    return data;
+  }
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    int err = errno;
+    return Status(err == ENOENT ? Errc::kNotFound : Errc::kIoError,
+                  "cannot read " + path + ": " + std::strerror(err));
+  }
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  if (in.bad()) return Status(Errc::kIoError, "cannot read " + path);
+  return ss.str();
+}
+
+Result<std::string> ReadTokenArg(const std::string& arg) {
+  std::string text = arg;
+  if (arg == "-") {
+    MP_ASSIGN_OR_RETURN(text, ReadInput("-"));
+  }
+  size_t b = text.find_first_not_of(" \t\r\n");
+  size_t e = text.find_last_not_of(" \t\r\n");
+  if (b == std::string::npos) return Status(Errc::kInvalidArgument, "the token is empty");
+  return text.substr(b, e - b + 1);
+}
+
+Result<std::string> ReadSecretEnv(const std::string& name) {
+  const char* v = std::getenv(name.c_str());
+  if (v == nullptr) {
+    return Status(Errc::kInvalidArgument, "environment variable " + name + " is not set");
+  }
+  return std::string(v);
+}
+
+Status WriteOutput(const std::string& path, std::string_view data, FileMode mode,
+                   Overwrite overwrite) {
+  struct stat st {};
+  if (overwrite == Overwrite::kRefuse && ::stat(path.c_str(), &st) == 0) {
+    return Status(Errc::kInvalidArgument, path + " already exists; remove it or pass --force");
+  }
+  std::string tmp = path + ".tmp-" + RandomHex(6);
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
+                  mode == FileMode::kPrivate ? 0600 : 0644);
+  if (fd < 0) {
+    return Status(Errc::kIoError, "cannot create " + path + ": " + std::strerror(errno));
+  }
+  size_t done = 0;
+  while (done < data.size()) {
+    ssize_t n = ::write(fd, data.data() + done, data.size() - done);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      int err = errno;
+      ::close(fd);
+      ::unlink(tmp.c_str());
+      return Status(Errc::kIoError, "cannot write " + path + ": " + std::strerror(err));
+    }
+    done += static_cast<size_t>(n);
+  }
+  if (::fsync(fd) != 0 || ::close(fd) != 0) {
+    int err = errno;
+    ::unlink(tmp.c_str());
+    return Status(Errc::kIoError, "cannot write " + path + ": " + std::strerror(err));
+  }
+  if (::rename(tmp.c_str(), path.c_str()) != 0) {
+    int err = errno;
+    ::unlink(tmp.c_str());
+    return Status(Errc::kIoError, "cannot write " + path + ": " + std::strerror(err));
+  }
+  return OkStatus();
+}
+
+void SetExamples(CLI::App* app, std::string_view examples) {
+  app->footer("\nExamples:\n" + std::string(examples));
+}
+
+}  // namespace mp::cli

@@ -1,0 +1,82 @@
+// What every verb of the maskinporten CLI shares: exit codes, the one error format, reading
+// inputs (files, stdin, environment) and writing outputs safely.
+#ifndef MASKINPORTEN_APPS_CLI_COMMON_H_
+#define MASKINPORTEN_APPS_CLI_COMMON_H_
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include <CLI/CLI.hpp>
+
+#include "maskinporten/status.h"
+
+namespace mp::cli {
+
+// DEVELOPERS.md: 0 ok, 1 rejected, 2 usage, 3 I/O or network.
+enum ExitCode : int { kExitOk = 0, kExitRejected = 1, kExitUsage = 2, kExitIo = 3 };
+
+// I/O -> 3, a bad command-line value -> 2, everything else (a token, key, certificate or
+// document that fails a rule) -> 1.
+int ExitCodeFor(Errc code);
+
+// Prints "error: <errc_name>: <detail>" on stderr and returns the exit code for it.
+int Fail(const Status& status);
+// Same, always exit 2: the command line itself is wrong.
+int UsageError(std::string_view detail);
+
+// The whole file, or stdin when path is "-". kIoError / kNotFound name the path.
+Result<std::string> ReadInput(const std::string& path);
+// A token argument: the text itself, or stdin when "-"; surrounding whitespace trimmed.
+Result<std::string> ReadTokenArg(const std::string& arg);
+// The value of environment variable `name` (for passwords: never taken from argv).
+Result<std::string> ReadSecretEnv(const std::string& name);
+
+enum class FileMode { kPublic, kPrivate };  // 0644 / 0600
+enum class Overwrite { kRefuse, kAllow };
+// Writes atomically (temporary file + rename) so a failure leaves any existing file intact.
+Status WriteOutput(const std::string& path, std::string_view data, FileMode mode,
+                   Overwrite overwrite);
+
+// Adds an "Examples:" footer to a subcommand's --help.
+void SetExamples(CLI::App* app, std::string_view examples);
+
+// Wall time since construction, for step timings.
+class Stopwatch {
+ public:
+  Stopwatch() : start_(std::chrono::steady_clock::now()) {}
+  double Millis() const {
+    return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start_)
+        .count();
+  }
+
+ private:
+  std::chrono::steady_clock::time_point start_;
+};
+
+// Each verb registers itself on the root app. The callback sets *exit_code.
+void AddKeygen(CLI::App& app, int* exit_code);
+void AddJwt(CLI::App& app, int* exit_code);
+void AddCert(CLI::App& app, int* exit_code);
+void AddCa(CLI::App& app, int* exit_code);
+void AddDemo(CLI::App& app, int* exit_code);
+
+}  // namespace mp::cli
+
+#endif  // MASKINPORTEN_APPS_CLI_COMMON_H_
+
+// Key and certificate inputs shared by several verbs (defined in cli_keys.cc).
+#include "maskinporten/certificate.h"
+#include "maskinporten/key.h"
+namespace mp::cli {
+// A private key from PEM (password from the environment variable when given), DER or PKCS#12.
+Result<PrivateKey> LoadPrivateKeyFile(const std::string& path, const std::string& password_env);
+// A public key from a public or private key file (PEM or DER) or a certificate.
+Result<PublicKey> LoadPublicKeyFile(const std::string& path);
+// Certificates from PEM (chain), DER, or PKCS#12 when password_env is given.
+Result<std::vector<Certificate>> LoadCertificatesFile(const std::string& path,
+                                                      const std::string& password_env);
+// "RS256,ES256" -> algorithms; kInvalidArgument naming the bad entry.
+Result<std::vector<Algorithm>> ParseAlgorithmList(const std::string& list);
+}  // namespace mp::cli

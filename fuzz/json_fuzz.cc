@@ -1,0 +1,47 @@
+// Fuzzes the strict JSON parser (src/core/json.h). Properties:
+//   - only the documented error codes come out;
+//   - whatever is accepted serialises (DumpJson) and parses again to an equal value;
+//   - whatever is accepted is also accepted, with the same value, by plain nlohmann parsing
+//     (strictness may only remove documents, never change their meaning).
+#include <cstddef>
+#include <cstdint>
+#include <limits>
+#include <string>
+#include <string_view>
+
+#include "core/json.h"
+#include "fuzz_check.h"
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  std::string_view in(reinterpret_cast<const char*>(data), size);
+  const mp::JsonLimits limits;
+
+  auto parsed = mp::ParseStrictJson(in, limits);
+  if (!parsed.ok()) {
+    mp::Errc code = parsed.status().code();
+    FUZZ_CHECK(code == mp::Errc::kInvalidJson || code == mp::Errc::kDuplicateJsonKey ||
+               code == mp::Errc::kLimitExceeded);
+    return 0;
+  }
+
+  std::string dumped = mp::DumpJson(*parsed);
+  // Numbers may print longer than they were written ("1e5" -> "100000.0"): lift the size limit.
+  auto again = mp::ParseStrictJson(
+      dumped, {.max_bytes = std::numeric_limits<size_t>::max(), .max_depth = limits.max_depth});
+  FUZZ_CHECK(again.ok());
+  FUZZ_CHECK(*again == *parsed);
+  FUZZ_CHECK(mp::DumpJson(*again) == dumped);
+
+  nlohmann::json plain = nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false);
+  FUZZ_CHECK(!plain.is_discarded());
+  FUZZ_CHECK(plain == *parsed);
+
+  if (parsed->is_object()) {
+    FUZZ_CHECK(mp::ParseStrictJsonObject(in).ok());
+    for (const char* name : {"alg", "kid", "iss", "aud"}) {
+      auto member = mp::GetStringMember(*parsed, name);
+      FUZZ_CHECK(member.ok() == (parsed->contains(name) && (*parsed)[name].is_string()));
+    }
+  }
+  return 0;
+}

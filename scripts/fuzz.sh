@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# Builds the libFuzzer targets (preset "fuzz", clang 14 + ASan/UBSan), generates their seed
+# corpora and runs each target for FUZZ_SECONDS seconds. Prints executions per target and any
+# crash, leak, timeout or sanitizer report; exits 1 when a target found something.
+#
+# Usage: scripts/fuzz.sh [FUZZ_SECONDS] [TARGET...]     (default 60 s; all targets)
+#   targets: base64url json jws jwk certificate
+# Outputs under build/fuzz/: fuzz-corpus/<t> (seeds, regenerated each run), fuzz-work/<t>
+# (what the fuzzer learned; kept between runs), fuzz-logs/<t>.log, fuzz-artifacts/<t>/ (crashes).
+set -euo pipefail
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+seconds=${1:-${FUZZ_SECONDS:-60}}
+shift || true
+if ! [[ "$seconds" =~ ^[0-9]+$ ]] || [[ "$seconds" -lt 1 ]]; then
+  echo "error: usage: scripts/fuzz.sh [FUZZ_SECONDS] [TARGET...] (got seconds '$seconds')" >&2
+  exit 2
+fi
+all_targets=(base64url json jws jwk certificate)
+targets=("${@:-${all_targets[@]}}")
+for t in "${targets[@]}"; do
+  [[ " ${all_targets[*]} " == *" $t "* ]] || { echo "error: unknown fuzz target '$t'" >&2; exit 2; }
+done
+
+"$root/scripts/install-deps.sh" clang
+
+build="$root/build/fuzz"
+cmake --preset fuzz -S "$root" >/dev/null
+cmake --build "$build" --target fuzz_targets -j "${MP_JOBS:-2}"
+
+corpus="$build/fuzz-corpus"
+rm -rf "$corpus"
+"$build/fuzz/make_seeds" "$corpus"
+
+# UBSan keeps going after a report unless told otherwise; a report must fail the run.
+export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1:${UBSAN_OPTIONS:-}"
+export ASAN_OPTIONS="detect_leaks=1:${ASAN_OPTIONS:-}"
+
+mkdir -p "$build/fuzz-logs"
+failed=0
+summary=()
+for t in "${targets[@]}"; do
+  work="$build/fuzz-work/$t"
+  artifacts="$build/fuzz-artifacts/$t"
+  log="$build/fuzz-logs/$t.log"
+  mkdir -p "$work" "$artifacts"
+  echo "== fuzzing $t for ${seconds}s (log: ${log#$root/})"
+  rc=0
+  "$build/fuzz/${t}_fuzz" -max_total_time="$seconds" -rss_limit_mb=2048 -detect_leaks=1 \
+    -timeout=30 -print_final_stats=1 -artifact_prefix="$artifacts/" \
+    "$work" "$corpus/$t" >"$log" 2>&1 || rc=$?
+  execs=$(awk '/^stat::number_of_executed_units:/ {print $2}' "$log" | tail -1)
+  rate=$(awk '/^stat::average_exec_per_sec:/ {print $2}' "$log" | tail -1)
+  units=$(find "$work" -type f | wc -l)
+  if [[ $rc -eq 0 ]]; then
+    result=ok
+  else
+    failed=1
+    result="FAILED (exit $rc)"
+    echo "!! $t: libFuzzer exited with $rc; report:"
+    grep -E "ERROR: |SUMMARY: |FUZZ_CHECK failed|runtime error|Test unit written to|ALARM|out-of-memory|^ +#[0-9]+ " \
+      "$log" | head -40 | sed 's/^/   /'
+  fi
+  summary+=("$(printf '%-12s %14s %10s %8s  %s' "$t" "${execs:-?}" "${rate:-?}" "$units" "$result")")
+done
+
+echo
+printf '%-12s %14s %10s %8s  %s\n' target executions exec/s corpus result
+printf '%s\n' "${summary[@]}"
+if [[ $failed -ne 0 ]]; then
+  echo "fuzz: FAILED (crash inputs under ${build#$root/}/fuzz-artifacts/)" >&2
+  exit 1
+fi
+echo "fuzz: ok"

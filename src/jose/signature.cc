@@ -1,0 +1,175 @@
+#include "jose/signature.h"
+
+#include <openssl/ec.h>
+#include <openssl/objects.h>
+#include <openssl/rsa.h>
+
+#include <array>
+#include <cstring>
+
+#include "jose/jose_internal.h"
+#include "jose/key_internal.h"
+
+namespace mp {
+namespace {
+
+using internal::KeyAccess;
+
+size_t EcdsaHalfBytes(Algorithm alg) { return alg == Algorithm::kES384 ? 48 : 32; }
+
+// The order n of the alg's curve as big-endian bytes of the coordinate size.
+const std::string& CurveOrder(Algorithm alg) {
+  static const auto order_of = [](int nid, size_t len) {
+    std::unique_ptr<EC_GROUP, OpenSslDeleter<EC_GROUP_free>> group(EC_GROUP_new_by_curve_name(nid));
+    return internal::BnToPaddedBytes(EC_GROUP_get0_order(group.get()), len);
+  };
+  static const std::string p256 = order_of(NID_X9_62_prime256v1, 32);
+  static const std::string p384 = order_of(NID_secp384r1, 48);
+  return alg == Algorithm::kES384 ? p384 : p256;
+}
+
+Status BadSignature(std::string message) {
+  return Status(Errc::kInvalidSignature, std::move(message));
+}
+
+// RFC 7518 §3.4: R || S, each exactly the coordinate size, to the DER form OpenSSL verifies.
+// R and S must lie in [1, n-1]; checked here so the rule does not depend on OpenSSL's version.
+Result<std::string> RawEcdsaToDer(Algorithm alg, std::string_view sig) {
+  const size_t len = EcdsaHalfBytes(alg);
+  if (sig.size() != 2 * len) {
+    return BadSignature(std::string(AlgorithmName(alg)) + " signature is " +
+                        std::to_string(sig.size()) + " bytes; exactly " + std::to_string(2 * len) +
+                        " (R || S) required");
+  }
+  const std::string& n = CurveOrder(alg);
+  for (size_t half = 0; half < 2; ++half) {
+    std::string_view v = sig.substr(half * len, len);
+    const char* which = half == 0 ? "R" : "S";
+    if (v.find_first_not_of('\0') == std::string_view::npos) {
+      return BadSignature(std::string("ECDSA ") + which + " is zero");
+    }
+    if (std::memcmp(v.data(), n.data(), len) >= 0) {
+      return BadSignature(std::string("ECDSA ") + which + " is not below the curve order");
+    }
+  }
+  EcdsaSigPtr es(ECDSA_SIG_new());
+  const auto* p = reinterpret_cast<const unsigned char*>(sig.data());
+  BIGNUM* r = BN_bin2bn(p, static_cast<int>(len), nullptr);
+  BIGNUM* s = BN_bin2bn(p + len, static_cast<int>(len), nullptr);
+  if (!es || r == nullptr || s == nullptr || ECDSA_SIG_set0(es.get(), r, s) != 1) {
+    BN_free(r);
+    BN_free(s);
+    return OpenSslError(Errc::kInternal, "building the ECDSA signature");
+  }
+  unsigned char* der = nullptr;
+  int der_len = i2d_ECDSA_SIG(es.get(), &der);
+  if (der_len <= 0) return OpenSslError(Errc::kInternal, "encoding the ECDSA signature");
+  std::string out(reinterpret_cast<char*>(der), static_cast<size_t>(der_len));
+  OPENSSL_free(der);
+  return out;
+}
+
+Result<std::string> DerEcdsaToRaw(Algorithm alg, std::string_view der) {
+  const size_t len = EcdsaHalfBytes(alg);
+  const auto* p = reinterpret_cast<const unsigned char*>(der.data());
+  EcdsaSigPtr es(d2i_ECDSA_SIG(nullptr, &p, static_cast<long>(der.size())));
+  if (!es) return OpenSslError(Errc::kInternal, "decoding our own ECDSA signature");
+  const BIGNUM* r = nullptr;
+  const BIGNUM* s = nullptr;
+  ECDSA_SIG_get0(es.get(), &r, &s);
+  return internal::BnToPaddedBytes(r, len) + internal::BnToPaddedBytes(s, len);
+}
+
+// PKCS#1 v1.5 is the default; PS* get PSS with salt = hash length and MGF1 with the same hash
+// (RFC 7518 §3.5). RSA_PSS_SALTLEN_DIGEST also makes verification demand exactly that salt.
+bool ConfigurePadding(EVP_PKEY_CTX* pctx, Algorithm alg) {
+  if (!internal::IsPssAlgorithm(alg)) return true;
+  return EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING) == 1 &&
+         EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, RSA_PSS_SALTLEN_DIGEST) == 1 &&
+         EVP_PKEY_CTX_set_rsa_mgf1_md(pctx, internal::DigestFor(alg)) == 1;
+}
+
+// A context ready for EVP_PKEY_verify of a digest made with alg's hash.
+EvpPkeyCtxPtr NewVerifyContext(EVP_PKEY* pkey, Algorithm alg) {
+  EvpPkeyCtxPtr ctx(EVP_PKEY_CTX_new_from_pkey(nullptr, pkey, nullptr));
+  if (!ctx || EVP_PKEY_verify_init(ctx.get()) != 1 || !ConfigurePadding(ctx.get(), alg) ||
+      EVP_PKEY_CTX_set_signature_md(ctx.get(), internal::DigestFor(alg)) != 1) {
+    ClearOpenSslErrors();
+    return nullptr;
+  }
+  return ctx;
+}
+
+// The key's cached context for alg (made on first use), or nullptr if it could not be made.
+EVP_PKEY_CTX* VerifyTemplate(const internal::KeyHandle& handle, Algorithm alg) {
+  const size_t i = static_cast<size_t>(alg);
+  if (i >= handle.verify.ctx.size()) return nullptr;
+  std::call_once(handle.verify.once[i],
+                 [&] { handle.verify.ctx[i] = NewVerifyContext(handle.pkey.get(), alg); });
+  return handle.verify.ctx[i].get();
+}
+
+}  // namespace
+
+Status VerifySignature(Algorithm alg, const PublicKey& key, std::string_view signing_input,
+                       std::string_view signature) {
+  MP_RETURN_IF_ERROR(key.CheckAlgorithm(alg));
+  EVP_PKEY* pkey = KeyAccess::Evp(key);
+  std::string der;
+  if (internal::IsEcAlgorithm(alg)) {
+    MP_ASSIGN_OR_RETURN(der, RawEcdsaToDer(alg, signature));
+    signature = der;
+  } else {
+    const size_t want = static_cast<size_t>(EVP_PKEY_get_size(pkey));
+    if (signature.size() != want) {
+      return BadSignature(std::string(AlgorithmName(alg)) + " signature is " +
+                          std::to_string(signature.size()) + " bytes; this " +
+                          std::to_string(key.bits()) + "-bit key needs exactly " +
+                          std::to_string(want));
+    }
+  }
+  const EVP_MD* md = internal::DigestFor(alg);
+  std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
+  unsigned int digest_len = 0;
+  if (EVP_Digest(signing_input.data(), signing_input.size(), digest.data(), &digest_len, md,
+                 nullptr) != 1) {
+    return OpenSslError(Errc::kInternal, "hashing the signing input");
+  }
+  EvpPkeyCtxPtr ctx;
+  if (EVP_PKEY_CTX* tmpl = VerifyTemplate(KeyAccess::Handle(key), alg); tmpl != nullptr) {
+    ctx.reset(EVP_PKEY_CTX_dup(tmpl));
+  }
+  if (!ctx) ctx = NewVerifyContext(pkey, alg);
+  if (!ctx) return OpenSslError(Errc::kInternal, "setting up signature verification");
+  int rc = EVP_PKEY_verify(ctx.get(), reinterpret_cast<const unsigned char*>(signature.data()),
+                           signature.size(), digest.data(), digest_len);
+  if (rc != 1) {
+    ClearOpenSslErrors();
+    return BadSignature(std::string(AlgorithmName(alg)) + " signature does not verify");
+  }
+  return OkStatus();
+}
+
+Result<std::string> Sign(Algorithm alg, const PrivateKey& key, std::string_view signing_input) {
+  MP_RETURN_IF_ERROR(key.CheckAlgorithm(alg));
+  EVP_PKEY* pkey = KeyAccess::Evp(key);
+  EvpMdCtxPtr ctx(EVP_MD_CTX_new());
+  EVP_PKEY_CTX* pctx = nullptr;
+  if (!ctx || EVP_DigestSignInit(ctx.get(), &pctx, internal::DigestFor(alg), nullptr, pkey) != 1 ||
+      !ConfigurePadding(pctx, alg)) {
+    return OpenSslError(Errc::kInternal,
+                        "setting up " + std::string(AlgorithmName(alg)) + " signing");
+  }
+  std::string sig(static_cast<size_t>(EVP_PKEY_get_size(pkey)), '\0');
+  size_t len = sig.size();
+  if (EVP_DigestSign(ctx.get(), reinterpret_cast<unsigned char*>(sig.data()), &len,
+                     reinterpret_cast<const unsigned char*>(signing_input.data()),
+                     signing_input.size()) != 1) {
+    return OpenSslError(Errc::kInternal, std::string(AlgorithmName(alg)) + " signing failed");
+  }
+  sig.resize(len);
+  if (internal::IsEcAlgorithm(alg)) return DerEcdsaToRaw(alg, sig);
+  return sig;
+}
+
+}  // namespace mp

@@ -1,0 +1,174 @@
+// Every Errc value is produced by a real call into the library (STYLE.md: every error code has a
+// test that produces it). Adding an Errc without a producer here fails
+// ErrcCoverage.EveryValueIsProduced.
+#include <gtest/gtest.h>
+
+#include <functional>
+#include <map>
+#include <set>
+
+#include "maskinporten/maskinporten.h"
+
+namespace mp {
+namespace {
+
+constexpr Errc kLastErrc = Errc::kWrongPassword;
+
+std::string SignedRs256(const std::string& payload) {
+  static PrivateKey key = *PrivateKey::Generate(Algorithm::kRS256);
+  return *SignJws(key, payload, {.alg = Algorithm::kRS256});
+}
+PublicKey Rs256Public() {
+  static PrivateKey key = *PrivateKey::Generate(Algorithm::kRS256);
+  return key.public_key();
+}
+
+Status VerifyToken(const std::string& token, ClaimsOptions co = {}) {
+  static FakeClock clock(1700000000);
+  if (co.clock == nullptr) co.clock = &clock;
+  // SignedRs256 and Rs256Public use different static keys on purpose only for kInvalidSignature.
+  return VerifyJwt(token, Rs256Public(), VerifyOptions{Algorithm::kRS256}, co).status();
+}
+
+const TestCa& Ca() {
+  static TestCa ca = *TestCa::Create({.key_bits = 2048});
+  return ca;
+}
+
+std::map<Errc, std::function<Status()>> Producers() {
+  std::map<Errc, std::function<Status()>> p;
+  p[Errc::kOk] = [] { return OrgNumber::Parse("910753614").status(); };
+  p[Errc::kInvalidArgument] = [] { return PrivateKey::Generate(Algorithm::kRS256, 1000).status(); };
+  p[Errc::kInvalidBase64] = [] { return Base64UrlDecode("ab==").status(); };
+  p[Errc::kInvalidJson] = [] { return Claims::Parse("{").status(); };
+  p[Errc::kDuplicateJsonKey] = [] { return Claims::Parse(R"({"a":1,"a":2})").status(); };
+  p[Errc::kLimitExceeded] = [] { return ParseJws(std::string(70000, 'a')).status(); };
+  p[Errc::kInvalidOrgNumber] = [] { return OrgNumber::Parse("910753615").status(); };
+  p[Errc::kIoError] = [] { return Ca().Save("/dev/null/cannot-be-a-directory"); };
+  p[Errc::kNotFound] = [] { return TestCa::Load("/nonexistent-maskinporten-ca").status(); };
+  p[Errc::kInternal] = [] { return Status(Errc::kInternal, "reserved for library failures"); };
+  p[Errc::kInvalidKey] = [] { return PublicKey::FromPem("not a key").status(); };
+  p[Errc::kWeakKey] = [] {
+    // RFC 7517 A.1-sized toy: a 1024-bit RSA public key (SPKI PEM).
+    return PublicKey::FromPem(
+               "-----BEGIN PUBLIC KEY-----\n"
+               "MIGfMA0GCSqGSIb3DQEBAQUAA4GNADCBiQKBgQDCFENGw33yGihy92pDjZQhl0C3\n"
+               "6rPJj+CvfSC8+q28hxA161QFNUd13wuCTUcq0Qd2qsBe/2hFyc2DCJJg0h1L78+6\n"
+               "Z4UMR7EOcpfdUE9Hf3m/hs+FUR45uBJeDK1HSFHD8bHKD6kv8FPGfJTotc+2xjJw\n"
+               "oYi+1hqp1fIekaxsyQIDAQAB\n"
+               "-----END PUBLIC KEY-----\n")
+        .status();
+  };
+  p[Errc::kUnsupportedAlgorithm] = [] { return ParseAlgorithm("none").status(); };
+  p[Errc::kAlgorithmNotAllowed] = [] {
+    return VerifyJws(SignedRs256("{}"), Rs256Public(), VerifyOptions{Algorithm::kES256}).status();
+  };
+  p[Errc::kKeyAlgorithmMismatch] = [] {
+    auto ec = PrivateKey::Generate(Algorithm::kES256);
+    return SignJws(*ec, "{}", {.alg = Algorithm::kRS256}).status();
+  };
+  p[Errc::kMalformedToken] = [] { return ParseJws("a.b").status(); };
+  p[Errc::kInvalidSignature] = [] { return VerifyToken(SignedRs256(R"({"exp":1800000000})")); };
+  p[Errc::kUnsupportedCritical] = [] {
+    std::string h = Base64UrlEncode(R"({"alg":"RS256","crit":["exp"],"exp":1})");
+    return ParseJws(h + ".e30.c2ln").ok()
+               ? VerifyJws(h + ".e30.c2ln", Rs256Public(), VerifyOptions{Algorithm::kRS256})
+                     .status()
+               : Status(Errc::kInternal, "parse failed");
+  };
+  p[Errc::kUntrustedHeader] = [] {
+    std::string h = Base64UrlEncode(R"({"alg":"RS256","jku":"https://attacker.example/jwks"})");
+    return VerifyJws(h + ".e30.c2ln", Rs256Public(), VerifyOptions{Algorithm::kRS256}).status();
+  };
+  p[Errc::kInvalidJwk] = [] { return ParseJwk(R"({"kty":"RSA","n":"AQAB"})").status(); };
+  p[Errc::kDuplicateKid] = [] {
+    std::string jwk = PublicKeyToJwk(Rs256Public(), {.kid = "same"});
+    return Jwks::Parse("{\"keys\":[" + jwk + "," + jwk + "]}").status();
+  };
+  p[Errc::kKeyNotFound] = [] {
+    auto jwks = Jwks::Parse("{\"keys\":[" + PublicKeyToJwk(Rs256Public(), {.kid = "a"}) + "]}");
+    auto key = PrivateKey::Generate(Algorithm::kRS256);
+    auto token = SignJws(*key, "{}", {.alg = Algorithm::kRS256, .kid = "b"});
+    return VerifyJws(*token, *jwks, VerifyOptions{Algorithm::kRS256}).status();
+  };
+  p[Errc::kMissingClaim] = [] { return ValidateClaims(*Claims::Parse("{}"), {}); };
+  p[Errc::kInvalidClaim] = [] { return ValidateClaims(*Claims::Parse(R"({"exp":"x"})"), {}); };
+  p[Errc::kTokenExpired] = [] {
+    FakeClock c(2000000000);
+    return ValidateClaims(*Claims::Parse(R"({"exp":1700000000})"), {.clock = &c});
+  };
+  p[Errc::kTokenNotYetValid] = [] {
+    FakeClock c(1700000000);
+    return ValidateClaims(*Claims::Parse(R"({"exp":1800000000,"nbf":1750000000})"),
+                          {.clock = &c});
+  };
+  p[Errc::kIssuedInFuture] = [] {
+    FakeClock c(1700000000);
+    return ValidateClaims(*Claims::Parse(R"({"exp":1800000000,"iat":1750000000})"),
+                          {.clock = &c});
+  };
+  p[Errc::kIssuerMismatch] = [] {
+    FakeClock c(1700000000);
+    return ValidateClaims(*Claims::Parse(R"({"exp":1800000000,"iss":"a"})"),
+                          {.issuer = "b", .clock = &c});
+  };
+  p[Errc::kAudienceMismatch] = [] {
+    FakeClock c(1700000000);
+    return ValidateClaims(*Claims::Parse(R"({"exp":1800000000,"aud":["a"]})"),
+                          {.audience = "b", .clock = &c});
+  };
+  p[Errc::kInvalidCertificate] = [] { return Certificate::FromDer("junk").status(); };
+  p[Errc::kCertificateUntrusted] = [] {
+    auto issued = Ca().Issue({.org = *OrgNumber::Parse("910753614"), .name = "TEST AS"});
+    TrustStore empty(CertEnvironment::kProd);
+    auto other = TestCa::Create({.key_bits = 2048});
+    empty.Add(other->root());
+    return VerifyChain(issued->chain, empty, SystemClock::Instance());
+  };
+  p[Errc::kCertificateExpired] = [] {
+    auto issued = Ca().Issue({.org = *OrgNumber::Parse("910753614"), .name = "TEST AS"});
+    TrustStore store(CertEnvironment::kTest);
+    store.Add(Ca().root());
+    FakeClock later(SystemClock::Instance().NowSeconds() + 400LL * 86400);
+    return VerifyChain(issued->chain, store, later);
+  };
+  p[Errc::kCertificateProfile] = [] {
+    auto issued = Ca().Issue(
+        {.org = *OrgNumber::Parse("910753614"), .name = "TEST AS", .digital_signature = false});
+    return ReadEnterpriseProfile(issued->chain.front()).status();
+  };
+  p[Errc::kWrongPassword] = [] {
+    auto key = PrivateKey::Generate(Algorithm::kES256);
+    auto pem = key->ToEncryptedPkcs8Pem("right");
+    return PrivateKey::FromPem(*pem, "wrong").status();
+  };
+  return p;
+}
+
+TEST(ErrcCoverage, EveryValueIsProduced) {
+  auto producers = Producers();
+  for (int i = 0; i <= static_cast<int>(kLastErrc); ++i) {
+    Errc want = static_cast<Errc>(i);
+    auto it = producers.find(want);
+    ASSERT_NE(it, producers.end()) << "no producer for " << ErrcName(want);
+    Status got = it->second();
+    EXPECT_EQ(got.code(), want) << ErrcName(want) << " produced " << got.ToString();
+    if (want != Errc::kOk) {
+      EXPECT_FALSE(got.message().empty()) << ErrcName(want);
+    }
+  }
+}
+
+TEST(ErrcCoverage, NamesAreDistinctSnakeCase) {
+  std::set<std::string_view> seen;
+  for (int i = 0; i <= static_cast<int>(kLastErrc); ++i) {
+    std::string_view name = ErrcName(static_cast<Errc>(i));
+    EXPECT_TRUE(seen.insert(name).second) << name;
+    EXPECT_EQ(name.find_first_not_of("abcdefghijklmnopqrstuvwxyz_0123456789"),
+              std::string_view::npos)
+        << name;
+  }
+}
+
+}  // namespace
+}  // namespace mp
