@@ -10,6 +10,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/openssl.h"
 #include "fuzz_check.h"
 #include "maskinporten/certificate.h"
 #include "maskinporten/clock.h"
@@ -87,5 +88,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
 
   auto x5c = mp::Certificate::FromX5c(SplitAtComma(in));
   if (x5c.ok()) ExerciseChain(*x5c, f);
+  // OpenSSL keeps the file/function strings of popped errors until their slot is reused or
+  // the queue is cleared, so malloc and free counts of one input differ and libFuzzer runs a
+  // full leak check after nearly every input (8x slower). Clearing makes each input balanced.
+  mp::ClearOpenSslErrors();
   return 0;
 }

@@ -8,6 +8,7 @@
 #include <string>
 #include <string_view>
 
+#include "core/openssl.h"
 #include "fuzz_check.h"
 #include "maskinporten/jwk.h"
 
@@ -44,5 +45,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     FUZZ_CHECK(back.ok());
     FUZZ_CHECK(back->public_key() == priv->public_key());
   }
+  // OpenSSL keeps the file/function strings of popped errors until their slot is reused or
+  // the queue is cleared, so malloc and free counts of one input differ and libFuzzer runs a
+  // full leak check after nearly every input (8x slower). Clearing makes each input balanced.
+  mp::ClearOpenSslErrors();
   return 0;
 }

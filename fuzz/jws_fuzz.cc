@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <string_view>
 
+#include "core/openssl.h"
 #include "fuzz_check.h"
 #include "fuzz_keys.h"
 #include "maskinporten/clock.h"
@@ -88,5 +89,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   mp::ClaimsOptions claims{.leeway = std::chrono::seconds(60), .clock = &f.clock};
   auto jwt = mp::VerifyJwt(token, f.jwks, f.all, claims);
   if (jwt.ok()) FUZZ_CHECK(parsed.ok());
+  // OpenSSL keeps the file/function strings of popped errors until their slot is reused or
+  // the queue is cleared, so malloc and free counts of one input differ and libFuzzer runs a
+  // full leak check after nearly every input (8x slower). Clearing makes each input balanced.
+  mp::ClearOpenSslErrors();
   return 0;
 }

@@ -14,13 +14,17 @@ namespace {
 struct InitArgs {
   std::string dir;
   std::string name = "maskinporten-cpp Local Test";
+  int bits = 3072;
   bool json = false;
 };
 
 int RunInit(const InitArgs& a) {
+  if (a.bits != 2048 && a.bits != 3072 && a.bits != 4096) {
+    return UsageError("--bits must be 2048, 3072 or 4096");
+  }
   Stopwatch sw;
-  if (!a.json) std::cerr << "generating root and issuing CA keys (RSA 3072)...\n";
-  Result<TestCa> ca = TestCa::Create({.name = a.name});
+  if (!a.json) std::cerr << "generating root and issuing CA keys (RSA " << a.bits << ")...\n";
+  Result<TestCa> ca = TestCa::Create({.name = a.name, .key_bits = a.bits});
   if (!ca.ok()) return Fail(ca.status());
   if (Status s = ca->Save(a.dir); !s.ok()) return Fail(s);
   if (a.json) {
@@ -126,9 +130,11 @@ void AddCa(CLI::App& app, int* exit_code) {
               "--key-out org.key.pem --cert-out org.chain.pem\n");
 
   auto i = std::make_shared<InitArgs>();
-  CLI::App* init = ca->add_subcommand("init", "Create a root and an issuing CA (RSA 3072)");
+  CLI::App* init = ca->add_subcommand("init", "Create a root and an issuing CA (RSA 3072 by default)");
   init->add_option("--dir", i->dir, "directory to create the CA in")->required();
   init->add_option("--name", i->name, "CA name prefix")->capture_default_str();
+  init->add_option("--bits", i->bits, "RSA size of the CA keys: 2048, 3072 or 4096")
+      ->capture_default_str();
   init->add_flag("--json", i->json, "print the result as JSON");
   SetExamples(init, "  maskinporten ca init --dir ./testca\n"
                     "  maskinporten ca init --dir ./testca --name \"Team Test\"\n");

@@ -10,7 +10,6 @@
 #include <array>
 #include <cstring>
 #include <initializer_list>
-#include <mutex>
 
 #include "core/random.h"
 #include "jose/jose_internal.h"
@@ -300,12 +299,10 @@ Result<PemBlock> ReadPemBlock(std::string_view pem, std::initializer_list<std::s
 
 struct PasswordData {
   const std::string* password;
-  bool asked = false;
 };
 
 int PasswordCallback(char* buf, int size, int /*rwflag*/, void* u) {
   auto* data = static_cast<PasswordData*>(u);
-  data->asked = true;
   const std::string& pw = *data->password;
   if (pw.empty() || static_cast<int>(pw.size()) > size) return -1;
   std::memcpy(buf, pw.data(), pw.size());

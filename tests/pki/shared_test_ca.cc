@@ -28,6 +28,7 @@ const FakeClock& CaClock() {
 const TestCa& SharedCa() {
   static const TestCa kCa = [] {
     TestCaOptions opts;
+    opts.key_bits = kSharedCaBits;
     opts.clock = &CaClock();
     return ValueOrDie(TestCa::Create(opts), "TestCa::Create (shared)");
   }();

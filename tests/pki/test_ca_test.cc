@@ -76,7 +76,7 @@ class TestCaDir : public ::testing::Test {
 
 // ---- Create ----
 
-TEST(TestCa, RootIsSelfSignedRsa3072CaWithCriticalConstraints) {
+TEST(TestCa, RootIsSelfSignedCaWithCriticalConstraints) {
   const Certificate& root = SharedCa().root();
   EXPECT_TRUE(root.SelfSigned());
   EXPECT_TRUE(root.IsCa());
@@ -87,7 +87,7 @@ TEST(TestCa, RootIsSelfSignedRsa3072CaWithCriticalConstraints) {
   EXPECT_EQ(Aki(root), Ski(root));
   auto key = root.PublicKeyOf();
   ASSERT_TRUE(key.ok()) << key.status().ToString();
-  EXPECT_EQ(key->bits(), 3072);
+  EXPECT_EQ(key->bits(), testing::kSharedCaBits);
   EXPECT_EQ(root.NotBefore(), testing::kCaTime - 3600);
   EXPECT_EQ(root.NotAfter(), testing::kCaTime - 3600 + 3650LL * 86400);
 }
@@ -103,8 +103,18 @@ TEST(TestCa, IssuingCaIsUnderRootWithPathLenZero) {
   EXPECT_EQ(Aki(issuing), Ski(SharedCa().root()));
   auto key = issuing.PublicKeyOf();
   ASSERT_TRUE(key.ok()) << key.status().ToString();
-  EXPECT_EQ(key->bits(), 3072);
+  EXPECT_EQ(key->bits(), testing::kSharedCaBits);
   EXPECT_EQ(issuing.NotAfter(), testing::kCaTime - 3600 + 1825LL * 86400);
+}
+
+TEST(TestCa, DefaultKeysAreRsa3072) {
+  auto ca = TestCa::Create({});
+  ASSERT_TRUE(ca.ok()) << ca.status().ToString();
+  for (const Certificate* c : {&ca->root(), &ca->issuing()}) {
+    auto key = c->PublicKeyOf();
+    ASSERT_TRUE(key.ok()) << key.status().ToString();
+    EXPECT_EQ(key->bits(), 3072) << c->Subject();
+  }
 }
 
 TEST(TestCa, NameWithoutTestGetsTestPrefix) {
