@@ -12,6 +12,7 @@
 #include <iterator>
 #include <sstream>
 
+#include "core/file.h"
 #include "core/random.h"
 
 namespace mp::cli {
@@ -20,7 +21,10 @@ int ExitCodeFor(Errc code) {
   switch (code) {
     case Errc::kOk: return kExitOk;
     case Errc::kIoError:
-    case Errc::kNotFound: return kExitIo;
+    case Errc::kNotFound:
+    case Errc::kNetworkError:
+    case Errc::kHttpError:
+    case Errc::kDiscoveryError: return kExitIo;
     case Errc::kInvalidArgument: return kExitUsage;
     default: return kExitRejected;
   }
@@ -29,6 +33,18 @@ int ExitCodeFor(Errc code) {
 int Fail(const Status& status) {
   std::cerr << "error: " << ErrcName(status.code()) << ": " << status.message() << "\n";
   return ExitCodeFor(status.code());
+}
+
+int FailFlags(const Status& status) {
+  switch (status.code()) {
+    case Errc::kInvalidArgument:
+    case Errc::kInvalidOrgNumber:
+    case Errc::kInvalidGrant:
+      std::cerr << "error: " << ErrcName(status.code()) << ": " << status.message() << "\n";
+      return kExitUsage;
+    default:
+      return Fail(status);
+  }
 }
 
 int UsageError(std::string_view detail) {
@@ -42,16 +58,7 @@ Result<std::string> ReadInput(const std::string& path) {
     if (std::cin.bad()) return Status(Errc::kIoError, "cannot read standard input");
     return data;
   }
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    int err = errno;
-    return Status(err == ENOENT ? Errc::kNotFound : Errc::kIoError,
-                  "cannot read " + path + ": " + std::strerror(err));
-  }
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  if (in.bad()) return Status(Errc::kIoError, "cannot read " + path);
-  return ss.str();
+  return ReadFileToString(path);
 }
 
 Result<std::string> ReadTokenArg(const std::string& arg) {

@@ -17,13 +17,16 @@ namespace mp::cli {
 // DEVELOPERS.md: 0 ok, 1 rejected, 2 usage, 3 I/O or network.
 enum ExitCode : int { kExitOk = 0, kExitRejected = 1, kExitUsage = 2, kExitIo = 3 };
 
-// I/O -> 3, a bad command-line value -> 2, everything else (a token, key, certificate or
-// document that fails a rule) -> 1.
+// I/O, network and unexpected server answers -> 3, a bad command-line value -> 2, everything
+// else (a token, key, certificate or document that fails a rule; a Maskinporten refusal) -> 1.
 int ExitCodeFor(Errc code);
 
 // Prints "error: <errc_name>: <detail>" on stderr and returns the exit code for it.
 int Fail(const Status& status);
-// Same, always exit 2: the command line itself is wrong.
+// For errors about values that came from flags (or their environment variables): a value that
+// breaks a rule is a usage error (exit 2), whichever layer noticed it; others as Fail().
+int FailFlags(const Status& status);
+// Prints like Fail() but always exits 2: the command line itself is wrong.
 int UsageError(std::string_view detail);
 
 // The whole file, or stdin when path is "-". kIoError / kNotFound name the path.
@@ -61,6 +64,9 @@ void AddJwt(CLI::App& app, int* exit_code);
 void AddCert(CLI::App& app, int* exit_code);
 void AddCa(CLI::App& app, int* exit_code);
 void AddDemo(CLI::App& app, int* exit_code);
+void AddGrant(CLI::App& app, int* exit_code);
+void AddInspect(CLI::App& app, int* exit_code);
+void AddToken(CLI::App& app, int* exit_code);
 
 }  // namespace mp::cli
 

@@ -23,6 +23,9 @@ int main(int argc, char** argv) {
   mp::cli::AddJwt(app, &exit_code);
   mp::cli::AddCert(app, &exit_code);
   mp::cli::AddCa(app, &exit_code);
+  mp::cli::AddGrant(app, &exit_code);
+  mp::cli::AddToken(app, &exit_code);
+  mp::cli::AddInspect(app, &exit_code);
   mp::cli::AddDemo(app, &exit_code);
 
   try {

@@ -5,12 +5,18 @@
 #include "maskinporten/base64.h"
 #include "maskinporten/certificate.h"
 #include "maskinporten/clock.h"
+#include "maskinporten/environment.h"
+#include "maskinporten/grant.h"
+#include "maskinporten/http.h"
 #include "maskinporten/jwk.h"
 #include "maskinporten/jws.h"
 #include "maskinporten/jwt.h"
 #include "maskinporten/key.h"
+#include "maskinporten/mp_errors.h"
 #include "maskinporten/org_number.h"
 #include "maskinporten/status.h"
 #include "maskinporten/test_ca.h"
+#include "maskinporten/token_client.h"
+#include "maskinporten/token_provider.h"
 
 #endif  // MASKINPORTEN_MASKINPORTEN_H_

@@ -58,6 +58,12 @@ enum class Errc {
   kCertificateExpired,     // outside notBefore..notAfter at the given time
   kCertificateProfile,     // not a usable virksomhetssertifikat (org number, key usage)
   kWrongPassword,          // PKCS#12 or encrypted PEM password does not fit
+  // grant and token client
+  kInvalidGrant,        // a grant (ours or another tool's) breaks a Maskinporten rule
+  kNetworkError,        // connect, TLS, timeout or a response too large / unreadable
+  kMaskinportenError,   // the token endpoint refused (error JSON with an MP code)
+  kHttpError,           // an unexpected HTTP status or body from a server
+  kDiscoveryError,      // the metadata document is missing, wrong issuer, or not https
 };
 
 // "invalid_signature" for Errc::kInvalidSignature.

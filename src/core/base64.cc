@@ -6,10 +6,8 @@
 namespace mp {
 namespace {
 
-constexpr char kUrlAlphabet[] =
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-constexpr char kStdAlphabet[] =
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+constexpr char kUrlAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+constexpr char kStdAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
 constexpr std::array<int8_t, 256> MakeTable(const char* alphabet) {
   std::array<int8_t, 256> t{};
@@ -21,60 +19,72 @@ constexpr auto kUrlTable = MakeTable(kUrlAlphabet);
 constexpr auto kStdTable = MakeTable(kStdAlphabet);
 
 std::string Encode(std::string_view in, const char* alphabet, bool pad) {
-  std::string out;
-  out.reserve((in.size() + 2) / 3 * 4);
+  const size_t full = in.size() / 3;
+  const size_t rest = in.size() % 3;
+  const size_t out_len = full * 4 + (rest == 0 ? 0 : pad ? 4 : rest + 1);
+  std::string out(out_len, '\0');
   const auto* p = reinterpret_cast<const unsigned char*>(in.data());
-  size_t i = 0;
-  for (; i + 3 <= in.size(); i += 3) {
-    uint32_t v = (uint32_t{p[i]} << 16) | (uint32_t{p[i + 1]} << 8) | p[i + 2];
-    out.push_back(alphabet[(v >> 18) & 63]);
-    out.push_back(alphabet[(v >> 12) & 63]);
-    out.push_back(alphabet[(v >> 6) & 63]);
-    out.push_back(alphabet[v & 63]);
+  char* d = out.data();
+  for (size_t i = 0; i < full; ++i, p += 3) {
+    uint32_t v = (uint32_t{p[0]} << 16) | (uint32_t{p[1]} << 8) | p[2];
+    d[0] = alphabet[(v >> 18) & 63];
+    d[1] = alphabet[(v >> 12) & 63];
+    d[2] = alphabet[(v >> 6) & 63];
+    d[3] = alphabet[v & 63];
+    d += 4;
   }
-  size_t rest = in.size() - i;
-  if (rest == 1) {
-    uint32_t v = uint32_t{p[i]} << 16;
-    out.push_back(alphabet[(v >> 18) & 63]);
-    out.push_back(alphabet[(v >> 12) & 63]);
-    if (pad) out.append("==");
-  } else if (rest == 2) {
-    uint32_t v = (uint32_t{p[i]} << 16) | (uint32_t{p[i + 1]} << 8);
-    out.push_back(alphabet[(v >> 18) & 63]);
-    out.push_back(alphabet[(v >> 12) & 63]);
-    out.push_back(alphabet[(v >> 6) & 63]);
-    if (pad) out.push_back('=');
+  if (rest != 0) {
+    uint32_t v = (uint32_t{p[0]} << 16) | (rest == 2 ? uint32_t{p[1]} << 8 : 0);
+    *d++ = alphabet[(v >> 18) & 63];
+    *d++ = alphabet[(v >> 12) & 63];
+    if (rest == 2) *d++ = alphabet[(v >> 6) & 63];
+    if (pad) *d++ = '=';
+    if (pad && rest == 1) *d++ = '=';
   }
   return out;
+}
+
+Status InvalidCharacter(const char* what, size_t offset) {
+  return Status(Errc::kInvalidBase64,
+                std::string(what) + ": invalid character at offset " + std::to_string(offset));
 }
 
 // Decodes unpadded text in `alphabet`; `what` names the encoding in errors.
 Result<std::string> DecodeUnpadded(std::string_view in, const std::array<int8_t, 256>& table,
                                    const char* what) {
-  if (in.size() % 4 == 1) {
+  const size_t rest = in.size() % 4;
+  if (rest == 1) {
     return Status(Errc::kInvalidBase64,
                   std::string(what) + " length " + std::to_string(in.size()) + " is impossible");
   }
-  std::string out;
-  out.reserve(in.size() / 4 * 3 + 2);
-  uint32_t acc = 0;
-  int bits = 0;
-  for (size_t i = 0; i < in.size(); ++i) {
-    int8_t v = table[static_cast<unsigned char>(in[i])];
-    if (v < 0) {
-      return Status(Errc::kInvalidBase64, std::string(what) + ": invalid character at offset " +
-                                              std::to_string(i));
+  const size_t full = in.size() / 4;
+  std::string out(full * 3 + (rest == 0 ? 0 : rest - 1), '\0');
+  const auto* s = reinterpret_cast<const unsigned char*>(in.data());
+  auto* d = reinterpret_cast<unsigned char*>(out.data());
+  // Sextets of the characters at s[0..n): negative when a character is not in the alphabet.
+  auto first_invalid = [&](size_t offset, size_t n) {
+    for (size_t k = 0; k < n; ++k) {
+      if (table[s[k]] < 0) return offset + k;
     }
-    acc = (acc << 6) | static_cast<uint32_t>(v);
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out.push_back(static_cast<char>((acc >> bits) & 0xff));
-    }
+    return offset;
+  };
+  for (size_t i = 0; i < full; ++i, s += 4, d += 3) {
+    int32_t a = table[s[0]], b = table[s[1]], c = table[s[2]], e = table[s[3]];
+    if ((a | b | c | e) < 0) return InvalidCharacter(what, first_invalid(i * 4, 4));
+    uint32_t v = (uint32_t(a) << 18) | (uint32_t(b) << 12) | (uint32_t(c) << 6) | uint32_t(e);
+    d[0] = static_cast<unsigned char>(v >> 16);
+    d[1] = static_cast<unsigned char>(v >> 8);
+    d[2] = static_cast<unsigned char>(v);
   }
-  // RFC 4648 §3.5: the unused low bits of the last character must be zero (one spelling only).
-  if (bits > 0 && (acc & ((1u << bits) - 1)) != 0) {
-    return Status(Errc::kInvalidBase64, std::string(what) + ": non-zero trailing bits");
+  if (rest != 0) {
+    int32_t a = table[s[0]], b = table[s[1]], c = rest == 3 ? table[s[2]] : 0;
+    if ((a | b | c) < 0) return InvalidCharacter(what, first_invalid(full * 4, rest));
+    // RFC 4648 §3.5: the unused low bits of the last character must be zero (one spelling only).
+    if ((rest == 2 && (b & 0x0f) != 0) || (rest == 3 && (c & 0x03) != 0)) {
+      return Status(Errc::kInvalidBase64, std::string(what) + ": non-zero trailing bits");
+    }
+    d[0] = static_cast<unsigned char>((a << 2) | (b >> 4));
+    if (rest == 3) d[1] = static_cast<unsigned char>(((b & 0x0f) << 4) | (c >> 2));
   }
   return out;
 }

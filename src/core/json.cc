@@ -1,89 +1,466 @@
 #include "core/json.h"
 
+#include <locale.h>  // newlocale, strtod_l (POSIX / glibc)
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <cstdint>
+#include <cstdlib>
+#include <cstring>
+#include <limits>
+#include <system_error>
 #include <vector>
 
 namespace mp {
 namespace {
 
-// Builds the DOM like nlohmann's own SAX DOM parser, and refuses duplicates and excess depth.
-class StrictSax final : public nlohmann::json::json_sax_t {
+using Json = nlohmann::json;
+
+// A strict RFC 8259 parser that builds the nlohmann::json DOM directly.
+//
+// Why not nlohmann's own parser: it costs ~2x more on a token payload (its lexer copies every
+// byte into a token buffer for error messages), it takes a NUL byte for the end of input, and
+// duplicate keys need a second lookup per member through its SAX interface. This parser accepts
+// exactly the documents nlohmann accepts, with the same values and number types (unsigned for
+// non-negative integers, signed for negative ones, double otherwise or on overflow), except
+// that it refuses duplicate member names, nesting beyond the limit and NUL bytes.
+// fuzz/json_fuzz.cc checks that equivalence differentially.
+//
+// Nesting is handled with an explicit stack, never recursion, so hostile depth cannot overflow
+// the C++ stack whatever limit the caller sets.
+class StrictParser {
  public:
-  StrictSax(nlohmann::json& root, int max_depth) : root_(root), max_depth_(max_depth) {}
+  StrictParser(std::string_view text, int max_depth)
+      : begin_(text.data()),
+        p_(text.data()),
+        end_(text.data() + text.size()),
+        max_depth_(max_depth) {}
 
-  bool null() override { return Put(nullptr); }
-  bool boolean(bool v) override { return Put(v); }
-  bool number_integer(number_integer_t v) override { return Put(v); }
-  bool number_unsigned(number_unsigned_t v) override { return Put(v); }
-  bool number_float(number_float_t v, const string_t&) override { return Put(v); }
-  bool string(string_t& v) override { return Put(std::move(v)); }
-  bool binary(binary_t&) override { return Fail(Errc::kInvalidJson, "binary values are not JSON"); }
-
-  bool start_object(std::size_t) override { return Open(nlohmann::json::value_t::object); }
-  bool key(string_t& k) override {
-    nlohmann::json& obj = *stack_.back();
-    if (obj.contains(k)) return Fail(Errc::kDuplicateJsonKey, "duplicate member \"" + k + "\"");
-    pending_ = &obj[k];
-    return true;
-  }
-  bool end_object() override { return Close(); }
-  bool start_array(std::size_t) override { return Open(nlohmann::json::value_t::array); }
-  bool end_array() override { return Close(); }
-
-  bool parse_error(std::size_t position, const std::string&,
-                   const nlohmann::detail::exception& ex) override {
-    if (status_.ok()) {
-      std::string what = ex.what();
-      // nlohmann's text starts with "[json.exception.parse_error.101] parse error at line 1, ...".
-      auto pos = what.find("] ");
-      if (pos != std::string::npos) what = what.substr(pos + 2);
-      status_ = Status(Errc::kInvalidJson,
-                       "invalid JSON at byte " + std::to_string(position) + ": " + what);
-    }
-    return false;
-  }
-
-  const Status& status() const { return status_; }
+  Status Parse(Json* root);
 
  private:
-  bool Fail(Errc code, std::string msg) {
-    if (status_.ok()) status_ = Status(code, std::move(msg));
+  struct Frame {
+    Json* container;
+    bool is_object;
+  };
+  enum class Next { kValue, kAfterValue, kMemberName };
+
+  size_t Offset() const { return static_cast<size_t>(p_ - begin_); }
+  bool AtEnd() const { return p_ == end_; }
+
+  bool Fail(std::string what) {
+    status_ = Status(Errc::kInvalidJson,
+                     "invalid JSON at byte " + std::to_string(Offset()) + ": " + what);
     return false;
   }
-  nlohmann::json* Slot() {
-    if (stack_.empty()) return &root_;
-    nlohmann::json& top = *stack_.back();
-    if (top.is_array()) {
-      top.push_back(nullptr);
-      return &top.back();
-    }
-    return pending_;
-  }
-  template <typename V>
-  bool Put(V&& v) {
-    *Slot() = std::forward<V>(v);
-    return true;
-  }
-  bool Open(nlohmann::json::value_t type) {
-    if (static_cast<int>(stack_.size()) >= max_depth_) {
-      return Fail(Errc::kLimitExceeded,
-                  "JSON nesting deeper than " + std::to_string(max_depth_) + " levels");
-    }
-    nlohmann::json* slot = Slot();
-    *slot = nlohmann::json(type);
-    stack_.push_back(slot);
-    return true;
-  }
-  bool Close() {
-    stack_.pop_back();
-    return true;
+  bool FailUnexpected(const char* expected);
+
+  void SkipWhitespace() {
+    while (p_ < end_ && (*p_ == ' ' || *p_ == '\n' || *p_ == '\r' || *p_ == '\t')) ++p_;
   }
 
-  nlohmann::json& root_;
-  int max_depth_;
-  std::vector<nlohmann::json*> stack_;
-  nlohmann::json* pending_ = nullptr;
+  // Each Parse* consumes one token and returns false (with status_ set) on error.
+  bool ParseScalar(Json* out);
+  bool ParseLiteral(std::string_view word, Json value, Json* out);
+  bool ParseString(std::string* out);
+  bool ParseEscape(std::string* out);
+  bool ParseHex4(uint32_t* out);
+  bool ParseUtf8Sequence(std::string* out);
+  bool ParseNumber(Json* out);
+  bool OpenContainer(Json* slot, bool is_object);
+
+  const char* const begin_;
+  const char* p_;
+  const char* const end_;
+  const int max_depth_;
+  std::vector<Frame> stack_;
   Status status_;
 };
+
+bool StrictParser::FailUnexpected(const char* expected) {
+  if (AtEnd()) return Fail(std::string("unexpected end of input; expected ") + expected);
+  auto c = static_cast<unsigned char>(*p_);
+  std::string seen;
+  if (c >= 0x20 && c < 0x7f) {
+    seen = std::string("'") + static_cast<char>(c) + "'";
+  } else {
+    static constexpr char kHex[] = "0123456789abcdef";
+    seen = std::string("byte 0x") + kHex[c >> 4] + kHex[c & 15];
+  }
+  return Fail("unexpected " + seen + "; expected " + expected);
+}
+
+Status StrictParser::Parse(Json* root) {
+  // nlohmann skips a UTF-8 byte order mark at the very start (RFC 8259 §8.1 allows ignoring
+  // it); keep that behaviour.
+  if (end_ - p_ >= 3 && std::memcmp(p_, "\xEF\xBB\xBF", 3) == 0) p_ += 3;
+  stack_.reserve(static_cast<size_t>(std::min(max_depth_ < 0 ? 0 : max_depth_, 16)));
+
+  Json* slot = root;  // where the next value goes
+  Next next = Next::kValue;
+  for (;;) {
+    switch (next) {
+      case Next::kValue: {
+        SkipWhitespace();
+        if (!AtEnd() && (*p_ == '{' || *p_ == '[')) {
+          const bool is_object = *p_ == '{';
+          if (!OpenContainer(slot, is_object)) return status_;
+          ++p_;
+          SkipWhitespace();
+          if (!AtEnd() && *p_ == (is_object ? '}' : ']')) {  // empty container
+            ++p_;
+            stack_.pop_back();
+            next = Next::kAfterValue;
+          } else if (is_object) {
+            next = Next::kMemberName;
+          } else {
+            auto& array = slot->get_ref<Json::array_t&>();
+            slot = &array.emplace_back();
+          }
+          break;
+        }
+        if (!ParseScalar(slot)) return status_;
+        next = Next::kAfterValue;
+        break;
+      }
+      case Next::kAfterValue: {
+        SkipWhitespace();
+        if (stack_.empty()) {
+          if (!AtEnd()) {
+            FailUnexpected("the end of input after the top-level value");
+            return status_;
+          }
+          return OkStatus();
+        }
+        const Frame& top = stack_.back();
+        if (!AtEnd() && *p_ == ',') {
+          ++p_;
+          if (top.is_object) {
+            next = Next::kMemberName;
+          } else {
+            slot = &top.container->get_ref<Json::array_t&>().emplace_back();
+            next = Next::kValue;
+          }
+        } else if (!AtEnd() && *p_ == (top.is_object ? '}' : ']')) {
+          ++p_;
+          stack_.pop_back();
+        } else {
+          FailUnexpected(top.is_object ? "',' or '}'" : "',' or ']'");
+          return status_;
+        }
+        break;
+      }
+      case Next::kMemberName: {
+        SkipWhitespace();
+        if (AtEnd() || *p_ != '"') {
+          FailUnexpected("a member name string");
+          return status_;
+        }
+        std::string name;
+        if (!ParseString(&name)) return status_;
+        SkipWhitespace();
+        if (AtEnd() || *p_ != ':') {
+          FailUnexpected("':'");
+          return status_;
+        }
+        ++p_;
+        auto& object = stack_.back().container->get_ref<Json::object_t&>();
+        auto [it, inserted] = object.try_emplace(std::move(name));
+        if (!inserted) {
+          // `name` was not moved from when nothing was inserted.
+          std::string shown = it->first.size() > 100 ? it->first.substr(0, 100) + "..." : it->first;
+          return Status(Errc::kDuplicateJsonKey, "duplicate member \"" + shown + "\"");
+        }
+        slot = &it->second;
+        next = Next::kValue;
+        break;
+      }
+    }
+  }
+}
+
+bool StrictParser::OpenContainer(Json* slot, bool is_object) {
+  if (static_cast<int>(stack_.size()) >= max_depth_) {
+    status_ = Status(Errc::kLimitExceeded,
+                     "JSON nesting deeper than " + std::to_string(max_depth_) + " levels");
+    return false;
+  }
+  *slot = Json(is_object ? Json::value_t::object : Json::value_t::array);
+  stack_.push_back({slot, is_object});
+  return true;
+}
+
+bool StrictParser::ParseScalar(Json* out) {
+  if (AtEnd()) return FailUnexpected("a value");
+  switch (*p_) {
+    case '"': {
+      std::string s;
+      if (!ParseString(&s)) return false;
+      *out = std::move(s);
+      return true;
+    }
+    case 't':
+      return ParseLiteral("true", true, out);
+    case 'f':
+      return ParseLiteral("false", false, out);
+    case 'n':
+      return ParseLiteral("null", nullptr, out);
+    case '-':
+    case '0':
+    case '1':
+    case '2':
+    case '3':
+    case '4':
+    case '5':
+    case '6':
+    case '7':
+    case '8':
+    case '9':
+      return ParseNumber(out);
+    default:
+      return FailUnexpected("a value");
+  }
+}
+
+bool StrictParser::ParseLiteral(std::string_view word, Json value, Json* out) {
+  if (static_cast<size_t>(end_ - p_) < word.size() ||
+      std::memcmp(p_, word.data(), word.size()) != 0) {
+    return Fail("invalid literal; expected '" + std::string(word) + "'");
+  }
+  p_ += word.size();
+  *out = std::move(value);
+  return true;
+}
+
+// RFC 8259 §7. `p_` is at the opening quote.
+bool StrictParser::ParseString(std::string* out) {
+  ++p_;
+  for (;;) {
+    const char* run = p_;
+    // The common case: printable ASCII other than '"' and '\'.
+    while (p_ < end_) {
+      auto c = static_cast<unsigned char>(*p_);
+      if (c < 0x20 || c >= 0x80 || c == '"' || c == '\\') break;
+      ++p_;
+    }
+    out->append(run, static_cast<size_t>(p_ - run));
+    if (AtEnd()) return Fail("unterminated string");
+    auto c = static_cast<unsigned char>(*p_);
+    if (c == '"') {
+      ++p_;
+      return true;
+    }
+    if (c == '\\') {
+      if (!ParseEscape(out)) return false;
+    } else if (c < 0x20) {
+      return Fail("control character in a string must be escaped");
+    } else if (!ParseUtf8Sequence(out)) {
+      return false;
+    }
+  }
+}
+
+bool StrictParser::ParseHex4(uint32_t* out) {
+  if (end_ - p_ < 4) return Fail("\\u needs 4 hex digits");
+  uint32_t v = 0;
+  for (int i = 0; i < 4; ++i) {
+    char c = p_[i];
+    uint32_t d;
+    if (c >= '0' && c <= '9') {
+      d = static_cast<uint32_t>(c - '0');
+    } else if (c >= 'a' && c <= 'f') {
+      d = static_cast<uint32_t>(c - 'a' + 10);
+    } else if (c >= 'A' && c <= 'F') {
+      d = static_cast<uint32_t>(c - 'A' + 10);
+    } else {
+      p_ += i;
+      return Fail("\\u needs 4 hex digits");
+    }
+    v = (v << 4) | d;
+  }
+  p_ += 4;
+  *out = v;
+  return true;
+}
+
+void AppendUtf8(uint32_t cp, std::string* out) {
+  if (cp < 0x80) {
+    out->push_back(static_cast<char>(cp));
+  } else if (cp < 0x800) {
+    out->push_back(static_cast<char>(0xC0 | (cp >> 6)));
+    out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+  } else if (cp < 0x10000) {
+    out->push_back(static_cast<char>(0xE0 | (cp >> 12)));
+    out->push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
+    out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+  } else {
+    out->push_back(static_cast<char>(0xF0 | (cp >> 18)));
+    out->push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
+    out->push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
+    out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+  }
+}
+
+// `p_` is at the backslash.
+bool StrictParser::ParseEscape(std::string* out) {
+  ++p_;
+  if (AtEnd()) return Fail("unterminated escape");
+  char c = *p_++;
+  switch (c) {
+    case '"':
+    case '\\':
+    case '/':
+      out->push_back(c);
+      return true;
+    case 'b':
+      out->push_back('\b');
+      return true;
+    case 'f':
+      out->push_back('\f');
+      return true;
+    case 'n':
+      out->push_back('\n');
+      return true;
+    case 'r':
+      out->push_back('\r');
+      return true;
+    case 't':
+      out->push_back('\t');
+      return true;
+    case 'u':
+      break;
+    default:
+      --p_;
+      return Fail("invalid escape");
+  }
+  uint32_t cp = 0;
+  if (!ParseHex4(&cp)) return false;
+  if (cp >= 0xDC00 && cp <= 0xDFFF) return Fail("lone low surrogate \\u escape");
+  if (cp >= 0xD800 && cp <= 0xDBFF) {
+    // RFC 8259 §7: a character outside the BMP is a surrogate pair of two \u escapes.
+    if (end_ - p_ < 2 || p_[0] != '\\' || p_[1] != 'u') {
+      return Fail("high surrogate \\u escape without a low surrogate");
+    }
+    p_ += 2;
+    uint32_t low = 0;
+    if (!ParseHex4(&low)) return false;
+    if (low < 0xDC00 || low > 0xDFFF) {
+      return Fail("high surrogate \\u escape without a low surrogate");
+    }
+    cp = 0x10000 + ((cp - 0xD800) << 10) + (low - 0xDC00);
+  }
+  AppendUtf8(cp, out);
+  return true;
+}
+
+// One well-formed UTF-8 sequence of 2-4 bytes (RFC 3629 §4: no overlong forms, no surrogates,
+// nothing above U+10FFFF). `p_` is at a byte >= 0x80.
+bool StrictParser::ParseUtf8Sequence(std::string* out) {
+  auto b = [this](ptrdiff_t i) { return static_cast<unsigned char>(p_[i]); };
+  auto in = [](unsigned char v, unsigned char lo, unsigned char hi) { return v >= lo && v <= hi; };
+  const unsigned char c0 = b(0);
+  const ptrdiff_t avail = end_ - p_;
+  ptrdiff_t n = 0;
+  unsigned char lo = 0x80, hi = 0xBF;  // range of the second byte
+  if (in(c0, 0xC2, 0xDF)) {
+    n = 2;
+  } else if (in(c0, 0xE0, 0xEF)) {
+    n = 3;
+    if (c0 == 0xE0) lo = 0xA0;
+    if (c0 == 0xED) hi = 0x9F;
+  } else if (in(c0, 0xF0, 0xF4)) {
+    n = 4;
+    if (c0 == 0xF0) lo = 0x90;
+    if (c0 == 0xF4) hi = 0x8F;
+  } else {
+    return Fail("invalid UTF-8 in a string");
+  }
+  if (avail < n || !in(b(1), lo, hi)) return Fail("invalid UTF-8 in a string");
+  for (ptrdiff_t i = 2; i < n; ++i) {
+    if (!in(b(i), 0x80, 0xBF)) return Fail("invalid UTF-8 in a string");
+  }
+  out->append(p_, static_cast<size_t>(n));
+  p_ += n;
+  return true;
+}
+
+// strtod in the "C" locale, whatever the process locale is.
+double StrtodC(const std::string& text) {
+  static const locale_t c_locale = newlocale(LC_ALL_MASK, "C", static_cast<locale_t>(nullptr));
+  return strtod_l(text.c_str(), nullptr, c_locale);
+}
+
+// RFC 8259 §6: -? (0 | [1-9][0-9]*) (.[0-9]+)? ([eE][+-]?[0-9]+)?
+bool StrictParser::ParseNumber(Json* out) {
+  const char* start = p_;
+  auto digit = [this] { return p_ < end_ && *p_ >= '0' && *p_ <= '9'; };
+  const bool negative = *p_ == '-';
+  if (negative) ++p_;
+  const char* int_start = p_;
+  if (!digit()) return Fail("invalid number; expected a digit");
+  if (*p_ == '0') {
+    ++p_;
+  } else {
+    while (digit()) ++p_;
+  }
+  const char* int_end = p_;
+  bool integer = true;
+  if (p_ < end_ && *p_ == '.') {
+    ++p_;
+    if (!digit()) return Fail("invalid number; expected a digit after '.'");
+    while (digit()) ++p_;
+    integer = false;
+  }
+  if (p_ < end_ && (*p_ == 'e' || *p_ == 'E')) {
+    ++p_;
+    if (p_ < end_ && (*p_ == '+' || *p_ == '-')) ++p_;
+    if (!digit()) return Fail("invalid number; expected a digit in the exponent");
+    while (digit()) ++p_;
+    integer = false;
+  }
+
+  if (integer) {
+    uint64_t magnitude = 0;
+    bool overflow = false;
+    for (const char* q = int_start; q < int_end; ++q) {
+      auto d = static_cast<uint64_t>(*q - '0');
+      if (magnitude > (std::numeric_limits<uint64_t>::max() - d) / 10) {
+        overflow = true;
+        break;
+      }
+      magnitude = magnitude * 10 + d;
+    }
+    constexpr uint64_t kInt64MinMagnitude = uint64_t{1} << 63;
+    if (!overflow && !negative) {
+      *out = magnitude;  // number_unsigned, as nlohmann
+      return true;
+    }
+    if (!overflow && magnitude <= kInt64MinMagnitude) {
+      *out = magnitude == kInt64MinMagnitude ? std::numeric_limits<int64_t>::min()
+                                             : -static_cast<int64_t>(magnitude);
+      return true;
+    }
+    // Too large for a 64-bit integer: a double, as nlohmann does.
+  }
+
+  double value = 0;
+  auto [end, ec] = std::from_chars(start, p_, value);
+  if (ec == std::errc::result_out_of_range) {
+    // from_chars refuses underflow too; strtod gives the nearest (subnormal or zero) value.
+    value = StrtodC(std::string(start, p_));
+  } else if (ec != std::errc() || end != p_) {
+    p_ = start;
+    return Fail("invalid number");
+  }
+  if (!std::isfinite(value)) {
+    std::string token(start, std::min<ptrdiff_t>(p_ - start, 64));
+    p_ = start;
+    return Fail("number overflow: " + token);
+  }
+  *out = value;
+  return true;
+}
 
 }  // namespace
 
@@ -93,24 +470,12 @@ Result<nlohmann::json> ParseStrictJson(std::string_view text, JsonLimits limits)
                                             " bytes; at most " + std::to_string(limits.max_bytes) +
                                             " allowed");
   }
-  // nlohmann's lexer takes a NUL byte for the end of input, so `{}\0<anything>` would parse.
-  // A raw NUL is never valid JSON (inside strings control characters must be escaped).
-  if (auto nul = text.find('\0'); nul != std::string_view::npos) {
-    return Status(Errc::kInvalidJson,
-                  "invalid JSON at byte " + std::to_string(nul + 1) + ": NUL byte");
-  }
   nlohmann::json root;
-  StrictSax sax(root, limits.max_depth);
-  bool ok = false;
   try {
-    ok = nlohmann::json::sax_parse(text.begin(), text.end(), &sax,
-                                   nlohmann::json::input_format_t::json, /*strict=*/true);
-  } catch (const std::exception& e) {
+    StrictParser parser(text, limits.max_depth);
+    MP_RETURN_IF_ERROR(parser.Parse(&root));
+  } catch (const std::exception& e) {  // allocation failure: nothing else throws here
     return Status(Errc::kInvalidJson, std::string("invalid JSON: ") + e.what());
-  }
-  if (!ok) {
-    if (!sax.status().ok()) return sax.status();
-    return Status(Errc::kInvalidJson, "invalid JSON");
   }
   return root;
 }
@@ -127,8 +492,9 @@ std::string DumpJson(const nlohmann::json& value) {
 
 Result<std::string> GetStringMember(const nlohmann::json& obj, std::string_view name) {
   auto it = obj.find(name);
-  if (it == obj.end())
+  if (it == obj.end()) {
     return Status(Errc::kNotFound, "member \"" + std::string(name) + "\" is missing");
+  }
   if (!it->is_string()) {
     return Status(Errc::kInvalidJson, "member \"" + std::string(name) + "\" must be a string");
   }

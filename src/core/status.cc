@@ -40,6 +40,11 @@ std::string_view ErrcName(Errc code) {
     case Errc::kCertificateExpired: return "certificate_expired";
     case Errc::kCertificateProfile: return "certificate_profile";
     case Errc::kWrongPassword: return "wrong_password";
+    case Errc::kInvalidGrant: return "invalid_grant";
+    case Errc::kNetworkError: return "network_error";
+    case Errc::kMaskinportenError: return "maskinporten_error";
+    case Errc::kHttpError: return "http_error";
+    case Errc::kDiscoveryError: return "discovery_error";
   }
   return "unknown";
 }

@@ -8,11 +8,12 @@
 #include <set>
 
 #include "maskinporten/maskinporten.h"
+#include "testing/fake_http_client.h"
 
 namespace mp {
 namespace {
 
-constexpr Errc kLastErrc = Errc::kWrongPassword;
+constexpr Errc kLastErrc = Errc::kDiscoveryError;
 
 std::string SignedRs256(const std::string& payload) {
   static PrivateKey key = *PrivateKey::Generate(Algorithm::kRS256);
@@ -141,6 +142,39 @@ std::map<Errc, std::function<Status()>> Producers() {
     auto key = PrivateKey::Generate(Algorithm::kES256);
     auto pem = key->ToEncryptedPkcs8Pem("right");
     return PrivateKey::FromPem(*pem, "wrong").status();
+  };
+  p[Errc::kInvalidGrant] = [] {
+    auto creds = Credentials::WithKid(*PrivateKey::Generate(Algorithm::kRS256), "k1");
+    return BuildGrant({.issuer = std::string(kTestIssuer), .client_id = "c",
+                       .request = {.scopes = {"a:b"}}, .lifetime = std::chrono::seconds(121)},
+                      *creds, SystemClock::Instance())
+        .status();
+  };
+  p[Errc::kNetworkError] = [] {
+    // Port 1 on loopback: nothing listens there, the connection is refused at once.
+    return MakeCurlHttpClient()->Send({.url = "http://127.0.0.1:1/token"}).status();
+  };
+  auto fetch_with = [](int status, std::string body) {
+    static testing::FakeHttpClient http;
+    http.PushJson(status, std::move(body));
+    auto creds = Credentials::WithKid(*PrivateKey::Generate(Algorithm::kRS256), "k1");
+    TokenClient client({.endpoints = *EndpointsForPreset("test"), .client_id = "c",
+                        .credentials = *creds, .http = &http,
+                        .sleep = [](std::chrono::milliseconds) {}});
+    return client.Fetch({.scopes = {"a:b"}}).status();
+  };
+  p[Errc::kMaskinportenError] = [fetch_with] {
+    return fetch_with(400, R"js({"error":"invalid_grant","error_description":"Invalid )js"
+                           R"js(assertion. Client authentication failed. Invalid JWT claim )js"
+                           R"js(aud. (trace_id: 356666143081bbec11d293753e9702ca)",)js"
+                           R"js("error_uri":"https://test.maskinporten.no/errors/MP-110"})js");
+  };
+  p[Errc::kHttpError] = [fetch_with] { return fetch_with(200, R"({"token_type":"Bearer"})"); };
+  p[Errc::kDiscoveryError] = [] {
+    return ParseMetadata(R"({"issuer":"https://evil.example/","token_endpoint":"https://e/t",)"
+                         R"("jwks_uri":"https://e/j"})",
+                         kTestIssuer)
+        .status();
   };
   return p;
 }

@@ -143,6 +143,13 @@ TEST(Base64Url, ErrorMessageNamesTheOffset) {
   auto r = Base64UrlDecode("Zm9v*A");
   ASSERT_FALSE(r.ok());
   EXPECT_NE(r.status().message().find("offset 4"), std::string::npos) << r.status().message();
+  for (auto [text, offset] : {std::pair{"Zm9vYm*y", 6}, std::pair{"Zm9vY*", 5},
+                              std::pair{"Zm9vYm.", 6}, std::pair{"*m9v", 0}}) {
+    auto bad = Base64UrlDecode(text);
+    ASSERT_FALSE(bad.ok()) << text;
+    EXPECT_NE(bad.status().message().find("offset " + std::to_string(offset)), std::string::npos)
+        << text << ": " << bad.status().message();
+  }
 }
 
 TEST(Base64, EncodesRfc4648VectorsWithPadding) {

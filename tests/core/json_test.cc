@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <clocale>
 #include <cstdint>
 #include <limits>
 #include <string>
@@ -273,6 +274,113 @@ TEST(StrictJson, ParsesNumbersStrictly) {
 TEST(StrictJson, RejectsNumbersThatOverflowADouble) {
   EXPECT_EQ(CodeOf("1e400"), Errc::kInvalidJson);
   EXPECT_EQ(CodeOf("[-1e999]"), Errc::kInvalidJson);
+}
+
+TEST(StrictJson, KeepsNlohmannNumberTypes) {
+  auto v = *ParseStrictJson(
+      R"([0,-0,7,-7,9223372036854775807,9223372036854775808,-9223372036854775809,1.0,1e2])");
+  EXPECT_TRUE(v[0].is_number_unsigned());
+  EXPECT_TRUE(v[1].is_number_integer() && !v[1].is_number_unsigned());
+  EXPECT_TRUE(v[2].is_number_unsigned());
+  EXPECT_EQ(v[3].get<int64_t>(), -7);
+  EXPECT_EQ(v[4].get<uint64_t>(), 9223372036854775807u);
+  EXPECT_EQ(v[5].get<uint64_t>(), 9223372036854775808u);
+  EXPECT_TRUE(v[6].is_number_float());  // below int64: a double, like nlohmann
+  EXPECT_TRUE(v[7].is_number_float());
+  EXPECT_TRUE(v[8].is_number_float());
+  EXPECT_EQ(v, json::parse(DumpJson(v)));
+}
+
+TEST(StrictJson, UnderflowingNumbersBecomeZeroOrSubnormal) {
+  auto v = ParseStrictJson("[1e-400,-1e-400,4.9e-324,2.2250738585072014e-308]");
+  ASSERT_TRUE(v.ok()) << v.status().ToString();
+  EXPECT_EQ((*v)[0].get<double>(), 0.0);
+  EXPECT_EQ((*v)[1].get<double>(), 0.0);
+  EXPECT_GT((*v)[2].get<double>(), 0.0);
+  EXPECT_EQ((*v)[3].get<double>(), std::numeric_limits<double>::min());
+}
+
+TEST(StrictJson, ParsesNumbersIndependentOfTheProcessLocale) {
+  // Only the C and POSIX locales are guaranteed to exist; a comma-decimal locale is used when
+  // installed, and the "C" result is checked either way.
+  const char* old = std::setlocale(LC_NUMERIC, nullptr);
+  std::string saved = old ? old : "C";
+  for (const char* name : {"nb_NO.UTF-8", "de_DE.UTF-8", "C"}) {
+    if (std::setlocale(LC_NUMERIC, name) == nullptr) continue;
+    EXPECT_DOUBLE_EQ(ParseStrictJson("1.5")->get<double>(), 1.5) << name;
+    EXPECT_EQ(ParseStrictJson("1e-400")->get<double>(), 0.0) << name;
+  }
+  std::setlocale(LC_NUMERIC, saved.c_str());
+}
+
+TEST(StrictJson, DecodesEveryEscape) {
+  auto v = ParseStrictJson(R"("\"\\\/\b\f\n\r\t\u0041\u00e5\u20AC\uD83D\uDD11\u0000")");
+  ASSERT_TRUE(v.ok()) << v.status().ToString();
+  EXPECT_EQ(v->get<std::string>(),
+            std::string("\"\\/\b\f\n\r\tA\xc3\xa5\xe2\x82\xac\xf0\x9f\x94\x91\0", 19));
+}
+
+TEST(StrictJson, RejectsBadEscapes) {
+  for (const char* s : {R"("\a")", R"("\u12")", R"("\u12G4")", R"("\)", R"("\U0041")",
+                        R"("\ud800\n")", R"("\ud800\udbff")", R"("\ud800\")"}) {
+    EXPECT_EQ(CodeOf(s), Errc::kInvalidJson) << s;
+  }
+}
+
+TEST(StrictJson, RejectsRawControlCharactersInStrings) {
+  for (int c = 0; c < 0x20; ++c) {
+    std::string s = "\"a";
+    s.push_back(static_cast<char>(c));
+    s += "\"";
+    EXPECT_EQ(CodeOf(s), Errc::kInvalidJson) << c;
+  }
+  EXPECT_TRUE(ParseStrictJson("\"\x7f\"").ok());  // DEL is not a control character in JSON
+}
+
+TEST(StrictJson, AcceptsEveryWellFormedUtf8Boundary) {
+  for (std::string s :
+       {std::string("\xc2\x80"), std::string("\xdf\xbf"), std::string("\xe0\xa0\x80"),
+        std::string("\xed\x9f\xbf"), std::string("\xee\x80\x80"), std::string("\xef\xbf\xbf"),
+        std::string("\xf0\x90\x80\x80"), std::string("\xf4\x8f\xbf\xbf")}) {
+    auto v = ParseStrictJson("\"" + s + "\"");
+    ASSERT_TRUE(v.ok()) << ::testing::PrintToString(s) << v.status().ToString();
+    EXPECT_EQ(v->get<std::string>(), s);
+  }
+}
+
+TEST(StrictJson, RejectsTruncatedUtf8AtTheEndOfInput) {
+  EXPECT_EQ(CodeOf("\"\xe2\x82"), Errc::kInvalidJson);
+  EXPECT_EQ(CodeOf("\"\xf0\x9f\x94"), Errc::kInvalidJson);
+  EXPECT_EQ(CodeOf("\"\xe2\x82\""), Errc::kInvalidJson);
+}
+
+TEST(StrictJson, SkipsALeadingByteOrderMarkLikeNlohmann) {
+  EXPECT_EQ(*ParseStrictJson("\xEF\xBB\xBF{\"a\":1}"), json::parse(R"({"a":1})"));
+  EXPECT_EQ(CodeOf("\xEF\xBB{}"), Errc::kInvalidJson);
+  EXPECT_EQ(CodeOf(" \xEF\xBB\xBF{}"), Errc::kInvalidJson);  // only at the very start
+}
+
+TEST(StrictJson, AcceptsAllJsonWhitespaceAndNothingElse) {
+  EXPECT_TRUE(ParseStrictJson(" \t\r\n{ \t\r\n\"a\" \t\r\n: \t\r\n[ 1 , 2 ] \t\r\n} \t\r\n").ok());
+  for (const char* s : {"\f{}", "{}\v", "\xc2\xa0{}"}) {
+    EXPECT_EQ(CodeOf(s), Errc::kInvalidJson) << ::testing::PrintToString(std::string(s));
+  }
+}
+
+TEST(StrictJson, DeepNestingUnderAHighLimitDoesNotOverflowTheStack) {
+  // The parser keeps its own stack: 200000 levels would overflow a recursive one.
+  constexpr int kDepth = 200000;
+  JsonLimits limits{.max_bytes = 1 << 20, .max_depth = kDepth};
+  auto r = ParseStrictJson(Nested(kDepth, '[', ']'), limits);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_TRUE(r->is_array());
+}
+
+TEST(StrictJson, ErrorMessageNamesTheOffendingByte) {
+  auto r = ParseStrictJson(R"({"a":1,"b":x})");
+  ASSERT_EQ(r.status().code(), Errc::kInvalidJson);
+  EXPECT_NE(r.status().message().find("byte 11"), std::string::npos) << r.status().message();
+  EXPECT_NE(r.status().message().find("'x'"), std::string::npos) << r.status().message();
 }
 
 TEST(StrictJson, RoundTripsValidDocuments) {

@@ -1,0 +1,113 @@
+// JWT grants for Maskinporten's token endpoint (RFC 7523, SPEC §4) and a linter for grants made
+// by any tool.
+//
+// A grant is signed fresh for every token request: new jti (128 random bits), iat from the
+// (skew-corrected) clock, exp = iat + lifetime (60 s default, at most 120 s).
+//
+//   MP_ASSIGN_OR_RETURN(mp::Credentials creds, mp::Credentials::WithKid(key, "my-kid"));
+//   mp::GrantSpec spec{.issuer = "https://test.maskinporten.no/", .client_id = "abc",
+//                      .scopes = {"nav:example"}};
+//   MP_ASSIGN_OR_RETURN(mp::Grant g, mp::BuildGrant(spec, creds, mp::SystemClock::Instance()));
+//   // g.assertion is the compact JWS to POST as `assertion`.
+#ifndef MASKINPORTEN_GRANT_H_
+#define MASKINPORTEN_GRANT_H_
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "maskinporten/certificate.h"
+#include "maskinporten/clock.h"
+#include "maskinporten/key.h"
+#include "maskinporten/mp_errors.h"
+#include "maskinporten/org_number.h"
+#include "maskinporten/status.h"
+
+namespace mp {
+
+constexpr std::chrono::seconds kDefaultGrantLifetime{60};
+constexpr std::chrono::seconds kMaxGrantLifetime{120};
+
+// What a token request asks for, beyond who asks. Also the cache key's parts.
+struct TokenRequest {
+  std::vector<std::string> scopes{};               // at least one
+  std::optional<std::string> resource{};           // RFC 8707 audience restriction
+  std::optional<OrgNumber> consumer_org{};         // supplier acting for this consumer
+  std::optional<std::string> authorization_details{};  // JSON of ONE RFC 9396 entry object
+};
+
+struct GrantSpec {
+  std::string issuer{};      // the environment's issuer, exactly, with trailing slash -> aud
+  std::string client_id{};   // -> iss
+  TokenRequest request{};
+  std::chrono::seconds lifetime = kDefaultGrantLifetime;
+};
+
+// How the client proves who it is: a registered key (kid) or a virksomhetssertifikat (x5c).
+class Credentials {
+ public:
+  // kid must be non-empty, [A-Za-z0-9._-]. alg RS256 (default), RS384 or RS512; RSA key.
+  static Result<Credentials> WithKid(PrivateKey key, std::string kid,
+                                     Algorithm alg = Algorithm::kRS256);
+  // chain leaf first; the leaf's public key must be `key`'s (Errc::kInvalidKey otherwise).
+  static Result<Credentials> WithCertificate(PrivateKey key, std::vector<Certificate> chain,
+                                             Algorithm alg = Algorithm::kRS256);
+
+  const PrivateKey& key() const { return key_; }
+  Algorithm alg() const { return alg_; }
+  const std::string& kid() const { return kid_; }                  // "" for x5c
+  const std::vector<std::string>& x5c() const { return x5c_; }     // empty for kid
+  bool uses_certificate() const { return !x5c_.empty(); }
+
+ private:
+  Credentials(PrivateKey key, Algorithm alg, std::string kid, std::vector<std::string> x5c)
+      : key_(std::move(key)), alg_(alg), kid_(std::move(kid)), x5c_(std::move(x5c)) {}
+  PrivateKey key_;
+  Algorithm alg_;
+  std::string kid_;
+  std::vector<std::string> x5c_;
+};
+
+struct Grant {
+  std::string assertion{};  // compact JWS
+  std::string jti{};
+  int64_t iat = 0;
+  int64_t exp = 0;
+};
+
+// Errc::kInvalidGrant for a spec breaking SPEC §4 (no scope, lifetime > 120 s, issuer without
+// trailing slash, bad authorization_details JSON, ...), naming the field.
+// `clock_offset` is added to clock.Now() (skew correction: server time minus local time).
+Result<Grant> BuildGrant(const GrantSpec& spec, const Credentials& credentials,
+                         const Clock& clock,
+                         std::chrono::seconds clock_offset = std::chrono::seconds(0));
+
+// Space-separated, de-duplicated, in first-seen order; empty entries dropped.
+std::string JoinScopes(const std::vector<std::string>& scopes);
+
+// ---- Linter ----
+
+enum class LintSeverity { kError, kWarning };
+
+struct LintFinding {
+  std::string rule{};       // short id, e.g. "aud-trailing-slash"
+  LintSeverity severity = LintSeverity::kError;
+  std::string message{};    // what is wrong, naming the field and value
+  std::optional<MpError> maskinporten_error{};  // what Maskinporten would answer
+};
+
+struct LintOptions {
+  std::optional<std::string> issuer{};  // expected aud; when unset, any known issuer form
+  const Clock* clock = nullptr;         // SystemClock when null
+};
+
+// Checks a compact grant (made by any tool) against every SPEC §4 rule; signature is not
+// verified (no key). Empty when clean.
+std::vector<LintFinding> LintGrant(std::string_view assertion, const LintOptions& options);
+
+}  // namespace mp
+
+#endif  // MASKINPORTEN_GRANT_H_

@@ -1,0 +1,16 @@
+#include "maskinporten/http.h"
+
+#include <strings.h>
+
+namespace mp {
+
+std::optional<std::string> HttpResponse::Header(std::string_view name) const {
+  for (const auto& [k, v] : headers) {
+    if (k.size() == name.size() && ::strncasecmp(k.data(), name.data(), k.size()) == 0) return v;
+  }
+  return std::nullopt;
+}
+
+std::string_view LibraryVersion() { return MP_VERSION; }
+
+}  // namespace mp

@@ -1,0 +1,70 @@
+// Pure pieces of TokenClient, exposed for direct tests (tests/client/retry_test.cc): the form
+// body, HTTP-date and Retry-After parsing, backoff with full jitter, and skew estimation.
+// Nothing here does I/O or reads a clock.
+#ifndef MASKINPORTEN_SRC_CLIENT_TOKEN_CLIENT_INTERNAL_H_
+#define MASKINPORTEN_SRC_CLIENT_TOKEN_CLIENT_INTERNAL_H_
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "maskinporten/token_client.h"
+
+namespace mp::internal {
+
+using TimePoint = std::chrono::system_clock::time_point;
+
+// application/x-www-form-urlencoded value: RFC 3986 unreserved bytes (A-Z a-z 0-9 - . _ ~) kept,
+// every other byte as %XX (upper-case hex).
+std::string FormUrlEncode(std::string_view value);
+
+// "grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Ajwt-bearer&assertion=<encoded>"
+// (RFC 7523 §2.1, SPEC §4.1).
+std::string TokenRequestBody(std::string_view assertion);
+
+// An HTTP-date (RFC 7231 §7.1.1.1): IMF-fixdate "Sun, 06 Nov 1994 08:49:37 GMT", and the
+// obsolete RFC 850 "Sunday, 06-Nov-94 08:49:37 GMT" and asctime "Sun Nov  6 08:49:37 1994"
+// forms. A two-digit RFC 850 year that would be more than 50 years after `now` means the
+// previous century. nullopt for anything else (out-of-range fields, bad day for the month,
+// trailing bytes). Leap second 60 is read as 59.
+std::optional<TimePoint> ParseHttpDate(std::string_view text, TimePoint now);
+
+// Retry-After (RFC 7231 §7.1.3): delta-seconds, or an HTTP-date taken relative to the response's
+// own Date (`response_date`) when it has one, else to `local_now` (both clocks then agree on
+// what "now" is). A date in the past is zero. nullopt when unparseable.
+std::optional<std::chrono::milliseconds> ParseRetryAfter(std::string_view value,
+                                                         std::optional<TimePoint> response_date,
+                                                         TimePoint local_now);
+
+// min(max_backoff, initial_backoff * 2^(attempt-1)) for attempt >= 1, without overflow.
+std::chrono::milliseconds BackoffCeiling(const RetryPolicy& policy, int attempt);
+
+// The wait before the attempt after `attempt` (1-based): full jitter, random01 * ceiling
+// (random01 clamped to [0, 1)); a Retry-After, capped at max_retry_after, is a floor.
+std::chrono::milliseconds RetryDelay(const RetryPolicy& policy, int attempt, double random01,
+                                     std::optional<std::chrono::milliseconds> retry_after);
+
+// server_date - local_receive, rounded to whole seconds.
+std::chrono::seconds EstimateSkew(TimePoint server_date, TimePoint local_receive);
+
+// The skew a client should use after seeing `estimate` while using `current`:
+//  - |estimate| < 2 s counts as 0 (Date has one-second resolution, so smaller offsets are noise);
+//  - beyond `max_correction` the Date header is not trusted: nullopt (keep `current`);
+//  - a change of less than 2 s from `current` is noise too: `current`.
+struct SkewDecision {
+  std::chrono::seconds skew{0};
+  bool changed = false;
+  bool out_of_bounds = false;  // estimate ignored: beyond max_correction
+};
+SkewDecision DecideSkew(std::chrono::seconds current, std::chrono::seconds estimate,
+                        std::chrono::seconds max_correction);
+
+// Replaces every JWT-looking run ("eyJ" + base64url "." base64url "." ...) with "eyJ...<redacted>"
+// and control characters with spaces, and cuts to `max_bytes`: for text from a server that goes
+// into messages and logs.
+std::string SanitizeForMessage(std::string_view text, size_t max_bytes);
+
+}  // namespace mp::internal
+
+#endif  // MASKINPORTEN_SRC_CLIENT_TOKEN_CLIENT_INTERNAL_H_
