@@ -16,8 +16,10 @@ int main() {
     return 2;
   }
   std::unique_ptr<mp::HttpClient> http = mp::MakeCurlHttpClient();
-  mp::TokenClient client({.endpoints = *endpoints, .client_id = config->client_id,
-                          .credentials = *credentials, .http = http.get()});
+  mp::TokenClient client({.endpoints = *endpoints,
+                          .client_id = config->client_id,
+                          .credentials = *credentials,
+                          .http = http.get()});
   std::unique_ptr<mp::TokenSource> source = mp::MakeTokenSource(client);
   mp::TokenProvider provider(*source);  // cache: reuse until shortly before expiry
   auto token = provider.Get({.scopes = config->scopes});

@@ -118,6 +118,34 @@ for name in ("jws_parse/RS256-2048", "base64url_decode/344"):
         print(f"  {name}: {ns[name]:.0f} ns")
 
 print()
+print("Client (CPU ns per call)")
+grant = ns.get("grant_build_sign/RS256-2048")
+raw_sign = ns.get("evp_pkey_sign_digest/RS256-2048")
+if grant and raw_sign:
+    r = raw_sign / grant
+    ok = r >= 0.90
+    if not ok:
+        missed.append("grant_build_sign")
+    print(f"  grant_build_sign/RS256-2048: {grant:.0f} ns = {r:.2f}x the raw RSA-2048 sign rate "
+          f"(evp_pkey_sign_digest {raw_sign:.0f} ns); target >= 0.90: {'ok' if ok else 'BELOW'}")
+hit1 = ns.get("token_cache_hit/threads:1")
+hit2 = ns.get("token_cache_hit/threads:2")
+if hit1:
+    ok1 = hit1 <= 100
+    ok2 = hit2 is not None and hit2 <= max(100, hit1 * 1.10)
+    if not ok1:
+        missed.append("token_cache_hit")
+    if hit2 is not None and not ok2:
+        missed.append("token_cache_hit threads:2")
+    print(f"  token_cache_hit: {hit1:.0f} ns/call (1 thread; target <= 100: {'ok' if ok1 else 'BELOW'}), "
+          f"{f(hit2, '.0f')} ns/call per thread with 2 threads "
+          f"(target: no slower than 1 thread, 10% noise allowed: {'ok' if ok2 else 'BELOW'})")
+    naive = ns.get("token_cache_hit_naive/threads:1")
+    copy = ns.get("access_token_copy/threads:1")
+    if naive and copy:
+        print(f"    baselines: access_token_copy {copy:.0f} ns, naive mutex+map cache {naive:.0f} ns")
+
+print()
 if missed:
     print("bench: below target: " + ", ".join(missed))
     sys.exit(1 if strict_mode else 0)

@@ -60,8 +60,8 @@ struct IssueArgs {
 int RunIssue(const IssueArgs& a) {
   Result<OrgNumber> org = OrgNumber::Parse(a.org);
   if (!org.ok()) {
-    std::cerr << "error: " << ErrcName(org.status().code()) << ": --org: "
-              << org.status().message() << "\n";
+    std::cerr << "error: " << ErrcName(org.status().code()) << ": --org: " << org.status().message()
+              << "\n";
     return kExitUsage;
   }
   if (a.name.empty()) return UsageError("--name must not be empty");
@@ -81,8 +81,8 @@ int RunIssue(const IssueArgs& a) {
   }
   Result<TestCa> ca = TestCa::Load(a.dir);
   if (!ca.ok()) return Fail(ca.status());
-  Result<IssuedCertificate> issued = ca->Issue(
-      {.org = *org, .name = a.name, .seid = a.seid, .key_bits = a.bits, .days = a.days});
+  Result<IssuedCertificate> issued =
+      ca->Issue({.org = *org, .name = a.name, .seid = a.seid, .key_bits = a.bits, .days = a.days});
   if (!issued.ok()) return Fail(issued.status());
 
   Overwrite ow = a.force ? Overwrite::kAllow : Overwrite::kRefuse;
@@ -111,8 +111,8 @@ int RunIssue(const IssueArgs& a) {
     std::cout << DumpJson(out) << "\n";
   } else {
     std::cout << "issued test enterprise certificate for " << org->digits() << " (" << a.name
-              << ", SEID " << a.seid << ")\n  subject: " << leaf.Subject() << "\n  key:   "
-              << a.key_out << " (0600)\n  chain: " << a.cert_out
+              << ", SEID " << a.seid << ")\n  subject: " << leaf.Subject()
+              << "\n  key:   " << a.key_out << " (0600)\n  chain: " << a.cert_out
               << " (leaf + issuing CA; send both in x5c)\n";
     if (!a.p12_out.empty()) std::cout << "  p12:   " << a.p12_out << "\n";
   }
@@ -130,14 +130,16 @@ void AddCa(CLI::App& app, int* exit_code) {
               "--key-out org.key.pem --cert-out org.chain.pem\n");
 
   auto i = std::make_shared<InitArgs>();
-  CLI::App* init = ca->add_subcommand("init", "Create a root and an issuing CA (RSA 3072 by default)");
+  CLI::App* init =
+      ca->add_subcommand("init", "Create a root and an issuing CA (RSA 3072 by default)");
   init->add_option("--dir", i->dir, "directory to create the CA in")->required();
   init->add_option("--name", i->name, "CA name prefix")->capture_default_str();
   init->add_option("--bits", i->bits, "RSA size of the CA keys: 2048, 3072 or 4096")
       ->capture_default_str();
   init->add_flag("--json", i->json, "print the result as JSON");
-  SetExamples(init, "  maskinporten ca init --dir ./testca\n"
-                    "  maskinporten ca init --dir ./testca --name \"Team Test\"\n");
+  SetExamples(init,
+              "  maskinporten ca init --dir ./testca\n"
+              "  maskinporten ca init --dir ./testca --name \"Team Test\"\n");
   init->callback([i, exit_code] { *exit_code = RunInit(*i); });
 
   auto s = std::make_shared<IssueArgs>();

@@ -19,14 +19,18 @@ namespace mp::cli {
 
 int ExitCodeFor(Errc code) {
   switch (code) {
-    case Errc::kOk: return kExitOk;
+    case Errc::kOk:
+      return kExitOk;
     case Errc::kIoError:
     case Errc::kNotFound:
     case Errc::kNetworkError:
     case Errc::kHttpError:
-    case Errc::kDiscoveryError: return kExitIo;
-    case Errc::kInvalidArgument: return kExitUsage;
-    default: return kExitRejected;
+    case Errc::kDiscoveryError:
+      return kExitIo;
+    case Errc::kInvalidArgument:
+      return kExitUsage;
+    default:
+      return kExitRejected;
   }
 }
 

@@ -46,8 +46,8 @@ Result<ResolvedClient> ResolveClient(const ClientFlags& f) {
   MP_ASSIGN_OR_RETURN(ClientConfig config,
                       ResolveClientConfig(flags, [](const char* n) { return std::getenv(n); }));
   Result<Algorithm> alg = ParseAlgorithm(f.alg);
-  if (!alg.ok() || (*alg != Algorithm::kRS256 && *alg != Algorithm::kRS384 &&
-                    *alg != Algorithm::kRS512)) {
+  if (!alg.ok() ||
+      (*alg != Algorithm::kRS256 && *alg != Algorithm::kRS384 && *alg != Algorithm::kRS512)) {
     return Status(Errc::kInvalidArgument,
                   "--alg must be RS256, RS384 or RS512 (Maskinporten's metadata), got " + f.alg);
   }
@@ -67,7 +67,8 @@ Result<ResolvedClient> ResolveClient(const ClientFlags& f) {
     MP_ASSIGN_OR_RETURN(OrgNumber org, OrgNumber::Parse(config.consumer_org));
     spec.request.consumer_org = org;
   }
-  if (!f.authorization_details.empty()) spec.request.authorization_details = f.authorization_details;
+  if (!f.authorization_details.empty())
+    spec.request.authorization_details = f.authorization_details;
   return ResolvedClient{.config = config, .credentials = creds, .spec = spec};
 }
 

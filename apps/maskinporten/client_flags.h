@@ -16,7 +16,7 @@ namespace mp::cli {
 struct ClientFlags {
   ClientConfig config;
   std::vector<std::string> scope_args;  // each may hold several space-separated scopes
-  std::string password_env;             // PKCS#12 password variable (else MASKINPORTEN_P12_PASSWORD)
+  std::string password_env;  // PKCS#12 password variable (else MASKINPORTEN_P12_PASSWORD)
   std::string authorization_details;
   std::string alg = "RS256";
   int lifetime = 60;

@@ -51,8 +51,8 @@ template <typename T>
 Status ExpectRefused(const Result<T>& r, Errc want, std::string* detail) {
   if (r.ok()) return Status(Errc::kInternal, "expected a refusal, but it was accepted");
   if (r.status().code() != want) {
-    return Status(Errc::kInternal, "expected " + std::string(ErrcName(want)) + ", got " +
-                                       r.status().ToString());
+    return Status(Errc::kInternal,
+                  "expected " + std::string(ErrcName(want)) + ", got " + r.status().ToString());
   }
   *detail = "refused as expected: " + r.status().ToString();
   return OkStatus();
@@ -66,9 +66,10 @@ int RunDemo(const std::string& dir_arg) {
     if (::mkdtemp(tmpl.data()) == nullptr) return Fail(Status(Errc::kIoError, "mkdtemp failed"));
     dir = tmpl;
   }
-  std::printf("maskinporten demo: keys, a local test CA, a test virksomhetssertifikat and a "
-              "signed JWT grant\nfiles in %s\n\n",
-              dir.c_str());
+  std::printf(
+      "maskinporten demo: keys, a local test CA, a test virksomhetssertifikat and a "
+      "signed JWT grant\nfiles in %s\n\n",
+      dir.c_str());
   Steps steps;
   std::optional<PrivateKey> client_key;
   std::optional<TestCa> ca;
@@ -81,7 +82,8 @@ int RunDemo(const std::string& dir_arg) {
     MP_ASSIGN_OR_RETURN(PrivateKey k, PrivateKey::Generate(Algorithm::kRS256, 2048));
     client_key = k;
     std::string kid = k.public_key().Thumbprint();
-    jwks_json = "{\"keys\":[" + PublicKeyToJwk(k.public_key(), {.kid = kid, .alg = Algorithm::kRS256}) + "]}";
+    jwks_json = "{\"keys\":[" +
+                PublicKeyToJwk(k.public_key(), {.kid = kid, .alg = Algorithm::kRS256}) + "]}";
     MP_RETURN_IF_ERROR(WriteOutput(dir + "/client.key.pem", k.ToPkcs8Pem(), FileMode::kPrivate,
                                    Overwrite::kAllow));
     MP_RETURN_IF_ERROR(WriteOutput(dir + "/client.jwks.json", jwks_json + "\n", FileMode::kPublic,
@@ -102,8 +104,8 @@ int RunDemo(const std::string& dir_arg) {
     MP_ASSIGN_OR_RETURN(OrgNumber org, OrgNumber::Parse(kInsurerOrg));
     MP_ASSIGN_OR_RETURN(IssuedCertificate c, ca->Issue({.org = org, .name = "DEMO FORSIKRING AS"}));
     std::string chain_pem = c.chain[0].Pem() + c.chain[1].Pem();
-    MP_RETURN_IF_ERROR(WriteOutput(dir + "/insurer.key.pem", c.key.ToPkcs8Pem(),
-                                   FileMode::kPrivate, Overwrite::kAllow));
+    MP_RETURN_IF_ERROR(WriteOutput(dir + "/insurer.key.pem", c.key.ToPkcs8Pem(), FileMode::kPrivate,
+                                   Overwrite::kAllow));
     MP_RETURN_IF_ERROR(
         WriteOutput(dir + "/insurer.chain.pem", chain_pem, FileMode::kPublic, Overwrite::kAllow));
     *d = c.chain[0].Subject();
@@ -113,13 +115,14 @@ int RunDemo(const std::string& dir_arg) {
   if (!cert) return kExitRejected;
   steps.Run("jwt sign: JWT grant with x5c (leaf + issuing CA), RS256", [&](std::string* d) {
     int64_t now = clock.NowSeconds();
-    nlohmann::json claims = {{"aud", kIssuer},          {"iss", client_id},
-                             {"scope", "nav:example"}, {"iat", now},
-                             {"exp", now + 60},        {"jti", RandomUuid()}};
+    nlohmann::json claims = {{"aud", kIssuer}, {"iss", client_id}, {"scope", "nav:example"},
+                             {"iat", now},     {"exp", now + 60},  {"jti", RandomUuid()}};
     SignOptions opts{.alg = Algorithm::kRS256};
-    for (size_t i = 0; i + 1 < cert->chain.size(); ++i) opts.x5c.push_back(cert->chain[i].X5cEntry());
+    for (size_t i = 0; i + 1 < cert->chain.size(); ++i)
+      opts.x5c.push_back(cert->chain[i].X5cEntry());
     MP_ASSIGN_OR_RETURN(grant, SignJws(cert->key, DumpJson(claims), opts));
-    *d = "grant of " + std::to_string(grant.size()) + " bytes, jti " + claims["jti"].get<std::string>();
+    *d = "grant of " + std::to_string(grant.size()) + " bytes, jti " +
+         claims["jti"].get<std::string>();
     return OkStatus();
   });
   steps.Run("verify: x5c chain to the test root, org number, signature", [&](std::string* d) {
@@ -133,8 +136,8 @@ int RunDemo(const std::string& dir_arg) {
     MP_ASSIGN_OR_RETURN(VerifiedJwt jwt,
                         VerifyJwt(grant, leaf_key, VerifyOptions{Algorithm::kRS256},
                                   {.audience = kIssuer, .require_iat = true, .clock = &clock}));
-    *d = "org " + profile.org.digits() + " (SEID " + std::to_string(profile.seid) +
-         "), claims " + jwt.claims.ToJson();
+    *d = "org " + profile.org.digits() + " (SEID " + std::to_string(profile.seid) + "), claims " +
+         jwt.claims.ToJson();
     return OkStatus();
   });
   steps.Run("refuse: the same grant with one payload byte changed", [&](std::string* d) {
@@ -143,9 +146,9 @@ int RunDemo(const std::string& dir_arg) {
     char& c = tampered[dot + 5];
     c = c == 'A' ? 'B' : 'A';
     MP_ASSIGN_OR_RETURN(PublicKey leaf_key, cert->chain.front().PublicKeyOf());
-    return ExpectRefused(VerifyJwt(tampered, leaf_key, VerifyOptions{Algorithm::kRS256},
-                                   {.clock = &clock}),
-                         Errc::kInvalidSignature, d);
+    return ExpectRefused(
+        VerifyJwt(tampered, leaf_key, VerifyOptions{Algorithm::kRS256}, {.clock = &clock}),
+        Errc::kInvalidSignature, d);
   });
   steps.Run("refuse: x5c chain checked against another CA", [&](std::string* d) {
     MP_ASSIGN_OR_RETURN(TestCa other, TestCa::Create({.name = "Some Other", .key_bits = 2048}));
@@ -158,12 +161,13 @@ int RunDemo(const std::string& dir_arg) {
     int64_t now = clock.NowSeconds();
     nlohmann::json claims = {{"aud", kIssuer}, {"iss", client_id}, {"scope", "nav:example"},
                              {"iat", now},     {"exp", now + 60},  {"jti", RandomUuid()}};
-    MP_ASSIGN_OR_RETURN(kid_token,
-                        SignJws(*client_key, DumpJson(claims),
-                                {.alg = Algorithm::kRS256, .kid = client_key->public_key().Thumbprint()}));
+    MP_ASSIGN_OR_RETURN(kid_token, SignJws(*client_key, DumpJson(claims),
+                                           {.alg = Algorithm::kRS256,
+                                            .kid = client_key->public_key().Thumbprint()}));
     MP_ASSIGN_OR_RETURN(Jwks jwks, Jwks::Parse(jwks_json));
-    MP_ASSIGN_OR_RETURN(VerifiedJwt jwt, VerifyJwt(kid_token, jwks, VerifyOptions{Algorithm::kRS256},
-                                                   {.audience = kIssuer, .clock = &clock}));
+    MP_ASSIGN_OR_RETURN(VerifiedJwt jwt,
+                        VerifyJwt(kid_token, jwks, VerifyOptions{Algorithm::kRS256},
+                                  {.audience = kIssuer, .clock = &clock}));
     *d = "verified with kid " + jwt.header.kid;
     return OkStatus();
   });
@@ -174,10 +178,10 @@ int RunDemo(const std::string& dir_arg) {
         VerifyJwt(kid_token, jwks, VerifyOptions{Algorithm::kRS256}, {.clock = &later}),
         Errc::kTokenExpired, d);
   });
-  std::printf("\n%s in %.0f ms. Try: build/bin/maskinporten cert inspect %s/insurer.chain.pem "
-              "--trust %s/ca/root.pem\n",
-              steps.failed() ? "demo FAILED" : "demo passed", total.Millis(), dir.c_str(),
-              dir.c_str());
+  std::printf(
+      "\n%s in %.0f ms. Try: build/bin/maskinporten cert inspect %s/insurer.chain.pem "
+      "--trust %s/ca/root.pem\n",
+      steps.failed() ? "demo FAILED" : "demo passed", total.Millis(), dir.c_str(), dir.c_str());
   return steps.failed() ? kExitRejected : kExitOk;
 }
 
@@ -187,8 +191,9 @@ void AddDemo(CLI::App& app, int* exit_code) {
   auto dir = std::make_shared<std::string>();
   CLI::App* demo = app.add_subcommand(
       "demo", "Run the whole flow end to end on embedded defaults, printing each step");
-  demo->add_option("--dir", *dir, "write the keys, CA and certificates here (default: a new "
-                                  "temporary directory)");
+  demo->add_option("--dir", *dir,
+                   "write the keys, CA and certificates here (default: a new "
+                   "temporary directory)");
   SetExamples(demo, "  maskinporten demo\n  maskinporten demo --dir ./demo-files\n");
   demo->callback([dir, exit_code] { *exit_code = RunDemo(*dir); });
 }

@@ -58,8 +58,8 @@ nlohmann::json Explain(const nlohmann::json& header, const nlohmann::json& p, in
   e["verified"] = false;
   e["alg"] = header.value("alg", "");
   e["kid"] = header.value("kid", "");
-  for (const char* k : {"iss", "client_id", "client_amr", "token_type", "jti", "scope",
-                        "delegation_source"}) {
+  for (const char* k :
+       {"iss", "client_id", "client_amr", "token_type", "jti", "scope", "delegation_source"}) {
     if (p.contains(k)) e[k] = p[k];
   }
   if (p.contains("scope") && p["scope"].is_string()) {

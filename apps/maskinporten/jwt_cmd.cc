@@ -148,10 +148,11 @@ int RunDecode(const std::string& arg) {
 void AddJwt(CLI::App& app, int* exit_code) {
   CLI::App* jwt = app.add_subcommand("jwt", "Sign, verify and decode compact JWS/JWT tokens");
   jwt->require_subcommand(1);
-  SetExamples(jwt,
-              "  maskinporten jwt sign --key key.pem --kid k1 --claims claims.json\n"
-              "  maskinporten jwt verify --jwks jwks.json --iss https://test.maskinporten.no/ TOKEN\n"
-              "  maskinporten jwt decode TOKEN\n");
+  SetExamples(
+      jwt,
+      "  maskinporten jwt sign --key key.pem --kid k1 --claims claims.json\n"
+      "  maskinporten jwt verify --jwks jwks.json --iss https://test.maskinporten.no/ TOKEN\n"
+      "  maskinporten jwt decode TOKEN\n");
 
   auto s = std::make_shared<SignArgs>();
   CLI::App* sign = jwt->add_subcommand("sign", "Sign a claims JSON object into a compact JWS");
@@ -163,10 +164,11 @@ void AddJwt(CLI::App& app, int* exit_code) {
   sign->add_option("--x5c", s->x5c, "certificate chain PEM (leaf first) to send as x5c");
   sign->add_option("--typ", s->typ, "typ header, e.g. JWT");
   sign->add_option("--claims", s->claims, "claims JSON file, or - for stdin")->required();
-  SetExamples(sign,
-              "  echo '{\"iss\":\"me\",\"exp\":2000000000}' | maskinporten jwt sign --key key.pem "
-              "--claims -\n"
-              "  maskinporten jwt sign --key org.key.pem --x5c org.chain.pem --claims grant.json\n");
+  SetExamples(
+      sign,
+      "  echo '{\"iss\":\"me\",\"exp\":2000000000}' | maskinporten jwt sign --key key.pem "
+      "--claims -\n"
+      "  maskinporten jwt sign --key org.key.pem --x5c org.chain.pem --claims grant.json\n");
   sign->callback([s, exit_code] { *exit_code = RunSign(*s); });
 
   auto v = std::make_shared<VerifyArgs>();
@@ -198,8 +200,9 @@ void AddJwt(CLI::App& app, int* exit_code) {
   CLI::App* decode =
       jwt->add_subcommand("decode", "Show a token's header and payload WITHOUT verifying it");
   decode->add_option("token", *d, "the token, or - for stdin")->required();
-  SetExamples(decode, "  maskinporten jwt decode eyJhbGciOiJSUzI1NiJ9.eyJpc3MiOiJtZSJ9.c2ln\n"
-                      "  pbpaste | maskinporten jwt decode -\n");
+  SetExamples(decode,
+              "  maskinporten jwt decode eyJhbGciOiJSUzI1NiJ9.eyJpc3MiOiJtZSJ9.c2ln\n"
+              "  pbpaste | maskinporten jwt decode -\n");
   decode->callback([d, exit_code] { *exit_code = RunDecode(*d); });
 }
 

@@ -30,8 +30,9 @@ int RunKeygen(const KeygenArgs& a) {
   if (rsa && a.bits != 0 && a.bits != 2048 && a.bits != 3072 && a.bits != 4096) {
     return UsageError("--bits must be 2048, 3072 or 4096, got " + std::to_string(a.bits));
   }
-  if (!a.kid.empty() && a.kid.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-                                                "0123456789._-") != std::string::npos) {
+  if (!a.kid.empty() &&
+      a.kid.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+                              "0123456789._-") != std::string::npos) {
     return UsageError("--kid may contain only A-Z a-z 0-9 . _ - (Maskinporten's rule)");
   }
   Overwrite ow = a.force ? Overwrite::kAllow : Overwrite::kRefuse;
@@ -91,10 +92,11 @@ void AddKeygen(CLI::App& app, int* exit_code) {
                   "encrypt the key with the password in this environment variable");
   cmd->add_flag("--force", args->force, "overwrite existing files");
   cmd->add_flag("--json", args->json, "print the result as JSON");
-  SetExamples(cmd,
-              "  maskinporten keygen --alg RS256 --out key.pem --jwk-out key.jwk.json\n"
-              "  maskinporten keygen --alg RS256 --bits 3072 --kid my-key-2026 --out key.pem\n"
-              "  KEYPASS=... maskinporten keygen --alg ES256 --out ec.pem --password-env KEYPASS\n");
+  SetExamples(
+      cmd,
+      "  maskinporten keygen --alg RS256 --out key.pem --jwk-out key.jwk.json\n"
+      "  maskinporten keygen --alg RS256 --bits 3072 --kid my-key-2026 --out key.pem\n"
+      "  KEYPASS=... maskinporten keygen --alg ES256 --out ec.pem --password-env KEYPASS\n");
   cmd->callback([args, exit_code] { *exit_code = RunKeygen(*args); });
 }
 

@@ -7,9 +7,8 @@
 #include "cli_common.h"
 
 int main(int argc, char** argv) {
-  CLI::App app{
-      "maskinporten " MP_VERSION
-      " - keys, JWTs, enterprise certificates and a local test CA for Maskinporten"};
+  CLI::App app{"maskinporten " MP_VERSION
+               " - keys, JWTs, enterprise certificates and a local test CA for Maskinporten"};
   app.require_subcommand(1);
   app.set_version_flag("--version", "maskinporten " MP_VERSION);
   mp::cli::SetExamples(&app,

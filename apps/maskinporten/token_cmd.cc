@@ -27,9 +27,11 @@ int RunToken(const TokenArgs& a) {
   if (!rc.ok()) return FailFlags(rc.status());
   if (a.timeout <= 0 || a.timeout > 600) return UsageError("--timeout must be 0..600 seconds");
   auto ms = std::chrono::milliseconds(static_cast<int64_t>(a.timeout * 1000));
-  std::unique_ptr<HttpClient> http = MakeCurlHttpClient(
-      {.ca_file = a.ca_file, .proxy = a.proxy, .connect_timeout = std::min(ms, std::chrono::milliseconds(5000)),
-       .total_timeout = ms});
+  std::unique_ptr<HttpClient> http =
+      MakeCurlHttpClient({.ca_file = a.ca_file,
+                          .proxy = a.proxy,
+                          .connect_timeout = std::min(ms, std::chrono::milliseconds(5000)),
+                          .total_timeout = ms});
 
   Stopwatch sw;
   Result<Endpoints> ep = a.discover || !rc->config.issuer.empty()
@@ -54,16 +56,17 @@ int RunToken(const TokenArgs& a) {
   Result<AccessToken> token = client.Fetch(rc->spec.request, &info);
   if (!token.ok()) {
     if (info.error && token.status().code() == Errc::kMaskinportenError) {
-      std::cerr << "error: " << ErrcName(Errc::kMaskinportenError) << ": "
-                << info.error->Summary() << "\n";
-      if (std::string hint = info.error->Hint(); !hint.empty()) std::cerr << "hint: " << hint << "\n";
+      std::cerr << "error: " << ErrcName(Errc::kMaskinportenError) << ": " << info.error->Summary()
+                << "\n";
+      if (std::string hint = info.error->Hint(); !hint.empty())
+        std::cerr << "hint: " << hint << "\n";
       return kExitRejected;
     }
     return Fail(token.status());
   }
   if (a.verbose) {
-    std::cerr << "got a token in " << static_cast<int>(sw.Millis()) << " ms after "
-              << info.attempts << " attempt(s); expires in " << token->expires_in << " s\n";
+    std::cerr << "got a token in " << static_cast<int>(sw.Millis()) << " ms after " << info.attempts
+              << " attempt(s); expires in " << token->expires_in << " s\n";
   }
   if (a.json) {
     std::cout << DumpJson({{"access_token", token->access_token},
@@ -92,15 +95,16 @@ void AddToken(CLI::App& app, int* exit_code) {
   cmd->add_option("--proxy", a->proxy, "HTTP(S) proxy URL (default: the *_proxy variables)");
   cmd->add_option("--timeout", a->timeout, "per-request timeout in seconds")->capture_default_str();
   cmd->add_flag("-v,--verbose", a->verbose, "log attempts, retries and skew to stderr");
-  SetExamples(cmd,
-              "  maskinporten token --env test --client-id $CLIENT --scope nav:example \\\n"
-              "      --key client.key.pem --kid my-kid\n"
-              "  maskinporten token --env test --client-id $CLIENT --scope nav:example \\\n"
-              "      --cert org.chain.pem --key org.key.pem --consumer-org 910753614 --json\n"
-              "  MASKINPORTEN_ENV=test MASKINPORTEN_CLIENT_ID=... MASKINPORTEN_SCOPES=nav:example \\\n"
-              "      MASKINPORTEN_P12_FILE=org.p12 MASKINPORTEN_P12_PASSWORD=... maskinporten token\n"
-              "  maskinporten token --issuer http://127.0.0.1:8080/ --client-id demo --scope nav:example "
-              "--key k.pem --kid k1 -v\n");
+  SetExamples(
+      cmd,
+      "  maskinporten token --env test --client-id $CLIENT --scope nav:example \\\n"
+      "      --key client.key.pem --kid my-kid\n"
+      "  maskinporten token --env test --client-id $CLIENT --scope nav:example \\\n"
+      "      --cert org.chain.pem --key org.key.pem --consumer-org 910753614 --json\n"
+      "  MASKINPORTEN_ENV=test MASKINPORTEN_CLIENT_ID=... MASKINPORTEN_SCOPES=nav:example \\\n"
+      "      MASKINPORTEN_P12_FILE=org.p12 MASKINPORTEN_P12_PASSWORD=... maskinporten token\n"
+      "  maskinporten token --issuer http://127.0.0.1:8080/ --client-id demo --scope nav:example "
+      "--key k.pem --kid k1 -v\n");
   cmd->callback([a, exit_code] { *exit_code = RunToken(*a); });
 }
 

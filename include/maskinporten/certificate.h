@@ -4,8 +4,8 @@
 // Clock against an explicit TrustStore: nothing is trusted implicitly (no system store).
 //
 //   MP_ASSIGN_OR_RETURN(auto chain, mp::Certificate::ParsePemChain(pem_text));
-//   MP_ASSIGN_OR_RETURN(mp::TrustStore test_roots, mp::TrustStore::FromPem(ca_pem, mp::CertEnvironment::kTest));
-//   MP_RETURN_IF_ERROR(mp::VerifyChain(chain, test_roots, clock));
+//   MP_ASSIGN_OR_RETURN(mp::TrustStore test_roots, mp::TrustStore::FromPem(ca_pem,
+//   mp::CertEnvironment::kTest)); MP_RETURN_IF_ERROR(mp::VerifyChain(chain, test_roots, clock));
 //   MP_ASSIGN_OR_RETURN(mp::EnterpriseProfile p, mp::ReadEnterpriseProfile(chain[0]));  // p.org
 #ifndef MASKINPORTEN_CERTIFICATE_H_
 #define MASKINPORTEN_CERTIFICATE_H_
@@ -44,11 +44,11 @@ class Certificate {
 
   std::string Der() const;
   std::string Pem() const;
-  std::string X5cEntry() const;            // standard base64 of Der()
-  std::string Subject() const;             // RFC 2253 string
+  std::string X5cEntry() const;  // standard base64 of Der()
+  std::string Subject() const;   // RFC 2253 string
   std::string Issuer() const;
-  std::string SerialHex() const;           // lowercase hex, no leading zeros beyond one
-  int64_t NotBefore() const;               // Unix seconds
+  std::string SerialHex() const;  // lowercase hex, no leading zeros beyond one
+  int64_t NotBefore() const;      // Unix seconds
   int64_t NotAfter() const;
   std::string Sha256FingerprintHex() const;  // lowercase hex of SHA-256(DER)
   std::string X5tS256() const;               // base64url SHA-256(DER), the JOSE x5t#S256

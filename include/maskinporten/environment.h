@@ -22,7 +22,7 @@ constexpr std::string_view kTestIssuer = "https://test.maskinporten.no/";
 constexpr std::string_view kProdIssuer = "https://maskinporten.no/";
 
 struct Endpoints {
-  std::string issuer{};          // exact, with trailing slash: the grant's aud
+  std::string issuer{};  // exact, with trailing slash: the grant's aud
   std::string token_endpoint{};
   std::string jwks_uri{};
 };
@@ -45,17 +45,17 @@ bool IsLoopbackUrl(std::string_view url);
 
 // Client configuration; flags win over MASKINPORTEN_* environment variables.
 struct ClientConfig {
-  std::string env{};            // MASKINPORTEN_ENV: "test" | "prod"
-  std::string issuer{};         // MASKINPORTEN_ISSUER (wins over env)
-  std::string client_id{};      // MASKINPORTEN_CLIENT_ID
+  std::string env{};                  // MASKINPORTEN_ENV: "test" | "prod"
+  std::string issuer{};               // MASKINPORTEN_ISSUER (wins over env)
+  std::string client_id{};            // MASKINPORTEN_CLIENT_ID
   std::vector<std::string> scopes{};  // MASKINPORTEN_SCOPES (space-separated)
-  std::string kid{};            // MASKINPORTEN_KID
-  std::string key_file{};       // MASKINPORTEN_KEY_FILE
-  std::string cert_file{};      // MASKINPORTEN_CERT_FILE
-  std::string p12_file{};       // MASKINPORTEN_P12_FILE
-  std::string p12_password{};   // MASKINPORTEN_P12_PASSWORD (a secret: never logged)
-  std::string jwk_file{};       // private JWK file (no environment variable)
-  std::string consumer_org{};   // MASKINPORTEN_CONSUMER_ORG
+  std::string kid{};                  // MASKINPORTEN_KID
+  std::string key_file{};             // MASKINPORTEN_KEY_FILE
+  std::string cert_file{};            // MASKINPORTEN_CERT_FILE
+  std::string p12_file{};             // MASKINPORTEN_P12_FILE
+  std::string p12_password{};         // MASKINPORTEN_P12_PASSWORD (a secret: never logged)
+  std::string jwk_file{};             // private JWK file (no environment variable)
+  std::string consumer_org{};         // MASKINPORTEN_CONSUMER_ORG
   std::string resource{};
 };
 
@@ -77,8 +77,7 @@ Result<ClientConfig> ResolveClientConfig(ClientConfig flags, const GetEnv& geten
 //   p12_file (+ p12_password) -> virksomhetssertifikat from PKCS#12 (or its key with kid)
 //   jwk_file (+ kid)          -> a private JWK (kid from the flag, else the JWK's own kid)
 // Errors name the file; key material is wiped from memory after use.
-Result<Credentials> LoadCredentials(const ClientConfig& config,
-                                    Algorithm alg = Algorithm::kRS256);
+Result<Credentials> LoadCredentials(const ClientConfig& config, Algorithm alg = Algorithm::kRS256);
 
 }  // namespace mp
 

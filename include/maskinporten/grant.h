@@ -33,15 +33,15 @@ constexpr std::chrono::seconds kMaxGrantLifetime{120};
 
 // What a token request asks for, beyond who asks. Also the cache key's parts.
 struct TokenRequest {
-  std::vector<std::string> scopes{};               // at least one
-  std::optional<std::string> resource{};           // RFC 8707 audience restriction
-  std::optional<OrgNumber> consumer_org{};         // supplier acting for this consumer
+  std::vector<std::string> scopes{};                   // at least one
+  std::optional<std::string> resource{};               // RFC 8707 audience restriction
+  std::optional<OrgNumber> consumer_org{};             // supplier acting for this consumer
   std::optional<std::string> authorization_details{};  // JSON of ONE RFC 9396 entry object
 };
 
 struct GrantSpec {
-  std::string issuer{};      // the environment's issuer, exactly, with trailing slash -> aud
-  std::string client_id{};   // -> iss
+  std::string issuer{};     // the environment's issuer, exactly, with trailing slash -> aud
+  std::string client_id{};  // -> iss
   TokenRequest request{};
   std::chrono::seconds lifetime = kDefaultGrantLifetime;
 };
@@ -58,8 +58,8 @@ class Credentials {
 
   const PrivateKey& key() const { return key_; }
   Algorithm alg() const { return alg_; }
-  const std::string& kid() const { return kid_; }                  // "" for x5c
-  const std::vector<std::string>& x5c() const { return x5c_; }     // empty for kid
+  const std::string& kid() const { return kid_; }               // "" for x5c
+  const std::vector<std::string>& x5c() const { return x5c_; }  // empty for kid
   bool uses_certificate() const { return !x5c_.empty(); }
 
  private:
@@ -81,8 +81,7 @@ struct Grant {
 // Errc::kInvalidGrant for a spec breaking SPEC §4 (no scope, lifetime > 120 s, issuer without
 // trailing slash, bad authorization_details JSON, ...), naming the field.
 // `clock_offset` is added to clock.Now() (skew correction: server time minus local time).
-Result<Grant> BuildGrant(const GrantSpec& spec, const Credentials& credentials,
-                         const Clock& clock,
+Result<Grant> BuildGrant(const GrantSpec& spec, const Credentials& credentials, const Clock& clock,
                          std::chrono::seconds clock_offset = std::chrono::seconds(0));
 
 // Space-separated, de-duplicated, in first-seen order; empty entries dropped.
@@ -93,9 +92,9 @@ std::string JoinScopes(const std::vector<std::string>& scopes);
 enum class LintSeverity { kError, kWarning };
 
 struct LintFinding {
-  std::string rule{};       // short id, e.g. "aud-trailing-slash"
+  std::string rule{};  // short id, e.g. "aud-trailing-slash"
   LintSeverity severity = LintSeverity::kError;
-  std::string message{};    // what is wrong, naming the field and value
+  std::string message{};                        // what is wrong, naming the field and value
   std::optional<MpError> maskinporten_error{};  // what Maskinporten would answer
 };
 

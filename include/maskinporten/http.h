@@ -45,8 +45,8 @@ class HttpClient {
 };
 
 struct CurlOptions {
-  std::string ca_file{};     // PEM bundle; empty: the system store. Verification is always on.
-  std::string proxy{};       // empty: the standard *_proxy environment variables apply
+  std::string ca_file{};  // PEM bundle; empty: the system store. Verification is always on.
+  std::string proxy{};    // empty: the standard *_proxy environment variables apply
   std::chrono::milliseconds connect_timeout{5000};
   std::chrono::milliseconds total_timeout{15000};
   size_t max_response_bytes = 1 << 20;

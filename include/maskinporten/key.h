@@ -47,8 +47,8 @@ class PublicKey {
   static Result<PublicKey> FromDer(std::string_view der);
 
   KeyType type() const;
-  int bits() const;             // RSA modulus size, or EC field size (256, 384)
-  std::string curve() const;    // "P-256" / "P-384" for EC, "" for RSA
+  int bits() const;           // RSA modulus size, or EC field size (256, 384)
+  std::string curve() const;  // "P-256" / "P-384" for EC, "" for RSA
   // OK when this key can verify `alg`: RSA for RS*/PS*, P-256 for ES256, P-384 for ES384.
   Status CheckAlgorithm(Algorithm alg) const;
 

@@ -17,27 +17,27 @@
 namespace mp {
 
 enum class MpError {
-  kMp011,  // malformed grant, unknown claim
-  kMp012,  // jti reused
-  kMp100,  // unknown client
-  kMp110,  // aud is not the issuer
-  kMp120,  // invalid certificate
-  kMp121,  // registered key expired
-  kMp122,  // certificate org number differs from client owner
-  kMp123,  // x5c not an array of base64 DER
-  kMp124,  // bad signature
-  kMp130,  // exp passed
-  kMp200,  // scope not on client
-  kMp201,  // scope not for maskinporten
-  kMp250,  // consumer lacks access
-  kMp251,  // no delegation
-  kMp301,  // unknown authorization_details type
-  kMp302,  // unknown authorization_details fields
-  kMp303,  // invalid authorization_details values
-  kUnknownKid,          // (no code) kid not registered on the client
-  kKidRequired,         // (no code) client has registered keys, grant sent none
-  kIssuedInFuture,      // (no code) iat ahead of server clock
-  kConsumerOrgIsOwn,    // (no code) consumer_org equals the client's own org
+  kMp011,             // malformed grant, unknown claim
+  kMp012,             // jti reused
+  kMp100,             // unknown client
+  kMp110,             // aud is not the issuer
+  kMp120,             // invalid certificate
+  kMp121,             // registered key expired
+  kMp122,             // certificate org number differs from client owner
+  kMp123,             // x5c not an array of base64 DER
+  kMp124,             // bad signature
+  kMp130,             // exp passed
+  kMp200,             // scope not on client
+  kMp201,             // scope not for maskinporten
+  kMp250,             // consumer lacks access
+  kMp251,             // no delegation
+  kMp301,             // unknown authorization_details type
+  kMp302,             // unknown authorization_details fields
+  kMp303,             // invalid authorization_details values
+  kUnknownKid,        // (no code) kid not registered on the client
+  kKidRequired,       // (no code) client has registered keys, grant sent none
+  kIssuedInFuture,    // (no code) iat ahead of server clock
+  kConsumerOrgIsOwn,  // (no code) consumer_org equals the client's own org
 };
 
 struct MpErrorInfo {
@@ -48,7 +48,7 @@ struct MpErrorInfo {
   // Description before " (trace_id: ...)". Texts that name values (MP-200, MP-250, MP-251) hold
   // the fixed prefix; Describe() in the server adds the values.
   std::string_view text;
-  std::string_view hint;   // what the client should fix, one sentence
+  std::string_view hint;  // what the client should fix, one sentence
 };
 
 const MpErrorInfo& MpErrorInfoFor(MpError id);

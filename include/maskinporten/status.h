@@ -22,48 +22,48 @@ namespace mp {
 enum class Errc {
   kOk = 0,
   // core
-  kInvalidArgument,    // a caller-supplied value breaks a documented rule
-  kInvalidBase64,      // not strict base64url / base64
-  kInvalidJson,        // not JSON, bad UTF-8, or the wrong JSON type
-  kDuplicateJsonKey,   // an object names the same member twice
-  kLimitExceeded,      // input larger or deeper than the configured limit
-  kInvalidOrgNumber,   // not 9 digits or the mod-11 check digit is wrong
-  kIoError,            // file or OS call failed
-  kNotFound,           // a named item (file, kid, env var) does not exist
-  kInternal,           // a library we call failed unexpectedly
+  kInvalidArgument,   // a caller-supplied value breaks a documented rule
+  kInvalidBase64,     // not strict base64url / base64
+  kInvalidJson,       // not JSON, bad UTF-8, or the wrong JSON type
+  kDuplicateJsonKey,  // an object names the same member twice
+  kLimitExceeded,     // input larger or deeper than the configured limit
+  kInvalidOrgNumber,  // not 9 digits or the mod-11 check digit is wrong
+  kIoError,           // file or OS call failed
+  kNotFound,          // a named item (file, kid, env var) does not exist
+  kInternal,          // a library we call failed unexpectedly
   // jose
-  kInvalidKey,             // unreadable, wrong type or unusable key material
-  kWeakKey,                // RSA below 2048 bits
-  kUnsupportedAlgorithm,   // alg we do not implement (none, HS256, ES512, ...)
-  kAlgorithmNotAllowed,    // alg implemented but not in the caller's allowlist
-  kKeyAlgorithmMismatch,   // key type or curve does not fit the alg
-  kMalformedToken,         // not a compact JWS of three strict segments
-  kInvalidSignature,       // the signature does not verify
-  kUnsupportedCritical,    // crit names an extension we do not implement
-  kUntrustedHeader,        // jku / x5u / jwk header: never trusted
-  kInvalidJwk,             // JWK / JWKS breaks RFC 7517/7518
-  kDuplicateKid,           // two keys in one JWKS share a kid
-  kKeyNotFound,            // no key with the token's kid
+  kInvalidKey,            // unreadable, wrong type or unusable key material
+  kWeakKey,               // RSA below 2048 bits
+  kUnsupportedAlgorithm,  // alg we do not implement (none, HS256, ES512, ...)
+  kAlgorithmNotAllowed,   // alg implemented but not in the caller's allowlist
+  kKeyAlgorithmMismatch,  // key type or curve does not fit the alg
+  kMalformedToken,        // not a compact JWS of three strict segments
+  kInvalidSignature,      // the signature does not verify
+  kUnsupportedCritical,   // crit names an extension we do not implement
+  kUntrustedHeader,       // jku / x5u / jwk header: never trusted
+  kInvalidJwk,            // JWK / JWKS breaks RFC 7517/7518
+  kDuplicateKid,          // two keys in one JWKS share a kid
+  kKeyNotFound,           // no key with the token's kid
   // JWT claims
   kMissingClaim,
-  kInvalidClaim,       // present but of the wrong type or shape
-  kTokenExpired,       // exp <= now - leeway
-  kTokenNotYetValid,   // nbf > now + leeway
-  kIssuedInFuture,     // iat > now + leeway
+  kInvalidClaim,      // present but of the wrong type or shape
+  kTokenExpired,      // exp <= now - leeway
+  kTokenNotYetValid,  // nbf > now + leeway
+  kIssuedInFuture,    // iat > now + leeway
   kIssuerMismatch,
   kAudienceMismatch,
   // pki
-  kInvalidCertificate,     // unparseable DER/PEM/PKCS#12 or missing extensions
-  kCertificateUntrusted,   // chain does not build to a trust anchor
-  kCertificateExpired,     // outside notBefore..notAfter at the given time
-  kCertificateProfile,     // not a usable virksomhetssertifikat (org number, key usage)
-  kWrongPassword,          // PKCS#12 or encrypted PEM password does not fit
+  kInvalidCertificate,    // unparseable DER/PEM/PKCS#12 or missing extensions
+  kCertificateUntrusted,  // chain does not build to a trust anchor
+  kCertificateExpired,    // outside notBefore..notAfter at the given time
+  kCertificateProfile,    // not a usable virksomhetssertifikat (org number, key usage)
+  kWrongPassword,         // PKCS#12 or encrypted PEM password does not fit
   // grant and token client
-  kInvalidGrant,        // a grant (ours or another tool's) breaks a Maskinporten rule
-  kNetworkError,        // connect, TLS, timeout or a response too large / unreadable
-  kMaskinportenError,   // the token endpoint refused (error JSON with an MP code)
-  kHttpError,           // an unexpected HTTP status or body from a server
-  kDiscoveryError,      // the metadata document is missing, wrong issuer, or not https
+  kInvalidGrant,       // a grant (ours or another tool's) breaks a Maskinporten rule
+  kNetworkError,       // connect, TLS, timeout or a response too large / unreadable
+  kMaskinportenError,  // the token endpoint refused (error JSON with an MP code)
+  kHttpError,          // an unexpected HTTP status or body from a server
+  kDiscoveryError,     // the metadata document is missing, wrong issuer, or not https
 };
 
 // "invalid_signature" for Errc::kInvalidSignature.
@@ -98,7 +98,7 @@ inline Status OkStatus() { return Status(); }
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : v_(std::move(value)) {}  // NOLINT(google-explicit-constructor)
+  Result(T value) : v_(std::move(value)) {}        // NOLINT(google-explicit-constructor)
   Result(Status status) : v_(std::move(status)) {  // NOLINT(google-explicit-constructor)
     assert(!std::get<Status>(v_).ok() && "Result needs a value or an error");
   }
@@ -134,10 +134,10 @@ Status AsStatus(const Result<T>& r) {
 #define MP_STATUS_CONCAT_(a, b) MP_STATUS_CONCAT_INNER_(a, b)
 
 // Returns the Status from the enclosing function if `expr` (Status or Result) is not OK.
-#define MP_RETURN_IF_ERROR(expr)                                  \
-  do {                                                            \
-    ::mp::Status mp_status_ = ::mp::internal::AsStatus((expr));   \
-    if (!mp_status_.ok()) return mp_status_;                      \
+#define MP_RETURN_IF_ERROR(expr)                                \
+  do {                                                          \
+    ::mp::Status mp_status_ = ::mp::internal::AsStatus((expr)); \
+    if (!mp_status_.ok()) return mp_status_;                    \
   } while (false)
 
 // `MP_ASSIGN_OR_RETURN(auto x, FuncReturningResult());`

@@ -41,7 +41,7 @@ struct TokenProviderOptions {
   std::chrono::seconds refresh_ahead{20};
   // ...and serve nothing with less than this left (treated as expired).
   std::chrono::seconds min_remaining{5};
-  size_t max_entries = 1000;  // LRU bound
+  size_t max_entries = 1000;     // LRU bound
   const Clock* clock = nullptr;  // SystemClock when null
   // When false, refresh-ahead runs inline on the next Get (tests; no background thread).
   bool background_refresh = true;
@@ -54,9 +54,9 @@ struct TokenProviderOptions {
 struct TokenProviderStats {
   uint64_t hits = 0;
   uint64_t misses = 0;
-  uint64_t refreshes = 0;       // refresh-ahead fetches started (background or inline)
-  uint64_t failures = 0;        // source fetches that failed
-  uint64_t stale_served = 0;    // served a still-valid token after a refresh failure
+  uint64_t refreshes = 0;     // refresh-ahead fetches started (background or inline)
+  uint64_t failures = 0;      // source fetches that failed
+  uint64_t stale_served = 0;  // served a still-valid token after a refresh failure
   uint64_t evictions = 0;
   size_t entries = 0;
 };

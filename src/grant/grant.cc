@@ -71,23 +71,32 @@ Status CheckLifetime(std::chrono::seconds lifetime) {
   return OkStatus();
 }
 
-Status CheckScopes(const std::vector<std::string>& scopes) {
+// Calls fn for every non-empty space-separated token of every entry, in order.
+template <typename Fn>
+void ForEachScopeToken(const std::vector<std::string>& scopes, Fn&& fn) {
   for (const std::string& entry : scopes) {
     size_t start = 0;
     while (start <= entry.size()) {
       size_t space = entry.find(' ', start);
       std::string_view token = std::string_view(entry).substr(
           start, space == std::string::npos ? std::string::npos : space - start);
-      if (!token.empty() && !grant_internal::IsScopeToken(token)) {
-        return InvalidGrant("scope " + Quote(token) +
-                            " contains whitespace, a control character or a character not "
-                            "allowed in a scope (RFC 6749 §3.3)");
-      }
+      if (!token.empty()) fn(token);
       if (space == std::string::npos) break;
       start = space + 1;
     }
   }
-  return OkStatus();
+}
+
+Status CheckScopes(const std::vector<std::string>& scopes) {
+  Status status;
+  ForEachScopeToken(scopes, [&](std::string_view token) {
+    if (status.ok() && !grant_internal::IsScopeToken(token)) {
+      status = InvalidGrant("scope " + Quote(token) +
+                            " contains whitespace, a control character or a character not "
+                            "allowed in a scope (RFC 6749 §3.3)");
+    }
+  });
+  return status;
 }
 
 // RFC 9396: the grant carries an array; we take ONE entry object (SPEC §4.3, §11.3).
@@ -154,20 +163,12 @@ Result<Credentials> Credentials::WithCertificate(PrivateKey key, std::vector<Cer
 std::string JoinScopes(const std::vector<std::string>& scopes) {
   std::string out;
   std::unordered_set<std::string_view> seen;
-  for (const std::string& entry : scopes) {
-    size_t start = 0;
-    while (start <= entry.size()) {
-      size_t space = entry.find(' ', start);
-      std::string_view token = std::string_view(entry).substr(
-          start, space == std::string::npos ? std::string::npos : space - start);
-      if (!token.empty() && seen.insert(token).second) {
-        if (!out.empty()) out += ' ';
-        out += token;
-      }
-      if (space == std::string::npos) break;
-      start = space + 1;
+  ForEachScopeToken(scopes, [&](std::string_view token) {
+    if (seen.insert(token).second) {
+      if (!out.empty()) out += ' ';
+      out += token;
     }
-  }
+  });
   return out;
 }
 

@@ -17,6 +17,19 @@
 namespace mp {
 namespace {
 
+// RFC 7518 §6.3.2: the private RSA members and the OpenSSL parameters they map to.
+struct RsaPrivateMember {
+  const char* name;
+  const char* param;
+};
+constexpr std::array<RsaPrivateMember, 6> kRsaPrivateMembers = {
+    {{"d", OSSL_PKEY_PARAM_RSA_D},
+     {"p", OSSL_PKEY_PARAM_RSA_FACTOR1},
+     {"q", OSSL_PKEY_PARAM_RSA_FACTOR2},
+     {"dp", OSSL_PKEY_PARAM_RSA_EXPONENT1},
+     {"dq", OSSL_PKEY_PARAM_RSA_EXPONENT2},
+     {"qi", OSSL_PKEY_PARAM_RSA_COEFFICIENT1}}};
+
 using internal::KeyAccess;
 using Json = nlohmann::json;
 using OrderedJson = nlohmann::ordered_json;
@@ -107,17 +120,7 @@ Result<EvpPkeyPtr> RsaFromJwk(const Json& obj, bool with_private) {
   bool ok = bld && push(OSSL_PKEY_PARAM_RSA_N, n) && push(OSSL_PKEY_PARAM_RSA_E, e);
   if (with_private) {
     if (obj.contains("oth")) return JwkError("multi-prime RSA JWK (\"oth\") is not supported");
-    struct Member {
-      const char* name;
-      const char* param;
-    };
-    constexpr std::array<Member, 6> kMembers = {{{"d", OSSL_PKEY_PARAM_RSA_D},
-                                                 {"p", OSSL_PKEY_PARAM_RSA_FACTOR1},
-                                                 {"q", OSSL_PKEY_PARAM_RSA_FACTOR2},
-                                                 {"dp", OSSL_PKEY_PARAM_RSA_EXPONENT1},
-                                                 {"dq", OSSL_PKEY_PARAM_RSA_EXPONENT2},
-                                                 {"qi", OSSL_PKEY_PARAM_RSA_COEFFICIENT1}}};
-    for (const Member& m : kMembers) {
+    for (const RsaPrivateMember& m : kRsaPrivateMembers) {
       MP_ASSIGN_OR_RETURN(SecretString v, [&]() -> Result<SecretString> {
         MP_ASSIGN_OR_RETURN(std::string raw, RequiredB64(obj, m.name));
         return SecretString(std::move(raw));
@@ -336,17 +339,7 @@ std::string PrivateKeyToJwk(const PrivateKey& key, const JwkOptions& options) {
   EVP_PKEY* pkey = KeyAccess::Evp(key);
   OrderedJson j = PublicMembers(pkey, options);
   if (key.type() == KeyType::kRsa) {
-    struct Member {
-      const char* name;
-      const char* param;
-    };
-    constexpr std::array<Member, 6> kMembers = {{{"d", OSSL_PKEY_PARAM_RSA_D},
-                                                 {"p", OSSL_PKEY_PARAM_RSA_FACTOR1},
-                                                 {"q", OSSL_PKEY_PARAM_RSA_FACTOR2},
-                                                 {"dp", OSSL_PKEY_PARAM_RSA_EXPONENT1},
-                                                 {"dq", OSSL_PKEY_PARAM_RSA_EXPONENT2},
-                                                 {"qi", OSSL_PKEY_PARAM_RSA_COEFFICIENT1}}};
-    for (const Member& m : kMembers) {
+    for (const RsaPrivateMember& m : kRsaPrivateMembers) {
       BnPtr bn = internal::GetBnParam(pkey, m.param);
       if (!bn) continue;
       SecretString raw(internal::BnToBytes(bn.get()));

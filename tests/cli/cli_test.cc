@@ -8,36 +8,21 @@
 #include <regex>
 
 #include "core/json.h"
+#include "testing/cli_runner.h"
 #include "testing/process.h"
 
 namespace mp {
 namespace {
 
+using testing::Cli;
+using testing::ExpectErrorLine;
 using ::testing::HasSubstr;
 using ::testing::MatchesRegex;
 using testing::ProcessResult;
+using testing::ReadFile;
 using testing::RunProcess;
 using testing::TempDir;
-
-ProcessResult Cli(const std::vector<std::string>& args, const std::string& in = "",
-                  const std::vector<std::pair<std::string, std::string>>& env = {}) {
-  return RunProcess(MP_CLI_PATH, args, in, env);
-}
-
-void WriteFile(const std::string& path, const std::string& data) {
-  std::ofstream(path, std::ios::binary) << data;
-}
-
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-}
-
-// One line "error: <snake_case>: <detail>" on stderr.
-void ExpectErrorLine(const ProcessResult& r, const std::string& code) {
-  EXPECT_THAT(r.err, HasSubstr("error: " + code + ": ")) << r.err;
-  EXPECT_THAT(r.err, MatchesRegex("(.*\n)?error: [a-z0-9_]+: [^\n]+\n(.*)?")) << r.err;
-}
+using testing::WriteFile;
 
 // A CA and an org certificate, made once for the suite through the CLI itself.
 class CliWithCa : public ::testing::Test {
@@ -46,8 +31,8 @@ class CliWithCa : public ::testing::Test {
     dir_ = new TempDir();
     // RSA 2048 CA keys: ctest runs each test in its own process, so set-up must be quick.
     ASSERT_EQ(Cli({"ca", "init", "--dir", dir_->File("ca"), "--bits", "2048"}).exit_code, 0);
-    ProcessResult r = Cli({"ca", "issue", "--dir", dir_->File("ca"), "--org", "910753614",
-                           "--name", "TEST FORSIKRING AS", "--key-out", dir_->File("org.key.pem"),
+    ProcessResult r = Cli({"ca", "issue", "--dir", dir_->File("ca"), "--org", "910753614", "--name",
+                           "TEST FORSIKRING AS", "--key-out", dir_->File("org.key.pem"),
                            "--cert-out", dir_->File("org.chain.pem")});
     ASSERT_EQ(r.exit_code, 0) << r.err;
   }
@@ -66,9 +51,14 @@ TEST(Cli, HelpListsEveryVerbAndExamples) {
 }
 
 TEST(Cli, EveryVerbHasHelpWithExamples) {
-  for (std::vector<std::string> verb :
-       {std::vector<std::string>{"keygen"}, {"jwt", "sign"}, {"jwt", "verify"}, {"jwt", "decode"},
-        {"cert", "inspect"}, {"ca", "init"}, {"ca", "issue"}, {"demo"}}) {
+  for (std::vector<std::string> verb : {std::vector<std::string>{"keygen"},
+                                        {"jwt", "sign"},
+                                        {"jwt", "verify"},
+                                        {"jwt", "decode"},
+                                        {"cert", "inspect"},
+                                        {"ca", "init"},
+                                        {"ca", "issue"},
+                                        {"demo"}}) {
     verb.push_back("--help");
     ProcessResult r = Cli(verb);
     EXPECT_EQ(r.exit_code, 0) << verb[0];
@@ -130,13 +120,13 @@ TEST(Cli, KeygenEncryptedKeyNeedsPasswordToSign) {
             0);
   EXPECT_THAT(ReadFile(dir.File("k.pem")), HasSubstr("ENCRYPTED PRIVATE KEY"));
   std::string claims = R"({"iss":"me","exp":4000000000})";
-  ProcessResult ok = Cli({"jwt", "sign", "--key", dir.File("k.pem"), "--password-env",
-                          "MP_TEST_PW", "--claims", "-"},
-                         claims, env);
+  ProcessResult ok = Cli(
+      {"jwt", "sign", "--key", dir.File("k.pem"), "--password-env", "MP_TEST_PW", "--claims", "-"},
+      claims, env);
   EXPECT_EQ(ok.exit_code, 0) << ok.err;
-  ProcessResult wrong = Cli({"jwt", "sign", "--key", dir.File("k.pem"), "--password-env",
-                             "MP_TEST_PW", "--claims", "-"},
-                            claims, {{"MP_TEST_PW", "wrong"}});
+  ProcessResult wrong = Cli(
+      {"jwt", "sign", "--key", dir.File("k.pem"), "--password-env", "MP_TEST_PW", "--claims", "-"},
+      claims, {{"MP_TEST_PW", "wrong"}});
   EXPECT_EQ(wrong.exit_code, 1);
   ExpectErrorLine(wrong, "wrong_password");
   EXPECT_THAT(wrong.err, ::testing::Not(HasSubstr("wrong\n")));  // never echo the password
@@ -147,12 +137,12 @@ TEST(Cli, SignVerifyDecodeRoundTripForEveryAlgorithm) {
   for (const char* alg : {"RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384"}) {
     std::string key = dir.File(std::string(alg) + ".pem");
     ASSERT_EQ(Cli({"keygen", "--alg", alg, "--out", key, "--jwk-out", key + ".jwk"}).exit_code, 0);
-    ProcessResult signed_ = Cli({"jwt", "sign", "--key", key, "--alg", alg, "--kid", "k1",
-                                 "--claims", "-"},
-                                R"({"iss":"me","aud":"you","exp":4000000000})");
+    ProcessResult signed_ =
+        Cli({"jwt", "sign", "--key", key, "--alg", alg, "--kid", "k1", "--claims", "-"},
+            R"({"iss":"me","aud":"you","exp":4000000000})");
     ASSERT_EQ(signed_.exit_code, 0) << alg << signed_.err;
-    ProcessResult v = Cli({"jwt", "verify", "--key", key, "--iss", "me", "--aud", "you", "-"},
-                          signed_.out);
+    ProcessResult v =
+        Cli({"jwt", "verify", "--key", key, "--iss", "me", "--aud", "you", "-"}, signed_.out);
     EXPECT_EQ(v.exit_code, 0) << alg << v.err;
     EXPECT_THAT(v.out, HasSubstr("\"iss\":\"me\""));
     ProcessResult d = Cli({"jwt", "decode", "-"}, signed_.out);
@@ -172,16 +162,16 @@ TEST(Cli, VerifyRejectsWithExit1AndNamedCode) {
   ProcessResult t = Cli({"jwt", "sign", "--key", dir.File("a.pem"), "--claims", "-"},
                         R"({"iss":"me","exp":1700000000})");
   ASSERT_EQ(t.exit_code, 0);
-  ProcessResult wrong_key = Cli({"jwt", "verify", "--key", dir.File("b.pem"), "--now",
-                                 "1699999990", t.out});
+  ProcessResult wrong_key =
+      Cli({"jwt", "verify", "--key", dir.File("b.pem"), "--now", "1699999990", t.out});
   EXPECT_EQ(wrong_key.exit_code, 1);
   ExpectErrorLine(wrong_key, "invalid_signature");
-  ProcessResult expired = Cli({"jwt", "verify", "--key", dir.File("a.pem"), "--now",
-                               "1700000001", t.out});
+  ProcessResult expired =
+      Cli({"jwt", "verify", "--key", dir.File("a.pem"), "--now", "1700000001", t.out});
   EXPECT_EQ(expired.exit_code, 1);
   ExpectErrorLine(expired, "token_expired");
-  ProcessResult leeway = Cli({"jwt", "verify", "--key", dir.File("a.pem"), "--now", "1700000001",
-                              "--leeway", "5", t.out});
+  ProcessResult leeway = Cli(
+      {"jwt", "verify", "--key", dir.File("a.pem"), "--now", "1700000001", "--leeway", "5", t.out});
   EXPECT_EQ(leeway.exit_code, 0) << leeway.err;
   ProcessResult iss = Cli({"jwt", "verify", "--key", dir.File("a.pem"), "--now", "1699999990",
                            "--iss", "other", t.out});
@@ -191,29 +181,29 @@ TEST(Cli, VerifyRejectsWithExit1AndNamedCode) {
                                    "1699999990", "--alg-allow", "ES256", t.out});
   EXPECT_EQ(not_allowed.exit_code, 1);
   ExpectErrorLine(not_allowed, "algorithm_not_allowed");
-  ProcessResult bad_allow = Cli({"jwt", "verify", "--key", dir.File("a.pem"), "--alg-allow",
-                                 "none", t.out});
+  ProcessResult bad_allow =
+      Cli({"jwt", "verify", "--key", dir.File("a.pem"), "--alg-allow", "none", t.out});
   EXPECT_EQ(bad_allow.exit_code, 2);
-  ProcessResult two_sources = Cli({"jwt", "verify", "--key", dir.File("a.pem"), "--jwks",
-                                   dir.File("a.pem"), t.out});
+  ProcessResult two_sources =
+      Cli({"jwt", "verify", "--key", dir.File("a.pem"), "--jwks", dir.File("a.pem"), t.out});
   EXPECT_EQ(two_sources.exit_code, 2);
 }
 
 TEST(Cli, VerifyWithJwksPicksKeyByKid) {
   TempDir dir;
-  ASSERT_EQ(Cli({"keygen", "--kid", "one", "--out", dir.File("a.pem"), "--jwk-out",
-                 dir.File("a.jwk")})
-                .exit_code,
-            0);
+  ASSERT_EQ(
+      Cli({"keygen", "--kid", "one", "--out", dir.File("a.pem"), "--jwk-out", dir.File("a.jwk")})
+          .exit_code,
+      0);
   WriteFile(dir.File("jwks.json"), "{\"keys\":[" + ReadFile(dir.File("a.jwk")) + "]}");
-  ProcessResult t = Cli({"jwt", "sign", "--key", dir.File("a.pem"), "--kid", "one", "--claims",
-                         "-"},
-                        R"({"exp":4000000000})");
+  ProcessResult t =
+      Cli({"jwt", "sign", "--key", dir.File("a.pem"), "--kid", "one", "--claims", "-"},
+          R"({"exp":4000000000})");
   ASSERT_EQ(t.exit_code, 0);
   EXPECT_EQ(Cli({"jwt", "verify", "--jwks", dir.File("jwks.json"), t.out}).exit_code, 0);
-  ProcessResult t2 = Cli({"jwt", "sign", "--key", dir.File("a.pem"), "--kid", "two", "--claims",
-                          "-"},
-                         R"({"exp":4000000000})");
+  ProcessResult t2 =
+      Cli({"jwt", "sign", "--key", dir.File("a.pem"), "--kid", "two", "--claims", "-"},
+          R"({"exp":4000000000})");
   ProcessResult r = Cli({"jwt", "verify", "--jwks", dir.File("jwks.json"), t2.out});
   EXPECT_EQ(r.exit_code, 1);
   ExpectErrorLine(r, "key_not_found");
@@ -238,8 +228,8 @@ TEST(Cli, MissingFilesAreIoErrorsExit3) {
 TEST(Cli, SignRefusesClaimsThatAreNotAJsonObject) {
   TempDir dir;
   ASSERT_EQ(Cli({"keygen", "--out", dir.File("a.pem")}).exit_code, 0);
-  ProcessResult r = Cli({"jwt", "sign", "--key", dir.File("a.pem"), "--claims", "-"},
-                        R"({"a":1,"a":2})");
+  ProcessResult r =
+      Cli({"jwt", "sign", "--key", dir.File("a.pem"), "--claims", "-"}, R"({"a":1,"a":2})");
   EXPECT_EQ(r.exit_code, 1);
   ExpectErrorLine(r, "duplicate_json_key");
   r = Cli({"jwt", "sign", "--key", dir.File("a.pem"), "--claims", "-"}, "[1]");
@@ -249,8 +239,7 @@ TEST(Cli, SignRefusesClaimsThatAreNotAJsonObject) {
 
 TEST_F(CliWithCa, CaIssueRefusesBadOrgNumberWithExit2) {
   ProcessResult r = Cli({"ca", "issue", "--dir", dir_->File("ca"), "--org", "910753615", "--name",
-                         "X", "--key-out", dir_->File("x.pem"), "--cert-out",
-                         dir_->File("x.crt")});
+                         "X", "--key-out", dir_->File("x.pem"), "--cert-out", dir_->File("x.crt")});
   EXPECT_EQ(r.exit_code, 2);
   ExpectErrorLine(r, "invalid_org_number");
   EXPECT_THAT(r.err, HasSubstr("mod-11"));
@@ -267,8 +256,8 @@ TEST_F(CliWithCa, CaInitRefusesExistingCa) {
 }
 
 TEST_F(CliWithCa, CertInspectShowsOrgNumberSeidAndTestEnvironment) {
-  ProcessResult r = Cli({"cert", "inspect", dir_->File("org.chain.pem"), "--trust",
-                         dir_->File("ca/root.pem")});
+  ProcessResult r =
+      Cli({"cert", "inspect", dir_->File("org.chain.pem"), "--trust", dir_->File("ca/root.pem")});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   auto j = ParseStrictJsonObject(r.out);
   ASSERT_TRUE(j.ok()) << r.out;
@@ -286,8 +275,8 @@ TEST_F(CliWithCa, CertInspectShowsOrgNumberSeidAndTestEnvironment) {
 TEST_F(CliWithCa, CertInspectUntrustedChainExits1) {
   TempDir other;
   ASSERT_EQ(Cli({"ca", "init", "--dir", other.File("ca"), "--bits", "2048"}).exit_code, 0);
-  ProcessResult r = Cli({"cert", "inspect", dir_->File("org.chain.pem"), "--trust-prod",
-                         other.File("ca/root.pem")});
+  ProcessResult r = Cli(
+      {"cert", "inspect", dir_->File("org.chain.pem"), "--trust-prod", other.File("ca/root.pem")});
   EXPECT_EQ(r.exit_code, 1);
   ExpectErrorLine(r, "certificate_untrusted");
   auto j = ParseStrictJsonObject(r.out);
@@ -324,14 +313,14 @@ TEST_F(CliWithCa, SignRefusesX5cThatDoesNotMatchKey) {
 
 TEST_F(CliWithCa, CaIssueWritesPkcs12ThatInspectReads) {
   std::vector<std::pair<std::string, std::string>> env = {{"MP_P12_PW", "p12-secret"}};
-  ProcessResult r = Cli({"ca", "issue", "--dir", dir_->File("ca"), "--org", "991825827", "--name",
-                         "TEST LEVERANDOR AS", "--seid", "1", "--key-out", dir_->File("s.key.pem"),
-                         "--cert-out", dir_->File("s.pem"), "--p12-out", dir_->File("s.p12"),
-                         "--password-env", "MP_P12_PW"},
-                        "", env);
+  ProcessResult r =
+      Cli({"ca", "issue", "--dir", dir_->File("ca"), "--org", "991825827", "--name",
+           "TEST LEVERANDOR AS", "--seid", "1", "--key-out", dir_->File("s.key.pem"), "--cert-out",
+           dir_->File("s.pem"), "--p12-out", dir_->File("s.p12"), "--password-env", "MP_P12_PW"},
+          "", env);
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  ProcessResult i = Cli({"cert", "inspect", dir_->File("s.p12"), "--password-env", "MP_P12_PW"},
-                        "", env);
+  ProcessResult i =
+      Cli({"cert", "inspect", dir_->File("s.p12"), "--password-env", "MP_P12_PW"}, "", env);
   ASSERT_EQ(i.exit_code, 0) << i.err;
   auto j = ParseStrictJsonObject(i.out);
   ASSERT_TRUE(j.ok());

@@ -100,13 +100,11 @@ std::map<Errc, std::function<Status()>> Producers() {
   };
   p[Errc::kTokenNotYetValid] = [] {
     FakeClock c(1700000000);
-    return ValidateClaims(*Claims::Parse(R"({"exp":1800000000,"nbf":1750000000})"),
-                          {.clock = &c});
+    return ValidateClaims(*Claims::Parse(R"({"exp":1800000000,"nbf":1750000000})"), {.clock = &c});
   };
   p[Errc::kIssuedInFuture] = [] {
     FakeClock c(1700000000);
-    return ValidateClaims(*Claims::Parse(R"({"exp":1800000000,"iat":1750000000})"),
-                          {.clock = &c});
+    return ValidateClaims(*Claims::Parse(R"({"exp":1800000000,"iat":1750000000})"), {.clock = &c});
   };
   p[Errc::kIssuerMismatch] = [] {
     FakeClock c(1700000000);
@@ -145,8 +143,10 @@ std::map<Errc, std::function<Status()>> Producers() {
   };
   p[Errc::kInvalidGrant] = [] {
     auto creds = Credentials::WithKid(*PrivateKey::Generate(Algorithm::kRS256), "k1");
-    return BuildGrant({.issuer = std::string(kTestIssuer), .client_id = "c",
-                       .request = {.scopes = {"a:b"}}, .lifetime = std::chrono::seconds(121)},
+    return BuildGrant({.issuer = std::string(kTestIssuer),
+                       .client_id = "c",
+                       .request = {.scopes = {"a:b"}},
+                       .lifetime = std::chrono::seconds(121)},
                       *creds, SystemClock::Instance())
         .status();
   };
@@ -158,8 +158,10 @@ std::map<Errc, std::function<Status()>> Producers() {
     static testing::FakeHttpClient http;
     http.PushJson(status, std::move(body));
     auto creds = Credentials::WithKid(*PrivateKey::Generate(Algorithm::kRS256), "k1");
-    TokenClient client({.endpoints = *EndpointsForPreset("test"), .client_id = "c",
-                        .credentials = *creds, .http = &http,
+    TokenClient client({.endpoints = *EndpointsForPreset("test"),
+                        .client_id = "c",
+                        .credentials = *creds,
+                        .http = &http,
                         .sleep = [](std::chrono::milliseconds) {}});
     return client.Fetch({.scopes = {"a:b"}}).status();
   };

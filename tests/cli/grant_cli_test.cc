@@ -9,40 +9,25 @@
 #include "maskinporten/base64.h"
 #include "maskinporten/jwk.h"
 #include "maskinporten/key.h"
+#include "testing/cli_runner.h"
 #include "testing/process.h"
 
 namespace mp {
 namespace {
 
+using testing::Cli;
+using testing::ExpectErrorLine;
 using ::testing::HasSubstr;
 using ::testing::MatchesRegex;
 using ::testing::Not;
 using testing::ProcessResult;
+using testing::ReadFile;
 using testing::RunProcess;
 using testing::TempDir;
+using testing::WriteFile;
 using Json = nlohmann::json;
 
 constexpr char kNow[] = "1700000000";
-
-ProcessResult Cli(const std::vector<std::string>& args, const std::string& in = "",
-                  const std::vector<std::pair<std::string, std::string>>& env = {}) {
-  return RunProcess(MP_CLI_PATH, args, in, env);
-}
-
-void WriteFile(const std::string& path, const std::string& data) {
-  std::ofstream(path, std::ios::binary) << data;
-}
-
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-}
-
-// One line "error: <snake_case>: <detail>" on stderr.
-void ExpectErrorLine(const ProcessResult& r, const std::string& code) {
-  EXPECT_THAT(r.err, HasSubstr("error: " + code + ": ")) << r.err;
-  EXPECT_THAT(r.err, MatchesRegex("(.*\n)?error: [a-z0-9_]+: [^\n]+\n(.*)?")) << r.err;
-}
 
 std::string Trim(const std::string& s) {
   size_t e = s.find_last_not_of(" \r\n");

@@ -3,33 +3,31 @@
 #include <gtest/gtest.h>
 
 #include "core/json.h"
+#include "testing/cli_runner.h"
 #include "testing/process.h"
 
 namespace mp {
 namespace {
 
+using testing::Cli;
 using ::testing::HasSubstr;
 using ::testing::Not;
 using testing::ProcessResult;
 using testing::RunProcess;
 using testing::TempDir;
 
-ProcessResult Cli(const std::vector<std::string>& args, const std::string& in = "") {
-  return RunProcess(MP_CLI_PATH, args, in);
-}
-
 // The supplier token example of SPEC §5, with a pid added, signed by a throwaway key.
 std::string SupplierToken(const TempDir& dir) {
   EXPECT_EQ(Cli({"keygen", "--out", dir.File("k.pem")}).exit_code, 0);
-  ProcessResult t = Cli(
-      {"jwt", "sign", "--key", dir.File("k.pem"), "--kid", "mp-key", "--claims", "-"},
-      R"({"iss":"https://test.maskinporten.no/","client_amr":"virksomhetssertifikat",)"
-      R"("token_type":"Bearer","client_id":"oidc_difi_delegering_altinn",)"
-      R"("scope":"difitest:test2 nav:other","pid":"12345678901",)"
-      R"("supplier":{"authority":"iso6523-actorid-upis","ID":"0192:991825827"},)"
-      R"("consumer":{"authority":"iso6523-actorid-upis","ID":"0192:910753614"},)"
-      R"("delegation_source":"https://tt02.altinn.no/","iat":1584693440,"exp":1584693560,)"
-      R"("jti":"faulA3FDWRqpd59Cwc1DqvA72kOV_xDHggBXpSpptsw"})");
+  ProcessResult t =
+      Cli({"jwt", "sign", "--key", dir.File("k.pem"), "--kid", "mp-key", "--claims", "-"},
+          R"({"iss":"https://test.maskinporten.no/","client_amr":"virksomhetssertifikat",)"
+          R"("token_type":"Bearer","client_id":"oidc_difi_delegering_altinn",)"
+          R"("scope":"difitest:test2 nav:other","pid":"12345678901",)"
+          R"("supplier":{"authority":"iso6523-actorid-upis","ID":"0192:991825827"},)"
+          R"("consumer":{"authority":"iso6523-actorid-upis","ID":"0192:910753614"},)"
+          R"("delegation_source":"https://tt02.altinn.no/","iat":1584693440,"exp":1584693560,)"
+          R"("jti":"faulA3FDWRqpd59Cwc1DqvA72kOV_xDHggBXpSpptsw"})");
   EXPECT_EQ(t.exit_code, 0) << t.err;
   return t.out;
 }

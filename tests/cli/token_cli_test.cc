@@ -10,11 +10,11 @@
 namespace mp {
 namespace {
 
-using ::testing::HasSubstr;
-using ::testing::Not;
 using testing::FakeRequest;
 using testing::FakeResponse;
 using testing::FakeTokenServer;
+using ::testing::HasSubstr;
+using ::testing::Not;
 using testing::ProcessResult;
 using testing::RunProcess;
 using testing::TempDir;
@@ -29,7 +29,8 @@ std::string FormValue(const std::string& body, const std::string& name) {
   size_t p = body.find(name + "=");
   if (p == std::string::npos) return "";
   size_t e = body.find('&', p);
-  std::string v = body.substr(p + name.size() + 1, e == std::string::npos ? e : e - p - name.size() - 1);
+  std::string v =
+      body.substr(p + name.size() + 1, e == std::string::npos ? e : e - p - name.size() - 1);
   std::string out;
   for (size_t i = 0; i < v.size(); ++i) {
     if (v[i] == '%' && i + 2 < v.size()) {
@@ -58,9 +59,9 @@ class TokenCli : public ::testing::Test {
     });
   }
   std::vector<std::string> Args(std::vector<std::string> extra = {}) {
-    std::vector<std::string> a = {"token",       "--issuer", server_.Url(), "--client-id",
-                                  "my-client",   "--scope",  "nav:example", "--key",
-                                  dir_.File("k.pem"), "--kid", "k1"};
+    std::vector<std::string> a = {
+        "token",       "--issuer", server_.Url(),      "--client-id", "my-client", "--scope",
+        "nav:example", "--key",    dir_.File("k.pem"), "--kid",       "k1"};
     a.insert(a.end(), extra.begin(), extra.end());
     return a;
   }
@@ -69,7 +70,8 @@ class TokenCli : public ::testing::Test {
 };
 
 TEST_F(TokenCli, PrintsTheTokenFromAFreshKidGrant) {
-  Serve([](const FakeRequest&) { return testing::FakeTokenResponse("tok-123", 119, "nav:example"); });
+  Serve(
+      [](const FakeRequest&) { return testing::FakeTokenResponse("tok-123", 119, "nav:example"); });
   ProcessResult r = Cli(Args({"--json"}));
   ASSERT_EQ(r.exit_code, 0) << r.err;
   auto j = ParseStrictJsonObject(r.out);
@@ -123,16 +125,15 @@ TEST_F(TokenCli, MaskinportenRefusalExits1WithCodeTextTraceIdAndHint) {
 }
 
 TEST_F(TokenCli, UnreachableServerExits3) {
-  ProcessResult r = Cli({"token", "--issuer", "http://127.0.0.1:1/", "--client-id", "c",
-                         "--scope", "a:b", "--key", dir_.File("k.pem"), "--kid", "k1",
-                         "--timeout", "2"});
+  ProcessResult r = Cli({"token", "--issuer", "http://127.0.0.1:1/", "--client-id", "c", "--scope",
+                         "a:b", "--key", dir_.File("k.pem"), "--kid", "k1", "--timeout", "2"});
   EXPECT_EQ(r.exit_code, 3) << r.err;
   EXPECT_THAT(r.err, HasSubstr("error: network_error: "));
 }
 
 TEST_F(TokenCli, MissingClientIdIsUsageErrorNamingFlagAndVariable) {
-  ProcessResult r = Cli({"token", "--env", "test", "--scope", "a:b", "--key", dir_.File("k.pem"),
-                         "--kid", "k1"});
+  ProcessResult r =
+      Cli({"token", "--env", "test", "--scope", "a:b", "--key", dir_.File("k.pem"), "--kid", "k1"});
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_THAT(r.err, HasSubstr("--client-id"));
   EXPECT_THAT(r.err, HasSubstr("MASKINPORTEN_CLIENT_ID"));
