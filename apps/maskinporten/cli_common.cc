@@ -58,7 +58,16 @@ int UsageError(std::string_view detail) {
 
 Result<std::string> ReadInput(const std::string& path) {
   if (path == "-") {
-    std::string data((std::istreambuf_iterator<char>(std::cin)), std::istreambuf_iterator<char>());
+    // Bounded like files: a runaway pipe must not exhaust memory.
+    constexpr size_t kMaxStdin = 16 << 20;
+    std::string data;
+    char buf[65536];
+    while (std::cin.read(buf, sizeof(buf)) || std::cin.gcount() > 0) {
+      data.append(buf, static_cast<size_t>(std::cin.gcount()));
+      if (data.size() > kMaxStdin) {
+        return Status(Errc::kLimitExceeded, "standard input is larger than 16 MiB");
+      }
+    }
     if (std::cin.bad()) return Status(Errc::kIoError, "cannot read standard input");
     return data;
   }

@@ -1,7 +1,9 @@
 // maskinporten inspect: explains a Maskinporten access token in plain words, WITHOUT verifying it
 // (use `maskinporten jwt verify` or, as an API owner, `validate` for that).
+#include <cmath>
 #include <ctime>
 #include <iostream>
+#include <optional>
 
 #include <nlohmann/json.hpp>
 
@@ -53,6 +55,17 @@ std::string MaskPid(const std::string& pid) {
   return std::string(pid.size() - 2, '*') + pid.substr(pid.size() - 2);
 }
 
+// A JWT NumericDate within +-10^12 s (about 30,000 years), else nullopt: hostile values (1e300,
+// 2^64-1) must not overflow the arithmetic below.
+std::optional<int64_t> NumericDate(const nlohmann::json& p, const char* name) {
+  constexpr double kBound = 1e12;
+  auto it = p.find(name);
+  if (it == p.end() || !it->is_number()) return std::nullopt;
+  double v = it->get<double>();
+  if (!(v > -kBound && v < kBound)) return std::nullopt;
+  return static_cast<int64_t>(std::floor(v));
+}
+
 nlohmann::json Explain(const nlohmann::json& header, const nlohmann::json& p, int64_t now) {
   nlohmann::json e = nlohmann::json::object();
   e["verified"] = false;
@@ -80,21 +93,19 @@ nlohmann::json Explain(const nlohmann::json& header, const nlohmann::json& p, in
   if (p.contains("aud")) e["aud"] = p["aud"];
   if (p.contains("pid") && p["pid"].is_string()) e["pid"] = MaskPid(p["pid"].get<std::string>());
   if (p.contains("authorization_details")) e["authorization_details"] = p["authorization_details"];
-  for (const char* k : {"iat", "exp"}) {
-    if (p.contains(k) && p[k].is_number()) {
-      int64_t v = p[k].get<int64_t>();
-      e[k] = v;
-      e[std::string(k) + "_local"] = LocalTime(v);
-    }
+  std::optional<int64_t> iat = NumericDate(p, "iat");
+  std::optional<int64_t> exp = NumericDate(p, "exp");
+  if (iat) {
+    e["iat"] = *iat;
+    e["iat_local"] = LocalTime(*iat);
   }
-  if (p.contains("exp") && p["exp"].is_number()) {
-    int64_t left = p["exp"].get<int64_t>() - now;
-    e["expires_in"] = left;
-    e["expired"] = left <= 0;
+  if (exp) {
+    e["exp"] = *exp;
+    e["exp_local"] = LocalTime(*exp);
+    e["expires_in"] = *exp - now;
+    e["expired"] = *exp - now <= 0;
   }
-  if (p.contains("iat") && p.contains("exp") && p["iat"].is_number() && p["exp"].is_number()) {
-    e["lifetime"] = p["exp"].get<int64_t>() - p["iat"].get<int64_t>();
-  }
+  if (iat && exp) e["lifetime"] = *exp - *iat;
   return e;
 }
 

@@ -217,6 +217,12 @@ TEST(Cli, DecodeRefusesMalformedTokens) {
   }
 }
 
+TEST(Cli, OversizeStdinIsRefusedNotBuffered) {
+  ProcessResult r = Cli({"jwt", "decode", "-"}, std::string((16 << 20) + 10, 'a'));
+  EXPECT_EQ(r.exit_code, 1);
+  ExpectErrorLine(r, "limit_exceeded");
+}
+
 TEST(Cli, MissingFilesAreIoErrorsExit3) {
   ProcessResult r = Cli({"jwt", "sign", "--key", "/nonexistent/key.pem", "--claims", "-"}, "{}");
   EXPECT_EQ(r.exit_code, 3);

@@ -63,6 +63,21 @@ TEST(InspectCli, PlainTextExplainsDelegationAndNeverPrintsThePid) {
   EXPECT_THAT(r.out, Not(HasSubstr("12345678901")));
 }
 
+TEST(InspectCli, HostileTimesAreLeftOutNotOverflowed) {
+  TempDir dir;
+  ASSERT_EQ(Cli({"keygen", "--out", dir.File("k.pem")}).exit_code, 0);
+  ProcessResult t = Cli({"jwt", "sign", "--key", dir.File("k.pem"), "--claims", "-"},
+                        R"({"iat":-1e300,"exp":18446744073709551615})");
+  ASSERT_EQ(t.exit_code, 0) << t.err;
+  ProcessResult r = Cli({"inspect", "--json", t.out});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto j = ParseStrictJsonObject(r.out);
+  ASSERT_TRUE(j.ok()) << r.out;
+  EXPECT_FALSE(j->contains("exp"));
+  EXPECT_FALSE(j->contains("iat"));
+  EXPECT_FALSE(j->contains("expires_in"));
+}
+
 TEST(InspectCli, RefusesNonJwtWithNamedError) {
   ProcessResult r = Cli({"inspect", "not-a-token"});
   EXPECT_EQ(r.exit_code, 1);
