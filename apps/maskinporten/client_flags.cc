@@ -1,7 +1,6 @@
 #include "client_flags.h"
 
 #include <cstdlib>
-#include <sstream>
 
 #include "cli_common.h"
 
@@ -35,11 +34,8 @@ void AddClientFlags(CLI::App* cmd, ClientFlags* f) {
 
 Result<ResolvedClient> ResolveClient(const ClientFlags& f) {
   ClientConfig flags = f.config;
-  for (const std::string& arg : f.scope_args) {
-    std::istringstream ss(arg);
-    std::string s;
-    while (ss >> s) flags.scopes.push_back(s);
-  }
+  // ResolveClientConfig splits space-separated entries, as it does MASKINPORTEN_SCOPES.
+  flags.scopes.insert(flags.scopes.end(), f.scope_args.begin(), f.scope_args.end());
   if (!f.password_env.empty()) {
     MP_ASSIGN_OR_RETURN(flags.p12_password, ReadSecretEnv(f.password_env));
   }
