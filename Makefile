@@ -6,7 +6,7 @@ JOBS ?= $(shell nproc)
 FUZZ_SECONDS ?= 60
 BUILD_DIR := build/$(PRESET)
 
-.PHONY: all deps build test demo bench fuzz format asan tsa clean
+.PHONY: all deps build test demo bench bench-server fuzz format asan tsa clean
 
 all: build
 
@@ -25,6 +25,10 @@ demo: build
 
 bench: build
 	scripts/bench.sh
+
+# The local Maskinporten's token endpoint under load vs the machine's RSA-3072 signing limit.
+bench-server: build
+	scripts/bench-server.sh
 
 fuzz:
 	@scripts/install-deps.sh clang

@@ -67,6 +67,9 @@ void AddDemo(CLI::App& app, int* exit_code);
 void AddGrant(CLI::App& app, int* exit_code);
 void AddInspect(CLI::App& app, int* exit_code);
 void AddToken(CLI::App& app, int* exit_code);
+void AddBench(CLI::App& app, int* exit_code);
+void AddAdmin(CLI::App& app, int* exit_code);
+void AddServe(CLI::App& app, int* exit_code);
 
 }  // namespace mp::cli
 

@@ -25,7 +25,10 @@ int main(int argc, char** argv) {
   mp::cli::AddGrant(app, &exit_code);
   mp::cli::AddToken(app, &exit_code);
   mp::cli::AddInspect(app, &exit_code);
+  mp::cli::AddServe(app, &exit_code);
   mp::cli::AddDemo(app, &exit_code);
+  mp::cli::AddBench(app, &exit_code);
+  mp::cli::AddAdmin(app, &exit_code);
 
   try {
     app.parse(argc, argv);

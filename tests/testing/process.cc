@@ -1,15 +1,18 @@
 #include "testing/process.h"
 
+#include <fcntl.h>
 #include <poll.h>
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <csignal>
 #include <cerrno>
+#include <csignal>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <stdexcept>
 
 extern char** environ;
@@ -62,9 +65,18 @@ ProcessResult RunProcess(const std::string& program, const std::vector<std::stri
     pollfd fds[3];
     int n = 0;
     int out_i = -1, err_i = -1, in_i = -1;
-    if (out_open) { out_i = n; fds[n++] = {out_pipe[0], POLLIN, 0}; }
-    if (err_open) { err_i = n; fds[n++] = {err_pipe[0], POLLIN, 0}; }
-    if (in_open) { in_i = n; fds[n++] = {in_pipe[1], POLLOUT, 0}; }
+    if (out_open) {
+      out_i = n;
+      fds[n++] = {out_pipe[0], POLLIN, 0};
+    }
+    if (err_open) {
+      err_i = n;
+      fds[n++] = {err_pipe[0], POLLIN, 0};
+    }
+    if (in_open) {
+      in_i = n;
+      fds[n++] = {in_pipe[1], POLLOUT, 0};
+    }
     if (poll(fds, n, -1) < 0) {
       if (errno == EINTR) continue;
       break;
@@ -96,6 +108,70 @@ ProcessResult RunProcess(const std::string& program, const std::vector<std::stri
   }
   result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
   return result;
+}
+
+BackgroundProcess::BackgroundProcess(const std::string& program,
+                                     const std::vector<std::string>& args,
+                                     const std::string& out_file, const std::string& err_file,
+                                     const std::vector<std::pair<std::string, std::string>>& env) {
+  posix_spawn_file_actions_t fa;
+  posix_spawn_file_actions_init(&fa);
+  posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+  posix_spawn_file_actions_addopen(&fa, 1, out_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  posix_spawn_file_actions_addopen(&fa, 2, err_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  std::vector<std::string> argv_s = {program};
+  argv_s.insert(argv_s.end(), args.begin(), args.end());
+  std::vector<char*> argv;
+  for (auto& a : argv_s) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  std::vector<std::string> env_s;
+  for (char** e = environ; *e != nullptr; ++e) env_s.emplace_back(*e);
+  for (const auto& [k, v] : env) env_s.push_back(k + "=" + v);
+  std::vector<char*> envp;
+  for (auto& e : env_s) envp.push_back(e.data());
+  envp.push_back(nullptr);
+  pid_t pid = 0;
+  int rc = posix_spawn(&pid, program.c_str(), &fa, nullptr, argv.data(), envp.data());
+  posix_spawn_file_actions_destroy(&fa);
+  if (rc != 0) throw std::runtime_error(std::string("posix_spawn: ") + std::strerror(rc));
+  pid_ = pid;
+}
+
+BackgroundProcess::~BackgroundProcess() {
+  if (exit_code_ < 0 && pid_ > 0) {
+    kill(pid_, SIGKILL);
+    int status = 0;
+    while (waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
+    }
+  }
+}
+
+void BackgroundProcess::Signal(int sig) const {
+  if (exit_code_ < 0) kill(pid_, sig);
+}
+
+int BackgroundProcess::Wait(int timeout_ms) {
+  for (int waited = 0; exit_code_ < 0; waited += 10) {
+    int status = 0;
+    pid_t r = waitpid(pid_, &status, WNOHANG);
+    if (r == pid_) {
+      exit_code_ = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+      break;
+    }
+    if (waited >= timeout_ms) break;
+    usleep(10000);
+  }
+  return exit_code_;
+}
+
+std::string BackgroundProcess::WaitForLine(const std::string& path, int timeout_ms) {
+  for (int waited = 0; waited <= timeout_ms; waited += 10) {
+    std::ifstream in(path, std::ios::binary);
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    if (!text.empty() && text.back() == '\n') return text;
+    usleep(10000);
+  }
+  return "";
 }
 
 TempDir::TempDir() {

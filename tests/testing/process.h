@@ -19,6 +19,29 @@ ProcessResult RunProcess(const std::string& program, const std::vector<std::stri
                          const std::string& stdin_data = "",
                          const std::vector<std::pair<std::string, std::string>>& env = {});
 
+// A program running in the background (a `maskinporten serve` under test) with stdout and stderr
+// going to files, so the test can poll them. The destructor kills (SIGKILL) and reaps it.
+class BackgroundProcess {
+ public:
+  BackgroundProcess(const std::string& program, const std::vector<std::string>& args,
+                    const std::string& out_file, const std::string& err_file,
+                    const std::vector<std::pair<std::string, std::string>>& env = {});
+  ~BackgroundProcess();
+  BackgroundProcess(const BackgroundProcess&) = delete;
+  BackgroundProcess& operator=(const BackgroundProcess&) = delete;
+
+  void Signal(int sig) const;
+  // Waits up to `timeout_ms` for the exit; the exit code (128 + signal when killed), or -1 when
+  // still running.
+  int Wait(int timeout_ms);
+  // Polls `path` until it holds a line ending in '\n' (up to timeout_ms); its content or "".
+  static std::string WaitForLine(const std::string& path, int timeout_ms);
+
+ private:
+  int pid_ = -1;
+  int exit_code_ = -1;
+};
+
 // A fresh directory under the system temp dir, removed when the object dies.
 class TempDir {
  public:

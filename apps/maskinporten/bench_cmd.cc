@@ -1,0 +1,679 @@
+// maskinporten bench token: a load generator for a token endpoint (a local Maskinporten).
+//
+// Grants are signed before the clock starts, as many as this machine could sign (on every core)
+// in the run's time, so the server would have to out-sign the client's full multi-core rate to
+// drain the pool; the signing rate is measured and reported. Then N threads, each with ONE
+// keep-alive HTTP/1.1 connection over a plain blocking socket, POST one grant after another.
+// Requests completing in the measured window (after --warmup) count: 200s as tokens, others by
+// HTTP status and MP code; latency per request.
+#include <arpa/inet.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cerrno>
+#include <chrono>
+#include <cmath>
+#include <cstring>
+#include <iostream>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "cli_common.h"
+#include "client/token_client_internal.h"
+#include "client_flags.h"
+#include "core/json.h"
+#include "maskinporten/token_client.h"
+
+namespace mp::cli {
+namespace {
+
+using SteadyTime = std::chrono::steady_clock::time_point;
+
+constexpr size_t kMaxGrants = 300000;  // ~300 MB of requests at most
+constexpr size_t kMaxResponseBytes = 1 << 20;
+
+struct BenchArgs {
+  ClientFlags client;
+  std::string url;
+  std::string audience;
+  int connections = 32;
+  double duration = 10;
+  double warmup = 1;
+  int64_t grants = 0;  // 0: as many as this machine signs in warmup + duration
+  int sign_threads = 0;
+  double timeout = 30;
+  bool json = false;
+  bool quiet = false;
+};
+
+// ---- The target ----
+
+struct Target {
+  std::string host;       // without brackets
+  std::string port;       // "80" when absent
+  std::string host_port;  // the Host header
+  std::string path;       // "/token"
+};
+
+Result<Target> ParseHttpUrl(const std::string& url) {
+  constexpr std::string_view kScheme = "http://";
+  if (url.rfind(kScheme, 0) != 0) {
+    return Status(Errc::kInvalidArgument,
+                  "--url must be an http:// URL (bench speaks plain HTTP/1.1), got " + url);
+  }
+  std::string rest = url.substr(kScheme.size());
+  size_t slash = rest.find('/');
+  Target t;
+  t.host_port = rest.substr(0, slash);
+  t.path = slash == std::string::npos ? "/" : rest.substr(slash);
+  std::string hp = t.host_port;
+  if (!hp.empty() && hp[0] == '[') {
+    size_t close = hp.find(']');
+    if (close == std::string::npos) return Status(Errc::kInvalidArgument, "--url: bad host");
+    t.host = hp.substr(1, close - 1);
+    if (close + 1 < hp.size() && hp[close + 1] == ':') t.port = hp.substr(close + 2);
+  } else {
+    size_t colon = hp.rfind(':');
+    t.host = hp.substr(0, colon);
+    if (colon != std::string::npos) t.port = hp.substr(colon + 1);
+  }
+  if (t.port.empty()) t.port = "80";
+  if (t.host.empty() || t.port.find_first_not_of("0123456789") != std::string::npos ||
+      t.port.size() > 5 || std::stoi(t.port) > 65535) {
+    return Status(Errc::kInvalidArgument, "--url: bad host or port in " + url);
+  }
+  return t;
+}
+
+// ---- One keep-alive HTTP/1.1 connection ----
+
+struct Response {
+  int status = 0;
+  std::string body;
+  bool close = false;  // the server said Connection: close
+};
+
+class Connection {
+ public:
+  Connection() = default;
+  ~Connection() { Close(); }
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
+
+  Status Connect(const Target& t, std::chrono::milliseconds timeout) {
+    Close();
+    addrinfo hints{};
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    addrinfo* res = nullptr;
+    if (int rc = ::getaddrinfo(t.host.c_str(), t.port.c_str(), &hints, &res); rc != 0) {
+      return Status(Errc::kNetworkError,
+                    "cannot resolve " + t.host + ": " + std::string(::gai_strerror(rc)));
+    }
+    std::string last_error = "no address";
+    for (addrinfo* ai = res; ai != nullptr; ai = ai->ai_next) {
+      int fd = ::socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, ai->ai_protocol);
+      if (fd < 0) continue;
+      timeval tv{};
+      tv.tv_sec = timeout.count() / 1000;
+      tv.tv_usec = (timeout.count() % 1000) * 1000;
+      ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+      ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+      int one = 1;
+      ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+      if (::connect(fd, ai->ai_addr, ai->ai_addrlen) == 0) {
+        fd_ = fd;
+        break;
+      }
+      last_error = std::strerror(errno);
+      ::close(fd);
+    }
+    ::freeaddrinfo(res);
+    if (fd_ < 0) {
+      return Status(Errc::kNetworkError, "cannot connect to " + t.host_port + ": " + last_error);
+    }
+    return OkStatus();
+  }
+
+  bool open() const { return fd_ >= 0; }
+
+  void Close() {
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = -1;
+    buf_.clear();
+  }
+
+  // Sends one request and reads its response. kNetworkError on a send/receive failure, a
+  // timeout, EOF or an unreadable response; the caller closes and reconnects.
+  Result<Response> RoundTrip(std::string_view request) {
+    while (!request.empty()) {
+      ssize_t n = ::send(fd_, request.data(), request.size(), MSG_NOSIGNAL);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) return Status(Errc::kNetworkError, std::string("send: ") + ErrnoText(n));
+      request.remove_prefix(static_cast<size_t>(n));
+    }
+    size_t head_end;
+    while ((head_end = buf_.find("\r\n\r\n")) == std::string::npos) {
+      if (buf_.size() > 64 * 1024) return Status(Errc::kNetworkError, "response head too large");
+      MP_RETURN_IF_ERROR(ReadMore());
+    }
+    Response r;
+    std::string_view head(buf_.data(), head_end);
+    // "HTTP/1.1 200 OK"
+    if (head.rfind("HTTP/1.", 0) != 0 || head.size() < 12) {
+      return Status(Errc::kNetworkError, "not an HTTP/1.x response");
+    }
+    r.status = std::atoi(std::string(head.substr(9, 3)).c_str());
+    size_t content_length = 0;
+    bool chunked = false;
+    size_t pos = head.find("\r\n");
+    while (pos != std::string_view::npos && pos < head.size()) {
+      size_t end = head.find("\r\n", pos + 2);
+      std::string_view line = head.substr(
+          pos + 2, end == std::string_view::npos ? std::string_view::npos : end - pos - 2);
+      pos = end;
+      size_t colon = line.find(':');
+      if (colon == std::string_view::npos) continue;
+      std::string name(line.substr(0, colon));
+      for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      std::string_view value = line.substr(colon + 1);
+      while (!value.empty() && value.front() == ' ') value.remove_prefix(1);
+      if (name == "content-length") {
+        content_length = std::strtoull(std::string(value).c_str(), nullptr, 10);
+      } else if (name == "transfer-encoding") {
+        chunked = value.find("chunked") != std::string_view::npos;
+      } else if (name == "connection") {
+        r.close = value.find("close") != std::string_view::npos;
+      }
+    }
+    if (head.rfind("HTTP/1.0", 0) == 0) r.close = true;
+    buf_.erase(0, head_end + 4);
+    if (chunked) {
+      MP_RETURN_IF_ERROR(ReadChunked(r.body));
+    } else {
+      if (content_length > kMaxResponseBytes) {
+        return Status(Errc::kNetworkError, "response body too large");
+      }
+      while (buf_.size() < content_length) MP_RETURN_IF_ERROR(ReadMore());
+      r.body = buf_.substr(0, content_length);
+      buf_.erase(0, content_length);
+    }
+    return r;
+  }
+
+ private:
+  static std::string ErrnoText(ssize_t n) {
+    if (n == 0) return "connection closed";
+    if (errno == EAGAIN || errno == EWOULDBLOCK) return "timed out";
+    return std::strerror(errno);
+  }
+
+  Status ReadMore() {
+    char chunk[16 * 1024];
+    for (;;) {
+      ssize_t n = ::recv(fd_, chunk, sizeof(chunk), 0);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) return Status(Errc::kNetworkError, "recv: " + ErrnoText(n));
+      buf_.append(chunk, static_cast<size_t>(n));
+      return OkStatus();
+    }
+  }
+
+  Status ReadChunked(std::string& body) {
+    for (;;) {
+      size_t eol;
+      while ((eol = buf_.find("\r\n")) == std::string::npos) MP_RETURN_IF_ERROR(ReadMore());
+      size_t size = std::strtoull(buf_.substr(0, eol).c_str(), nullptr, 16);
+      if (body.size() + size > kMaxResponseBytes) {
+        return Status(Errc::kNetworkError, "response body too large");
+      }
+      buf_.erase(0, eol + 2);
+      if (size == 0) {
+        // Trailers (none expected) end with an empty line.
+        while ((eol = buf_.find("\r\n")) == std::string::npos) MP_RETURN_IF_ERROR(ReadMore());
+        buf_.erase(0, eol + 2);
+        return OkStatus();
+      }
+      while (buf_.size() < size + 2) MP_RETURN_IF_ERROR(ReadMore());
+      body.append(buf_, 0, size);
+      buf_.erase(0, size + 2);
+    }
+  }
+
+  int fd_ = -1;
+  std::string buf_;
+};
+
+// ---- The grant pool ----
+
+struct PreparedRequest {
+  std::string bytes;  // the whole HTTP request
+  int64_t exp = 0;
+};
+
+class GrantPool {
+ public:
+  GrantPool(GrantSpec spec, Credentials creds, const Target& target)
+      : spec_(std::move(spec)), creds_(std::move(creds)), target_(target) {}
+
+  Result<PreparedRequest> Sign() const {
+    MP_ASSIGN_OR_RETURN(Grant g, BuildGrant(spec_, creds_, SystemClock::Instance()));
+    std::string body = internal::TokenRequestBody(g.assertion);
+    PreparedRequest p;
+    p.exp = g.exp;
+    p.bytes.reserve(body.size() + 200);
+    p.bytes += "POST " + target_.path + " HTTP/1.1\r\nHost: " + target_.host_port +
+               "\r\nContent-Type: application/x-www-form-urlencoded\r\n"
+               "Accept: application/json\r\nContent-Length: " +
+               std::to_string(body.size()) + "\r\n\r\n";
+    p.bytes += body;
+    return p;
+  }
+
+  // Signs on `threads` threads until `count` grants exist or `deadline` passes (count 0: only
+  // the deadline). Returns the number signed.
+  Result<size_t> Fill(size_t count, int threads, std::optional<SteadyTime> deadline) {
+    size_t start = pool_.size();
+    size_t limit = count == 0 ? kMaxGrants : std::min(count, kMaxGrants);
+    std::vector<std::vector<PreparedRequest>> parts(static_cast<size_t>(threads));
+    std::vector<Status> errors(static_cast<size_t>(threads));
+    std::atomic<size_t> claimed{start};
+    std::vector<std::thread> workers;
+    for (int i = 0; i < threads; ++i) {
+      workers.emplace_back([&, i] {
+        auto idx = static_cast<size_t>(i);
+        while (claimed.fetch_add(1) < limit) {
+          if (deadline && std::chrono::steady_clock::now() >= *deadline) return;
+          Result<PreparedRequest> p = Sign();
+          if (!p.ok()) {
+            errors[idx] = p.status();
+            claimed.store(limit);
+            return;
+          }
+          parts[idx].push_back(std::move(*p));
+        }
+      });
+    }
+    for (std::thread& t : workers) t.join();
+    for (const Status& s : errors) MP_RETURN_IF_ERROR(s);
+    for (auto& part : parts) {
+      for (PreparedRequest& p : part) pool_.push_back(std::move(p));
+    }
+    // Oldest first, so the earliest expiry is used first.
+    std::sort(pool_.begin() + static_cast<std::ptrdiff_t>(start), pool_.end(),
+              [](const PreparedRequest& a, const PreparedRequest& b) { return a.exp < b.exp; });
+    return pool_.size() - start;
+  }
+
+  size_t size() const { return pool_.size(); }
+
+  // A pre-signed request still valid for `margin` seconds, or nullptr when the pool is used up.
+  // Lock-free; many threads call it.
+  const PreparedRequest* Take(int64_t now_unix, int64_t margin) {
+    for (;;) {
+      size_t i = next_.fetch_add(1, std::memory_order_relaxed);
+      if (i >= pool_.size()) return nullptr;
+      if (pool_[i].exp - now_unix >= margin) return &pool_[i];
+      expired_.fetch_add(1, std::memory_order_relaxed);
+    }
+  }
+  size_t expired() const { return expired_.load(); }
+  size_t used() const { return std::min(next_.load(), pool_.size()); }
+
+ private:
+  GrantSpec spec_;
+  Credentials creds_;
+  Target target_;
+  std::vector<PreparedRequest> pool_;
+  std::atomic<size_t> next_{0};
+  std::atomic<size_t> expired_{0};
+};
+
+// ---- Workers ----
+
+struct WorkerStats {
+  std::vector<uint32_t> latency_us;        // completed in the measured window
+  std::map<std::string, uint64_t> errors;  // "400 MP-012" -> count, in the measured window
+  uint64_t ok = 0;
+  uint64_t reconnects = 0;
+  uint64_t signed_inline = 0;  // the pool ran dry
+  std::string fatal;           // lost the connection and could not reconnect
+};
+
+struct Shared {
+  Target target;
+  std::chrono::milliseconds timeout{30000};
+  SteadyTime measure_begin;
+  SteadyTime measure_end;
+  GrantPool* pool = nullptr;
+  std::atomic<uint64_t> ok_total{0};  // for progress, warmup included
+  std::atomic<uint64_t> err_total{0};
+};
+
+std::string ErrorKind(const Response& r) {
+  MaskinportenError e = ParseMaskinportenError(r.status, r.body);
+  std::string kind = std::to_string(r.status);
+  if (!e.mp_code.empty()) return kind + " " + e.mp_code;
+  if (!e.error.empty()) return kind + " " + e.error;
+  return kind;
+}
+
+int64_t UnixNow() {
+  return std::chrono::duration_cast<std::chrono::seconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+void RunWorker(Shared& sh, Connection& conn, WorkerStats& st) {
+  auto in_window = [&](SteadyTime t) { return t >= sh.measure_begin && t < sh.measure_end; };
+  auto count_error = [&](SteadyTime t, const std::string& kind) {
+    sh.err_total.fetch_add(1, std::memory_order_relaxed);
+    if (in_window(t)) ++st.errors[kind];
+  };
+  PreparedRequest inline_request;
+  while (std::chrono::steady_clock::now() < sh.measure_end) {
+    if (!conn.open()) {
+      Status s = conn.Connect(sh.target, sh.timeout);
+      if (!s.ok()) {
+        st.fatal = s.message();
+        count_error(std::chrono::steady_clock::now(), "connect failed");
+        return;
+      }
+      ++st.reconnects;
+    }
+    const PreparedRequest* req = sh.pool->Take(UnixNow(), 5);
+    if (req == nullptr) {
+      Result<PreparedRequest> p = sh.pool->Sign();
+      if (!p.ok()) {
+        st.fatal = p.status().message();
+        return;
+      }
+      inline_request = std::move(*p);
+      req = &inline_request;
+      ++st.signed_inline;
+    }
+    SteadyTime start = std::chrono::steady_clock::now();
+    Result<Response> r = conn.RoundTrip(req->bytes);
+    SteadyTime end = std::chrono::steady_clock::now();
+    if (!r.ok()) {
+      count_error(end, "connection lost");
+      conn.Close();
+      continue;
+    }
+    bool ok = r->status == 200 && r->body.find("\"access_token\"") != std::string::npos;
+    if (ok) {
+      sh.ok_total.fetch_add(1, std::memory_order_relaxed);
+      if (in_window(end)) {
+        ++st.ok;
+        st.latency_us.push_back(static_cast<uint32_t>(std::min<int64_t>(
+            std::chrono::duration_cast<std::chrono::microseconds>(end - start).count(),
+            UINT32_MAX)));
+      }
+    } else {
+      count_error(end, r->status == 200 ? "200 without access_token" : ErrorKind(*r));
+      if (in_window(end)) {
+        st.latency_us.push_back(static_cast<uint32_t>(
+            std::chrono::duration_cast<std::chrono::microseconds>(end - start).count()));
+      }
+    }
+    if (r->close) conn.Close();
+  }
+}
+
+// ---- Report ----
+
+double Percentile(const std::vector<uint32_t>& sorted, double q) {
+  if (sorted.empty()) return 0;
+  auto rank = static_cast<size_t>(std::ceil(q * static_cast<double>(sorted.size())));
+  rank = std::clamp<size_t>(rank, 1, sorted.size());
+  return sorted[rank - 1] / 1000.0;  // ms
+}
+
+double Round(double v, int digits) {
+  double f = std::pow(10.0, digits);
+  return std::round(v * f) / f;
+}
+
+struct SignInfo {
+  size_t presigned = 0;
+  double seconds = 0;
+  int threads = 0;
+  double rate() const { return seconds > 0 ? static_cast<double>(presigned) / seconds : 0; }
+};
+
+// Merges the workers' counts into the --json object.
+nlohmann::ordered_json BuildReport(const BenchArgs& a, const std::vector<WorkerStats>& stats,
+                                   const SignInfo& sign, const GrantPool& pool) {
+  std::vector<uint32_t> lat;
+  std::map<std::string, uint64_t> errors;
+  uint64_t ok = 0, err = 0, reconnects = 0, inline_signed = 0;
+  std::string fatal;
+  for (const WorkerStats& s : stats) {
+    lat.insert(lat.end(), s.latency_us.begin(), s.latency_us.end());
+    for (const auto& [k, v] : s.errors) {
+      errors[k] += v;
+      err += v;
+    }
+    ok += s.ok;
+    reconnects += s.reconnects;
+    inline_signed += s.signed_inline;
+    if (fatal.empty()) fatal = s.fatal;
+  }
+  std::sort(lat.begin(), lat.end());
+  nlohmann::ordered_json j;
+  j["url"] = a.url;
+  j["connections"] = a.connections;
+  j["duration_s"] = a.duration;
+  j["warmup_s"] = a.warmup;
+  j["requests"] = ok + err;
+  j["ok"] = ok;
+  j["errors"] = err;
+  j["tokens_per_s"] = Round(static_cast<double>(ok) / a.duration, 1);
+  j["requests_per_s"] = Round(static_cast<double>(ok + err) / a.duration, 1);
+  j["latency_ms"] = {{"p50", Round(Percentile(lat, 0.50), 3)},
+                     {"p90", Round(Percentile(lat, 0.90), 3)},
+                     {"p99", Round(Percentile(lat, 0.99), 3)},
+                     {"max", Round(lat.empty() ? 0 : lat.back() / 1000.0, 3)}};
+  j["errors_by_kind"] = nlohmann::ordered_json::object();
+  for (const auto& [k, v] : errors) j["errors_by_kind"][k] = v;
+  j["reconnects"] = reconnects;
+  j["grants"] = {{"presigned", sign.presigned},
+                 {"sign_seconds", Round(sign.seconds, 3)},
+                 {"sign_threads", sign.threads},
+                 {"sign_per_s", Round(sign.rate(), 1)},
+                 {"used", pool.used()},
+                 {"expired_skipped", pool.expired()},
+                 {"signed_during_run", inline_signed}};
+  if (!fatal.empty()) j["fatal"] = fatal;
+  return j;
+}
+
+void PrintReport(const nlohmann::ordered_json& j, const std::string& credentials) {
+  const auto& g = j["grants"];
+  const auto& lat = j["latency_ms"];
+  std::cout << "bench token " << j["url"].get<std::string>() << ": " << j["connections"]
+            << " connections, " << j["duration_s"] << " s measured after " << j["warmup_s"]
+            << " s warmup\n"
+            << "  grants:   " << g["presigned"] << " pre-signed in " << g["sign_seconds"]
+            << " s = " << g["sign_per_s"] << "/s on " << g["sign_threads"] << " threads ("
+            << credentials << ")";
+  if (g["signed_during_run"] > 0) {
+    std::cout << "; the pool ran dry: " << g["signed_during_run"]
+              << " signed during the run (the tool may have been the bottleneck)";
+  }
+  std::cout << "\n  tokens/s: " << j["tokens_per_s"] << " (" << j["ok"] << " tokens, "
+            << j["errors"] << " errors, " << j["reconnects"] << " reconnects)\n"
+            << "  latency:  p50 " << lat["p50"] << " ms, p90 " << lat["p90"] << " ms, p99 "
+            << lat["p99"] << " ms, max " << lat["max"] << " ms\n";
+  for (const auto& [kind, n] : j["errors_by_kind"].items()) {
+    std::cout << "  error " << kind << ": " << n << "\n";
+  }
+}
+
+int RunBench(BenchArgs a) {
+  if (a.connections < 1 || a.connections > 4096) {
+    return UsageError("--connections must be 1..4096, got " + std::to_string(a.connections));
+  }
+  if (!(a.duration > 0 && a.duration <= 3600)) return UsageError("--duration must be 0..3600 s");
+  if (!(a.warmup >= 0 && a.warmup <= 600)) return UsageError("--warmup must be 0..600 s");
+  if (a.grants < 0) return UsageError("--grants must be >= 0");
+  if (a.sign_threads < 0 || a.sign_threads > 1024) return UsageError("--sign-threads: 0..1024");
+  if (!(a.timeout > 0 && a.timeout <= 600)) return UsageError("--timeout must be 0..600 s");
+  if (a.url.empty() && a.client.config.issuer.empty()) {
+    return UsageError("give --url TOKEN_URL (or --issuer: the URL is then <issuer>token)");
+  }
+  // The grant's aud defaults to the URL without its last segment: "http://h:p/token" ->
+  // "http://h:p/".
+  if (a.client.config.issuer.empty() && a.client.config.env.empty()) {
+    a.client.config.issuer = a.url.substr(0, a.url.rfind('/') + 1);
+  }
+  Result<ResolvedClient> rc = ResolveClient(a.client);
+  if (!rc.ok()) return FailFlags(rc.status());
+  if (a.url.empty()) a.url = rc->spec.issuer + "token";
+  Result<Target> target = ParseHttpUrl(a.url);
+  if (!target.ok()) return FailFlags(target.status());
+  GrantSpec spec = rc->spec;
+  if (!a.audience.empty()) spec.issuer = a.audience;
+
+  GrantPool pool(spec, rc->credentials, *target);
+  // One grant first: a bad spec fails here with its own message.
+  if (Result<PreparedRequest> probe = pool.Sign(); !probe.ok()) return FailFlags(probe.status());
+
+  // The connections, before any signing: a wrong URL fails fast (exit 3).
+  auto timeout = std::chrono::milliseconds(static_cast<int64_t>(a.timeout * 1000));
+  std::vector<std::unique_ptr<Connection>> conns;
+  for (int i = 0; i < a.connections; ++i) {
+    conns.push_back(std::make_unique<Connection>());
+    if (Status s = conns.back()->Connect(*target, timeout); !s.ok()) return Fail(s);
+  }
+
+  SignInfo sign;
+  sign.threads = a.sign_threads > 0
+                     ? a.sign_threads
+                     : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  Stopwatch sign_clock;
+  double run_seconds = a.warmup + a.duration;
+  size_t wanted = static_cast<size_t>(a.grants);
+  if (wanted == 0) {
+    // Calibrate for a moment, then sign what this machine signs in the run's time.
+    auto calibrate = std::chrono::milliseconds(300);
+    Result<size_t> n = pool.Fill(0, sign.threads, std::chrono::steady_clock::now() + calibrate);
+    if (!n.ok()) return Fail(n.status());
+    double rate = static_cast<double>(*n) / (sign_clock.Millis() / 1000.0);
+    double cap = static_cast<double>(a.connections) * a.duration * 2000;
+    wanted = static_cast<size_t>(std::min({rate * run_seconds, cap, double(kMaxGrants)}));
+    wanted = std::max(wanted, pool.size());
+  }
+  if (!a.quiet) {
+    std::cerr << "bench: signing " << wanted << " grants on " << sign.threads << " threads ...\n";
+  }
+  if (Result<size_t> n = pool.Fill(wanted, sign.threads, std::nullopt); !n.ok()) {
+    return Fail(n.status());
+  }
+  sign.presigned = pool.size();
+  sign.seconds = sign_clock.Millis() / 1000.0;
+  if (run_seconds + 10 > static_cast<double>(spec.lifetime.count()) && !a.quiet) {
+    std::cerr << "bench: note: grants live " << spec.lifetime.count()
+              << " s; grants that near expiry are skipped and signed anew during the run\n";
+  }
+
+  Shared sh;
+  sh.target = *target;
+  sh.timeout = timeout;
+  sh.pool = &pool;
+  SteadyTime t0 = std::chrono::steady_clock::now();
+  auto to_dur = [](double s) {
+    return std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+        std::chrono::duration<double>(s));
+  };
+  sh.measure_begin = t0 + to_dur(a.warmup);
+  sh.measure_end = sh.measure_begin + to_dur(a.duration);
+
+  std::vector<WorkerStats> stats(static_cast<size_t>(a.connections));
+  std::vector<std::thread> threads;
+  for (size_t i = 0; i < stats.size(); ++i) {
+    threads.emplace_back([&, i] { RunWorker(sh, *conns[i], stats[i]); });
+  }
+  // Progress once a second.
+  uint64_t last_ok = 0;
+  for (int sec = 1;; ++sec) {
+    SteadyTime tick = t0 + std::chrono::seconds(sec);
+    if (tick > sh.measure_end) break;
+    std::this_thread::sleep_until(tick);
+    uint64_t ok = sh.ok_total.load();
+    if (!a.quiet) {
+      std::cerr << "bench: " << sec << " s" << (tick <= sh.measure_begin ? " (warmup)" : "") << ": "
+                << (ok - last_ok) << " tokens/s, " << sh.err_total.load() << " errors so far\n";
+    }
+    last_ok = ok;
+  }
+  for (std::thread& t : threads) t.join();
+
+  nlohmann::ordered_json report = BuildReport(a, stats, sign, pool);
+  if (a.json) {
+    std::cout << report.dump() << "\n";
+  } else {
+    PrintReport(report, std::string(rc->credentials.uses_certificate() ? "x5c" : "kid") + ", " +
+                            std::string(AlgorithmName(rc->credentials.alg())));
+  }
+  std::string fatal = report.value("fatal", "");
+  uint64_t ok = report["ok"], err = report["errors"];
+  if (!fatal.empty()) {
+    return Fail(Status(Errc::kNetworkError, "a connection was lost for good: " + fatal));
+  }
+  if (ok + err == 0) {
+    return Fail(Status(Errc::kNetworkError, "no request completed in the measured window"));
+  }
+  return kExitOk;
+}
+
+}  // namespace
+
+void AddBench(CLI::App& app, int* exit_code) {
+  CLI::App* bench = app.add_subcommand("bench", "Load tools (token endpoint throughput)");
+  bench->require_subcommand(1);
+  SetExamples(bench,
+              "  maskinporten bench token --url http://127.0.0.1:8080/token --client-id demo \\\n"
+              "      --key k.pem --kid k1 --scope demo:api --connections 32 --duration 10\n");
+  auto a = std::make_shared<BenchArgs>();
+  a->client.lifetime = 120;  // pre-signed grants must outlive the run
+  CLI::App* cmd = bench->add_subcommand(
+      "token", "POST pre-signed grants over keep-alive connections; report tokens/s and latency");
+  cmd->add_option("--url", a->url, "token endpoint (http://); default <issuer>token");
+  AddClientFlags(cmd, &a->client);
+  cmd->add_option("--audience", a->audience,
+                  "grant aud instead of the issuer (to load-test refusals)");
+  cmd->add_option("--connections,-c", a->connections, "client threads, one connection each")
+      ->capture_default_str();
+  cmd->add_option("--duration,-d", a->duration, "measured seconds")->capture_default_str();
+  cmd->add_option("--warmup", a->warmup, "seconds before measuring")->capture_default_str();
+  cmd->add_option("--grants", a->grants,
+                  "grants to pre-sign (default: what this machine signs in warmup + duration, "
+                  "capped at connections*duration*2000)");
+  cmd->add_option("--sign-threads", a->sign_threads, "threads for pre-signing (default: cores)");
+  cmd->add_option("--timeout", a->timeout, "per-request timeout in seconds")->capture_default_str();
+  cmd->add_flag("--json", a->json, "print the result as one JSON object");
+  cmd->add_flag("-q,--quiet", a->quiet, "no progress lines on stderr");
+  SetExamples(cmd,
+              "  maskinporten bench token --url http://127.0.0.1:8080/token --client-id demo \\\n"
+              "      --key k.pem --kid k1 --scope demo:api -c 32 -d 10\n"
+              "  maskinporten bench token --issuer http://127.0.0.1:8080/ --client-id demo \\\n"
+              "      --key k.pem --kid k1 --scope demo:api -c 4 -d 5 --warmup 0 --json\n"
+              "Exit: 0 when it ran (refusals are reported, not failures), 2 bad flags,\n"
+              "3 when the server cannot be reached or a connection is lost for good.\n");
+  cmd->callback([a, exit_code] { *exit_code = RunBench(*a); });
+}
+
+}  // namespace mp::cli

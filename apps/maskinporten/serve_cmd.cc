@@ -1,0 +1,159 @@
+// maskinporten serve: the local Maskinporten (token endpoint, metadata, /jwk, self-service API,
+// test controls) until SIGINT/SIGTERM.
+#include <cstdlib>
+#include <filesystem>
+#include <iostream>
+#include <mutex>
+
+#include "cli_common.h"
+#include "maskinporten/local_maskinporten.h"
+
+namespace mp::cli {
+namespace {
+
+struct ServeArgs {
+  std::string config;
+  std::string db;
+  std::string listen = "127.0.0.1:0";
+  std::string issuer;
+  std::string port_file;
+  bool test_controls = false;
+  std::string replay_store = "memory";
+  std::string env = "test";
+  std::string ca_dir;
+  int ca_bits = 3072;
+  std::string tls_cert;
+  std::string tls_key;
+  int threads = 0;
+  bool quiet = false;
+};
+
+// The user's data directory (XDG): $XDG_DATA_HOME/maskinporten, else
+// $HOME/.local/share/maskinporten, else ./.maskinporten.
+std::string DataDir() {
+  if (const char* x = std::getenv("XDG_DATA_HOME"); x != nullptr && *x == '/') {
+    return std::string(x) + "/maskinporten";
+  }
+  if (const char* h = std::getenv("HOME"); h != nullptr && *h == '/') {
+    return std::string(h) + "/.local/share/maskinporten";
+  }
+  return ".maskinporten";
+}
+
+Status EnsureDir(const std::string& dir) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) return Status(Errc::kIoError, "creating " + dir + ": " + ec.message());
+  return OkStatus();
+}
+
+int RunServe(const ServeArgs& a) {
+  LocalMaskinportenOptions o;
+  o.listen = a.listen;
+  o.issuer = a.issuer;
+  o.seed_file = a.config;
+  o.test_controls = a.test_controls;
+  o.threads = a.threads;
+  o.handle_signals = true;
+  if (a.threads < 0 || a.threads > 256) return UsageError("--threads must be 0..256");
+  if (a.env == "test") {
+    o.environment = CertEnvironment::kTest;
+  } else if (a.env == "prod") {
+    o.environment = CertEnvironment::kProd;
+  } else {
+    return UsageError("--env must be test or prod");
+  }
+  if (a.replay_store == "memory") {
+    o.replay_store = ReplayStoreKind::kMemory;
+  } else if (a.replay_store == "sqlite") {
+    o.replay_store = ReplayStoreKind::kSqlite;
+  } else {
+    return UsageError("--replay-store must be memory or sqlite");
+  }
+  if (!a.issuer.empty() && a.issuer.back() != '/') {
+    return UsageError("--issuer must end with '/' (Maskinporten issuers keep the trailing slash)");
+  }
+  if (a.tls_cert.empty() != a.tls_key.empty()) {
+    return UsageError("--tls-cert and --tls-key go together");
+  }
+  if (!a.tls_cert.empty()) {
+    Result<std::string> cert = ReadInput(a.tls_cert);
+    if (!cert.ok()) return Fail(cert.status());
+    Result<std::string> key = ReadInput(a.tls_key);
+    if (!key.ok()) return Fail(key.status());
+    o.tls_cert_pem = *cert;
+    o.tls_key_pem = *key;
+  }
+  o.db_path = a.db;
+  o.ca_dir = a.ca_dir;
+  if (a.ca_bits != 2048 && a.ca_bits != 3072 && a.ca_bits != 4096) {
+    return UsageError("--ca-bits must be 2048, 3072 or 4096");
+  }
+  o.ca_key_bits = a.ca_bits;
+  if (o.db_path.empty() || o.ca_dir.empty()) {
+    std::string dir = DataDir();
+    if (Status s = EnsureDir(dir); !s.ok()) return Fail(s);
+    if (o.db_path.empty()) o.db_path = dir + "/local.db";
+    if (o.ca_dir.empty()) o.ca_dir = dir + "/ca";
+  }
+  if (!a.quiet) {
+    auto mu = std::make_shared<std::mutex>();
+    o.request_log = [mu](std::string_view line) {
+      std::lock_guard<std::mutex> lock(*mu);
+      std::cerr << line << "\n";
+    };
+  }
+  Stopwatch sw;
+  Result<std::unique_ptr<LocalMaskinporten>> server = LocalMaskinporten::Start(o);
+  if (!server.ok()) {
+    // A bad seed or database is an input problem of this run: exit 3 (I/O), naming the file.
+    Status s = server.status();
+    std::cerr << "error: " << s.ToString() << "\n";
+    return kExitIo;
+  }
+  if (!a.port_file.empty()) {
+    Status s = WriteOutput(a.port_file, std::to_string((*server)->port()) + "\n", FileMode::kPublic,
+                           Overwrite::kAllow);
+    if (!s.ok()) return Fail(s);
+  }
+  std::cout << "listening on " << (*server)->base_url() << std::endl;
+  std::cerr << "issuer " << (*server)->issuer() << ", registry " << o.db_path << ", started in "
+            << static_cast<int>(sw.Millis()) << " ms" << std::endl;
+  (*server)->Wait();
+  std::cerr << "stopped" << std::endl;
+  return kExitOk;
+}
+
+}  // namespace
+
+void AddServe(CLI::App& app, int* exit_code) {
+  auto a = std::make_shared<ServeArgs>();
+  CLI::App* cmd = app.add_subcommand(
+      "serve", "Run the local Maskinporten: /token, metadata, /jwk, self-service API /api/v1");
+  cmd->add_option("--config", a->config, "seed file (docs/emulator.md)");
+  cmd->add_option("--db", a->db,
+                  "registry: a SQLite file or :memory: (default: the user's data directory)");
+  cmd->add_option("--listen", a->listen, "address to listen on")->capture_default_str();
+  cmd->add_option("--issuer", a->issuer, "issuer URL (default http://HOST:PORT/)");
+  cmd->add_option("--port-file", a->port_file, "write the bound port to this file");
+  cmd->add_flag("--test-controls", a->test_controls,
+                "enable /_local/ (clock offset, faults, key rotation, journal, replay reset)");
+  cmd->add_option("--replay-store", a->replay_store, "memory or sqlite")->capture_default_str();
+  cmd->add_option("--env", a->env, "environment played: test or prod")->capture_default_str();
+  cmd->add_option("--ca-dir", a->ca_dir,
+                  "local test CA directory, created on first run (default: data directory/ca)");
+  cmd->add_option("--ca-bits", a->ca_bits, "RSA size of a new local test CA")
+      ->capture_default_str();
+  cmd->add_option("--tls-cert", a->tls_cert, "PEM certificate chain for HTTPS");
+  cmd->add_option("--tls-key", a->tls_key, "PEM private key for HTTPS");
+  cmd->add_option("--threads", a->threads, "worker threads (0: one per core)");
+  cmd->add_flag("--quiet", a->quiet, "no request log on stderr");
+  SetExamples(cmd,
+              "  maskinporten serve\n"
+              "  maskinporten serve --config seed.json --db :memory: --listen 127.0.0.1:8080\n"
+              "  maskinporten serve --config seed.json --test-controls --port-file port.txt\n"
+              "  maskinporten serve --replay-store sqlite --db ./local.db\n");
+  cmd->callback([a, exit_code] { *exit_code = RunServe(*a); });
+}
+
+}  // namespace mp::cli

@@ -1,0 +1,101 @@
+// LocalMaskinporten: the offline Maskinporten emulator, started inside your own process.
+//
+// It serves what `maskinporten serve` serves: POST /token with Maskinporten's checks and error
+// texts, the metadata document, /jwk, the self-service API under /api/v1, /health and /metrics,
+// and with test_controls the /_local/ endpoints (clock offset, fault injection, key rotation,
+// request journal, replay reset). Registry in SQLite (":memory:" by default when embedded).
+//
+//   mp::LocalMaskinportenOptions options;
+//   options.seed_file = "tests/seed.json";
+//   MP_ASSIGN_OR_RETURN(auto mp, mp::LocalMaskinporten::Start(options));
+//   std::string issuer = mp->issuer();   // "http://127.0.0.1:41234/": the grant's aud
+//   ...                                   // get tokens from mp->token_endpoint()
+//   mp->Stop();                           // also done by the destructor
+#ifndef MASKINPORTEN_LOCAL_MASKINPORTEN_H_
+#define MASKINPORTEN_LOCAL_MASKINPORTEN_H_
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "maskinporten/certificate.h"
+#include "maskinporten/clock.h"
+#include "maskinporten/status.h"
+
+namespace mp {
+
+enum class ReplayStoreKind {
+  kMemory,  // sharded in-memory set (default); a restart forgets claimed jti
+  kSqlite,  // in the registry's SQLite file: a restart does not reopen replays
+};
+
+struct LocalMaskinportenOptions {
+  std::string listen = "127.0.0.1:0";  // host:port; port 0 picks a free one
+  // The issuer (grant aud, token iss). "" = "http://<host>:<port>/" (trailing slash kept).
+  std::string issuer{};
+  // Registry: a SQLite file (created on first use) or ":memory:".
+  std::string db_path = ":memory:";
+  ReplayStoreKind replay_store = ReplayStoreKind::kMemory;
+  // Seed (docs/emulator.md): a file, or the JSON itself. Applied idempotently at start.
+  std::string seed_file{};
+  std::string seed_json{};
+  // The environment this instance plays (which trust anchors count, delegation_source).
+  CertEnvironment environment = CertEnvironment::kTest;
+  // The local test CA: loaded from this directory, or created there when it holds none; its root
+  // is a trust anchor of the TEST environment. "" = no local CA (only the seed's anchors).
+  std::string ca_dir{};
+  int ca_key_bits = 3072;
+  // The /_local/ test controls (clock offset, faults, rotation, journal, replay reset).
+  bool test_controls = false;
+  int threads = 0;  // 0: one per core
+  // HTTPS: PEM certificate chain and private key. Both empty: plain HTTP.
+  std::string tls_cert_pem{};
+  std::string tls_key_pem{};
+  // Signing keys: RSA size of generated keys, or a PKCS#8 PEM used as the first key of a new
+  // registry (tests share one to skip key generation).
+  int signing_key_bits = 3072;
+  std::string signing_key_pem{};
+  // Time source (SystemClock when null); test controls add their offset to it.
+  const Clock* clock = nullptr;
+  // Stop gracefully on SIGINT/SIGTERM (the serve verb).
+  bool handle_signals = false;
+  // One JSON line per request (trace_id, path, status, MP code, latency; never tokens). Null: none.
+  std::function<void(std::string_view line)> request_log{};
+};
+
+class LocalMaskinporten {
+ public:
+  // Opens the registry, applies the seed, loads or creates the signing key and CA, binds and
+  // serves. Errc::kIoError for a store or bind failure, the seed's own error for a bad seed
+  // (naming file, JSON path and problem).
+  static Result<std::unique_ptr<LocalMaskinporten>> Start(const LocalMaskinportenOptions& options);
+  ~LocalMaskinporten();
+  LocalMaskinporten(const LocalMaskinporten&) = delete;
+  LocalMaskinporten& operator=(const LocalMaskinporten&) = delete;
+
+  const std::string& issuer() const;   // with trailing slash
+  std::string token_endpoint() const;  // issuer + "token"
+  std::string base_url() const;        // "http://127.0.0.1:PORT" (no trailing slash)
+  uint16_t port() const;
+
+  // Applies more seed JSON (same format and rules as the seed file).
+  Status ApplySeed(std::string_view seed_json);
+  // A new current signing key; the previous one stays in /jwk.
+  Status RotateSigningKey();
+
+  // Graceful stop: requests in flight finish. Idempotent.
+  void Stop();
+  // Blocks until stopped (Stop() or a handled signal).
+  void Wait();
+
+ private:
+  struct Impl;
+  explicit LocalMaskinporten(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace mp
+
+#endif  // MASKINPORTEN_LOCAL_MASKINPORTEN_H_

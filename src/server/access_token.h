@@ -1,0 +1,36 @@
+// Access tokens of the local Maskinporten (SPEC §5): made from a validated grant, signed RS256
+// with the current signing key, payload members in the real server's order.
+//
+//   MP_ASSIGN_OR_RETURN(IssuedAccessToken t,
+//                       IssueAccessToken(grant, config, *keys.Snapshot(), clock.NowSeconds()));
+//   t.token;  // compact JWS, header {"kid":"<kid>","alg":"RS256"}
+#ifndef MASKINPORTEN_SERVER_ACCESS_TOKEN_H_
+#define MASKINPORTEN_SERVER_ACCESS_TOKEN_H_
+
+#include <cstdint>
+#include <string>
+
+#include "maskinporten/status.h"
+#include "server/grant_validator.h"
+#include "server/server_config.h"
+#include "server/signing_keys.h"
+
+namespace mp::server {
+
+struct IssuedAccessToken {
+  std::string token{};
+  std::string jti{};    // 43 base64url characters (32 random bytes)
+  int lifetime = 0;     // exp - iat, seconds
+  std::string scope{};  // granted scopes, space-separated
+};
+
+// SPEC §5: client.access_token_lifetime (config default when <= 0), capped by every requested
+// scope's at_max_age > 0. At least 1 second.
+int AccessTokenLifetime(const ValidatedGrant& grant, const ServerConfig& config);
+
+Result<IssuedAccessToken> IssueAccessToken(const ValidatedGrant& grant, const ServerConfig& config,
+                                           const SigningKeySet& keys, int64_t now);
+
+}  // namespace mp::server
+
+#endif  // MASKINPORTEN_SERVER_ACCESS_TOKEN_H_

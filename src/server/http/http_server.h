@@ -1,0 +1,78 @@
+// The local Maskinporten's HTTP/1.1 server on Boost.Beast/Asio: one io_context, N threads,
+// keep-alive, optional TLS, bounded header/body sizes, read timeout and connection count, and a
+// graceful stop. It knows nothing of Maskinporten: it turns wire requests into HttpRequest, calls
+// one Handler (usually Router::Dispatch), and writes the HttpResponse (STYLE.md: the Beast
+// example's shape and nothing more).
+//
+//   MP_ASSIGN_OR_RETURN(auto server, HttpServer::Start({.listen = "127.0.0.1:0"}, handler));
+//   std::cout << "listening on " << server->BaseUrl() << "\n";
+//   server->Wait();   // until Stop() or, with handle_signals, SIGINT/SIGTERM
+#ifndef MASKINPORTEN_SERVER_HTTP_HTTP_SERVER_H_
+#define MASKINPORTEN_SERVER_HTTP_HTTP_SERVER_H_
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "maskinporten/status.h"
+#include "server/http/http_types.h"
+
+namespace mp::server {
+
+// One finished request, for the JSON request log and metrics. No bodies, no header values.
+struct RequestLogEntry {
+  std::string trace_id{};
+  std::string method{};
+  std::string path{};
+  int status = 0;
+  std::string endpoint{};
+  std::string mp_code{};
+  std::chrono::microseconds latency{0};
+  std::string remote{};
+};
+
+struct HttpServerOptions {
+  std::string listen = "127.0.0.1:0";             // host:port; "[::1]:0"; port 0 picks a free port
+  int threads = 0;                                // 0: std::thread::hardware_concurrency()
+  size_t max_header_bytes = 16 * 1024;            // larger: 431
+  size_t max_body_bytes = 64 * 1024;              // larger: 413
+  std::chrono::milliseconds read_timeout{10000};  // slow request: 408 and close
+  std::chrono::milliseconds idle_timeout{30000};  // keep-alive connection with no request: close
+  size_t max_connections = 1024;  // more: accepted, answered 503 (TLS: closed) and closed at once
+  // PEM certificate chain and private key for HTTPS; both empty: plain HTTP.
+  std::string tls_cert_pem{};
+  std::string tls_key_pem{};
+  // Stop gracefully on SIGINT/SIGTERM (the `serve` verb).
+  bool handle_signals = false;
+  // Called after each response is written (request log, metrics), including the server's own
+  // 400/408/413/431/500 answers; not for drop_connection or the 503 of a connection over
+  // max_connections. Runs on an io thread: must be thread safe and quick.
+  std::function<void(const RequestLogEntry&)> on_request{};
+};
+
+class HttpServer {
+ public:
+  // Binds, listens and starts the threads. Errc::kIoError names the address when binding fails,
+  // kInvalidArgument a bad listen string or TLS material.
+  static Result<std::unique_ptr<HttpServer>> Start(const HttpServerOptions& options,
+                                                   Handler handler);
+  virtual ~HttpServer() = default;
+
+  virtual uint16_t port() const = 0;
+  // "http://127.0.0.1:PORT" or "https://..." (no trailing slash); IPv6 hosts in brackets.
+  virtual std::string BaseUrl() const = 0;
+  // Stops accepting, lets requests in flight finish (up to `grace`; each such connection closes
+  // after its response), closes idle connections at once, force-closes what is left after
+  // `grace`, joins the threads. Idempotent; safe from any thread but the server's own (a handler
+  // must not call it). The destructor stops with a 2 s grace.
+  virtual void Stop(std::chrono::milliseconds grace = std::chrono::seconds(10)) = 0;
+  // Blocks until the server has stopped (Stop() or a handled signal).
+  virtual void Wait() = 0;
+};
+
+}  // namespace mp::server
+
+#endif  // MASKINPORTEN_SERVER_HTTP_HTTP_SERVER_H_

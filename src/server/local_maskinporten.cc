@@ -1,0 +1,217 @@
+// LocalMaskinporten: composes the store, signing keys, token service, self-service API, test
+// controls and the HTTP server into one running emulator
+// (include/maskinporten/local_maskinporten.h).
+#include "maskinporten/local_maskinporten.h"
+
+#include <atomic>
+#include <chrono>
+#include <filesystem>
+
+#include "maskinporten/test_ca.h"
+#include "server/handlers/self_service_api.h"
+#include "server/http/http_server.h"
+#include "server/http/metrics.h"
+#include "server/seed.h"
+#include "server/server_config.h"
+#include "server/signing_keys.h"
+#include "server/store/store.h"
+#include "server/test_controls.h"
+#include "server/token_service.h"
+
+namespace mp {
+
+using server::HttpRequest;
+using server::HttpResponse;
+
+namespace server {
+// Everything one running emulator owns, in the order it is built (and destroyed in reverse:
+// the HTTP server, last member, stops before the state its handlers use goes away).
+struct Emulator {
+  LocalMaskinportenOptions options;
+  std::unique_ptr<server::OffsetClock> clock;
+  std::unique_ptr<server::Store> store;
+  std::unique_ptr<server::ReplayStore> replay;
+  std::unique_ptr<server::SigningKeys> keys;
+  server::ServerConfig config;
+  std::unique_ptr<server::TokenService> tokens;
+  server::Journal journal;
+  server::FaultInjector faults;
+  server::Metrics metrics;
+  server::Router router;
+  std::atomic<bool> ready{false};
+  std::unique_ptr<server::HttpServer> http;
+};
+}  // namespace server
+
+struct LocalMaskinporten::Impl : server::Emulator {};
+
+namespace {
+
+int64_t UnixMillis() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// Applies a seed's registry part; at start also its trust anchors and deny-list. Trust is fixed
+// once the server runs (the token service reads it without a lock), so a later seed may not
+// carry any.
+enum class SeedTrust { kAllowed, kRefused };
+Status ApplySeedTo(server::Emulator& impl, const server::SeedConfig& seed, SeedTrust trust) {
+  bool has_trust =
+      !seed.test_anchors.empty() || !seed.prod_anchors.empty() || !seed.revoked_serials.empty();
+  if (has_trust && trust == SeedTrust::kRefused) {
+    return Status(Errc::kInvalidArgument,
+                  seed.file_name +
+                      ": trust_anchors and revoked_serials can only be given when the server "
+                      "starts");
+  }
+  MP_RETURN_IF_ERROR(server::ApplySeed(seed, *impl.store, *impl.clock));
+  server::AddSeedTrust(seed, impl.config);
+  return OkStatus();
+}
+
+// The local test CA's root becomes a TEST anchor; the CA is created on first use.
+Status LoadOrCreateCa(server::Emulator& impl) {
+  const std::string& dir = impl.options.ca_dir;
+  std::error_code ec;
+  if (!std::filesystem::exists(std::filesystem::path(dir) / "root.pem", ec)) {
+    MP_ASSIGN_OR_RETURN(TestCa created, TestCa::Create({.key_bits = impl.options.ca_key_bits}));
+    MP_RETURN_IF_ERROR(created.Save(dir));
+  }
+  MP_ASSIGN_OR_RETURN(TestCa ca, TestCa::Load(dir));
+  impl.config.test_anchors.Add(ca.root());
+  return OkStatus();
+}
+
+void AddRoutes(server::Emulator& impl) {
+  server::TokenService* tokens = impl.tokens.get();
+  server::FaultInjector* faults = &impl.faults;
+  impl.router.Add("POST", "/token", [tokens, faults](const HttpRequest& r) {
+    return server::WithFaults(*faults, r,
+                              [tokens](const HttpRequest& q) { return tokens->HandleToken(q); });
+  });
+  impl.router.Add("GET", "/.well-known/oauth-authorization-server",
+                  [tokens](const HttpRequest& r) { return tokens->HandleMetadata(r); });
+  impl.router.Add("GET", "/jwk", [tokens](const HttpRequest& r) { return tokens->HandleJwks(r); });
+  impl.router.Add("GET", "/health", [](const HttpRequest&) {
+    HttpResponse r = HttpResponse::Json(200, R"({"status":"ok"})");
+    r.endpoint = "health";
+    return r;
+  });
+  server::Metrics* metrics = &impl.metrics;
+  impl.router.Add("GET", "/metrics", [metrics](const HttpRequest&) {
+    HttpResponse r =
+        HttpResponse::Text(200, metrics->Render(), std::string(server::Metrics::kContentType));
+    r.endpoint = "metrics";
+    return r;
+  });
+  server::AddSelfServiceRoutes(
+      impl.router,
+      {.store = *impl.store, .keys = *impl.keys, .config = impl.config, .clock = *impl.clock});
+  if (impl.options.test_controls) {
+    server::AddTestControlRoutes(impl.router, {.clock = impl.clock.get(),
+                                               .journal = &impl.journal,
+                                               .faults = &impl.faults,
+                                               .keys = impl.keys.get(),
+                                               .replay = impl.replay.get()});
+  }
+}
+
+Status OpenStores(server::Emulator& impl) {
+  const LocalMaskinportenOptions& o = impl.options;
+  MP_ASSIGN_OR_RETURN(impl.store, server::OpenSqliteStore({.path = o.db_path}));
+  if (o.replay_store == ReplayStoreKind::kSqlite) {
+    if (o.db_path == ":memory:") {
+      return Status(Errc::kInvalidArgument,
+                    "the sqlite replay store needs a database file, not :memory:");
+    }
+    MP_ASSIGN_OR_RETURN(impl.replay, server::OpenSqliteReplayStore({.path = o.db_path}));
+  } else {
+    impl.replay = server::NewMemoryReplayStore();
+  }
+  return OkStatus();
+}
+
+Status Configure(server::Emulator& impl) {
+  const LocalMaskinportenOptions& o = impl.options;
+  impl.config.environment = o.environment;
+  MP_RETURN_IF_ERROR(OpenStores(impl));
+  if (!o.ca_dir.empty()) MP_RETURN_IF_ERROR(LoadOrCreateCa(impl));
+  if (!o.seed_file.empty()) {
+    MP_ASSIGN_OR_RETURN(server::SeedConfig seed, server::LoadSeedFile(o.seed_file));
+    MP_RETURN_IF_ERROR(ApplySeedTo(impl, seed, SeedTrust::kAllowed));
+  }
+  if (!o.seed_json.empty()) {
+    MP_ASSIGN_OR_RETURN(server::SeedConfig seed, server::LoadSeed(o.seed_json, "seed", "."));
+    MP_RETURN_IF_ERROR(ApplySeedTo(impl, seed, SeedTrust::kAllowed));
+  }
+  MP_ASSIGN_OR_RETURN(impl.keys, server::SigningKeys::Load(*impl.store, *impl.clock,
+                                                           {.bits = o.signing_key_bits,
+                                                            .initial_key_pem = o.signing_key_pem}));
+  return OkStatus();
+}
+
+}  // namespace
+
+LocalMaskinporten::LocalMaskinporten(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+LocalMaskinporten::~LocalMaskinporten() { Stop(); }
+
+Result<std::unique_ptr<LocalMaskinporten>> LocalMaskinporten::Start(
+    const LocalMaskinportenOptions& options) {
+  auto impl = std::make_unique<Impl>();
+  impl->options = options;
+  impl->clock = std::make_unique<server::OffsetClock>(
+      options.clock != nullptr ? *options.clock : SystemClock::Instance());
+  MP_RETURN_IF_ERROR(Configure(*impl));
+
+  // The issuer depends on the bound port, so the server starts first and answers 503 until the
+  // routes exist (nobody knows the port before Start returns, but a port scan could).
+  Impl* raw = impl.get();
+  server::HttpServerOptions http{.listen = options.listen,
+                                 .threads = options.threads,
+                                 .tls_cert_pem = options.tls_cert_pem,
+                                 .tls_key_pem = options.tls_key_pem,
+                                 .handle_signals = options.handle_signals};
+  http.on_request = [raw](const server::RequestLogEntry& e) {
+    raw->metrics.Record(e);
+    if (raw->options.request_log) raw->options.request_log(server::RequestLogLine(e, UnixMillis()));
+  };
+  MP_ASSIGN_OR_RETURN(impl->http, server::HttpServer::Start(http, [raw](const HttpRequest& r) {
+                        if (!raw->ready.load(std::memory_order_acquire)) {
+                          return HttpResponse::Json(503, R"({"error":"starting"})");
+                        }
+                        return raw->router.Dispatch(r);
+                      }));
+  impl->config.issuer = options.issuer.empty() ? impl->http->BaseUrl() + "/" : options.issuer;
+  impl->tokens = std::make_unique<server::TokenService>(impl->config, *impl->store, *impl->replay,
+                                                        *impl->keys, *impl->clock);
+  impl->tokens->on_outcome = [raw](const server::TokenOutcome& outcome) {
+    if (outcome.issued) raw->metrics.CountTokenIssued();
+    raw->journal.Add(outcome);
+  };
+  AddRoutes(*impl);
+  impl->ready.store(true, std::memory_order_release);
+  return std::unique_ptr<LocalMaskinporten>(new LocalMaskinporten(std::move(impl)));
+}
+
+const std::string& LocalMaskinporten::issuer() const { return impl_->config.issuer; }
+std::string LocalMaskinporten::token_endpoint() const { return impl_->config.issuer + "token"; }
+std::string LocalMaskinporten::base_url() const { return impl_->http->BaseUrl(); }
+uint16_t LocalMaskinporten::port() const { return impl_->http->port(); }
+
+Status LocalMaskinporten::ApplySeed(std::string_view seed_json) {
+  MP_ASSIGN_OR_RETURN(server::SeedConfig seed, server::LoadSeed(seed_json, "seed", "."));
+  return ApplySeedTo(*impl_, seed, SeedTrust::kRefused);
+}
+
+Status LocalMaskinporten::RotateSigningKey() { return impl_->keys->Rotate(); }
+
+void LocalMaskinporten::Stop() {
+  if (impl_ && impl_->http) impl_->http->Stop();
+}
+
+void LocalMaskinporten::Wait() { impl_->http->Wait(); }
+
+}  // namespace mp

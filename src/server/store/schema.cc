@@ -1,0 +1,114 @@
+#include "server/store/schema.h"
+
+#include <array>
+
+namespace mp::server {
+namespace {
+
+// Version 1. Lists that are read and written whole (a client's scopes, a scope's integration
+// types) are JSON arrays in TEXT; rows other tables point at or search by are tables.
+constexpr const char* kSchemaV1 = R"sql(
+CREATE TABLE organizations (
+  orgno TEXT PRIMARY KEY,
+  name TEXT NOT NULL
+) STRICT;
+
+CREATE TABLE clients (
+  client_id TEXT PRIMARY KEY,
+  client_name TEXT NOT NULL,
+  description TEXT NOT NULL,
+  integration_type TEXT NOT NULL,
+  token_endpoint_auth_method TEXT NOT NULL,
+  scopes TEXT NOT NULL,
+  client_orgno TEXT NOT NULL,
+  supplier_orgno TEXT NOT NULL,
+  access_token_lifetime INTEGER NOT NULL,
+  active INTEGER NOT NULL CHECK (active IN (0, 1)),
+  created INTEGER NOT NULL,
+  last_updated INTEGER NOT NULL
+) STRICT;
+CREATE INDEX clients_by_owner ON clients (client_orgno, client_id);
+
+-- The registered JWKS of a client: one row per set (its own timestamps), one row per key.
+CREATE TABLE client_jwks (
+  client_id TEXT PRIMARY KEY REFERENCES clients (client_id) ON DELETE CASCADE,
+  created INTEGER NOT NULL,
+  last_updated INTEGER NOT NULL
+) STRICT;
+CREATE TABLE client_keys (
+  client_id TEXT NOT NULL REFERENCES client_jwks (client_id) ON DELETE CASCADE,
+  kid TEXT NOT NULL,
+  position INTEGER NOT NULL,
+  jwk_json TEXT NOT NULL,
+  created INTEGER NOT NULL,
+  PRIMARY KEY (client_id, kid)
+) STRICT;
+
+CREATE TABLE scopes (
+  name TEXT PRIMARY KEY,
+  prefix TEXT NOT NULL,
+  subscope TEXT NOT NULL,
+  description TEXT NOT NULL,
+  long_description TEXT NOT NULL,
+  owner_orgno TEXT NOT NULL,
+  active INTEGER NOT NULL CHECK (active IN (0, 1)),
+  visibility TEXT NOT NULL,
+  allowed_integration_types TEXT NOT NULL,
+  accessible_for_all INTEGER NOT NULL CHECK (accessible_for_all IN (0, 1)),
+  at_max_age INTEGER NOT NULL,
+  delegation_source TEXT NOT NULL,
+  created INTEGER NOT NULL,
+  last_updated INTEGER NOT NULL
+) STRICT;
+CREATE INDEX scopes_by_owner ON scopes (owner_orgno, name);
+
+CREATE TABLE scope_access (
+  scope TEXT NOT NULL REFERENCES scopes (name),
+  consumer_orgno TEXT NOT NULL,
+  owner_orgno TEXT NOT NULL,
+  state TEXT NOT NULL,
+  created INTEGER NOT NULL,
+  last_updated INTEGER NOT NULL,
+  PRIMARY KEY (scope, consumer_orgno)
+) STRICT;
+CREATE INDEX scope_access_by_consumer ON scope_access (consumer_orgno, scope);
+
+-- Local stand-in for Altinn delegations (SPEC §8); no reference to scopes: Altinn is separate.
+CREATE TABLE delegations (
+  consumer_orgno TEXT NOT NULL,
+  supplier_orgno TEXT NOT NULL,
+  scope TEXT NOT NULL,
+  created INTEGER NOT NULL,
+  PRIMARY KEY (consumer_orgno, supplier_orgno, scope)
+) STRICT;
+CREATE INDEX delegations_by_supplier ON delegations (supplier_orgno);
+
+CREATE TABLE signing_keys (
+  kid TEXT PRIMARY KEY,
+  private_pem TEXT NOT NULL,
+  created INTEGER NOT NULL,
+  current INTEGER NOT NULL CHECK (current IN (0, 1))
+) STRICT;
+
+-- jti replay protection (SPEC §4.4 step 10) for `serve --replay-store sqlite`.
+CREATE TABLE replay (
+  key TEXT PRIMARY KEY,
+  expires_at INTEGER NOT NULL
+) STRICT;
+CREATE INDEX replay_by_expiry ON replay (expires_at);
+)sql";
+
+constexpr std::array<sqlite::Migration, 1> kMigrations = {{
+    {.version = 1, .sql = kSchemaV1},
+}};
+
+}  // namespace
+
+std::span<const sqlite::Migration> RegistryMigrations() { return kMigrations; }
+int RegistrySchemaVersion() { return kMigrations.back().version; }
+
+Result<std::unique_ptr<sqlite::Connection>> OpenRegistryDatabase(const std::string& path) {
+  return sqlite::Connection::Open(path, RegistryMigrations());
+}
+
+}  // namespace mp::server

@@ -1,0 +1,28 @@
+// The registry's SQLite schema (SPEC §9 records, signing keys, the replay table) as an ordered
+// list of migrations, and the one way the stores open a database file with it.
+//
+//   MP_ASSIGN_OR_RETURN(std::unique_ptr<sqlite::Connection> db, OpenRegistryDatabase(path));
+#ifndef MASKINPORTEN_SERVER_STORE_SCHEMA_H_
+#define MASKINPORTEN_SERVER_STORE_SCHEMA_H_
+
+#include <memory>
+#include <span>
+#include <string>
+
+#include "maskinporten/status.h"
+#include "server/store/sqlite.h"
+
+namespace mp::server {
+
+// Every schema version in order; the last one's version is what PRAGMA user_version reads after
+// opening. A new version appends a migration, never edits a released one.
+std::span<const sqlite::Migration> RegistryMigrations();
+int RegistrySchemaVersion();
+
+// Connection::Open with RegistryMigrations(): the registry and the SQLite replay store share the
+// schema, so either may open the file first.
+Result<std::unique_ptr<sqlite::Connection>> OpenRegistryDatabase(const std::string& path);
+
+}  // namespace mp::server
+
+#endif  // MASKINPORTEN_SERVER_STORE_SCHEMA_H_

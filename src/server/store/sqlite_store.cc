@@ -1,0 +1,601 @@
+// Store on SQLite: one connection guarded by a Mutex, statements prepared once and cached.
+// Writes run in BEGIN IMMEDIATE transactions, so a failed call leaves every table as it was.
+
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "core/json.h"
+#include "core/mutex.h"
+#include "server/store/schema.h"
+#include "server/store/sqlite.h"
+#include "server/store/store.h"
+
+namespace mp::server {
+namespace {
+
+using sqlite::Connection;
+using sqlite::Statement;
+
+std::string Quote(std::string_view s) { return "\"" + std::string(s) + "\""; }
+
+std::string JsonArray(const std::vector<std::string>& items) {
+  return DumpJson(nlohmann::json(items));
+}
+
+// Our own column, written by JsonArray; a failure means the file was edited or damaged.
+Result<std::vector<std::string>> ParseJsonArray(const Connection& db, const std::string& text,
+                                                std::string_view what) {
+  Result<nlohmann::json> parsed = ParseStrictJson(text);
+  Status bad(Errc::kIoError,
+             db.path() + ": " + std::string(what) + " is not a JSON array of strings");
+  if (!parsed.ok() || !parsed->is_array()) return bad;
+  std::vector<std::string> items;
+  items.reserve(parsed->size());
+  for (const nlohmann::json& item : *parsed) {
+    if (!item.is_string()) return bad;
+    items.push_back(item.get<std::string>());
+  }
+  return items;
+}
+
+Status RequireKey(std::string_view field, std::string_view value) {
+  if (value.empty()) return Status(Errc::kInvalidArgument, std::string(field) + " is empty");
+  return OkStatus();
+}
+
+// ---- clients
+
+constexpr std::string_view kClientColumns =
+    "client_id, client_name, description, integration_type, token_endpoint_auth_method, scopes, "
+    "client_orgno, supplier_orgno, access_token_lifetime, active, created, last_updated";
+
+Result<ClientRecord> ReadClient(const Connection& db, const Statement& row) {
+  ClientRecord c;
+  c.client_id = row.Text(0);
+  c.client_name = row.Text(1);
+  c.description = row.Text(2);
+  c.integration_type = row.Text(3);
+  c.token_endpoint_auth_method = row.Text(4);
+  MP_ASSIGN_OR_RETURN(c.scopes,
+                      ParseJsonArray(db, row.Text(5), "scopes of client " + Quote(c.client_id)));
+  c.client_orgno = row.Text(6);
+  c.supplier_orgno = row.Text(7);
+  c.access_token_lifetime = static_cast<int>(row.Int(8));
+  c.active = row.Bool(9);
+  c.created = row.Int(10);
+  c.last_updated = row.Int(11);
+  return c;
+}
+
+// ---- scopes
+
+constexpr std::string_view kScopeColumns =
+    "name, prefix, subscope, description, long_description, owner_orgno, active, visibility, "
+    "allowed_integration_types, accessible_for_all, at_max_age, delegation_source, created, "
+    "last_updated";
+
+Result<ScopeRecord> ReadScope(const Connection& db, const Statement& row) {
+  ScopeRecord s;
+  s.name = row.Text(0);
+  s.prefix = row.Text(1);
+  s.subscope = row.Text(2);
+  s.description = row.Text(3);
+  s.long_description = row.Text(4);
+  s.owner_orgno = row.Text(5);
+  s.active = row.Bool(6);
+  std::string visibility = row.Text(7);
+  std::optional<ScopeVisibility> v = ParseScopeVisibility(visibility);
+  if (!v) {
+    return Status(Errc::kIoError, db.path() + ": scope " + Quote(s.name) +
+                                      " has unknown visibility " + Quote(visibility));
+  }
+  s.visibility = *v;
+  MP_ASSIGN_OR_RETURN(
+      s.allowed_integration_types,
+      ParseJsonArray(db, row.Text(8), "allowed_integration_types of scope " + Quote(s.name)));
+  s.accessible_for_all = row.Bool(9);
+  s.at_max_age = static_cast<int>(row.Int(10));
+  s.delegation_source = row.Text(11);
+  s.created = row.Int(12);
+  s.last_updated = row.Int(13);
+  return s;
+}
+
+// ---- access
+
+constexpr std::string_view kAccessColumns =
+    "scope, consumer_orgno, owner_orgno, state, created, last_updated";
+
+Result<ScopeAccess> ReadAccess(const Connection& db, const Statement& row) {
+  ScopeAccess a;
+  a.scope = row.Text(0);
+  a.consumer_orgno = row.Text(1);
+  a.owner_orgno = row.Text(2);
+  std::string state = row.Text(3);
+  std::optional<AccessState> s = ParseAccessState(state);
+  if (!s) {
+    return Status(Errc::kIoError, db.path() + ": access to " + Quote(a.scope) + " for " +
+                                      a.consumer_orgno + " has unknown state " + Quote(state));
+  }
+  a.state = *s;
+  a.created = row.Int(4);
+  a.last_updated = row.Int(5);
+  return a;
+}
+
+// Runs a bound query and reads every row with `read`.
+template <typename T, typename Reader>
+Result<std::vector<T>> ReadAll(const Connection& db, Statement& stmt, Reader read) {
+  std::vector<T> out;
+  while (true) {
+    MP_ASSIGN_OR_RETURN(bool row, stmt.Step());
+    if (!row) return out;
+    MP_ASSIGN_OR_RETURN(T item, read(db, stmt));
+    out.push_back(std::move(item));
+  }
+}
+
+// At most one row.
+template <typename T, typename Reader>
+Result<std::optional<T>> ReadOne(const Connection& db, Statement& stmt, Reader read) {
+  MP_ASSIGN_OR_RETURN(bool row, stmt.Step());
+  if (!row) return std::optional<T>();
+  MP_ASSIGN_OR_RETURN(T item, read(db, stmt));
+  return std::optional<T>(std::move(item));
+}
+
+Result<bool> Exists(Connection& db, std::string_view sql, std::string_view key) {
+  MP_ASSIGN_OR_RETURN(Statement stmt, db.Prepare(sql));
+  stmt.BindText(key);
+  return stmt.Step();
+}
+
+class SqliteStore final : public Store {
+ public:
+  explicit SqliteStore(std::unique_ptr<Connection> db) : db_(std::move(db)) {}
+
+  Status PutOrganization(const Organization& org) override {
+    MP_RETURN_IF_ERROR(RequireKey("orgno", org.orgno));
+    MutexLock lock(mu_);
+    Connection& db = *db_;
+    return db.Transaction([&]() -> Status {
+      MP_ASSIGN_OR_RETURN(Statement stmt,
+                          db.Prepare("INSERT INTO organizations (orgno, name) VALUES (?1, ?2) "
+                                     "ON CONFLICT (orgno) DO UPDATE SET name = excluded.name"));
+      return stmt.BindText(org.orgno).BindText(org.name).Run();
+    });
+  }
+
+  Result<std::vector<Organization>> ListOrganizations() override {
+    MutexLock lock(mu_);
+    Connection& db = *db_;
+    MP_ASSIGN_OR_RETURN(Statement stmt,
+                        db.Prepare("SELECT orgno, name FROM organizations ORDER BY orgno"));
+    return ReadAll<Organization>(db, stmt, [](const Connection&, const Statement& row) {
+      return Result<Organization>(Organization{.orgno = row.Text(0), .name = row.Text(1)});
+    });
+  }
+
+  Status CreateClient(const ClientRecord& c) override {
+    MP_RETURN_IF_ERROR(RequireKey("client_id", c.client_id));
+    MutexLock lock(mu_);
+    Connection& db = *db_;
+    return db.Transaction([&]() -> Status {
+      MP_ASSIGN_OR_RETURN(Statement stmt,
+                          db.Prepare("INSERT INTO clients (" + std::string(kClientColumns) +
+                                     ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12) "
+                                     "ON CONFLICT (client_id) DO NOTHING"));
+      MP_RETURN_IF_ERROR(stmt.BindText(c.client_id)
+                             .BindText(c.client_name)
+                             .BindText(c.description)
+                             .BindText(c.integration_type)
+                             .BindText(c.token_endpoint_auth_method)
+                             .BindText(JsonArray(c.scopes))
+                             .BindText(c.client_orgno)
+                             .BindText(c.supplier_orgno)
+                             .BindInt(c.access_token_lifetime)
+                             .BindBool(c.active)
+                             .BindInt(c.created)
+                             .BindInt(c.last_updated)
+                             .Run());
+      if (db.Changes() == 0) {
+        return Status(Errc::kInvalidArgument,
+                      "client_id " + Quote(c.client_id) + " already exists");
+      }
+      return OkStatus();
+    });
+  }
+
+  Status UpdateClient(const ClientRecord& c) override {
+    MutexLock lock(mu_);
+    Connection& db = *db_;
+    return db.Transaction([&]() -> Status {
+      MP_ASSIGN_OR_RETURN(
+          Statement stmt,
+          db.Prepare("UPDATE clients SET client_name = ?2, description = ?3, "
+                     "integration_type = ?4, token_endpoint_auth_method = ?5, scopes = ?6, "
+                     "client_orgno = ?7, supplier_orgno = ?8, access_token_lifetime = ?9, "
+                     "active = ?10, last_updated = ?11 WHERE client_id = ?1"));
+      MP_RETURN_IF_ERROR(stmt.BindText(c.client_id)
+                             .BindText(c.client_name)
+                             .BindText(c.description)
+                             .BindText(c.integration_type)
+                             .BindText(c.token_endpoint_auth_method)
+                             .BindText(JsonArray(c.scopes))
+                             .BindText(c.client_orgno)
+                             .BindText(c.supplier_orgno)
+                             .BindInt(c.access_token_lifetime)
+                             .BindBool(c.active)
+                             .BindInt(c.last_updated)
+                             .Run());
+      if (db.Changes() == 0) return NoClient(c.client_id);
+      return OkStatus();
+    });
+  }
+
+  Result<std::optional<ClientRecord>> GetClient(std::string_view client_id) override {
+    MutexLock lock(mu_);
+    Connection& db = *db_;
+    MP_ASSIGN_OR_RETURN(Statement stmt, db.Prepare("SELECT " + std::string(kClientColumns) +
+                                                   " FROM clients WHERE client_id = ?1"));
+    stmt.BindText(client_id);
+    return ReadOne<ClientRecord>(db, stmt, ReadClient);
+  }
+
+  Result<std::vector<ClientRecord>> ListClients(std::string_view orgno,
+                                                bool include_inactive) override {
+    MutexLock lock(mu_);
+    Connection& db = *db_;
+    MP_ASSIGN_OR_RETURN(Statement stmt,
+                        db.Prepare("SELECT " + std::string(kClientColumns) +
+                                   " FROM clients WHERE (?1 = '' OR client_orgno = ?1) "
+                                   "AND (?2 OR active = 1) ORDER BY created, client_id"));
+    stmt.BindText(orgno).BindBool(include_inactive);
+    return ReadAll<ClientRecord>(db, stmt, ReadClient);
+  }
+
+  Status ReplaceClientKeys(std::string_view client_id, const std::vector<ClientKey>& keys,
+                           int64_t now) override {
+    MutexLock lock(mu_);
+    Connection& db = *db_;
+    return db.Transaction([&]() -> Status {
+      MP_ASSIGN_OR_RETURN(bool known,
+                          Exists(db, "SELECT 1 FROM clients WHERE client_id = ?1", client_id));
+      if (!known) return NoClient(client_id);
+      MP_ASSIGN_OR_RETURN(Statement set,
+                          db.Prepare("INSERT INTO client_jwks (client_id, created, last_updated) "
+                                     "VALUES (?1, ?2, ?2) ON CONFLICT (client_id) DO UPDATE "
+                                     "SET last_updated = excluded.last_updated"));
+      MP_RETURN_IF_ERROR(set.BindText(client_id).BindInt(now).Run());
+      MP_ASSIGN_OR_RETURN(Statement clear,
+                          db.Prepare("DELETE FROM client_keys WHERE client_id = ?1"));
+      MP_RETURN_IF_ERROR(clear.BindText(client_id).Run());
+      MP_ASSIGN_OR_RETURN(Statement insert,
+                          db.Prepare("INSERT INTO client_keys "
+                                     "(client_id, kid, position, jwk_json, created) "
+                                     "VALUES (?1, ?2, ?3, ?4, ?5)"));
+      std::set<std::string_view> kids;
+      for (size_t i = 0; i < keys.size(); ++i) {
+        const ClientKey& key = keys[i];
+        // Found here, after the old set is gone, the rollback restores it.
+        if (!kids.insert(key.kid).second) {
+          return Status(
+              Errc::kInvalidArgument,
+              "kid " + Quote(key.kid) + " appears twice in the keys of client " + Quote(client_id));
+        }
+        insert.Reset();
+        MP_RETURN_IF_ERROR(insert.BindText(client_id)
+                               .BindText(key.kid)
+                               .BindInt(static_cast<int64_t>(i))
+                               .BindText(key.jwk_json)
+                               .BindInt(key.created)
+                               .Run());
+      }
+      return OkStatus();
+    });
+  }
+
+  Result<ClientJwks> GetClientKeys(std::string_view client_id) override {
+    MutexLock lock(mu_);
+    Connection& db = *db_;
+    ClientJwks jwks;
+    MP_RETURN_IF_ERROR(db.ReadTransaction([&]() -> Status {
+      MP_ASSIGN_OR_RETURN(Statement set,
+                          db.Prepare("SELECT j.created, j.last_updated FROM clients c "
+                                     "LEFT JOIN client_jwks j USING (client_id) "
+                                     "WHERE c.client_id = ?1"));
+      MP_ASSIGN_OR_RETURN(bool row, set.BindText(client_id).Step());
+      if (!row) return NoClient(client_id);
+      jwks.created = set.Int(0);
+      jwks.last_updated = set.Int(1);
+      MP_ASSIGN_OR_RETURN(Statement keys,
+                          db.Prepare("SELECT kid, jwk_json, created FROM client_keys "
+                                     "WHERE client_id = ?1 ORDER BY position"));
+      keys.BindText(client_id);
+      MP_ASSIGN_OR_RETURN(
+          jwks.keys, ReadAll<ClientKey>(db, keys, [](const Connection&, const Statement& r) {
+            return Result<ClientKey>(
+                ClientKey{.kid = r.Text(0), .jwk_json = r.Text(1), .created = r.Int(2)});
+          }));
+      return OkStatus();
+    }));
+    return jwks;
+  }
+
+  Status CreateScope(const ScopeRecord& s) override {
+    MP_RETURN_IF_ERROR(RequireKey("scope name", s.name));
+    MutexLock lock(mu_);
+    Connection& db = *db_;
+    return db.Transaction([&]() -> Status {
+      MP_ASSIGN_OR_RETURN(
+          Statement stmt,
+          db.Prepare("INSERT INTO scopes (" + std::string(kScopeColumns) +
+                     ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14) "
+                     "ON CONFLICT (name) DO NOTHING"));
+      MP_RETURN_IF_ERROR(BindScope(stmt, s).BindInt(s.created).BindInt(s.last_updated).Run());
+      if (db.Changes() == 0) {
+        return Status(Errc::kInvalidArgument, "scope " + Quote(s.name) + " already exists");
+      }
+      return OkStatus();
+    });
+  }
+
+  Status UpdateScope(const ScopeRecord& s) override {
+    MutexLock lock(mu_);
+    Connection& db = *db_;
+    return db.Transaction([&]() -> Status {
+      MP_ASSIGN_OR_RETURN(
+          Statement stmt,
+          db.Prepare("UPDATE scopes SET prefix = ?2, subscope = ?3, description = ?4, "
+                     "long_description = ?5, owner_orgno = ?6, active = ?7, visibility = ?8, "
+                     "allowed_integration_types = ?9, accessible_for_all = ?10, "
+                     "at_max_age = ?11, delegation_source = ?12, last_updated = ?13 "
+                     "WHERE name = ?1"));
+      MP_RETURN_IF_ERROR(BindScope(stmt, s).BindInt(s.last_updated).Run());
+      if (db.Changes() == 0) return NoScope(s.name);
+      return OkStatus();
+    });
+  }
+
+  Result<std::optional<ScopeRecord>> GetScope(std::string_view name) override {
+    MutexLock lock(mu_);
+    Connection& db = *db_;
+    MP_ASSIGN_OR_RETURN(Statement stmt, db.Prepare("SELECT " + std::string(kScopeColumns) +
+                                                   " FROM scopes WHERE name = ?1"));
+    stmt.BindText(name);
+    return ReadOne<ScopeRecord>(db, stmt, ReadScope);
+  }
+
+  Result<std::vector<ScopeRecord>> ListScopes(std::string_view owner_orgno,
+                                              bool include_inactive) override {
+    MutexLock lock(mu_);
+    Connection& db = *db_;
+    MP_ASSIGN_OR_RETURN(Statement stmt,
+                        db.Prepare("SELECT " + std::string(kScopeColumns) +
+                                   " FROM scopes WHERE (?1 = '' OR owner_orgno = ?1) "
+                                   "AND (?2 OR active = 1) ORDER BY name"));
+    stmt.BindText(owner_orgno).BindBool(include_inactive);
+    return ReadAll<ScopeRecord>(db, stmt, ReadScope);
+  }
+
+  Status PutAccess(const ScopeAccess& a) override {
+    MP_RETURN_IF_ERROR(RequireKey("consumer_orgno", a.consumer_orgno));
+    MutexLock lock(mu_);
+    Connection& db = *db_;
+    return db.Transaction([&]() -> Status {
+      MP_ASSIGN_OR_RETURN(bool known, Exists(db, "SELECT 1 FROM scopes WHERE name = ?1", a.scope));
+      if (!known) return NoScope(a.scope);
+      MP_ASSIGN_OR_RETURN(
+          Statement stmt,
+          db.Prepare("INSERT INTO scope_access (" + std::string(kAccessColumns) +
+                     ") VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (scope, consumer_orgno) "
+                     "DO UPDATE SET owner_orgno = excluded.owner_orgno, state = excluded.state, "
+                     "last_updated = excluded.last_updated"));
+      return stmt.BindText(a.scope)
+          .BindText(a.consumer_orgno)
+          .BindText(a.owner_orgno)
+          .BindText(AccessStateName(a.state))
+          .BindInt(a.created)
+          .BindInt(a.last_updated)
+          .Run();
+    });
+  }
+
+  Status DeleteAccess(std::string_view scope, std::string_view consumer_orgno) override {
+    MutexLock lock(mu_);
+    Connection& db = *db_;
+    return db.Transaction([&]() -> Status {
+      MP_ASSIGN_OR_RETURN(
+          Statement stmt,
+          db.Prepare("DELETE FROM scope_access WHERE scope = ?1 AND consumer_orgno = ?2"));
+      MP_RETURN_IF_ERROR(stmt.BindText(scope).BindText(consumer_orgno).Run());
+      if (db.Changes() == 0) {
+        return Status(Errc::kNotFound,
+                      "no access to scope " + Quote(scope) + " for " + std::string(consumer_orgno));
+      }
+      return OkStatus();
+    });
+  }
+
+  Result<std::optional<ScopeAccess>> GetAccess(std::string_view scope,
+                                               std::string_view consumer_orgno) override {
+    MutexLock lock(mu_);
+    Connection& db = *db_;
+    MP_ASSIGN_OR_RETURN(Statement stmt,
+                        db.Prepare("SELECT " + std::string(kAccessColumns) +
+                                   " FROM scope_access WHERE scope = ?1 AND consumer_orgno = ?2"));
+    stmt.BindText(scope).BindText(consumer_orgno);
+    return ReadOne<ScopeAccess>(db, stmt, ReadAccess);
+  }
+
+  Result<std::vector<ScopeAccess>> ListAccessForScope(std::string_view scope) override {
+    MutexLock lock(mu_);
+    Connection& db = *db_;
+    MP_ASSIGN_OR_RETURN(Statement stmt,
+                        db.Prepare("SELECT " + std::string(kAccessColumns) +
+                                   " FROM scope_access WHERE scope = ?1 ORDER BY consumer_orgno"));
+    stmt.BindText(scope);
+    return ReadAll<ScopeAccess>(db, stmt, ReadAccess);
+  }
+
+  Result<std::vector<ScopeAccess>> ListAccessForConsumer(std::string_view orgno) override {
+    MutexLock lock(mu_);
+    Connection& db = *db_;
+    MP_ASSIGN_OR_RETURN(Statement stmt,
+                        db.Prepare("SELECT " + std::string(kAccessColumns) +
+                                   " FROM scope_access WHERE consumer_orgno = ?1 ORDER BY scope"));
+    stmt.BindText(orgno);
+    return ReadAll<ScopeAccess>(db, stmt, ReadAccess);
+  }
+
+  Status PutDelegation(const Delegation& d) override {
+    MutexLock lock(mu_);
+    Connection& db = *db_;
+    return db.Transaction([&]() -> Status {
+      MP_ASSIGN_OR_RETURN(
+          Statement stmt,
+          db.Prepare("INSERT INTO delegations (consumer_orgno, supplier_orgno, scope, created) "
+                     "VALUES (?1, ?2, ?3, ?4) ON CONFLICT DO NOTHING"));
+      return stmt.BindText(d.consumer_orgno)
+          .BindText(d.supplier_orgno)
+          .BindText(d.scope)
+          .BindInt(d.created)
+          .Run();
+    });
+  }
+
+  Status DeleteDelegation(const Delegation& d) override {
+    MutexLock lock(mu_);
+    Connection& db = *db_;
+    return db.Transaction([&]() -> Status {
+      MP_ASSIGN_OR_RETURN(Statement stmt,
+                          db.Prepare("DELETE FROM delegations WHERE consumer_orgno = ?1 "
+                                     "AND supplier_orgno = ?2 AND scope = ?3"));
+      MP_RETURN_IF_ERROR(
+          stmt.BindText(d.consumer_orgno).BindText(d.supplier_orgno).BindText(d.scope).Run());
+      if (db.Changes() == 0) {
+        return Status(Errc::kNotFound, "no delegation of scope " + Quote(d.scope) + " from " +
+                                           d.consumer_orgno + " to " + d.supplier_orgno);
+      }
+      return OkStatus();
+    });
+  }
+
+  Result<bool> HasDelegation(std::string_view consumer_orgno, std::string_view supplier_orgno,
+                             std::string_view scope) override {
+    MutexLock lock(mu_);
+    Connection& db = *db_;
+    MP_ASSIGN_OR_RETURN(Statement stmt,
+                        db.Prepare("SELECT 1 FROM delegations WHERE consumer_orgno = ?1 "
+                                   "AND supplier_orgno = ?2 AND scope = ?3"));
+    return stmt.BindText(consumer_orgno).BindText(supplier_orgno).BindText(scope).Step();
+  }
+
+  Result<std::vector<Delegation>> ListDelegations(std::string_view orgno) override {
+    MutexLock lock(mu_);
+    Connection& db = *db_;
+    MP_ASSIGN_OR_RETURN(
+        Statement stmt,
+        db.Prepare("SELECT consumer_orgno, supplier_orgno, scope, created FROM delegations "
+                   "WHERE ?1 = '' OR consumer_orgno = ?1 OR supplier_orgno = ?1 "
+                   "ORDER BY consumer_orgno, supplier_orgno, scope"));
+    stmt.BindText(orgno);
+    return ReadAll<Delegation>(db, stmt, [](const Connection&, const Statement& r) {
+      return Result<Delegation>(Delegation{.consumer_orgno = r.Text(0),
+                                           .supplier_orgno = r.Text(1),
+                                           .scope = r.Text(2),
+                                           .created = r.Int(3)});
+    });
+  }
+
+  Status AddSigningKey(const SigningKeyRecord& key) override {
+    MP_RETURN_IF_ERROR(RequireKey("signing key kid", key.kid));
+    MutexLock lock(mu_);
+    Connection& db = *db_;
+    return db.Transaction([&]() -> Status {
+      MP_ASSIGN_OR_RETURN(
+          Statement insert,
+          db.Prepare("INSERT INTO signing_keys (kid, private_pem, created, current) "
+                     "VALUES (?1, ?2, ?3, ?4) ON CONFLICT (kid) DO NOTHING"));
+      MP_RETURN_IF_ERROR(insert.BindText(key.kid)
+                             .BindText(key.private_pem)
+                             .BindInt(key.created)
+                             .BindBool(key.current)
+                             .Run());
+      if (db.Changes() == 0) {
+        return Status(Errc::kInvalidArgument,
+                      "signing key kid " + Quote(key.kid) + " already exists");
+      }
+      if (!key.current) return OkStatus();
+      // Exactly one current key: the new one.
+      MP_ASSIGN_OR_RETURN(Statement demote, db.Prepare("UPDATE signing_keys SET current = 0 "
+                                                       "WHERE current = 1 AND kid != ?1"));
+      return demote.BindText(key.kid).Run();
+    });
+  }
+
+  Result<std::vector<SigningKeyRecord>> ListSigningKeys() override {
+    MutexLock lock(mu_);
+    Connection& db = *db_;
+    MP_ASSIGN_OR_RETURN(Statement stmt,
+                        db.Prepare("SELECT kid, private_pem, created, current FROM signing_keys "
+                                   "ORDER BY created, kid"));
+    return ReadAll<SigningKeyRecord>(db, stmt, [](const Connection&, const Statement& r) {
+      return Result<SigningKeyRecord>(SigningKeyRecord{
+          .kid = r.Text(0), .private_pem = r.Text(1), .created = r.Int(2), .current = r.Bool(3)});
+    });
+  }
+
+  Status PruneSigningKeys(int64_t before) override {
+    MutexLock lock(mu_);
+    Connection& db = *db_;
+    return db.Transaction([&]() -> Status {
+      MP_ASSIGN_OR_RETURN(
+          Statement stmt,
+          db.Prepare("DELETE FROM signing_keys WHERE current = 0 AND created < ?1"));
+      return stmt.BindInt(before).Run();
+    });
+  }
+
+ private:
+  static Status NoClient(std::string_view client_id) {
+    return Status(Errc::kNotFound, "no client with client_id " + Quote(client_id));
+  }
+  static Status NoScope(std::string_view name) {
+    return Status(Errc::kNotFound, "no scope named " + Quote(name));
+  }
+  // Binds ?1..?12 of the scope columns (all but created and last_updated).
+  static Statement& BindScope(Statement& stmt, const ScopeRecord& s) {
+    return stmt.BindText(s.name)
+        .BindText(s.prefix)
+        .BindText(s.subscope)
+        .BindText(s.description)
+        .BindText(s.long_description)
+        .BindText(s.owner_orgno)
+        .BindBool(s.active)
+        .BindText(ScopeVisibilityName(s.visibility))
+        .BindText(JsonArray(s.allowed_integration_types))
+        .BindBool(s.accessible_for_all)
+        .BindInt(s.at_max_age)
+        .BindText(s.delegation_source);
+  }
+
+  Mutex mu_;
+  std::unique_ptr<Connection> db_ MP_GUARDED_BY(mu_);
+};
+
+}  // namespace
+
+Result<std::unique_ptr<Store>> OpenSqliteStore(const SqliteStoreOptions& options) {
+  MP_ASSIGN_OR_RETURN(std::unique_ptr<Connection> db, OpenRegistryDatabase(options.path));
+  return std::unique_ptr<Store>(std::make_unique<SqliteStore>(std::move(db)));
+}
+
+}  // namespace mp::server

@@ -1,0 +1,221 @@
+// The local Maskinporten's registry (SPEC §9) and replay store (SPEC §4.4 step 10, §13.9).
+//
+// `Store` is what the token endpoint, the self-service API, the seed loader and the test controls
+// read and write. The embedded implementation is SQLite (OpenSqliteStore); scale-out stores
+// (PostgreSQL) implement the same interface later. Every method is thread safe. Every write is one
+// transaction: a failed call changes nothing.
+//
+//   MP_ASSIGN_OR_RETURN(std::unique_ptr<Store> store, OpenSqliteStore({.path = ":memory:"}));
+//   MP_RETURN_IF_ERROR(store->PutScope(scope));
+//   MP_ASSIGN_OR_RETURN(std::optional<ClientRecord> c, store->GetClient("my-client"));
+#ifndef MASKINPORTEN_SERVER_STORE_STORE_H_
+#define MASKINPORTEN_SERVER_STORE_STORE_H_
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "maskinporten/status.h"
+
+namespace mp::server {
+
+// Times are Unix seconds. Org numbers are 9-digit strings, already checked by the caller
+// (OrgNumber::Parse) before they reach the store.
+
+// An organisation known to the local registry (name for the web login and listings).
+struct Organization {
+  std::string orgno{};
+  std::string name{};
+
+  friend bool operator==(const Organization&, const Organization&) = default;
+};
+
+// A client (integration), SPEC §9 client fields.
+struct ClientRecord {
+  std::string client_id{};  // server-assigned UUID, or the seed's chosen id
+  std::string client_name{};
+  std::string description{};
+  std::string integration_type = "maskinporten";
+  std::string token_endpoint_auth_method = "private_key_jwt";
+  std::vector<std::string> scopes{};  // scope names the client may ask for (SPEC §4.4 step 12)
+  std::string client_orgno{};         // owner
+  std::string supplier_orgno{};       // "" unless created by a supplier for a customer
+  int access_token_lifetime = 120;    // seconds
+  bool active = true;
+  int64_t created = 0;
+  int64_t last_updated = 0;
+
+  friend bool operator==(const ClientRecord&, const ClientRecord&) = default;
+};
+
+// A key registered on a client (self-service JWKS). Valid one year from upload (MP-121).
+struct ClientKey {
+  std::string kid{};
+  std::string jwk_json{};  // the public JWK exactly as registered (RSA; kty, alg, use, n, e, kid)
+  int64_t created = 0;     // upload time; expiry is created + 365 days
+
+  friend bool operator==(const ClientKey&, const ClientKey&) = default;
+};
+// The registered JWKS of a client with the set's own timestamps (GET /clients/{id}/jwks).
+struct ClientJwks {
+  std::vector<ClientKey> keys{};
+  int64_t created = 0;
+  int64_t last_updated = 0;
+
+  friend bool operator==(const ClientJwks&, const ClientJwks&) = default;
+};
+
+enum class ScopeVisibility { kPublic, kPrivate, kInternal };
+
+// A scope, SPEC §9 scope fields that the emulator uses.
+struct ScopeRecord {
+  std::string name{};  // prefix:subscope
+  std::string prefix{};
+  std::string subscope{};
+  std::string description{};
+  std::string long_description{};
+  std::string owner_orgno{};
+  bool active = true;
+  ScopeVisibility visibility = ScopeVisibility::kPublic;
+  std::vector<std::string> allowed_integration_types{"maskinporten"};
+  bool accessible_for_all = false;
+  int at_max_age = 0;               // max token lifetime in seconds; 0 = not set
+  std::string delegation_source{};  // "" = not delegable
+  int64_t created = 0;
+  int64_t last_updated = 0;
+
+  friend bool operator==(const ScopeRecord&, const ScopeRecord&) = default;
+};
+
+enum class AccessState { kRequested, kApproved, kDenied };
+
+// Access to a scope for a consumer org. Only kApproved counts (SPEC §9).
+struct ScopeAccess {
+  std::string scope{};
+  std::string consumer_orgno{};
+  std::string owner_orgno{};
+  AccessState state = AccessState::kApproved;
+  int64_t created = 0;
+  int64_t last_updated = 0;
+
+  friend bool operator==(const ScopeAccess&, const ScopeAccess&) = default;
+};
+
+// Local stand-in for an Altinn delegation (SPEC §8): consumer delegates `scope` to supplier.
+struct Delegation {
+  std::string consumer_orgno{};
+  std::string supplier_orgno{};
+  std::string scope{};
+  int64_t created = 0;
+
+  friend bool operator==(const Delegation&, const Delegation&) = default;
+};
+
+// The server's own RSA signing key (access tokens, JWKS). Stored so a restart on a file DB keeps
+// issued tokens verifiable.
+struct SigningKeyRecord {
+  std::string kid{};
+  std::string private_pem{};  // PKCS#8 PEM; never logged
+  int64_t created = 0;
+  bool current = false;  // exactly one current key; older keys are kept for rotation overlap
+
+  friend bool operator==(const SigningKeyRecord&, const SigningKeyRecord&) = default;
+};
+
+class Store {
+ public:
+  virtual ~Store() = default;
+
+  // Organisations.
+  virtual Status PutOrganization(const Organization& org) = 0;        // insert or update name
+  virtual Result<std::vector<Organization>> ListOrganizations() = 0;  // ordered by orgno
+
+  // Clients. Create refuses an existing client_id with Errc::kInvalidArgument ("exists").
+  virtual Status CreateClient(const ClientRecord& client) = 0;
+  // Replaces all fields but client_id and created; Errc::kNotFound when absent.
+  virtual Status UpdateClient(const ClientRecord& client) = 0;
+  virtual Result<std::optional<ClientRecord>> GetClient(std::string_view client_id) = 0;
+  // Clients owned by `orgno` ("" lists every client), active only unless include_inactive,
+  // oldest first.
+  virtual Result<std::vector<ClientRecord>> ListClients(std::string_view orgno,
+                                                        bool include_inactive) = 0;
+  // Replaces the whole JWKS of a client in one transaction (SPEC §9: POST replaces the set),
+  // storing each key's `created` as given (the API sets it to the upload time: re-uploading a key
+  // renews it). Sets the set's last_updated to `now`. Errc::kNotFound for no such client.
+  virtual Status ReplaceClientKeys(std::string_view client_id, const std::vector<ClientKey>& keys,
+                                   int64_t now) = 0;
+  // Keys in the order given to ReplaceClientKeys. A client that never had keys gets an empty set
+  // with created = last_updated = 0. Errc::kNotFound for no such client. A kid given twice to
+  // ReplaceClientKeys is Errc::kInvalidArgument (and the old set stays).
+  virtual Result<ClientJwks> GetClientKeys(std::string_view client_id) = 0;
+
+  // Scopes.
+  virtual Status CreateScope(const ScopeRecord& scope) = 0;  // kInvalidArgument when it exists
+  // Replaces all fields but name and created; kNotFound when absent.
+  virtual Status UpdateScope(const ScopeRecord& scope) = 0;
+  virtual Result<std::optional<ScopeRecord>> GetScope(std::string_view name) = 0;
+  // owner_orgno "" lists every scope; ordered by name.
+  virtual Result<std::vector<ScopeRecord>> ListScopes(std::string_view owner_orgno,
+                                                      bool include_inactive) = 0;
+
+  // Access (PUT /scopes/access/{orgno}?scope=): insert or update owner_orgno, state and
+  // last_updated (created stays from the first put). Errc::kNotFound when the scope does not
+  // exist. DeleteAccess: kNotFound when there is no such entry. Lists return every state.
+  virtual Status PutAccess(const ScopeAccess& access) = 0;
+  virtual Status DeleteAccess(std::string_view scope, std::string_view consumer_orgno) = 0;
+  virtual Result<std::optional<ScopeAccess>> GetAccess(std::string_view scope,
+                                                       std::string_view consumer_orgno) = 0;
+  virtual Result<std::vector<ScopeAccess>> ListAccessForScope(std::string_view scope) = 0;
+  virtual Result<std::vector<ScopeAccess>> ListAccessForConsumer(std::string_view orgno) = 0;
+
+  // Delegations.
+  virtual Status PutDelegation(const Delegation& delegation) = 0;     // idempotent
+  virtual Status DeleteDelegation(const Delegation& delegation) = 0;  // kNotFound when absent
+  virtual Result<bool> HasDelegation(std::string_view consumer_orgno,
+                                     std::string_view supplier_orgno, std::string_view scope) = 0;
+  // Delegations where `orgno` is consumer or supplier ("" lists all).
+  virtual Result<std::vector<Delegation>> ListDelegations(std::string_view orgno) = 0;
+
+  // Signing keys: add a key (when `current`, every other key becomes non-current in the same
+  // transaction; an existing kid is Errc::kInvalidArgument "already exists"), list (oldest
+  // first), and drop non-current keys created before `before`.
+  virtual Status AddSigningKey(const SigningKeyRecord& key) = 0;
+  virtual Result<std::vector<SigningKeyRecord>> ListSigningKeys() = 0;
+  virtual Status PruneSigningKeys(int64_t before) = 0;
+};
+
+struct SqliteStoreOptions {
+  // A file path (created with mode 0600 and its directory when missing), or ":memory:".
+  std::string path = ":memory:";
+};
+// Opens (and migrates: PRAGMA user_version) the SQLite registry. WAL mode for files.
+// Errc::kIoError names the path when the file cannot be opened or is not a registry.
+Result<std::unique_ptr<Store>> OpenSqliteStore(const SqliteStoreOptions& options);
+
+// jti replay protection (SPEC §4.4 step 10). Claim is atomic: among concurrent claims of one key
+// exactly one returns true. Entries expire at `expires_at` (Unix seconds): once
+// expires_at <= now the key can be claimed again, and expired entries are dropped lazily.
+class ReplayStore {
+ public:
+  virtual ~ReplayStore() = default;
+  // true: newly claimed; false: already claimed and not expired at `now`.
+  virtual Result<bool> Claim(std::string_view key, int64_t expires_at, int64_t now) = 0;
+  virtual Status Reset() = 0;  // forget everything (test control)
+};
+// Sharded in-memory set (default); memory_replay_store.h has the class and its Size().
+std::unique_ptr<ReplayStore> NewMemoryReplayStore();
+// Kept in the same SQLite file as the registry (`serve --replay-store sqlite`), on its own
+// connection; ":memory:" gives a private in-memory database, not the registry's.
+Result<std::unique_ptr<ReplayStore>> OpenSqliteReplayStore(const SqliteStoreOptions& options);
+
+std::string_view ScopeVisibilityName(ScopeVisibility v);  // "PUBLIC", "PRIVATE", "INTERNAL"
+std::optional<ScopeVisibility> ParseScopeVisibility(std::string_view name);
+std::string_view AccessStateName(AccessState s);  // "APPROVED", "REQUESTED", "DENIED"
+std::optional<AccessState> ParseAccessState(std::string_view name);
+
+}  // namespace mp::server
+
+#endif  // MASKINPORTEN_SERVER_STORE_STORE_H_

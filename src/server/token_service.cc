@@ -1,0 +1,177 @@
+#include "server/token_service.h"
+
+#include <cctype>
+#include <optional>
+#include <string>
+#include <utility>
+#include <variant>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "core/random.h"
+#include "server/access_token.h"
+#include "server/grant_validator.h"
+
+namespace mp::server {
+namespace {
+
+using OrderedJson = nlohmann::ordered_json;
+
+constexpr std::string_view kJwtBearer = "urn:ietf:params:oauth:grant-type:jwt-bearer";
+
+TokenRefusal InvalidRequest(std::string description) {
+  return TokenRefusal{.http_status = 400,
+                      .error = "invalid_request",
+                      .description = description,
+                      .mp_code = "",
+                      .detail = description};
+}
+
+std::string Lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+// The media type of a Content-Type value: before any ';', trimmed, lower case.
+std::string MediaType(std::string_view value) {
+  value = value.substr(0, value.find(';'));
+  while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
+  while (!value.empty() && (value.back() == ' ' || value.back() == '\t')) value.remove_suffix(1);
+  return Lower(value);
+}
+
+// The form of a token request, or the refusal for it (SPEC §4.4 step 1).
+struct TokenForm {
+  std::string assertion;
+};
+std::variant<TokenForm, TokenRefusal> ReadForm(const HttpRequest& request) {
+  const std::string* content_type = request.Header("content-type");
+  if (content_type == nullptr || MediaType(*content_type) != "application/x-www-form-urlencoded") {
+    return InvalidRequest("Content-Type must be application/x-www-form-urlencoded");
+  }
+  Result<std::vector<std::pair<std::string, std::string>>> form = ParseForm(request.body);
+  if (!form.ok()) return InvalidRequest("Invalid request body: " + form.status().message());
+  std::optional<std::string> grant_type = FormValue(*form, "grant_type");
+  if (!grant_type) return InvalidRequest("Missing grant_type parameter");
+  if (*grant_type != kJwtBearer) {
+    return TokenRefusal{.http_status = 400,
+                        .error = "unsupported_grant_type",
+                        .description = "Unsupported grant_type",
+                        .mp_code = "",
+                        .detail = "grant_type " + grant_type->substr(0, 100)};
+  }
+  std::optional<std::string> assertion = FormValue(*form, "assertion");
+  if (!assertion || assertion->empty()) return InvalidRequest("Missing assertion parameter");
+  return TokenForm{.assertion = std::move(*assertion)};
+}
+
+}  // namespace
+
+TokenRefusal Refuse(MpError error, std::string values, std::string detail) {
+  const MpErrorInfo& info = MpErrorInfoFor(error);
+  return TokenRefusal{.http_status = info.http_status,
+                      .error = std::string(info.error),
+                      .description = std::string(info.text) + values,
+                      .mp_code = std::string(info.code),
+                      .detail = std::move(detail)};
+}
+
+HttpResponse RefusalResponse(const TokenRefusal& refusal, std::string_view issuer,
+                             std::string_view trace_id) {
+  // SPEC §6: the code lives only in error_uri; the description ends with the trace id.
+  std::string trace = trace_id.empty() ? RandomHex(16) : std::string(trace_id);
+  OrderedJson body;
+  body["error"] = refusal.error;
+  body["error_description"] = refusal.description + " (trace_id: " + trace + ")";
+  if (!refusal.mp_code.empty()) {
+    body["error_uri"] = std::string(issuer) + "errors/" + refusal.mp_code;
+  }
+  HttpResponse response = HttpResponse::Json(
+      refusal.http_status, body.dump(-1, ' ', false, OrderedJson::error_handler_t::replace));
+  response.headers.emplace_back("Cache-Control", "no-store");
+  response.endpoint = "token";
+  response.mp_code = refusal.mp_code;
+  return response;
+}
+
+HttpResponse TokenService::HandleToken(const HttpRequest& request) const {
+  TokenOutcome outcome;
+  outcome.time = clock_.NowSeconds();
+  auto refuse = [&](const TokenRefusal& refusal) {
+    outcome.issued = false;
+    outcome.mp_code = refusal.mp_code;
+    outcome.error = refusal.error;
+    outcome.detail = refusal.detail;
+    if (on_outcome) on_outcome(outcome);
+    return RefusalResponse(refusal, config_.issuer, request.trace_id);
+  };
+
+  if (request.method != "POST") {
+    HttpResponse r = refuse(TokenRefusal{.http_status = 405,
+                                         .error = "invalid_request",
+                                         .description = "Method not allowed",
+                                         .mp_code = "",
+                                         .detail = "method " + request.method.substr(0, 16)});
+    r.headers.emplace_back("Allow", "POST");
+    return r;
+  }
+  std::variant<TokenForm, TokenRefusal> form = ReadForm(request);
+  if (auto* refusal = std::get_if<TokenRefusal>(&form)) return refuse(*refusal);
+  const std::string& assertion = std::get<TokenForm>(form).assertion;
+
+  GrantVerdict verdict = GrantValidator(config_, store_, replay_, clock_).Validate(assertion);
+  outcome.client_id = verdict.client_id;
+  outcome.jti = verdict.jti;
+  if (!verdict.ok()) return refuse(verdict.refusal);
+
+  std::shared_ptr<const SigningKeySet> keys = keys_.Snapshot();
+  Result<IssuedAccessToken> token = IssueAccessToken(*verdict.grant, config_, *keys, outcome.time);
+  if (!token.ok()) {
+    return refuse(TokenRefusal{.http_status = 500,
+                               .error = "server_error",
+                               .description = "Internal server error",
+                               .mp_code = "",
+                               .detail = token.status().ToString()});
+  }
+  OrderedJson body;
+  body["access_token"] = token->token;
+  body["token_type"] = "Bearer";
+  body["expires_in"] = token->lifetime - 1;  // SPEC §5: observed expires_in = lifetime - 1
+  body["scope"] = token->scope;
+  HttpResponse response = HttpResponse::Json(200, body.dump());
+  response.headers.emplace_back("Cache-Control", "no-store");
+  response.headers.emplace_back("Pragma", "no-cache");
+  response.endpoint = "token";
+  outcome.issued = true;
+  outcome.detail = "issued access token jti " + token->jti;
+  if (on_outcome) on_outcome(outcome);
+  return response;
+}
+
+HttpResponse TokenService::HandleMetadata(const HttpRequest& /*request*/) const {
+  // SPEC §3, member order as observed.
+  OrderedJson body;
+  body["issuer"] = config_.issuer;
+  body["token_endpoint"] = config_.issuer + "token";
+  body["jwks_uri"] = config_.issuer + "jwk";
+  body["token_endpoint_auth_methods_supported"] = OrderedJson::array({"private_key_jwt"});
+  body["grant_types_supported"] = OrderedJson::array({std::string(kJwtBearer)});
+  body["token_endpoint_auth_signing_alg_values_supported"] =
+      OrderedJson::array({"RS256", "RS384", "RS512"});
+  body["authorization_details_types_supported"] =
+      OrderedJson::array({"urn:altinn:systemuser", "urn:altinn:consent"});
+  HttpResponse response =
+      HttpResponse::Json(200, body.dump(-1, ' ', false, OrderedJson::error_handler_t::replace));
+  response.endpoint = "metadata";
+  return response;
+}
+
+HttpResponse TokenService::HandleJwks(const HttpRequest& /*request*/) const {
+  HttpResponse response = HttpResponse::Json(200, keys_.Snapshot()->jwks_json);
+  response.endpoint = "jwk";
+  return response;
+}
+
+}  // namespace mp::server

@@ -1,0 +1,94 @@
+// The token endpoint's logic (SPEC §4, §5, §6), with no I/O of its own: parse the form, validate
+// the grant in SPEC §4.4's order against the Store and the ReplayStore, issue the access token.
+// Every refusal goes through one table (mp_errors.h) to status, `error`, text and error_uri.
+//
+//   TokenService service(config, store, replay, keys, clock);
+//   HttpResponse r = service.HandleToken(request);   // POST /token
+#ifndef MASKINPORTEN_SERVER_TOKEN_SERVICE_H_
+#define MASKINPORTEN_SERVER_TOKEN_SERVICE_H_
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "maskinporten/clock.h"
+#include "maskinporten/mp_errors.h"
+#include "server/http/http_types.h"
+#include "server/server_config.h"
+#include "server/signing_keys.h"
+#include "server/store/store.h"
+
+namespace mp::server {
+
+// A refused token request: HTTP status, OAuth2 error, description before " (trace_id: ...)",
+// the MP code ("" when uncoded), and a detail for the log and journal (never a whole token).
+struct TokenRefusal {
+  int http_status = 400;
+  std::string error{};
+  std::string description{};
+  std::string mp_code{};
+  std::string detail{};
+};
+
+// What one token request produced (for the journal, metrics and tests).
+struct TokenOutcome {
+  int64_t time = 0;
+  std::string client_id{};  // "" when the grant named none
+  std::string jti{};        // the grant's jti ("" when unreadable)
+  bool issued = false;
+  std::string mp_code{};  // refusal code, "" when issued or uncoded
+  std::string error{};    // OAuth2 error of a refusal
+  std::string detail{};
+};
+
+class TokenService {
+ public:
+  TokenService(const ServerConfig& config, Store& store, ReplayStore& replay,
+               const SigningKeys& keys, const Clock& clock)
+      : config_(config), store_(store), replay_(replay), keys_(keys), clock_(clock) {}
+
+  // POST /token. 200 with {access_token, token_type, expires_in, scope}, or Maskinporten's error
+  // JSON. `request.trace_id` goes into the description.
+  HttpResponse HandleToken(const HttpRequest& request) const;
+  // GET /.well-known/oauth-authorization-server (SPEC §3) and GET /jwk.
+  HttpResponse HandleMetadata(const HttpRequest& request) const;
+  HttpResponse HandleJwks(const HttpRequest& request) const;
+
+  // Called once per token request with its outcome (journal, metrics). Set before serving.
+  std::function<void(const TokenOutcome&)> on_outcome;
+
+ private:
+  const ServerConfig& config_;
+  Store& store_;
+  ReplayStore& replay_;
+  const SigningKeys& keys_;
+  const Clock& clock_;
+};
+
+// Maskinporten's error body for a refusal (SPEC §6): error, error_description with
+// " (trace_id: <id>)", error_uri = <issuer>errors/<code> for coded errors only.
+HttpResponse RefusalResponse(const TokenRefusal& refusal, std::string_view issuer,
+                             std::string_view trace_id);
+// The refusal for an MP error; `values` is appended verbatim to texts that name values: MP-200 the
+// invalid scopes joined by ", "; MP-250 "<scope>."; MP-251 "<consumer> has not delegated access to
+// the scope <scope> to supplier <supplier>." (the table holds the fixed prefix).
+TokenRefusal Refuse(MpError error, std::string values = {}, std::string detail = {});
+
+// Verifies an access token issued by this server (the self-service API's bearer auth): signature
+// with a published key, iss, exp/iat. The claims JSON on success.
+struct IssuedTokenClaims {
+  std::string client_id{};
+  std::string consumer_orgno{};  // digits of consumer.ID
+  std::string supplier_orgno{};  // "" unless delegated
+  std::vector<std::string> scopes{};
+  std::string jti{};
+  int64_t exp = 0;
+};
+Result<IssuedTokenClaims> VerifyIssuedToken(std::string_view token, const SigningKeys& keys,
+                                            const ServerConfig& config, const Clock& clock);
+
+}  // namespace mp::server
+
+#endif  // MASKINPORTEN_SERVER_TOKEN_SERVICE_H_

@@ -1,0 +1,599 @@
+#include "server/http/http_server.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <chrono>
+#include <csignal>
+#include <future>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <boost/asio/ssl.hpp>
+#include <boost/beast/http.hpp>
+
+#include "core/mutex.h"
+#include "http/raw_http_client.h"
+#include "maskinporten/org_number.h"
+#include "maskinporten/test_ca.h"
+#include "testing/jose_fixtures.h"
+
+namespace mp::server {
+namespace {
+
+using std::chrono::milliseconds;
+using testing::Get;
+using ::testing::HasSubstr;
+using ::testing::MatchesRegex;
+using testing::Post;
+using testing::RawConnection;
+using testing::RawReply;
+using SteadyClock = std::chrono::steady_clock;
+
+// Answers "<METHOD> <path>" and echoes what the server handed the handler.
+HttpResponse EchoHandler(const HttpRequest& request) {
+  std::string body = request.method + " " + request.path + " q=" + request.query +
+                     " body=" + request.body + " trace=" + request.trace_id;
+  if (const std::string* agent = request.Header("x-test")) body += " x-test=" + *agent;
+  HttpResponse response = HttpResponse::Text(200, body);
+  response.headers.emplace_back("X-Extra", "1");
+  return response;
+}
+
+std::unique_ptr<HttpServer> StartOrDie(HttpServerOptions options, Handler handler = EchoHandler) {
+  if (options.threads == 0) options.threads = 2;
+  Result<std::unique_ptr<HttpServer>> server = HttpServer::Start(options, std::move(handler));
+  EXPECT_TRUE(server.ok()) << server.status().ToString();
+  if (!server.ok()) return nullptr;
+  return std::move(server).value();
+}
+
+TEST(HttpServer, AnswersGetWithHeadersTheHandlerSet) {
+  auto server = StartOrDie({});
+  ASSERT_NE(server, nullptr);
+  RawConnection c = RawConnection::Connect(server->port());
+  ASSERT_TRUE(c.Send(Get("/hello?a=b%20c", "X-Test:  value  \r\n")));
+  std::optional<RawReply> reply = c.Read();
+  ASSERT_TRUE(reply.has_value()) << c.last_error().message();
+  EXPECT_EQ(reply->status, 200);
+  EXPECT_THAT(reply->body, MatchesRegex("GET /hello q=a=b%20c body= trace=[0-9a-f]{32} "
+                                        "x-test=value"));
+  EXPECT_EQ(reply->Header("Server"), "maskinporten-cpp");
+  EXPECT_EQ(reply->Header("Content-Type"), "text/plain");
+  EXPECT_EQ(reply->Header("X-Extra"), "1");
+  EXPECT_EQ(reply->Header("Cache-Control"), "");  // no-store is for JSON
+}
+
+TEST(HttpServer, AnswersPostWithJsonAndNoStore) {
+  auto server = StartOrDie({}, [](const HttpRequest& request) {
+    return HttpResponse::Json(201, R"({"got":")" + request.body + R"("})");
+  });
+  ASSERT_NE(server, nullptr);
+  RawConnection c = RawConnection::Connect(server->port());
+  ASSERT_TRUE(c.Send(Post("/token", "grant_type=x")));
+  std::optional<RawReply> reply = c.Read();
+  ASSERT_TRUE(reply.has_value());
+  EXPECT_EQ(reply->status, 201);
+  EXPECT_EQ(reply->body, R"({"got":"grant_type=x"})");
+  EXPECT_EQ(reply->Header("Content-Type"), "application/json");
+  EXPECT_EQ(reply->Header("Cache-Control"), "no-store");
+}
+
+TEST(HttpServer, HandlerHeaderReplacesDefaultOfSameName) {
+  auto server = StartOrDie({}, [](const HttpRequest&) {
+    HttpResponse response = HttpResponse::Json(200, "{}");
+    response.headers = {{"Cache-Control", "max-age=60"},
+                        {"Set-Cookie", "a=1"},
+                        {"Set-Cookie", "b=2"},
+                        {"X-Bad", "a\r\nInjected: 1"}};
+    return response;
+  });
+  ASSERT_NE(server, nullptr);
+  RawConnection c = RawConnection::Connect(server->port());
+  ASSERT_TRUE(c.Send(Get("/")));
+  std::optional<RawReply> reply = c.Read();
+  ASSERT_TRUE(reply.has_value());
+  EXPECT_EQ(reply->Header("Cache-Control"), "max-age=60");
+  EXPECT_EQ(reply->headers.count("Set-Cookie"), 2u);
+  EXPECT_EQ(reply->Header("Injected"), "");
+  EXPECT_EQ(reply->Header("X-Bad"), "");
+}
+
+TEST(HttpServer, KeepsConnectionAliveForSecondRequest) {
+  auto server = StartOrDie({});
+  ASSERT_NE(server, nullptr);
+  RawConnection c = RawConnection::Connect(server->port());
+  ASSERT_TRUE(c.Send(Get("/one")));
+  std::optional<RawReply> first = c.Read();
+  ASSERT_TRUE(first.has_value());
+  EXPECT_TRUE(first->keep_alive);
+  ASSERT_TRUE(c.Send(Post("/two", "x=1")));
+  std::optional<RawReply> second = c.Read();
+  ASSERT_TRUE(second.has_value());
+  EXPECT_THAT(second->body, HasSubstr("POST /two q= body=x=1"));
+}
+
+TEST(HttpServer, AnswersPipelinedRequestsInOrder) {
+  auto server = StartOrDie({});
+  ASSERT_NE(server, nullptr);
+  RawConnection c = RawConnection::Connect(server->port());
+  ASSERT_TRUE(c.Send(Get("/a") + Get("/b")));
+  std::optional<RawReply> a = c.Read();
+  std::optional<RawReply> b = c.Read();
+  ASSERT_TRUE(a.has_value() && b.has_value());
+  EXPECT_THAT(a->body, HasSubstr("GET /a "));
+  EXPECT_THAT(b->body, HasSubstr("GET /b "));
+}
+
+TEST(HttpServer, ClosesAfterResponseWhenClientAsksConnectionClose) {
+  auto server = StartOrDie({});
+  ASSERT_NE(server, nullptr);
+  RawConnection c = RawConnection::Connect(server->port());
+  ASSERT_TRUE(c.Send(Get("/", "Connection: close\r\n")));
+  std::optional<RawReply> reply = c.Read();
+  ASSERT_TRUE(reply.has_value());
+  EXPECT_FALSE(reply->keep_alive);
+  EXPECT_TRUE(c.WaitForClose());
+}
+
+TEST(HttpServer, Http10ClosesByDefault) {
+  auto server = StartOrDie({});
+  ASSERT_NE(server, nullptr);
+  RawConnection c = RawConnection::Connect(server->port());
+  ASSERT_TRUE(c.Send("GET /old HTTP/1.0\r\n\r\n"));
+  std::string received;
+  EXPECT_TRUE(c.WaitForClose(&received));
+  EXPECT_THAT(received, HasSubstr("HTTP/1.0 200 OK"));
+}
+
+TEST(HttpServer, Answers431ForOversizedHeaderAndCloses) {
+  auto server = StartOrDie({});
+  ASSERT_NE(server, nullptr);
+  RawConnection c = RawConnection::Connect(server->port());
+  c.Send(Get("/", "X-Big: " + std::string(20 * 1024, 'a') + "\r\n"));
+  std::optional<RawReply> reply = c.Read();
+  ASSERT_TRUE(reply.has_value()) << c.last_error().message();
+  EXPECT_EQ(reply->status, 431);
+  EXPECT_FALSE(reply->keep_alive);
+  EXPECT_THAT(reply->body, HasSubstr("\"error\":\"invalid_request\""));
+  EXPECT_TRUE(c.WaitForClose());
+}
+
+TEST(HttpServer, Answers413ForOversizedBodyAndCloses) {
+  std::atomic<int> calls{0};
+  auto server = StartOrDie({}, [&](const HttpRequest&) {
+    ++calls;
+    return HttpResponse::Text(200, "");
+  });
+  ASSERT_NE(server, nullptr);
+  RawConnection c = RawConnection::Connect(server->port());
+  c.Send(Post("/token", std::string(70 * 1024, 'x')));
+  std::optional<RawReply> reply = c.Read();
+  ASSERT_TRUE(reply.has_value()) << c.last_error().message();
+  EXPECT_EQ(reply->status, 413);
+  EXPECT_TRUE(c.WaitForClose());
+  EXPECT_EQ(calls.load(), 0);
+}
+
+TEST(HttpServer, Answers413ForTooLargeContentLengthBeforeTheBody) {
+  auto server = StartOrDie({});
+  ASSERT_NE(server, nullptr);
+  RawConnection c = RawConnection::Connect(server->port());
+  ASSERT_TRUE(c.Send("POST /token HTTP/1.1\r\nHost: x\r\nContent-Length: 1000000\r\n\r\n"));
+  std::optional<RawReply> reply = c.Read();
+  ASSERT_TRUE(reply.has_value()) << c.last_error().message();
+  EXPECT_EQ(reply->status, 413);
+}
+
+TEST(HttpServer, AcceptsBodyAtTheLimit) {
+  auto server = StartOrDie({.max_body_bytes = 1000});
+  ASSERT_NE(server, nullptr);
+  RawConnection c = RawConnection::Connect(server->port());
+  ASSERT_TRUE(c.Send(Post("/", std::string(1000, 'y'))));
+  std::optional<RawReply> reply = c.Read();
+  ASSERT_TRUE(reply.has_value());
+  EXPECT_EQ(reply->status, 200);
+}
+
+TEST(HttpServer, SendsContinueForExpect100) {
+  auto server = StartOrDie({});
+  ASSERT_NE(server, nullptr);
+  RawConnection c = RawConnection::Connect(server->port());
+  ASSERT_TRUE(
+      c.Send("POST /e HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 3\r\n\r\n"));
+  std::optional<RawReply> interim = c.Read();
+  ASSERT_TRUE(interim.has_value());
+  EXPECT_EQ(interim->status, 100);
+  ASSERT_TRUE(c.Send("abc"));
+  std::optional<RawReply> reply = c.Read();
+  ASSERT_TRUE(reply.has_value());
+  EXPECT_THAT(reply->body, HasSubstr("body=abc"));
+}
+
+TEST(HttpServer, Answers408WhenRequestStallsMidHeaders) {
+  auto server = StartOrDie({.read_timeout = milliseconds(200)});
+  ASSERT_NE(server, nullptr);
+  RawConnection c = RawConnection::Connect(server->port());
+  const auto start = SteadyClock::now();
+  ASSERT_TRUE(c.Send("GET /slow HTTP/1.1\r\nHost: x\r\nX-Partial: "));
+  std::optional<RawReply> reply = c.Read();
+  ASSERT_TRUE(reply.has_value()) << c.last_error().message();
+  EXPECT_EQ(reply->status, 408);
+  EXPECT_GE(SteadyClock::now() - start, milliseconds(190));
+  EXPECT_TRUE(c.WaitForClose());
+}
+
+TEST(HttpServer, ClosesIdleKeepAliveConnectionSilently) {
+  auto server = StartOrDie({.idle_timeout = milliseconds(200)});
+  ASSERT_NE(server, nullptr);
+  RawConnection c = RawConnection::Connect(server->port());
+  ASSERT_TRUE(c.Send(Get("/")));
+  ASSERT_TRUE(c.Read().has_value());
+  const auto start = SteadyClock::now();
+  std::string received;
+  EXPECT_TRUE(c.WaitForClose(&received));
+  EXPECT_GE(SteadyClock::now() - start, milliseconds(150));
+  EXPECT_EQ(received, "");  // no 408 for a connection that was merely idle
+}
+
+TEST(HttpServer, Answers400ForMalformedRequestLine) {
+  auto server = StartOrDie({});
+  ASSERT_NE(server, nullptr);
+  RawConnection c = RawConnection::Connect(server->port());
+  ASSERT_TRUE(c.Send("GET\x01 / HTTP/1.1\r\n\r\n"));
+  std::optional<RawReply> reply = c.Read();
+  ASSERT_TRUE(reply.has_value()) << c.last_error().message();
+  EXPECT_EQ(reply->status, 400);
+  EXPECT_TRUE(c.WaitForClose());
+}
+
+TEST(HttpServer, Answers400ForBadVersion) {
+  auto server = StartOrDie({});
+  ASSERT_NE(server, nullptr);
+  RawConnection c = RawConnection::Connect(server->port());
+  ASSERT_TRUE(c.Send("GET / HTTP/9\r\n\r\n"));
+  std::optional<RawReply> reply = c.Read();
+  ASSERT_TRUE(reply.has_value());
+  EXPECT_EQ(reply->status, 400);
+}
+
+TEST(HttpServer, Answers500WhenHandlerThrows) {
+  auto server =
+      StartOrDie({}, [](const HttpRequest&) -> HttpResponse { throw std::runtime_error("boom"); });
+  ASSERT_NE(server, nullptr);
+  RawConnection c = RawConnection::Connect(server->port());
+  ASSERT_TRUE(c.Send(Get("/")));
+  std::optional<RawReply> reply = c.Read();
+  ASSERT_TRUE(reply.has_value());
+  EXPECT_EQ(reply->status, 500);
+  EXPECT_EQ(reply->Header("Content-Type"), "application/json");
+  EXPECT_THAT(reply->body, HasSubstr("\"error\":\"server_error\""));
+  EXPECT_THAT(reply->body, ::testing::Not(HasSubstr("boom")));
+  // The connection and the server survive.
+  ASSERT_TRUE(c.Send(Get("/")));
+  EXPECT_TRUE(c.Read().has_value());
+}
+
+TEST(HttpServer, Answers500ForInvalidStatusFromHandler) {
+  auto server = StartOrDie({}, [](const HttpRequest&) { return HttpResponse::Json(1000, "{}"); });
+  ASSERT_NE(server, nullptr);
+  RawConnection c = RawConnection::Connect(server->port());
+  ASSERT_TRUE(c.Send(Get("/")));
+  std::optional<RawReply> reply = c.Read();
+  ASSERT_TRUE(reply.has_value());
+  EXPECT_EQ(reply->status, 500);
+}
+
+TEST(HttpServer, HonoursDelayWithoutBlockingOtherRequests) {
+  auto server = StartOrDie({.threads = 1}, [](const HttpRequest& request) {
+    HttpResponse response = HttpResponse::Text(200, request.path);
+    if (request.path == "/slow") response.delay = milliseconds(300);
+    return response;
+  });
+  ASSERT_NE(server, nullptr);
+  RawConnection slow = RawConnection::Connect(server->port());
+  const auto start = SteadyClock::now();
+  ASSERT_TRUE(slow.Send(Get("/slow")));
+  // One io thread: a blocking delay would hold this request back too.
+  RawConnection fast = RawConnection::Connect(server->port());
+  ASSERT_TRUE(fast.Send(Get("/fast")));
+  ASSERT_TRUE(fast.Read().has_value());
+  EXPECT_LT(SteadyClock::now() - start, milliseconds(300));
+  std::optional<RawReply> reply = slow.Read();
+  ASSERT_TRUE(reply.has_value());
+  EXPECT_EQ(reply->body, "/slow");
+  EXPECT_GE(SteadyClock::now() - start, milliseconds(300));
+}
+
+TEST(HttpServer, DropConnectionClosesWithoutAnswer) {
+  auto server = StartOrDie({}, [](const HttpRequest&) {
+    HttpResponse response;
+    response.drop_connection = true;
+    return response;
+  });
+  ASSERT_NE(server, nullptr);
+  RawConnection c = RawConnection::Connect(server->port());
+  ASSERT_TRUE(c.Send(Get("/")));
+  std::string received;
+  EXPECT_TRUE(c.WaitForClose(&received));
+  EXPECT_EQ(received, "");
+}
+
+TEST(HttpServer, RefusesConnectionsBeyondMaxConnections) {
+  auto server = StartOrDie({.max_connections = 2});
+  ASSERT_NE(server, nullptr);
+  // Two served connections, each proven accepted by a round trip.
+  RawConnection a = RawConnection::Connect(server->port());
+  RawConnection b = RawConnection::Connect(server->port());
+  ASSERT_TRUE(a.Send(Get("/")) && a.Read().has_value());
+  ASSERT_TRUE(b.Send(Get("/")) && b.Read().has_value());
+  RawConnection third = RawConnection::Connect(server->port());
+  std::string received;
+  EXPECT_TRUE(third.WaitForClose(&received));
+  EXPECT_TRUE(received.empty() || received.rfind("HTTP/1.1 503", 0) == 0) << received;
+  // The served connections still work, and a slot frees up when one closes.
+  ASSERT_TRUE(a.Send(Get("/")));
+  EXPECT_TRUE(a.Read().has_value());
+  ASSERT_TRUE(b.Send(Get("/", "Connection: close\r\n")));
+  ASSERT_TRUE(b.Read().has_value());
+  ASSERT_TRUE(b.WaitForClose());
+  bool served = false;
+  for (int attempt = 0; attempt < 50 && !served; ++attempt) {
+    RawConnection d = RawConnection::Connect(server->port());
+    served = d.Send(Get("/")) && d.Read().has_value();
+    if (!served) std::this_thread::sleep_for(milliseconds(10));  // the slot frees asynchronously
+  }
+  EXPECT_TRUE(served);
+}
+
+TEST(HttpServer, StopLetsSlowRequestFinishThenClosesThePort) {
+  std::promise<void> entered;
+  auto server = StartOrDie({}, [&](const HttpRequest&) {
+    entered.set_value();
+    std::this_thread::sleep_for(milliseconds(300));  // a CPU-bound handler, as DESIGN.md §5
+    return HttpResponse::Text(200, "finished");
+  });
+  ASSERT_NE(server, nullptr);
+  const uint16_t port = server->port();
+  RawConnection idle = RawConnection::Connect(port);
+  RawConnection busy = RawConnection::Connect(port);
+  ASSERT_TRUE(busy.Send(Get("/slow")));
+  entered.get_future().wait();
+  server->Stop(std::chrono::seconds(5));
+  std::optional<RawReply> reply = busy.Read();
+  ASSERT_TRUE(reply.has_value()) << busy.last_error().message();
+  EXPECT_EQ(reply->body, "finished");
+  EXPECT_FALSE(reply->keep_alive);
+  EXPECT_TRUE(idle.WaitForClose());
+  EXPECT_FALSE(RawConnection::CanConnect(port));
+  server->Stop();  // idempotent
+  server->Wait();  // returns at once after Stop
+}
+
+TEST(HttpServer, StopForceClosesAfterGrace) {
+  auto server = StartOrDie({.read_timeout = std::chrono::seconds(30)});
+  ASSERT_NE(server, nullptr);
+  RawConnection c = RawConnection::Connect(server->port());
+  ASSERT_TRUE(c.Send("GET / HTTP/1.1\r\nHost: x\r\n"));  // never finishes its headers
+  std::this_thread::sleep_for(milliseconds(50));
+  const auto start = SteadyClock::now();
+  server->Stop(milliseconds(100));
+  EXPECT_LT(SteadyClock::now() - start, std::chrono::seconds(3));
+  EXPECT_TRUE(c.WaitForClose());
+}
+
+TEST(HttpServer, WaitReturnsWhenAnotherThreadStops) {
+  auto server = StartOrDie({});
+  ASSERT_NE(server, nullptr);
+  std::thread stopper([&] {
+    std::this_thread::sleep_for(milliseconds(50));
+    server->Stop();
+  });
+  server->Wait();
+  stopper.join();
+  EXPECT_FALSE(RawConnection::CanConnect(server->port()));
+}
+
+TEST(HttpServer, StopsGracefullyOnSigterm) {
+  auto server = StartOrDie({.handle_signals = true});
+  ASSERT_NE(server, nullptr);
+  const uint16_t port = server->port();
+  ASSERT_EQ(std::raise(SIGTERM), 0);  // without the handler this would end the test process
+  auto waited = std::async(std::launch::async, [&] { server->Wait(); });
+  const bool stopped = waited.wait_for(std::chrono::seconds(5)) == std::future_status::ready;
+  if (!stopped) server->Stop(milliseconds(0));
+  EXPECT_TRUE(stopped);
+  EXPECT_FALSE(RawConnection::CanConnect(port));
+}
+
+TEST(HttpServer, ReportsEachRequestToOnRequest) {
+  Mutex mu;
+  std::vector<RequestLogEntry> entries;
+  std::promise<void> logged;
+  HttpServerOptions options;
+  options.on_request = [&](const RequestLogEntry& entry) {
+    MutexLock lock(mu);
+    entries.push_back(entry);
+    if (entries.size() == 2) logged.set_value();
+  };
+  std::atomic<int> n{0};
+  auto server = StartOrDie(options, [&](const HttpRequest& request) {
+    HttpResponse response = HttpResponse::Json(n++ == 0 ? 200 : 400, "{}");
+    response.endpoint = "token";
+    response.mp_code = n == 2 ? "MP-124" : "";
+    response.headers.emplace_back("X-Trace", request.trace_id);
+    return response;
+  });
+  ASSERT_NE(server, nullptr);
+  RawConnection c = RawConnection::Connect(server->port());
+  ASSERT_TRUE(c.Send(Post("/token?x=secret", "a=1")));
+  std::optional<RawReply> first = c.Read();
+  ASSERT_TRUE(first.has_value());
+  ASSERT_TRUE(c.Send(Post("/token", "a=2")));
+  ASSERT_TRUE(c.Read().has_value());
+  ASSERT_EQ(logged.get_future().wait_for(std::chrono::seconds(5)), std::future_status::ready);
+  MutexLock lock(mu);
+  EXPECT_EQ(entries[0].method, "POST");
+  EXPECT_EQ(entries[0].path, "/token");
+  EXPECT_EQ(entries[0].status, 200);
+  EXPECT_EQ(entries[0].endpoint, "token");
+  EXPECT_EQ(entries[0].trace_id, first->Header("X-Trace"));
+  EXPECT_THAT(entries[0].remote, MatchesRegex("127\\.0\\.0\\.1:[0-9]+"));
+  EXPECT_GE(entries[0].latency.count(), 0);
+  EXPECT_EQ(entries[1].status, 400);
+  EXPECT_EQ(entries[1].mp_code, "MP-124");
+  EXPECT_NE(entries[0].trace_id, entries[1].trace_id);
+}
+
+TEST(HttpServer, ReportsRefusedRequestsToOnRequest) {
+  std::promise<RequestLogEntry> logged;
+  HttpServerOptions options;
+  options.on_request = [&](const RequestLogEntry& entry) { logged.set_value(entry); };
+  auto server = StartOrDie(options);
+  ASSERT_NE(server, nullptr);
+  RawConnection c = RawConnection::Connect(server->port());
+  ASSERT_TRUE(c.Send("POST /t?q=1 HTTP/1.1\r\nHost: x\r\nContent-Length: 999999\r\n\r\n"));
+  ASSERT_TRUE(c.Read().has_value());
+  auto future = logged.get_future();
+  ASSERT_EQ(future.wait_for(std::chrono::seconds(5)), std::future_status::ready);
+  RequestLogEntry entry = future.get();
+  EXPECT_EQ(entry.status, 413);
+  EXPECT_EQ(entry.path, "/t");
+  EXPECT_THAT(entry.trace_id, MatchesRegex("[0-9a-f]{32}"));
+}
+
+TEST(HttpServer, BaseUrlNamesTheBoundPort) {
+  auto server = StartOrDie({});
+  ASSERT_NE(server, nullptr);
+  EXPECT_NE(server->port(), 0);
+  EXPECT_EQ(server->BaseUrl(), "http://127.0.0.1:" + std::to_string(server->port()));
+}
+
+TEST(HttpServer, StartRefusesBadListenAddresses) {
+  for (const char* listen : {"", "127.0.0.1", "127.0.0.1:", "127.0.0.1:70000", "127.0.0.1:x",
+                             "::1:0", "[::1]", "[::1]0", "nosuchhost.example:0"}) {
+    Result<std::unique_ptr<HttpServer>> server = HttpServer::Start({.listen = listen}, EchoHandler);
+    ASSERT_FALSE(server.ok()) << listen;
+    EXPECT_EQ(server.status().code(), Errc::kInvalidArgument) << listen;
+  }
+}
+
+TEST(HttpServer, StartReportsBindFailureAsIoError) {
+  auto first = StartOrDie({});
+  ASSERT_NE(first, nullptr);
+  Result<std::unique_ptr<HttpServer>> second =
+      HttpServer::Start({.listen = "127.0.0.1:" + std::to_string(first->port())}, EchoHandler);
+  ASSERT_FALSE(second.ok());
+  EXPECT_EQ(second.status().code(), Errc::kIoError);
+  EXPECT_THAT(second.status().message(), HasSubstr("127.0.0.1:"));
+}
+
+TEST(HttpServer, ServesIpv6Loopback) {
+  Result<std::unique_ptr<HttpServer>> server =
+      HttpServer::Start({.listen = "[::1]:0", .threads = 1}, EchoHandler);
+  if (!server.ok() && server.status().code() == Errc::kIoError) {
+    GTEST_SKIP() << "::1 not available: " << server.status().ToString();
+  }
+  ASSERT_TRUE(server.ok()) << server.status().ToString();
+  EXPECT_EQ((*server)->BaseUrl(), "http://[::1]:" + std::to_string((*server)->port()));
+  RawConnection c = RawConnection::Connect((*server)->port(), "::1");
+  ASSERT_TRUE(c.Send(Get("/v6")));
+  std::optional<RawReply> reply = c.Read();
+  ASSERT_TRUE(reply.has_value());
+  EXPECT_THAT(reply->body, HasSubstr("GET /v6"));
+}
+
+// TLS: a leaf from a throwaway test CA (RSA 2048 to keep set-up short).
+struct TlsMaterial {
+  std::string cert_chain_pem;
+  std::string key_pem;
+  std::string root_pem;
+};
+
+const TlsMaterial& Tls() {
+  static const TlsMaterial* material = [] {
+    Result<TestCa> ca = TestCa::Create({.name = "HTTP Server Test", .key_bits = 2048});
+    if (!ca.ok()) std::abort();
+    Result<IssuedCertificate> leaf =
+        ca->Issue({.org = OrgNumber::Parse("910753614").value(), .name = "TEST HTTP AS"});
+    if (!leaf.ok()) std::abort();
+    auto* m = new TlsMaterial;
+    m->cert_chain_pem = leaf->chain[0].Pem() + leaf->chain[1].Pem();
+    m->key_pem = leaf->key.ToPkcs8Pem();
+    m->root_pem = ca->root().Pem();
+    return m;
+  }();
+  return *material;
+}
+
+TEST(HttpServer, ServesHttpsWithTheGivenCertificate) {
+  const TlsMaterial& tls = Tls();
+  auto server = StartOrDie({.tls_cert_pem = tls.cert_chain_pem, .tls_key_pem = tls.key_pem});
+  ASSERT_NE(server, nullptr);
+  EXPECT_EQ(server->BaseUrl(), "https://127.0.0.1:" + std::to_string(server->port()));
+
+  namespace net = boost::asio;
+  namespace http = boost::beast::http;
+  net::io_context io;
+  net::ssl::context ctx(net::ssl::context::tls_client);
+  ctx.add_certificate_authority(net::buffer(tls.root_pem));
+  // The leaf is a virksomhetssertifikat without a SAN: trust the root, skip the host name check.
+  ctx.set_verify_mode(net::ssl::verify_peer);
+  net::ssl::stream<net::ip::tcp::socket> stream(io, ctx);
+  stream.next_layer().connect({net::ip::make_address("127.0.0.1"), server->port()});
+  boost::system::error_code ec;
+  stream.handshake(net::ssl::stream_base::client, ec);
+  ASSERT_FALSE(ec) << ec.message();
+  for (int i = 0; i < 2; ++i) {  // keep-alive over TLS
+    http::request<http::string_body> req{http::verb::post, "/tls", 11};
+    req.set(http::field::host, "localhost");
+    req.body() = "secret=1";
+    req.prepare_payload();
+    http::write(stream, req, ec);
+    ASSERT_FALSE(ec) << ec.message();
+    boost::beast::flat_buffer buffer;
+    http::response<http::string_body> res;
+    http::read(stream, buffer, res, ec);
+    ASSERT_FALSE(ec) << ec.message();
+    EXPECT_EQ(res.result_int(), 200u);
+    EXPECT_THAT(res.body(), HasSubstr("POST /tls q= body=secret=1"));
+  }
+}
+
+TEST(HttpServer, PlainHttpToTlsPortIsNotServed) {
+  const TlsMaterial& tls = Tls();
+  std::atomic<int> calls{0};
+  auto server = StartOrDie({.tls_cert_pem = tls.cert_chain_pem, .tls_key_pem = tls.key_pem},
+                           [&](const HttpRequest&) {
+                             ++calls;
+                             return HttpResponse::Text(200, "");
+                           });
+  ASSERT_NE(server, nullptr);
+  RawConnection c = RawConnection::Connect(server->port());
+  c.Send(Get("/"));
+  EXPECT_FALSE(c.Read().has_value());
+  EXPECT_EQ(calls.load(), 0);
+}
+
+TEST(HttpServer, StartRefusesBadTlsMaterial) {
+  const TlsMaterial& tls = Tls();
+  const std::string other_key = mp::testing::OtherTestKey(Algorithm::kRS256).ToPkcs8Pem();
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"not a certificate", tls.key_pem}, {tls.cert_chain_pem, "not a key"},
+      {tls.cert_chain_pem, other_key},  // a key that does not match the certificate
+      {tls.cert_chain_pem, ""},           {"", tls.key_pem},
+  };
+  for (const auto& [cert, key] : cases) {
+    Result<std::unique_ptr<HttpServer>> server =
+        HttpServer::Start({.tls_cert_pem = cert, .tls_key_pem = key}, EchoHandler);
+    ASSERT_FALSE(server.ok());
+    EXPECT_EQ(server.status().code(), Errc::kInvalidArgument);
+    EXPECT_THAT(server.status().message(), ::testing::Not(HasSubstr("PRIVATE KEY")));
+  }
+}
+
+}  // namespace
+}  // namespace mp::server

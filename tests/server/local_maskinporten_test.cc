@@ -1,0 +1,471 @@
+// End-to-end tests of the local Maskinporten over real sockets: the library's own TokenClient
+// (libcurl) against LocalMaskinporten, concurrency and replay over HTTP, restart on a file DB,
+// graceful stop, request limits, the test controls, health and metrics.
+#include "maskinporten/local_maskinporten.h"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <filesystem>
+#include <set>
+#include <thread>
+
+#include <nlohmann/json.hpp>
+
+#include "core/json.h"
+#include "maskinporten/grant.h"
+#include "maskinporten/http.h"
+#include "maskinporten/jwk.h"
+#include "maskinporten/jws.h"
+#include "maskinporten/test_ca.h"
+#include "maskinporten/token_client.h"
+#include "server/server_fixtures.h"
+#include "testing/cli_runner.h"
+#include "testing/process.h"
+
+namespace mp {
+namespace {
+
+using server::testing::ClientKey;
+using server::testing::ServerKey;
+
+constexpr std::string_view kOwnerOrg = "889640782";
+constexpr std::string_view kClientOrg = "991825827";
+constexpr std::string_view kCertOrg = "910753614";
+constexpr std::string_view kSupplierOrg = "314240979";
+constexpr std::string_view kConsumerOrg = "974760673";
+
+// A seed with an API owner's scopes, a kid client, a certificate client and a supplier client
+// with a delegation from kConsumerOrg.
+std::string Seed() {
+  nlohmann::json jwk = nlohmann::json::parse(
+      PublicKeyToJwk(ClientKey().public_key(), {.kid = "k1", .alg = Algorithm::kRS256}));
+  nlohmann::json seed = {
+      {"organizations",
+       {{{"orgno", kOwnerOrg}, {"name", "API OWNER"}},
+        {{"orgno", kClientOrg}, {"name", "FORSIKRING AS"}}}},
+      {"scopes",
+       {{{"prefix", "nav"},
+         {"subscope", "ssu"},
+         {"owner_orgno", kOwnerOrg},
+         {"delegation_source", "https://tt02.altinn.no/"}},
+        {{"prefix", "nav"}, {"subscope", "admin"}, {"owner_orgno", kOwnerOrg}}}},
+      {"access",
+       {{{"scope", "nav:ssu"}, {"consumer_orgno", kClientOrg}, {"state", "APPROVED"}},
+        {{"scope", "nav:ssu"}, {"consumer_orgno", kCertOrg}, {"state", "APPROVED"}},
+        {{"scope", "nav:ssu"}, {"consumer_orgno", kConsumerOrg}, {"state", "APPROVED"}}}},
+      {"clients",
+       {{{"client_id", "kid-client"},
+         {"client_name", "kid client"},
+         {"client_orgno", kClientOrg},
+         {"scopes", {"nav:ssu"}},
+         {"keys", {jwk}}},
+        {{"client_id", "cert-client"},
+         {"client_name", "cert client"},
+         {"client_orgno", kCertOrg},
+         {"scopes", {"nav:ssu"}}},
+        {{"client_id", "supplier-client"},
+         {"client_name", "supplier client"},
+         {"client_orgno", kSupplierOrg},
+         {"scopes", {"nav:ssu"}},
+         {"keys", {jwk}}}}},
+      {"delegations",
+       {{{"consumer_orgno", kConsumerOrg},
+         {"supplier_orgno", kSupplierOrg},
+         {"scope", "nav:ssu"}}}},
+  };
+  return seed.dump();
+}
+
+LocalMaskinportenOptions Options() {
+  LocalMaskinportenOptions o;
+  o.seed_json = Seed();
+  o.signing_key_pem = ServerKey().ToPkcs8Pem();
+  o.threads = 2;
+  return o;
+}
+
+std::unique_ptr<LocalMaskinporten> StartOrDie(const LocalMaskinportenOptions& o) {
+  Result<std::unique_ptr<LocalMaskinporten>> s = LocalMaskinporten::Start(o);
+  EXPECT_TRUE(s.ok()) << s.status().ToString();
+  if (!s.ok()) std::abort();
+  return std::move(s).value();
+}
+
+Credentials KidCredentials() {
+  Result<Credentials> c = Credentials::WithKid(ClientKey(), "k1");
+  EXPECT_TRUE(c.ok());
+  return *c;
+}
+
+TokenClient ClientFor(const LocalMaskinporten& server, HttpClient& http, std::string client_id,
+                      Credentials credentials) {
+  Result<Endpoints> ep = Discover(http, server.issuer());
+  EXPECT_TRUE(ep.ok()) << ep.status().ToString();
+  return TokenClient({.endpoints = ep.ok() ? *ep : Endpoints{},
+                      .client_id = std::move(client_id),
+                      .credentials = std::move(credentials),
+                      .http = &http});
+}
+
+// A fresh signed grant from kid-client, as the raw assertion.
+std::string KidAssertion(const LocalMaskinporten& server) {
+  Result<Grant> g = BuildGrant(
+      {.issuer = server.issuer(), .client_id = "kid-client", .request = {.scopes = {"nav:ssu"}}},
+      KidCredentials(), SystemClock::Instance());
+  EXPECT_TRUE(g.ok()) << g.status().ToString();
+  return g->assertion;
+}
+
+Result<HttpResponse> PostToken(HttpClient& http, const LocalMaskinporten& server,
+                               std::string_view assertion) {
+  return http.Send({.method = "POST",
+                    .url = server.base_url() + "/token",
+                    .headers = {{"Content-Type", "application/x-www-form-urlencoded"}},
+                    .body = "grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Ajwt-bearer"
+                            "&assertion=" +
+                            std::string(assertion)});
+}
+
+Result<HttpResponse> Get(HttpClient& http, const std::string& url) {
+  return http.Send({.method = "GET", .url = url});
+}
+
+nlohmann::json Payload(const std::string& access_token, const std::string& jwks_json) {
+  Result<Jwks> jwks = Jwks::Parse(jwks_json);
+  EXPECT_TRUE(jwks.ok()) << jwks.status().ToString();
+  Result<VerifiedJws> v = VerifyJws(access_token, *jwks, VerifyOptions{Algorithm::kRS256});
+  EXPECT_TRUE(v.ok()) << v.status().ToString();
+  if (!v.ok()) return {};
+  return nlohmann::json::parse(v->payload);
+}
+
+TEST(LocalMaskinporten, LibraryClientGetsAVerifiableTokenWithKid) {
+  auto server = StartOrDie(Options());
+  auto http = MakeCurlHttpClient();
+  TokenClient client = ClientFor(*server, *http, "kid-client", KidCredentials());
+  Result<AccessToken> token = client.Fetch({.scopes = {"nav:ssu"}});
+  ASSERT_TRUE(token.ok()) << token.status().ToString();
+  EXPECT_EQ(token->token_type, "Bearer");
+  EXPECT_EQ(token->expires_in, 119);
+  Result<HttpResponse> jwks = Get(*http, server->issuer() + "jwk");
+  ASSERT_TRUE(jwks.ok());
+  nlohmann::json claims = Payload(token->access_token, jwks->body);
+  EXPECT_EQ(claims["iss"], server->issuer());
+  EXPECT_EQ(claims["client_id"], "kid-client");
+  EXPECT_EQ(claims["client_amr"], "private_key_jwt");
+  EXPECT_EQ(claims["scope"], "nav:ssu");
+  EXPECT_EQ(claims["consumer"]["ID"], "0192:" + std::string(kClientOrg));
+  EXPECT_EQ(claims["exp"].get<int64_t>() - claims["iat"].get<int64_t>(), 120);
+}
+
+TEST(LocalMaskinporten, LibraryClientGetsATokenWithATestCertificateFromTheLocalCa) {
+  testing::TempDir dir;
+  LocalMaskinportenOptions o = Options();
+  o.ca_dir = dir.path() + "/ca";
+  o.ca_key_bits = 2048;
+  auto server = StartOrDie(o);
+  Result<TestCa> ca = TestCa::Load(o.ca_dir);
+  ASSERT_TRUE(ca.ok()) << ca.status().ToString();
+  Result<OrgNumber> org = OrgNumber::Parse(kCertOrg);
+  ASSERT_TRUE(org.ok());
+  Result<IssuedCertificate> cert = ca->Issue({.org = *org, .name = "CERT AS"});
+  ASSERT_TRUE(cert.ok()) << cert.status().ToString();
+  Result<Credentials> creds = Credentials::WithCertificate(cert->key, cert->chain);
+  ASSERT_TRUE(creds.ok());
+  auto http = MakeCurlHttpClient();
+  TokenClient client = ClientFor(*server, *http, "cert-client", *creds);
+  Result<AccessToken> token = client.Fetch({.scopes = {"nav:ssu"}});
+  ASSERT_TRUE(token.ok()) << token.status().ToString();
+  Result<HttpResponse> jwks = Get(*http, server->issuer() + "jwk");
+  ASSERT_TRUE(jwks.ok());
+  nlohmann::json claims = Payload(token->access_token, jwks->body);
+  EXPECT_EQ(claims["client_amr"], "virksomhetssertifikat");
+  EXPECT_EQ(claims["consumer"]["ID"], "0192:" + std::string(kCertOrg));
+}
+
+TEST(LocalMaskinporten, SupplierGetsADelegatedTokenForTheConsumer) {
+  auto server = StartOrDie(Options());
+  auto http = MakeCurlHttpClient();
+  TokenClient client = ClientFor(*server, *http, "supplier-client", KidCredentials());
+  Result<OrgNumber> consumer = OrgNumber::Parse(kConsumerOrg);
+  ASSERT_TRUE(consumer.ok());
+  Result<AccessToken> token = client.Fetch({.scopes = {"nav:ssu"}, .consumer_org = *consumer});
+  ASSERT_TRUE(token.ok()) << token.status().ToString();
+  Result<HttpResponse> jwks = Get(*http, server->issuer() + "jwk");
+  ASSERT_TRUE(jwks.ok());
+  nlohmann::json claims = Payload(token->access_token, jwks->body);
+  EXPECT_EQ(claims["consumer"]["ID"], "0192:" + std::string(kConsumerOrg));
+  EXPECT_EQ(claims["supplier"]["ID"], "0192:" + std::string(kSupplierOrg));
+  EXPECT_EQ(claims["delegation_source"], "https://tt02.altinn.no/");
+}
+
+TEST(LocalMaskinporten, LibraryClientReportsMaskinportensRefusal) {
+  auto server = StartOrDie(Options());
+  auto http = MakeCurlHttpClient();
+  TokenClient client = ClientFor(*server, *http, "kid-client", KidCredentials());
+  FetchInfo info;
+  Result<AccessToken> token = client.Fetch({.scopes = {"nav:admin"}}, &info);
+  ASSERT_FALSE(token.ok());
+  EXPECT_EQ(token.status().code(), Errc::kMaskinportenError);
+  ASSERT_TRUE(info.error.has_value());
+  EXPECT_EQ(info.error->mp_code, "MP-200");
+  EXPECT_EQ(info.error->trace_id.size(), 32u);
+  EXPECT_EQ(info.attempts, 1);  // the caller's fault: never retried
+}
+
+TEST(LocalMaskinporten, TwoHundredParallelGrantsAllSucceedWithDistinctJti) {
+  auto server = StartOrDie(Options());
+  std::vector<std::string> grants;
+  for (int i = 0; i < 200; ++i) grants.push_back(KidAssertion(*server));
+  std::mutex mu;
+  std::set<std::string> jtis;
+  std::atomic<int> ok{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 8; ++t) {
+    threads.emplace_back([&, t] {
+      auto http = MakeCurlHttpClient();
+      for (size_t i = t; i < grants.size(); i += 8) {
+        Result<HttpResponse> r = PostToken(*http, *server, grants[i]);
+        if (!r.ok() || r->status != 200) continue;
+        ++ok;
+        nlohmann::json body = nlohmann::json::parse(r->body);
+        Result<ParsedJws> token = ParseJws(body["access_token"].get<std::string>());
+        if (!token.ok()) continue;
+        std::lock_guard<std::mutex> lock(mu);
+        jtis.insert(nlohmann::json::parse(token->payload)["jti"].get<std::string>());
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(ok.load(), 200);
+  EXPECT_EQ(jtis.size(), 200u);
+}
+
+TEST(LocalMaskinporten, SameGrantTwentyTimesInParallelSucceedsExactlyOnce) {
+  auto server = StartOrDie(Options());
+  std::string grant = KidAssertion(*server);
+  std::atomic<int> ok{0};
+  std::atomic<int> replayed{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 20; ++t) {
+    threads.emplace_back([&] {
+      auto http = MakeCurlHttpClient();
+      Result<HttpResponse> r = PostToken(*http, *server, grant);
+      if (!r.ok()) return;
+      if (r->status == 200) ++ok;
+      if (r->body.find("errors/MP-012") != std::string::npos) ++replayed;
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(ok.load(), 1);
+  EXPECT_EQ(replayed.load(), 19);
+}
+
+TEST(LocalMaskinporten, RestartOnAFileDatabaseKeepsRegistryKeysAndReplays) {
+  testing::TempDir dir;
+  LocalMaskinportenOptions o = Options();
+  o.db_path = dir.path() + "/registry.db";
+  o.replay_store = ReplayStoreKind::kSqlite;
+  o.issuer = "http://127.0.0.1/local-maskinporten/";  // fixed, so a grant outlives the port
+  std::string grant;
+  std::string first_jwks;
+  auto http = MakeCurlHttpClient();
+  {
+    auto server = StartOrDie(o);
+    grant = KidAssertion(*server);
+    Result<HttpResponse> r = PostToken(*http, *server, grant);
+    ASSERT_TRUE(r.ok());
+    ASSERT_EQ(r->status, 200) << r->body;
+    first_jwks = Get(*http, server->base_url() + "/jwk")->body;
+  }
+  o.seed_json.clear();  // clients, keys and scopes must now come from the file
+  o.signing_key_pem.clear();
+  auto server = StartOrDie(o);
+  EXPECT_EQ(Get(*http, server->base_url() + "/jwk")->body, first_jwks);
+  Result<HttpResponse> fresh = PostToken(*http, *server, KidAssertion(*server));
+  ASSERT_TRUE(fresh.ok());
+  EXPECT_EQ(fresh->status, 200) << fresh->body;
+  Result<HttpResponse> replay = PostToken(*http, *server, grant);
+  ASSERT_TRUE(replay.ok());
+  EXPECT_NE(replay->body.find("errors/MP-012"), std::string::npos) << replay->body;
+}
+
+TEST(LocalMaskinporten, GracefulStopLetsARequestInFlightFinish) {
+  LocalMaskinportenOptions o = Options();
+  o.test_controls = true;
+  auto server = StartOrDie(o);
+  auto http = MakeCurlHttpClient();
+  Result<HttpResponse> set = http->Send({.method = "POST",
+                                         .url = server->base_url() + "/_local/faults",
+                                         .headers = {{"Content-Type", "application/json"}},
+                                         .body = R"({"count":1,"delay_ms":400})"});
+  ASSERT_TRUE(set.ok());
+  ASSERT_EQ(set->status, 200) << set->body;
+  std::string grant = KidAssertion(*server);
+  Result<HttpResponse> slow = Status(Errc::kInternal, "not run");
+  std::thread t([&] {
+    auto h = MakeCurlHttpClient();
+    slow = PostToken(*h, *server, grant);
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));  // the request is in flight
+  server->Stop();
+  t.join();
+  ASSERT_TRUE(slow.ok()) << slow.status().ToString();
+  EXPECT_EQ(slow->status, 200) << slow->body;
+  EXPECT_FALSE(Get(*http, server->base_url() + "/health").ok());  // no longer listening
+}
+
+TEST(LocalMaskinporten, OversizeTokenRequestIsRefusedWith413) {
+  auto server = StartOrDie(Options());
+  auto http = MakeCurlHttpClient();
+  Result<HttpResponse> r = PostToken(*http, *server, std::string(70 * 1024, 'a'));
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->status, 413);
+}
+
+TEST(LocalMaskinporten, TestControlsAreAbsentUnlessEnabled) {
+  auto server = StartOrDie(Options());
+  auto http = MakeCurlHttpClient();
+  Result<HttpResponse> r = Get(*http, server->base_url() + "/_local/journal");
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->status, 404);
+}
+
+TEST(LocalMaskinporten, InjectedFaultsAreRetriedByTheLibraryClient) {
+  LocalMaskinportenOptions o = Options();
+  o.test_controls = true;
+  auto server = StartOrDie(o);
+  auto http = MakeCurlHttpClient();
+  Result<HttpResponse> set = http->Send({.method = "POST",
+                                         .url = server->base_url() + "/_local/faults",
+                                         .headers = {{"Content-Type", "application/json"}},
+                                         .body = R"({"count":2,"status":503,"retry_after":0})"});
+  ASSERT_TRUE(set.ok());
+  ASSERT_EQ(set->status, 200) << set->body;
+  TokenClient client = ClientFor(*server, *http, "kid-client", KidCredentials());
+  FetchInfo info;
+  Result<AccessToken> token = client.Fetch({.scopes = {"nav:ssu"}}, &info);
+  ASSERT_TRUE(token.ok()) << token.status().ToString();
+  EXPECT_EQ(info.attempts, 3);
+  Result<HttpResponse> journal = Get(*http, server->base_url() + "/_local/journal");
+  ASSERT_TRUE(journal.ok());
+  nlohmann::json entries = nlohmann::json::parse(journal->body)["entries"];
+  ASSERT_GE(entries.size(), 1u);
+  EXPECT_EQ(entries[0]["outcome"], "issued");
+  EXPECT_EQ(entries[0]["client_id"], "kid-client");
+  EXPECT_EQ(journal->body.find(token->access_token), std::string::npos);
+}
+
+TEST(LocalMaskinporten, ClockOffsetMakesAFreshGrantExpired) {
+  LocalMaskinportenOptions o = Options();
+  o.test_controls = true;
+  auto server = StartOrDie(o);
+  auto http = MakeCurlHttpClient();
+  Result<HttpResponse> set = http->Send({.method = "PUT",
+                                         .url = server->base_url() + "/_local/clock",
+                                         .headers = {{"Content-Type", "application/json"}},
+                                         .body = R"({"offset_seconds":3600})"});
+  ASSERT_TRUE(set.ok());
+  ASSERT_EQ(set->status, 200) << set->body;
+  Result<HttpResponse> r = PostToken(*http, *server, KidAssertion(*server));
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->status, 400);
+  EXPECT_NE(r->body.find("errors/MP-130"), std::string::npos) << r->body;
+}
+
+TEST(LocalMaskinporten, RotationKeepsThePreviousKeyPublishedAndOldTokensVerifiable) {
+  LocalMaskinportenOptions o = Options();
+  o.test_controls = true;
+  o.signing_key_bits = 2048;
+  auto server = StartOrDie(o);
+  auto http = MakeCurlHttpClient();
+  Result<HttpResponse> before = PostToken(*http, *server, KidAssertion(*server));
+  ASSERT_TRUE(before.ok());
+  ASSERT_EQ(before->status, 200);
+  Result<HttpResponse> rot =
+      http->Send({.method = "POST", .url = server->base_url() + "/_local/rotate-key"});
+  ASSERT_TRUE(rot.ok());
+  ASSERT_EQ(rot->status, 200) << rot->body;
+  std::string jwks = Get(*http, server->issuer() + "jwk")->body;
+  EXPECT_EQ(nlohmann::json::parse(jwks)["keys"].size(), 2u);
+  std::string old_token = nlohmann::json::parse(before->body)["access_token"];
+  EXPECT_FALSE(Payload(old_token, jwks).empty());
+  Result<HttpResponse> after = PostToken(*http, *server, KidAssertion(*server));
+  ASSERT_TRUE(after.ok());
+  std::string new_token = nlohmann::json::parse(after->body)["access_token"];
+  EXPECT_NE(ParseJws(new_token)->header.kid, ParseJws(old_token)->header.kid);
+}
+
+TEST(LocalMaskinporten, ReplayResetReopensAUsedGrant) {
+  LocalMaskinportenOptions o = Options();
+  o.test_controls = true;
+  auto server = StartOrDie(o);
+  auto http = MakeCurlHttpClient();
+  std::string grant = KidAssertion(*server);
+  ASSERT_EQ(PostToken(*http, *server, grant)->status, 200);
+  ASSERT_EQ(PostToken(*http, *server, grant)->status, 400);
+  ASSERT_EQ(
+      http->Send({.method = "POST", .url = server->base_url() + "/_local/replay/reset"})->status,
+      200);
+  EXPECT_EQ(PostToken(*http, *server, grant)->status, 200);
+}
+
+TEST(LocalMaskinporten, HealthAndMetricsReportTokenRequests) {
+  auto server = StartOrDie(Options());
+  auto http = MakeCurlHttpClient();
+  EXPECT_EQ(Get(*http, server->base_url() + "/health")->status, 200);
+  ASSERT_EQ(PostToken(*http, *server, KidAssertion(*server))->status, 200);
+  ASSERT_EQ(PostToken(*http, *server, "not-a-jwt")->status, 400);
+  Result<HttpResponse> m = Get(*http, server->base_url() + "/metrics");
+  ASSERT_TRUE(m.ok());
+  EXPECT_NE(m->body.find("maskinporten_tokens_issued_total 1"), std::string::npos) << m->body;
+  EXPECT_NE(m->body.find("mp_code=\"MP-011\""), std::string::npos) << m->body;
+}
+
+TEST(LocalMaskinporten, RequestLogLinesNameTheTraceIdButNoToken) {
+  auto lines = std::make_shared<std::vector<std::string>>();
+  auto mu = std::make_shared<std::mutex>();
+  LocalMaskinportenOptions o = Options();
+  o.request_log = [lines, mu](std::string_view line) {
+    std::lock_guard<std::mutex> lock(*mu);
+    lines->emplace_back(line);
+  };
+  auto server = StartOrDie(o);
+  auto http = MakeCurlHttpClient();
+  std::string grant = KidAssertion(*server);
+  Result<HttpResponse> r = PostToken(*http, *server, grant);
+  ASSERT_TRUE(r.ok());
+  server->Stop();
+  std::lock_guard<std::mutex> lock(*mu);
+  ASSERT_EQ(lines->size(), 1u);
+  nlohmann::json line = nlohmann::json::parse(lines->front());
+  EXPECT_EQ(line["trace_id"].get<std::string>().size(), 32u);
+  EXPECT_EQ(line["status"], 200);
+  EXPECT_EQ(lines->front().find(grant.substr(0, 40)), std::string::npos);
+  EXPECT_EQ(lines->front().find(nlohmann::json::parse(r->body)["access_token"].get<std::string>()),
+            std::string::npos);
+}
+
+TEST(LocalMaskinporten, RuntimeSeedMayNotChangeTrust) {
+  auto server = StartOrDie(Options());
+  Status s = server->ApplySeed(R"({"revoked_serials":["01"]})");
+  EXPECT_EQ(s.code(), Errc::kInvalidArgument);
+  EXPECT_NE(s.message().find("only be given when the server starts"), std::string::npos);
+}
+
+TEST(LocalMaskinporten, InvalidSeedFailsStartNamingFileAndPath) {
+  testing::TempDir dir;
+  std::string path = dir.path() + "/seed.json";
+  testing::WriteFile(path, R"({"clients":[{"client_name":"x"}]})");
+  LocalMaskinportenOptions o;
+  o.seed_file = path;
+  o.signing_key_pem = ServerKey().ToPkcs8Pem();
+  Result<std::unique_ptr<LocalMaskinporten>> s = LocalMaskinporten::Start(o);
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.status().message().find(path), std::string::npos) << s.status().ToString();
+  EXPECT_NE(s.status().message().find("clients[0]"), std::string::npos) << s.status().ToString();
+}
+
+}  // namespace
+}  // namespace mp
