@@ -551,12 +551,12 @@ int RunBench(BenchArgs a) {
   // One grant first: a bad spec fails here with its own message.
   if (Result<PreparedRequest> probe = pool.Sign(); !probe.ok()) return FailFlags(probe.status());
 
-  // The connections, before any signing: a wrong URL fails fast (exit 3).
+  // One connection before any signing, so a wrong URL fails fast (exit 3); the others are
+  // opened after signing, so the server's idle timeout does not close them while we sign.
   auto timeout = std::chrono::milliseconds(static_cast<int64_t>(a.timeout * 1000));
-  std::vector<std::unique_ptr<Connection>> conns;
-  for (int i = 0; i < a.connections; ++i) {
-    conns.push_back(std::make_unique<Connection>());
-    if (Status s = conns.back()->Connect(*target, timeout); !s.ok()) return Fail(s);
+  {
+    Connection probe;
+    if (Status s = probe.Connect(*target, timeout); !s.ok()) return Fail(s);
   }
 
   SignInfo sign;
@@ -587,6 +587,12 @@ int RunBench(BenchArgs a) {
   if (run_seconds + 10 > static_cast<double>(spec.lifetime.count()) && !a.quiet) {
     std::cerr << "bench: note: grants live " << spec.lifetime.count()
               << " s; grants that near expiry are skipped and signed anew during the run\n";
+  }
+
+  std::vector<std::unique_ptr<Connection>> conns;
+  for (int i = 0; i < a.connections; ++i) {
+    conns.push_back(std::make_unique<Connection>());
+    if (Status s = conns.back()->Connect(*target, timeout); !s.ok()) return Fail(s);
   }
 
   Shared sh;

@@ -81,11 +81,17 @@ class TrustStore {
   static Result<TrustStore> FromPem(std::string_view pem, CertEnvironment env);
   void Add(Certificate anchor) { anchors_.push_back(std::move(anchor)); }
   const std::vector<Certificate>& anchors() const { return anchors_; }
+  // Known intermediate CAs: not trusted themselves, but used to build a chain when the
+  // certificate list gives only the leaf (Digdir's own jwt-grant-generator sends a leaf-only
+  // x5c, SPEC §4.2), as a verifier that knows the issuers' intermediates does.
+  void AddIntermediate(Certificate ca) { intermediates_.push_back(std::move(ca)); }
+  const std::vector<Certificate>& intermediates() const { return intermediates_; }
   CertEnvironment environment() const { return env_; }
 
  private:
   CertEnvironment env_;
   std::vector<Certificate> anchors_;
+  std::vector<Certificate> intermediates_;
 };
 
 // Verifies `chain` (leaf first; intermediates after; a root may be included or not) to an anchor

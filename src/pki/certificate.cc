@@ -380,11 +380,20 @@ Status VerifyChain(const std::vector<Certificate>& chain, const TrustStore& stor
   }
   X509StackPtr untrusted(sk_X509_new_null());
   if (!untrusted) return OpenSslError(Errc::kInternal, "sk_X509_new_null");
-  for (size_t i = 1; i < chain.size(); ++i) {
-    X509* x = CertAccess::Raw(chain[i]);
-    if (X509_up_ref(x) != 1 || sk_X509_push(untrusted.get(), x) <= 0) {
-      return OpenSslError(Errc::kInternal, "sk_X509_push");
+  auto push_untrusted = [&untrusted](const Certificate& c) {
+    X509* x = CertAccess::Raw(c);
+    if (X509_up_ref(x) != 1) return false;
+    if (sk_X509_push(untrusted.get(), x) <= 0) {
+      X509_free(x);
+      return false;
     }
+    return true;
+  };
+  for (size_t i = 1; i < chain.size(); ++i) {
+    if (!push_untrusted(chain[i])) return OpenSslError(Errc::kInternal, "sk_X509_push");
+  }
+  for (const Certificate& ca : store.intermediates()) {
+    if (!push_untrusted(ca)) return OpenSslError(Errc::kInternal, "sk_X509_push");
   }
   X509StoreCtxPtr ctx(X509_STORE_CTX_new());
   if (!ctx || X509_STORE_CTX_init(ctx.get(), x509_store.get(), CertAccess::Raw(chain[0]),

@@ -81,6 +81,8 @@ Status LoadOrCreateCa(server::Emulator& impl) {
   }
   MP_ASSIGN_OR_RETURN(TestCa ca, TestCa::Load(dir));
   impl.config.test_anchors.Add(ca.root());
+  // A leaf-only x5c (as Digdir's jwt-grant-generator sends) builds through the issuing CA.
+  impl.config.test_anchors.AddIntermediate(ca.issuing());
   return OkStatus();
 }
 

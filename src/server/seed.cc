@@ -605,9 +605,23 @@ Status ApplySeed(const SeedConfig& seed, Store& store, const Clock& clock) {
   return OkStatus();
 }
 
+namespace {
+// Chains are built to self-signed roots only (no partial chains), so a CA certificate that is not
+// self-signed is useful as a known intermediate: it lets a leaf-only x5c build (SPEC §4.2).
+void AddTrust(const std::vector<Certificate>& certs, TrustStore& store) {
+  for (const Certificate& c : certs) {
+    if (c.SelfSigned()) {
+      store.Add(c);
+    } else {
+      store.AddIntermediate(c);
+    }
+  }
+}
+}  // namespace
+
 void AddSeedTrust(const SeedConfig& seed, ServerConfig& config) {
-  for (const Certificate& c : seed.test_anchors) config.test_anchors.Add(c);
-  for (const Certificate& c : seed.prod_anchors) config.prod_anchors.Add(c);
+  AddTrust(seed.test_anchors, config.test_anchors);
+  AddTrust(seed.prod_anchors, config.prod_anchors);
   config.revoked_serials.insert(seed.revoked_serials.begin(), seed.revoked_serials.end());
 }
 

@@ -47,6 +47,22 @@ TEST(VerifyChain, LeafOnlyAgainstRootStoreIsUntrusted) {
   EXPECT_THAT(s.message(), HasSubstr("test trust store"));
 }
 
+TEST(VerifyChain, LeafOnlyBuildsThroughAKnownIntermediate) {
+  TrustStore store = TestRoots();
+  store.AddIntermediate(SharedCa().issuing());
+  FakeClock clock(testing::kCaTime);
+  Status s = VerifyChain({Leaf()}, store, clock);
+  EXPECT_TRUE(s.ok()) << s.ToString();
+}
+
+TEST(VerifyChain, KnownIntermediateIsNotATrustAnchor) {
+  TrustStore store(CertEnvironment::kTest);
+  store.Add(OtherCa().root());
+  store.AddIntermediate(SharedCa().issuing());
+  FakeClock clock(testing::kCaTime);
+  EXPECT_EQ(VerifyChain({Leaf()}, store, clock).code(), Errc::kCertificateUntrusted);
+}
+
 TEST(VerifyChain, IssuingCaAsAnchorIsNotEnoughWithoutPartialChains) {
   TrustStore store(CertEnvironment::kTest);
   store.Add(SharedCa().issuing());

@@ -184,6 +184,27 @@ TEST(LocalMaskinporten, LibraryClientGetsATokenWithATestCertificateFromTheLocalC
   EXPECT_EQ(claims["consumer"]["ID"], "0192:" + std::string(kCertOrg));
 }
 
+TEST(LocalMaskinporten, LeafOnlyX5cBuildsThroughTheLocalIssuingCa) {
+  testing::TempDir dir;
+  LocalMaskinportenOptions o = Options();
+  o.ca_dir = dir.path() + "/ca";
+  o.ca_key_bits = 2048;
+  auto server = StartOrDie(o);
+  Result<TestCa> ca = TestCa::Load(o.ca_dir);
+  ASSERT_TRUE(ca.ok()) << ca.status().ToString();
+  Result<OrgNumber> org = OrgNumber::Parse(kCertOrg);
+  ASSERT_TRUE(org.ok());
+  Result<IssuedCertificate> cert = ca->Issue({.org = *org, .name = "CERT AS"});
+  ASSERT_TRUE(cert.ok()) << cert.status().ToString();
+  // Digdir's jwt-grant-generator sends only the leaf (SPEC §4.2).
+  Result<Credentials> creds = Credentials::WithCertificate(cert->key, {cert->chain[0]});
+  ASSERT_TRUE(creds.ok());
+  auto http = MakeCurlHttpClient();
+  TokenClient client = ClientFor(*server, *http, "cert-client", *creds);
+  Result<AccessToken> token = client.Fetch({.scopes = {"nav:ssu"}});
+  EXPECT_TRUE(token.ok()) << token.status().ToString();
+}
+
 TEST(LocalMaskinporten, SupplierGetsADelegatedTokenForTheConsumer) {
   auto server = StartOrDie(Options());
   auto http = MakeCurlHttpClient();
