@@ -2,14 +2,18 @@
 //
 // Grants are signed before the clock starts, as many as this machine could sign (on every core)
 // in the run's time, so the server would have to out-sign the client's full multi-core rate to
-// drain the pool; the signing rate is measured and reported. Then N threads, each with ONE
-// keep-alive HTTP/1.1 connection over a plain blocking socket, POST one grant after another.
+// drain the pool; the signing rate is measured and reported. Then ONE thread drives N keep-alive
+// HTTP/1.1 connections (non-blocking sockets, epoll): each POSTs one grant after another, the next
+// as soon as the previous response is in. One thread rather than one per connection, so that
+// client wake-ups do not add scheduling noise to the server's latency tail on a small machine.
 // Requests completing in the measured window (after --warmup) count: 200s as tokens, others by
-// HTTP status and MP code; latency per request.
+// HTTP status and MP code; latency per request, from its send start to its whole response.
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <unistd.h>
@@ -97,7 +101,7 @@ Result<Target> ParseHttpUrl(const std::string& url) {
   return t;
 }
 
-// ---- One keep-alive HTTP/1.1 connection ----
+// ---- Reading one HTTP/1.1 response ----
 
 struct Response {
   int status = 0;
@@ -105,156 +109,145 @@ struct Response {
   bool close = false;  // the server said Connection: close
 };
 
-class Connection {
- public:
-  Connection() = default;
-  ~Connection() { Close(); }
-  Connection(const Connection&) = delete;
-  Connection& operator=(const Connection&) = delete;
-
-  Status Connect(const Target& t, std::chrono::milliseconds timeout) {
-    Close();
-    addrinfo hints{};
-    hints.ai_family = AF_UNSPEC;
-    hints.ai_socktype = SOCK_STREAM;
-    addrinfo* res = nullptr;
-    if (int rc = ::getaddrinfo(t.host.c_str(), t.port.c_str(), &hints, &res); rc != 0) {
-      return Status(Errc::kNetworkError,
-                    "cannot resolve " + t.host + ": " + std::string(::gai_strerror(rc)));
-    }
-    std::string last_error = "no address";
-    for (addrinfo* ai = res; ai != nullptr; ai = ai->ai_next) {
-      int fd = ::socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, ai->ai_protocol);
-      if (fd < 0) continue;
-      timeval tv{};
-      tv.tv_sec = timeout.count() / 1000;
-      tv.tv_usec = (timeout.count() % 1000) * 1000;
-      ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-      ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-      int one = 1;
-      ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-      if (::connect(fd, ai->ai_addr, ai->ai_addrlen) == 0) {
-        fd_ = fd;
-        break;
-      }
-      last_error = std::strerror(errno);
-      ::close(fd);
-    }
-    ::freeaddrinfo(res);
-    if (fd_ < 0) {
-      return Status(Errc::kNetworkError, "cannot connect to " + t.host_port + ": " + last_error);
-    }
-    return OkStatus();
-  }
-
-  bool open() const { return fd_ >= 0; }
-
-  void Close() {
-    if (fd_ >= 0) ::close(fd_);
-    fd_ = -1;
-    buf_.clear();
-  }
-
-  // Sends one request and reads its response. kNetworkError on a send/receive failure, a
-  // timeout, EOF or an unreadable response; the caller closes and reconnects.
-  Result<Response> RoundTrip(std::string_view request) {
-    while (!request.empty()) {
-      ssize_t n = ::send(fd_, request.data(), request.size(), MSG_NOSIGNAL);
-      if (n < 0 && errno == EINTR) continue;
-      if (n <= 0) return Status(Errc::kNetworkError, std::string("send: ") + ErrnoText(n));
-      request.remove_prefix(static_cast<size_t>(n));
-    }
-    size_t head_end;
-    while ((head_end = buf_.find("\r\n\r\n")) == std::string::npos) {
-      if (buf_.size() > 64 * 1024) return Status(Errc::kNetworkError, "response head too large");
-      MP_RETURN_IF_ERROR(ReadMore());
-    }
-    Response r;
-    std::string_view head(buf_.data(), head_end);
-    // "HTTP/1.1 200 OK"
-    if (head.rfind("HTTP/1.", 0) != 0 || head.size() < 12) {
-      return Status(Errc::kNetworkError, "not an HTTP/1.x response");
-    }
-    r.status = std::atoi(std::string(head.substr(9, 3)).c_str());
-    size_t content_length = 0;
-    bool chunked = false;
-    size_t pos = head.find("\r\n");
-    while (pos != std::string_view::npos && pos < head.size()) {
-      size_t end = head.find("\r\n", pos + 2);
-      std::string_view line = head.substr(
-          pos + 2, end == std::string_view::npos ? std::string_view::npos : end - pos - 2);
-      pos = end;
-      size_t colon = line.find(':');
-      if (colon == std::string_view::npos) continue;
-      std::string name(line.substr(0, colon));
-      for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-      std::string_view value = line.substr(colon + 1);
-      while (!value.empty() && value.front() == ' ') value.remove_prefix(1);
-      if (name == "content-length") {
-        content_length = std::strtoull(std::string(value).c_str(), nullptr, 10);
-      } else if (name == "transfer-encoding") {
-        chunked = value.find("chunked") != std::string_view::npos;
-      } else if (name == "connection") {
-        r.close = value.find("close") != std::string_view::npos;
-      }
-    }
-    if (head.rfind("HTTP/1.0", 0) == 0) r.close = true;
-    buf_.erase(0, head_end + 4);
-    if (chunked) {
-      MP_RETURN_IF_ERROR(ReadChunked(r.body));
-    } else {
-      if (content_length > kMaxResponseBytes) {
-        return Status(Errc::kNetworkError, "response body too large");
-      }
-      while (buf_.size() < content_length) MP_RETURN_IF_ERROR(ReadMore());
-      r.body = buf_.substr(0, content_length);
-      buf_.erase(0, content_length);
-    }
-    return r;
-  }
-
- private:
-  static std::string ErrnoText(ssize_t n) {
-    if (n == 0) return "connection closed";
-    if (errno == EAGAIN || errno == EWOULDBLOCK) return "timed out";
-    return std::strerror(errno);
-  }
-
-  Status ReadMore() {
-    char chunk[16 * 1024];
-    for (;;) {
-      ssize_t n = ::recv(fd_, chunk, sizeof(chunk), 0);
-      if (n < 0 && errno == EINTR) continue;
-      if (n <= 0) return Status(Errc::kNetworkError, "recv: " + ErrnoText(n));
-      buf_.append(chunk, static_cast<size_t>(n));
-      return OkStatus();
-    }
-  }
-
-  Status ReadChunked(std::string& body) {
-    for (;;) {
-      size_t eol;
-      while ((eol = buf_.find("\r\n")) == std::string::npos) MP_RETURN_IF_ERROR(ReadMore());
-      size_t size = std::strtoull(buf_.substr(0, eol).c_str(), nullptr, 16);
-      if (body.size() + size > kMaxResponseBytes) {
-        return Status(Errc::kNetworkError, "response body too large");
-      }
-      buf_.erase(0, eol + 2);
-      if (size == 0) {
-        // Trailers (none expected) end with an empty line.
-        while ((eol = buf_.find("\r\n")) == std::string::npos) MP_RETURN_IF_ERROR(ReadMore());
-        buf_.erase(0, eol + 2);
-        return OkStatus();
-      }
-      while (buf_.size() < size + 2) MP_RETURN_IF_ERROR(ReadMore());
-      body.append(buf_, 0, size);
-      buf_.erase(0, size + 2);
-    }
-  }
-
-  int fd_ = -1;
-  std::string buf_;
+// A response parsed from the front of the bytes received so far.
+struct ParsedResponse {
+  bool complete = false;  // false: more bytes are needed
+  Response response;
+  size_t consumed = 0;  // bytes the response took, when complete
 };
+
+// The head's status and the headers bench cares about.
+struct ResponseHead {
+  int status = 0;
+  size_t content_length = 0;
+  bool chunked = false;
+  bool close = false;
+};
+
+// Parses "HTTP/1.1 200 OK\r\nName: value\r\n..." (without the blank line that ends it).
+Result<ResponseHead> ParseHead(std::string_view head) {
+  if (head.rfind("HTTP/1.", 0) != 0 || head.size() < 12) {
+    return Status(Errc::kNetworkError, "not an HTTP/1.x response");
+  }
+  ResponseHead h;
+  h.status = std::atoi(std::string(head.substr(9, 3)).c_str());
+  size_t pos = head.find("\r\n");
+  while (pos != std::string_view::npos && pos < head.size()) {
+    size_t end = head.find("\r\n", pos + 2);
+    std::string_view line = head.substr(
+        pos + 2, end == std::string_view::npos ? std::string_view::npos : end - pos - 2);
+    pos = end;
+    size_t colon = line.find(':');
+    if (colon == std::string_view::npos) continue;
+    std::string name(line.substr(0, colon));
+    for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    std::string_view value = line.substr(colon + 1);
+    while (!value.empty() && value.front() == ' ') value.remove_prefix(1);
+    if (name == "content-length") {
+      h.content_length = std::strtoull(std::string(value).c_str(), nullptr, 10);
+    } else if (name == "transfer-encoding") {
+      h.chunked = value.find("chunked") != std::string_view::npos;
+    } else if (name == "connection") {
+      h.close = value.find("close") != std::string_view::npos;
+    }
+  }
+  if (head.rfind("HTTP/1.0", 0) == 0) h.close = true;
+  return h;
+}
+
+// Appends the chunked body that starts at buf[pos] to `body`; the end of the body (after the
+// trailers) or nullopt while more bytes are needed.
+Result<std::optional<size_t>> ParseChunkedBody(std::string_view buf, size_t pos,
+                                               std::string& body) {
+  for (;;) {
+    size_t eol = buf.find("\r\n", pos);
+    if (eol == std::string_view::npos) return std::optional<size_t>();
+    size_t size = std::strtoull(std::string(buf.substr(pos, eol - pos)).c_str(), nullptr, 16);
+    if (body.size() + size > kMaxResponseBytes) {
+      return Status(Errc::kNetworkError, "response body too large");
+    }
+    pos = eol + 2;
+    if (size == 0) {
+      // Trailers (none expected) end with an empty line.
+      eol = buf.find("\r\n", pos);
+      if (eol == std::string_view::npos) return std::optional<size_t>();
+      return std::optional<size_t>(eol + 2);
+    }
+    if (buf.size() < pos + size + 2) return std::optional<size_t>();
+    body.append(buf.substr(pos, size));
+    pos += size + 2;
+  }
+}
+
+// Parses the response at the front of `buf` (a status line, headers, then a Content-Length or
+// chunked body). kNetworkError when the bytes cannot be a response bench reads.
+Result<ParsedResponse> ParseResponse(std::string_view buf) {
+  ParsedResponse out;
+  size_t head_end = buf.find("\r\n\r\n");
+  if (head_end == std::string_view::npos) {
+    if (buf.size() > 64 * 1024) return Status(Errc::kNetworkError, "response head too large");
+    return out;
+  }
+  MP_ASSIGN_OR_RETURN(ResponseHead head, ParseHead(buf.substr(0, head_end)));
+  out.response.status = head.status;
+  out.response.close = head.close;
+  size_t body_begin = head_end + 4;
+  if (head.chunked) {
+    MP_ASSIGN_OR_RETURN(std::optional<size_t> end,
+                        ParseChunkedBody(buf, body_begin, out.response.body));
+    if (!end) return ParsedResponse{};
+    out.consumed = *end;
+  } else {
+    if (head.content_length > kMaxResponseBytes) {
+      return Status(Errc::kNetworkError, "response body too large");
+    }
+    if (buf.size() < body_begin + head.content_length) return ParsedResponse{};
+    out.response.body = std::string(buf.substr(body_begin, head.content_length));
+    out.consumed = body_begin + head.content_length;
+  }
+  out.complete = true;
+  return out;
+}
+
+// ---- Connecting ----
+
+// Connects to the first of the target's addresses that accepts, waiting at most `timeout`
+// (blocking: on loopback a connect completes at once, which keeps the event loop simple), and
+// returns the socket non-blocking, with TCP_NODELAY.
+Result<int> ConnectSocket(const Target& t, std::chrono::milliseconds timeout) {
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  addrinfo* res = nullptr;
+  if (int rc = ::getaddrinfo(t.host.c_str(), t.port.c_str(), &hints, &res); rc != 0) {
+    return Status(Errc::kNetworkError,
+                  "cannot resolve " + t.host + ": " + std::string(::gai_strerror(rc)));
+  }
+  int connected = -1;
+  std::string last_error = "no address";
+  for (addrinfo* ai = res; ai != nullptr; ai = ai->ai_next) {
+    int fd = ::socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, ai->ai_protocol);
+    if (fd < 0) continue;
+    timeval tv{};
+    tv.tv_sec = timeout.count() / 1000;
+    tv.tv_usec = (timeout.count() % 1000) * 1000;
+    ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));  // bounds connect()
+    int one = 1;
+    ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+    if (::connect(fd, ai->ai_addr, ai->ai_addrlen) == 0) {
+      connected = fd;
+      break;
+    }
+    last_error = std::strerror(errno);
+    ::close(fd);
+  }
+  ::freeaddrinfo(res);
+  if (connected < 0) {
+    return Status(Errc::kNetworkError, "cannot connect to " + t.host_port + ": " + last_error);
+  }
+  ::fcntl(connected, F_SETFL, ::fcntl(connected, F_GETFL) | O_NONBLOCK);
+  return connected;
+}
 
 // ---- The grant pool ----
 
@@ -341,9 +334,9 @@ class GrantPool {
   std::atomic<size_t> expired_{0};
 };
 
-// ---- Workers ----
+// ---- The load: one event loop driving every connection ----
 
-struct WorkerStats {
+struct ConnectionStats {
   std::vector<uint32_t> latency_us;        // completed in the measured window
   std::map<std::string, uint64_t> errors;  // "400 MP-012" -> count, in the measured window
   uint64_t ok = 0;
@@ -352,14 +345,33 @@ struct WorkerStats {
   std::string fatal;           // lost the connection and could not reconnect
 };
 
-struct Shared {
-  Target target;
-  std::chrono::milliseconds timeout{30000};
-  SteadyTime measure_begin;
-  SteadyTime measure_end;
-  GrantPool* pool = nullptr;
-  std::atomic<uint64_t> ok_total{0};  // for progress, warmup included
-  std::atomic<uint64_t> err_total{0};
+// One keep-alive HTTP/1.1 connection and where its current request stands:
+// kSending (the request's bytes go out) -> kReceiving (until the whole response is in) ->
+// kSending with the next grant, ... -> kStopped (the run ended, or the connection was lost for
+// good).
+struct Connection {
+  enum class State { kStopped, kSending, kReceiving };
+
+  Connection() = default;
+  ~Connection() { Close(); }
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
+
+  bool open() const { return fd >= 0; }
+  void Close() {
+    if (fd >= 0) ::close(fd);
+    fd = -1;
+    received.clear();
+  }
+
+  int fd = -1;
+  State state = State::kStopped;
+  std::string_view unsent;         // the rest of the current request
+  std::string received;            // the response so far
+  SteadyTime start{};              // the current request's send start
+  SteadyTime deadline{};           // no progress until then: timed out
+  PreparedRequest inline_request;  // signed on the spot when the pool ran dry
+  ConnectionStats stats;
 };
 
 std::string ErrorKind(const Response& r) {
@@ -376,61 +388,222 @@ int64_t UnixNow() {
       .count();
 }
 
-void RunWorker(Shared& sh, Connection& conn, WorkerStats& st) {
-  auto in_window = [&](SteadyTime t) { return t >= sh.measure_begin && t < sh.measure_end; };
-  auto count_error = [&](SteadyTime t, const std::string& kind) {
-    sh.err_total.fetch_add(1, std::memory_order_relaxed);
-    if (in_window(t)) ++st.errors[kind];
-  };
-  PreparedRequest inline_request;
-  while (std::chrono::steady_clock::now() < sh.measure_end) {
-    if (!conn.open()) {
-      Status s = conn.Connect(sh.target, sh.timeout);
-      if (!s.ok()) {
-        st.fatal = s.message();
-        count_error(std::chrono::steady_clock::now(), "connect failed");
-        return;
+uint32_t Micros(SteadyTime::duration d) {
+  return static_cast<uint32_t>(std::min<int64_t>(
+      std::chrono::duration_cast<std::chrono::microseconds>(d).count(), UINT32_MAX));
+}
+
+struct LoadOptions {
+  Target target;
+  std::chrono::milliseconds timeout{30000};  // per request, without progress
+  SteadyTime start;                          // progress seconds count from here
+  SteadyTime measure_begin;
+  SteadyTime measure_end;
+  bool progress = true;  // a line on stderr each second
+};
+
+// Drives all connections from one thread with epoll (edge-triggered, non-blocking sockets):
+// each connection sends a pre-signed grant, reads the whole response, then sends the next.
+class LoadLoop {
+ public:
+  LoadLoop(LoadOptions opt, GrantPool& pool, std::vector<std::unique_ptr<Connection>>& conns)
+      : opt_(std::move(opt)), pool_(pool), conns_(conns) {}
+  ~LoadLoop() {
+    if (epoll_ >= 0) ::close(epoll_);
+  }
+  LoadLoop(const LoadLoop&) = delete;
+  LoadLoop& operator=(const LoadLoop&) = delete;
+
+  // Runs until the measured window ends. An error only when epoll itself fails.
+  Status Run() {
+    epoll_ = ::epoll_create1(EPOLL_CLOEXEC);
+    if (epoll_ < 0) return Status(Errc::kIoError, std::string("epoll: ") + std::strerror(errno));
+    for (auto& c : conns_) {
+      Watch(*c);
+      StartNextRequest(*c);
+      Drive(*c);
+    }
+    std::vector<epoll_event> events(std::min<size_t>(conns_.size(), 256));
+    SteadyTime now;
+    while ((now = std::chrono::steady_clock::now()) < opt_.measure_end) {
+      PrintProgressDue(now);
+      ExpireStalled(now);
+      int n = ::epoll_wait(epoll_, events.data(), static_cast<int>(events.size()),
+                           MillisUntil(NextWakeup(), now));
+      if (n < 0 && errno != EINTR) {
+        return Status(Errc::kIoError, std::string("epoll_wait: ") + std::strerror(errno));
       }
-      ++st.reconnects;
+      for (int i = 0; i < n; ++i) Drive(*static_cast<Connection*>(events[i].data.ptr));
     }
-    const PreparedRequest* req = sh.pool->Take(UnixNow(), 5);
-    if (req == nullptr) {
-      Result<PreparedRequest> p = sh.pool->Sign();
-      if (!p.ok()) {
-        st.fatal = p.status().message();
-        return;
+    PrintProgressDue(now);
+    return OkStatus();
+  }
+
+ private:
+  enum class Io { kWouldBlock, kProgress, kFailed };
+
+  void Watch(Connection& c) {
+    epoll_event ev{};
+    ev.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET;
+    ev.data.ptr = &c;
+    ::epoll_ctl(epoll_, EPOLL_CTL_ADD, c.fd, &ev);
+  }
+
+  // Advances `c` until its socket would block or it stops.
+  void Drive(Connection& c) {
+    while (c.state != Connection::State::kStopped) {
+      Io io = c.state == Connection::State::kSending ? Send(c) : Receive(c);
+      if (io == Io::kWouldBlock) return;
+      if (io == Io::kFailed) {
+        OnConnectionLost(c);
+        return;  // a new socket reports itself writable through epoll
       }
-      inline_request = std::move(*p);
-      req = &inline_request;
-      ++st.signed_inline;
     }
-    SteadyTime start = std::chrono::steady_clock::now();
-    Result<Response> r = conn.RoundTrip(req->bytes);
-    SteadyTime end = std::chrono::steady_clock::now();
-    if (!r.ok()) {
-      count_error(end, "connection lost");
-      conn.Close();
-      continue;
+  }
+
+  Io Send(Connection& c) {
+    while (!c.unsent.empty()) {
+      ssize_t n = ::send(c.fd, c.unsent.data(), c.unsent.size(), MSG_NOSIGNAL);
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return Io::kWouldBlock;
+      if (n <= 0) return Io::kFailed;
+      c.unsent.remove_prefix(static_cast<size_t>(n));
+      c.deadline = std::chrono::steady_clock::now() + opt_.timeout;
     }
-    bool ok = r->status == 200 && r->body.find("\"access_token\"") != std::string::npos;
+    c.state = Connection::State::kReceiving;
+    return Io::kProgress;
+  }
+
+  // Reads until the whole response is in (then handles it) or the socket would block.
+  Io Receive(Connection& c) {
+    char chunk[16 * 1024];
+    for (;;) {
+      ssize_t n = ::recv(c.fd, chunk, sizeof(chunk), 0);
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return Io::kWouldBlock;
+      if (n <= 0) return Io::kFailed;  // an error, or the server closed mid-response
+      c.received.append(chunk, static_cast<size_t>(n));
+      c.deadline = std::chrono::steady_clock::now() + opt_.timeout;
+      Result<ParsedResponse> parsed = ParseResponse(c.received);
+      if (!parsed.ok()) return Io::kFailed;
+      if (parsed->complete) {
+        c.received.erase(0, parsed->consumed);
+        OnResponse(c, parsed->response, std::chrono::steady_clock::now());
+        return Io::kProgress;
+      }
+    }
+  }
+
+  void OnResponse(Connection& c, const Response& r, SteadyTime end) {
+    bool ok = r.status == 200 && r.body.find("\"access_token\"") != std::string::npos;
     if (ok) {
-      sh.ok_total.fetch_add(1, std::memory_order_relaxed);
-      if (in_window(end)) {
-        ++st.ok;
-        st.latency_us.push_back(static_cast<uint32_t>(std::min<int64_t>(
-            std::chrono::duration_cast<std::chrono::microseconds>(end - start).count(),
-            UINT32_MAX)));
+      ++ok_total_;
+      if (InWindow(end)) {
+        ++c.stats.ok;
+        c.stats.latency_us.push_back(Micros(end - c.start));
       }
     } else {
-      count_error(end, r->status == 200 ? "200 without access_token" : ErrorKind(*r));
-      if (in_window(end)) {
-        st.latency_us.push_back(static_cast<uint32_t>(
-            std::chrono::duration_cast<std::chrono::microseconds>(end - start).count()));
+      CountError(c, end, r.status == 200 ? "200 without access_token" : ErrorKind(r));
+      if (InWindow(end)) c.stats.latency_us.push_back(Micros(end - c.start));
+    }
+    if (r.close) c.Close();
+    StartNextRequest(c);
+  }
+
+  void OnConnectionLost(Connection& c) {
+    CountError(c, std::chrono::steady_clock::now(), "connection lost");
+    c.Close();
+    StartNextRequest(c);
+  }
+
+  // Reconnects if needed and starts sending the next grant; stops `c` when the run is over or
+  // it cannot go on.
+  void StartNextRequest(Connection& c) {
+    c.state = Connection::State::kStopped;
+    if (std::chrono::steady_clock::now() >= opt_.measure_end) return;
+    if (!c.open()) {
+      Result<int> fd = ConnectSocket(opt_.target, opt_.timeout);
+      if (!fd.ok()) {
+        c.stats.fatal = fd.status().message();
+        CountError(c, std::chrono::steady_clock::now(), "connect failed");
+        return;
+      }
+      c.fd = *fd;
+      Watch(c);
+      ++c.stats.reconnects;
+    }
+    const PreparedRequest* req = pool_.Take(UnixNow(), 5);
+    if (req == nullptr) {
+      Result<PreparedRequest> p = pool_.Sign();
+      if (!p.ok()) {
+        c.stats.fatal = p.status().message();
+        return;
+      }
+      c.inline_request = std::move(*p);
+      req = &c.inline_request;
+      ++c.stats.signed_inline;
+    }
+    c.unsent = req->bytes;
+    c.start = std::chrono::steady_clock::now();
+    c.deadline = c.start + opt_.timeout;
+    c.state = Connection::State::kSending;
+  }
+
+  // A request without progress for --timeout loses its connection, as a receive timeout would.
+  void ExpireStalled(SteadyTime now) {
+    for (auto& c : conns_) {
+      if (c->state != Connection::State::kStopped && now >= c->deadline) {
+        OnConnectionLost(*c);
       }
     }
-    if (r->close) conn.Close();
   }
-}
+
+  SteadyTime NextWakeup() const {
+    SteadyTime t = std::min(opt_.measure_end, next_tick_);
+    for (const auto& c : conns_) {
+      if (c->state != Connection::State::kStopped) t = std::min(t, c->deadline);
+    }
+    return t;
+  }
+
+  static int MillisUntil(SteadyTime t, SteadyTime now) {
+    if (t <= now) return 0;
+    auto us = std::chrono::duration_cast<std::chrono::microseconds>(t - now).count();
+    return static_cast<int>(std::min<int64_t>((us + 999) / 1000, 60000));  // rounded up
+  }
+
+  // A line per whole second since the start that has passed, up to the end of the window.
+  void PrintProgressDue(SteadyTime now) {
+    while (next_tick_ <= now && next_tick_ <= opt_.measure_end) {
+      if (opt_.progress) {
+        std::cerr << "bench: " << tick_ << " s"
+                  << (next_tick_ <= opt_.measure_begin ? " (warmup)" : "") << ": "
+                  << (ok_total_ - ok_at_last_tick_) << " tokens/s, " << err_total_
+                  << " errors so far\n";
+      }
+      ok_at_last_tick_ = ok_total_;
+      ++tick_;
+      next_tick_ = opt_.start + std::chrono::seconds(tick_);
+    }
+  }
+
+  bool InWindow(SteadyTime t) const { return t >= opt_.measure_begin && t < opt_.measure_end; }
+
+  void CountError(Connection& c, SteadyTime t, const std::string& kind) {
+    ++err_total_;
+    if (InWindow(t)) ++c.stats.errors[kind];
+  }
+
+  LoadOptions opt_;
+  GrantPool& pool_;
+  std::vector<std::unique_ptr<Connection>>& conns_;
+  int epoll_ = -1;
+  uint64_t ok_total_ = 0;  // for progress, warmup included
+  uint64_t err_total_ = 0;
+  uint64_t ok_at_last_tick_ = 0;
+  int tick_ = 1;
+  SteadyTime next_tick_ = opt_.start + std::chrono::seconds(1);
+};
 
 // ---- Report ----
 
@@ -453,14 +626,14 @@ struct SignInfo {
   double rate() const { return seconds > 0 ? static_cast<double>(presigned) / seconds : 0; }
 };
 
-// Merges the workers' counts into the --json object.
-nlohmann::ordered_json BuildReport(const BenchArgs& a, const std::vector<WorkerStats>& stats,
+// Merges the connections' counts into the --json object.
+nlohmann::ordered_json BuildReport(const BenchArgs& a, const std::vector<ConnectionStats>& stats,
                                    const SignInfo& sign, const GrantPool& pool) {
   std::vector<uint32_t> lat;
   std::map<std::string, uint64_t> errors;
   uint64_t ok = 0, err = 0, reconnects = 0, inline_signed = 0;
   std::string fatal;
-  for (const WorkerStats& s : stats) {
+  for (const ConnectionStats& s : stats) {
     lat.insert(lat.end(), s.latency_us.begin(), s.latency_us.end());
     for (const auto& [k, v] : s.errors) {
       errors[k] += v;
@@ -554,9 +727,10 @@ int RunBench(BenchArgs a) {
   // One connection before any signing, so a wrong URL fails fast (exit 3); the others are
   // opened after signing, so the server's idle timeout does not close them while we sign.
   auto timeout = std::chrono::milliseconds(static_cast<int64_t>(a.timeout * 1000));
-  {
-    Connection probe;
-    if (Status s = probe.Connect(*target, timeout); !s.ok()) return Fail(s);
+  if (Result<int> probe = ConnectSocket(*target, timeout); probe.ok()) {
+    ::close(*probe);
+  } else {
+    return Fail(probe.status());
   }
 
   SignInfo sign;
@@ -591,42 +765,28 @@ int RunBench(BenchArgs a) {
 
   std::vector<std::unique_ptr<Connection>> conns;
   for (int i = 0; i < a.connections; ++i) {
+    Result<int> fd = ConnectSocket(*target, timeout);
+    if (!fd.ok()) return Fail(fd.status());
     conns.push_back(std::make_unique<Connection>());
-    if (Status s = conns.back()->Connect(*target, timeout); !s.ok()) return Fail(s);
+    conns.back()->fd = *fd;
   }
 
-  Shared sh;
-  sh.target = *target;
-  sh.timeout = timeout;
-  sh.pool = &pool;
-  SteadyTime t0 = std::chrono::steady_clock::now();
+  LoadOptions opt;
+  opt.target = *target;
+  opt.timeout = timeout;
+  opt.progress = !a.quiet;
   auto to_dur = [](double s) {
     return std::chrono::duration_cast<std::chrono::steady_clock::duration>(
         std::chrono::duration<double>(s));
   };
-  sh.measure_begin = t0 + to_dur(a.warmup);
-  sh.measure_end = sh.measure_begin + to_dur(a.duration);
+  opt.start = std::chrono::steady_clock::now();
+  opt.measure_begin = opt.start + to_dur(a.warmup);
+  opt.measure_end = opt.measure_begin + to_dur(a.duration);
+  LoadLoop loop(opt, pool, conns);
+  if (Status s = loop.Run(); !s.ok()) return Fail(s);
 
-  std::vector<WorkerStats> stats(static_cast<size_t>(a.connections));
-  std::vector<std::thread> threads;
-  for (size_t i = 0; i < stats.size(); ++i) {
-    threads.emplace_back([&, i] { RunWorker(sh, *conns[i], stats[i]); });
-  }
-  // Progress once a second.
-  uint64_t last_ok = 0;
-  for (int sec = 1;; ++sec) {
-    SteadyTime tick = t0 + std::chrono::seconds(sec);
-    if (tick > sh.measure_end) break;
-    std::this_thread::sleep_until(tick);
-    uint64_t ok = sh.ok_total.load();
-    if (!a.quiet) {
-      std::cerr << "bench: " << sec << " s" << (tick <= sh.measure_begin ? " (warmup)" : "") << ": "
-                << (ok - last_ok) << " tokens/s, " << sh.err_total.load() << " errors so far\n";
-    }
-    last_ok = ok;
-  }
-  for (std::thread& t : threads) t.join();
-
+  std::vector<ConnectionStats> stats;
+  for (auto& c : conns) stats.push_back(std::move(c->stats));
   nlohmann::ordered_json report = BuildReport(a, stats, sign, pool);
   if (a.json) {
     std::cout << report.dump() << "\n";
@@ -661,7 +821,8 @@ void AddBench(CLI::App& app, int* exit_code) {
   AddClientFlags(cmd, &a->client);
   cmd->add_option("--audience", a->audience,
                   "grant aud instead of the issuer (to load-test refusals)");
-  cmd->add_option("--connections,-c", a->connections, "client threads, one connection each")
+  cmd->add_option("--connections,-c", a->connections,
+                  "keep-alive connections (all driven by one thread)")
       ->capture_default_str();
   cmd->add_option("--duration,-d", a->duration, "measured seconds")->capture_default_str();
   cmd->add_option("--warmup", a->warmup, "seconds before measuring")->capture_default_str();

@@ -14,16 +14,12 @@
 
 #include "client/token_client_internal.h"
 #include "core/json.h"
+#include "core/percent.h"
 #include "core/random.h"
 
 namespace mp {
 namespace internal {
 namespace {
-
-bool IsUnreserved(unsigned char c) {
-  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
-         c == '.' || c == '_' || c == '~';
-}
 
 bool IsBase64UrlChar(char c) {
   return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
@@ -142,22 +138,7 @@ std::optional<TimePoint> ParseAsctime(std::string_view text) {
 
 }  // namespace
 
-std::string FormUrlEncode(std::string_view value) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  out.reserve(value.size());
-  for (char ch : value) {
-    const auto c = static_cast<unsigned char>(ch);
-    if (IsUnreserved(c)) {
-      out.push_back(ch);
-    } else {
-      out.push_back('%');
-      out.push_back(kHex[c >> 4]);
-      out.push_back(kHex[c & 0x0F]);
-    }
-  }
-  return out;
-}
+std::string FormUrlEncode(std::string_view value) { return PercentEncode(value); }
 
 std::string TokenRequestBody(std::string_view assertion) {
   return "grant_type=" + FormUrlEncode("urn:ietf:params:oauth:grant-type:jwt-bearer") +

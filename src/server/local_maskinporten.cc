@@ -96,8 +96,12 @@ void AddRoutes(server::Emulator& impl) {
   impl.router.Add("GET", "/.well-known/oauth-authorization-server",
                   [tokens](const HttpRequest& r) { return tokens->HandleMetadata(r); });
   impl.router.Add("GET", "/jwk", [tokens](const HttpRequest& r) { return tokens->HandleJwks(r); });
-  impl.router.Add("GET", "/health", [](const HttpRequest&) {
-    HttpResponse r = HttpResponse::Json(200, R"({"status":"ok"})");
+  server::Store* store = impl.store.get();
+  impl.router.Add("GET", "/health", [store](const HttpRequest&) {
+    // Healthy when the registry answers a read.
+    Result<std::optional<server::ClientRecord>> probe = store->GetClient("");
+    HttpResponse r = probe.ok() ? HttpResponse::Json(200, R"({"status":"ok"})")
+                                : HttpResponse::Json(503, R"({"status":"registry unavailable"})");
     r.endpoint = "health";
     return r;
   });

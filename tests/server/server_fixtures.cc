@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "core/json.h"
+#include "core/percent.h"
 #include "core/random.h"
 #include "maskinporten/base64.h"
 #include "maskinporten/jwk.h"
@@ -156,22 +157,6 @@ void Seed(Store& store) {
          [](ClientRecord& c) { c.integration_type = "idporten"; });
 }
 
-std::string PercentEncodeForm(std::string_view s) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  for (char ch : s) {
-    auto c = static_cast<unsigned char>(ch);
-    if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~') {
-      out += ch;
-    } else {
-      out += '%';
-      out += kHex[c >> 4];
-      out += kHex[c & 15];
-    }
-  }
-  return out;
-}
-
 std::string DecodeSegment(std::string_view token, int index) {
   std::optional<mp::testing::Segments> s = mp::testing::SplitCompact(token);
   if (!s) return {};
@@ -314,8 +299,8 @@ std::string SignGrant(const GrantSpec& spec) {
 }
 
 std::string FormBody(std::string_view assertion) {
-  return "grant_type=" + PercentEncodeForm("urn:ietf:params:oauth:grant-type:jwt-bearer") +
-         "&assertion=" + PercentEncodeForm(assertion);
+  return "grant_type=" + PercentEncode("urn:ietf:params:oauth:grant-type:jwt-bearer") +
+         "&assertion=" + PercentEncode(assertion);
 }
 
 HttpRequest FormRequest(std::string body) {

@@ -59,12 +59,6 @@ int HexValue(char c) {
   return -1;
 }
 
-bool IsUnreserved(unsigned char c) {
-  // RFC 3986 §2.3: ALPHA / DIGIT / "-" / "." / "_" / "~"
-  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
-         c == '.' || c == '_' || c == '~';
-}
-
 }  // namespace
 
 const std::string* HttpRequest::Header(std::string_view lower_name) const {
@@ -163,23 +157,6 @@ Result<std::string> PercentDecode(std::string_view text, bool form) {
       out.push_back(' ');  // application/x-www-form-urlencoded
     } else {
       out.push_back(c);
-    }
-  }
-  return out;
-}
-
-std::string PercentEncode(std::string_view text) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  out.reserve(text.size());
-  for (char ch : text) {
-    const auto c = static_cast<unsigned char>(ch);
-    if (IsUnreserved(c)) {
-      out.push_back(ch);
-    } else {
-      out.push_back('%');
-      out.push_back(kHex[c >> 4]);
-      out.push_back(kHex[c & 0xF]);
     }
   }
   return out;

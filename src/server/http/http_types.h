@@ -15,6 +15,7 @@
 #include <utility>
 #include <vector>
 
+#include "core/percent.h"  // PercentEncode, the other direction
 #include "maskinporten/status.h"
 
 namespace mp::server {
@@ -76,7 +77,6 @@ class Router {
 // RFC 3986 percent-decoding; '+' is a space only when `form` is set
 // (application/x-www-form-urlencoded). Errc::kInvalidArgument on a bad %XX escape.
 Result<std::string> PercentDecode(std::string_view text, bool form);
-std::string PercentEncode(std::string_view text);
 // Parses "a=1&b=2" (form rules). A name given twice is refused (RFC 6749 §3.2: parameters MUST NOT
 // be included more than once), Errc::kInvalidArgument naming it.
 Result<std::vector<std::pair<std::string, std::string>>> ParseForm(std::string_view body);
