@@ -15,6 +15,7 @@
 #                                         BENCH_WARMUP       (seconds, default 1)
 #                                         SPEED_SECONDS      (openssl speed, default 5)
 #                                         BENCH_STRICT=1     exit 1 when a target is missed
+#                                         SERVE_ARGS         extra `serve` flags (e.g. --threads 4)
 # Exits non-zero only when a step fails to run (or, with BENCH_STRICT=1, a target is missed).
 # Writes build/bench/server-bench.json and build/bench/openssl-speed-rsa3072-multi.txt.
 set -euo pipefail
@@ -84,7 +85,7 @@ echo "bench-server: starting maskinporten serve ..."
 # --quiet: no request log (it would cost the server time under load); --ca-dir: a throwaway local
 # CA instead of the one in the user's data directory.
 "$cli" serve --config "$work/seed.json" --db "$work/registry.db" --listen 127.0.0.1:0 \
-  --port-file "$work/port" --ca-dir "$work/ca" --ca-bits 2048 --quiet \
+  --port-file "$work/port" --ca-dir "$work/ca" --ca-bits 2048 --quiet ${SERVE_ARGS:-} \
   >"$work/serve.out" 2>"$work/serve.err" &
 server_pid=$!
 port=""

@@ -681,6 +681,9 @@ class BeastHttpServer final : public HttpServer {
     beast::error_code ec;
     const tcp::endpoint remote = socket.remote_endpoint(ec);
     if (ec) return;
+    // Small request/response exchanges: never let Nagle hold a response segment back waiting for
+    // the peer's delayed ACK (up to 40 ms on Linux).
+    socket.set_option(tcp::no_delay(true), ec);
     if (state_->connections.load() >= state_->options.max_connections) {
       // The only writer of a fresh socket's empty send buffer: a short non-blocking write fits.
       if (!state_->tls) {
