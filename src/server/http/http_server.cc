@@ -553,11 +553,17 @@ Result<std::unique_ptr<ssl::context>> MakeTlsContext(const std::string& cert_pem
 
 class BeastHttpServer final : public HttpServer {
  public:
+  // One io_context per thread, each run by exactly one thread, and connections spread over them
+  // round robin: a connection's work stays in one FIFO queue, so under load every request waits
+  // about one round of the others on its thread. (With one io_context shared by all threads the
+  // p99 latency at 32 connections was twice the median; per-thread it stays near the median.)
   explicit BeastHttpServer(std::shared_ptr<ServerState> state)
       : state_(std::move(state)),
-        acceptor_(net::make_strand(ioc_)),
-        work_(net::make_work_guard(ioc_)),
-        accept_retry_(acceptor_.get_executor()) {}
+        iocs_(MakeContexts(ThreadCount(state_->options))),
+        acceptor_(net::make_strand(*iocs_[0])),
+        accept_retry_(acceptor_.get_executor()) {
+    for (auto& ioc : iocs_) work_.push_back(net::make_work_guard(*ioc));
+  }
 
   ~BeastHttpServer() override {
     Stop(kDestructorGrace);
@@ -597,14 +603,12 @@ class BeastHttpServer final : public HttpServer {
       });
     }
     DoAccept();
-    int threads = state_->options.threads;
-    if (threads <= 0) threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-    threads_.reserve(threads);
-    for (int i = 0; i < threads; ++i) {
-      threads_.emplace_back([this] {
+    threads_.reserve(iocs_.size());
+    for (auto& ioc : iocs_) {
+      threads_.emplace_back([ioc = ioc.get()] {
         while (true) {
           try {
-            ioc_.run();
+            ioc->run();
             return;
           } catch (...) {  // handlers catch their own errors; keep the thread serving regardless
           }
@@ -635,8 +639,10 @@ class BeastHttpServer final : public HttpServer {
       for (auto& session : state_->LiveSessions()) session->ForceClose();
       WaitForConnections(SteadyClock::now() + kForceCloseWait);
     }
-    work_.reset();
-    if (state_->connections.load() > 0) ioc_.stop();
+    for (auto& work : work_) work.reset();
+    if (state_->connections.load() > 0) {
+      for (auto& ioc : iocs_) ioc->stop();
+    }
     for (std::thread& thread : threads_) {
       if (thread.joinable()) thread.join();
     }
@@ -658,9 +664,11 @@ class BeastHttpServer final : public HttpServer {
   }
 
   void DoAccept() {
-    acceptor_.async_accept(
-        net::make_strand(ioc_),
-        [this](beast::error_code ec, tcp::socket socket) { OnAccept(ec, std::move(socket)); });
+    // The next connection's io_context, round robin.
+    net::io_context& ioc = *iocs_[next_ioc_++ % iocs_.size()];
+    acceptor_.async_accept(net::make_strand(ioc), [this](beast::error_code ec, tcp::socket socket) {
+      OnAccept(ec, std::move(socket));
+    });
   }
 
   void OnAccept(beast::error_code ec, tcp::socket socket) {
@@ -706,10 +714,21 @@ class BeastHttpServer final : public HttpServer {
     }
   }
 
+  static int ThreadCount(const HttpServerOptions& options) {
+    if (options.threads > 0) return options.threads;
+    return static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  }
+  static std::vector<std::unique_ptr<net::io_context>> MakeContexts(int n) {
+    std::vector<std::unique_ptr<net::io_context>> iocs;
+    for (int i = 0; i < n; ++i) iocs.push_back(std::make_unique<net::io_context>(1));
+    return iocs;
+  }
+
   std::shared_ptr<ServerState> state_;
-  net::io_context ioc_;
+  std::vector<std::unique_ptr<net::io_context>> iocs_;
+  size_t next_ioc_ = 0;  // used only on the acceptor's strand
   tcp::acceptor acceptor_;
-  net::executor_work_guard<net::io_context::executor_type> work_;
+  std::vector<net::executor_work_guard<net::io_context::executor_type>> work_;
   net::steady_timer accept_retry_;
   std::optional<net::signal_set> signals_;
   std::vector<std::thread> threads_;
