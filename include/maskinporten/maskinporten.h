@@ -12,6 +12,7 @@
 #include "maskinporten/jws.h"
 #include "maskinporten/jwt.h"
 #include "maskinporten/key.h"
+#include "maskinporten/local_maskinporten.h"
 #include "maskinporten/mp_errors.h"
 #include "maskinporten/org_number.h"
 #include "maskinporten/status.h"
