@@ -92,6 +92,22 @@ std::unique_ptr<LocalMaskinporten> StartOrDie(const LocalMaskinportenOptions& o)
   return std::move(s).value();
 }
 
+// A server whose local test CA lives in `dir`, and a kCertOrg certificate from that CA.
+IssuedCertificate StartWithLocalCa(const testing::TempDir& dir,
+                                   std::unique_ptr<LocalMaskinporten>& server) {
+  LocalMaskinportenOptions o = Options();
+  o.ca_dir = dir.path() + "/ca";
+  o.ca_key_bits = 2048;
+  server = StartOrDie(o);
+  Result<TestCa> ca = TestCa::Load(o.ca_dir);
+  EXPECT_TRUE(ca.ok()) << ca.status().ToString();
+  Result<IssuedCertificate> cert =
+      ca->Issue({.org = OrgNumber::Parse(kCertOrg).value(), .name = "CERT AS"});
+  EXPECT_TRUE(cert.ok()) << cert.status().ToString();
+  if (!cert.ok()) std::abort();
+  return std::move(cert).value();
+}
+
 Credentials KidCredentials() {
   Result<Credentials> c = Credentials::WithKid(ClientKey(), "k1");
   EXPECT_TRUE(c.ok());
@@ -161,17 +177,9 @@ TEST(LocalMaskinporten, LibraryClientGetsAVerifiableTokenWithKid) {
 
 TEST(LocalMaskinporten, LibraryClientGetsATokenWithATestCertificateFromTheLocalCa) {
   testing::TempDir dir;
-  LocalMaskinportenOptions o = Options();
-  o.ca_dir = dir.path() + "/ca";
-  o.ca_key_bits = 2048;
-  auto server = StartOrDie(o);
-  Result<TestCa> ca = TestCa::Load(o.ca_dir);
-  ASSERT_TRUE(ca.ok()) << ca.status().ToString();
-  Result<OrgNumber> org = OrgNumber::Parse(kCertOrg);
-  ASSERT_TRUE(org.ok());
-  Result<IssuedCertificate> cert = ca->Issue({.org = *org, .name = "CERT AS"});
-  ASSERT_TRUE(cert.ok()) << cert.status().ToString();
-  Result<Credentials> creds = Credentials::WithCertificate(cert->key, cert->chain);
+  std::unique_ptr<LocalMaskinporten> server;
+  IssuedCertificate cert = StartWithLocalCa(dir, server);
+  Result<Credentials> creds = Credentials::WithCertificate(cert.key, cert.chain);
   ASSERT_TRUE(creds.ok());
   auto http = MakeCurlHttpClient();
   TokenClient client = ClientFor(*server, *http, "cert-client", *creds);
@@ -186,18 +194,10 @@ TEST(LocalMaskinporten, LibraryClientGetsATokenWithATestCertificateFromTheLocalC
 
 TEST(LocalMaskinporten, LeafOnlyX5cBuildsThroughTheLocalIssuingCa) {
   testing::TempDir dir;
-  LocalMaskinportenOptions o = Options();
-  o.ca_dir = dir.path() + "/ca";
-  o.ca_key_bits = 2048;
-  auto server = StartOrDie(o);
-  Result<TestCa> ca = TestCa::Load(o.ca_dir);
-  ASSERT_TRUE(ca.ok()) << ca.status().ToString();
-  Result<OrgNumber> org = OrgNumber::Parse(kCertOrg);
-  ASSERT_TRUE(org.ok());
-  Result<IssuedCertificate> cert = ca->Issue({.org = *org, .name = "CERT AS"});
-  ASSERT_TRUE(cert.ok()) << cert.status().ToString();
+  std::unique_ptr<LocalMaskinporten> server;
+  IssuedCertificate cert = StartWithLocalCa(dir, server);
   // Digdir's jwt-grant-generator sends only the leaf (SPEC §4.2).
-  Result<Credentials> creds = Credentials::WithCertificate(cert->key, {cert->chain[0]});
+  Result<Credentials> creds = Credentials::WithCertificate(cert.key, {cert.chain[0]});
   ASSERT_TRUE(creds.ok());
   auto http = MakeCurlHttpClient();
   TokenClient client = ClientFor(*server, *http, "cert-client", *creds);
