@@ -192,19 +192,7 @@ class SqliteStore final : public Store {
                           db.Prepare("INSERT INTO clients (" + std::string(kClientColumns) +
                                      ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12) "
                                      "ON CONFLICT (client_id) DO NOTHING"));
-      MP_RETURN_IF_ERROR(stmt.BindText(c.client_id)
-                             .BindText(c.client_name)
-                             .BindText(c.description)
-                             .BindText(c.integration_type)
-                             .BindText(c.token_endpoint_auth_method)
-                             .BindText(JsonArray(c.scopes))
-                             .BindText(c.client_orgno)
-                             .BindText(c.supplier_orgno)
-                             .BindInt(c.access_token_lifetime)
-                             .BindBool(c.active)
-                             .BindInt(c.created)
-                             .BindInt(c.last_updated)
-                             .Run());
+      MP_RETURN_IF_ERROR(BindClient(stmt, c).BindInt(c.created).BindInt(c.last_updated).Run());
       if (db.Changes() == 0) {
         return Status(Errc::kInvalidArgument,
                       "client_id " + Quote(c.client_id) + " already exists");
@@ -223,18 +211,7 @@ class SqliteStore final : public Store {
                      "integration_type = ?4, token_endpoint_auth_method = ?5, scopes = ?6, "
                      "client_orgno = ?7, supplier_orgno = ?8, access_token_lifetime = ?9, "
                      "active = ?10, last_updated = ?11 WHERE client_id = ?1"));
-      MP_RETURN_IF_ERROR(stmt.BindText(c.client_id)
-                             .BindText(c.client_name)
-                             .BindText(c.description)
-                             .BindText(c.integration_type)
-                             .BindText(c.token_endpoint_auth_method)
-                             .BindText(JsonArray(c.scopes))
-                             .BindText(c.client_orgno)
-                             .BindText(c.supplier_orgno)
-                             .BindInt(c.access_token_lifetime)
-                             .BindBool(c.active)
-                             .BindInt(c.last_updated)
-                             .Run());
+      MP_RETURN_IF_ERROR(BindClient(stmt, c).BindInt(c.last_updated).Run());
       if (db.Changes() == 0) return NoClient(c.client_id);
       return OkStatus();
     });
@@ -571,6 +548,20 @@ class SqliteStore final : public Store {
   static Status NoScope(std::string_view name) {
     return Status(Errc::kNotFound, "no scope named " + Quote(name));
   }
+  // Binds ?1..?10 of the client columns (all but created and last_updated).
+  static Statement& BindClient(Statement& stmt, const ClientRecord& c) {
+    return stmt.BindText(c.client_id)
+        .BindText(c.client_name)
+        .BindText(c.description)
+        .BindText(c.integration_type)
+        .BindText(c.token_endpoint_auth_method)
+        .BindText(JsonArray(c.scopes))
+        .BindText(c.client_orgno)
+        .BindText(c.supplier_orgno)
+        .BindInt(c.access_token_lifetime)
+        .BindBool(c.active);
+  }
+
   // Binds ?1..?12 of the scope columns (all but created and last_updated).
   static Statement& BindScope(Statement& stmt, const ScopeRecord& s) {
     return stmt.BindText(s.name)
