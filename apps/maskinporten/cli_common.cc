@@ -56,6 +56,16 @@ int UsageError(std::string_view detail) {
   return kExitUsage;
 }
 
+std::string ServeDataDir() {
+  if (const char* x = std::getenv("XDG_DATA_HOME"); x != nullptr && *x == '/') {
+    return std::string(x) + "/maskinporten";
+  }
+  if (const char* h = std::getenv("HOME"); h != nullptr && *h == '/') {
+    return std::string(h) + "/.local/share/maskinporten";
+  }
+  return ".maskinporten";
+}
+
 Result<std::string> ReadInput(const std::string& path) {
   if (path == "-") {
     // Bounded like files: a runaway pipe must not exhaust memory.

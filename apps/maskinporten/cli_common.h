@@ -31,6 +31,10 @@ int UsageError(std::string_view detail);
 
 // The whole file, or stdin when path is "-". kIoError / kNotFound name the path.
 Result<std::string> ReadInput(const std::string& path);
+
+// Where `serve` keeps its registry and local CA by default (XDG): $XDG_DATA_HOME/maskinporten,
+// else $HOME/.local/share/maskinporten, else ./.maskinporten.
+std::string ServeDataDir();
 // A token argument: the text itself, or stdin when "-"; surrounding whitespace trimmed.
 Result<std::string> ReadTokenArg(const std::string& arg);
 // The value of environment variable `name` (for passwords: never taken from argv).
@@ -70,6 +74,10 @@ void AddToken(CLI::App& app, int* exit_code);
 void AddBench(CLI::App& app, int* exit_code);
 void AddAdmin(CLI::App& app, int* exit_code);
 void AddServe(CLI::App& app, int* exit_code);
+void AddValidate(CLI::App& app, int* exit_code);    // validate_cmd.cc
+void AddConsent(CLI::App& app, int* exit_code);     // consent_cmd.cc
+void AddExampleApi(CLI::App& app, int* exit_code);  // example_api_cmd.cc
+void AddDoctor(CLI::App& app, int* exit_code);      // doctor_cmd.cc
 
 }  // namespace mp::cli
 

@@ -1,201 +1,976 @@
-// maskinporten demo: the whole foundation end to end, each step printed with its timing.
-// Exit 0 only when every expected outcome happened, refusals included.
+// maskinporten demo (`make demo`): the whole flow of issue 5 in one process, each step printed with
+// its number, timing and a one-line explanation. Exit 0 only when every expected outcome happened,
+// the refusals included; 1 naming the first step that did not.
+//
+// Everything runs on 127.0.0.1 with port 0, in a temporary directory removed at exit (kept with
+// --keep-running or --dir):
+//   - a local test CA and virksomhetssertifikater (SEID 2) for the insurer and the supplier;
+//   - a LocalMaskinporten whose seed gives only Digdir's onboarding (organisations, idporten:*
+//     admin scopes, one admin client per org); everything else goes through /api/v1 over HTTP
+//     with admin tokens from the library's TokenClient, as against Samarbeidsportalen;
+//   - the local Altinn consent stand-in (/altinn/) for the consent request and the samtykketoken;
+//   - the ExampleApi in NAV's role, called with the library's HttpClient: two permits and the two
+//     refusals of the consent rule (the consent's CoveredBy and OfferedBy).
+#include <pthread.h>
+#include <signal.h>
 #include <unistd.h>
 
+#include <atomic>
+#include <cctype>
+#include <chrono>
+#include <cstdio>
 #include <cstdlib>
+#include <ctime>
 #include <filesystem>
 #include <functional>
 #include <iostream>
+#include <memory>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
 #include "cli_common.h"
 #include "core/json.h"
+#include "core/mutex.h"
+#include "core/percent.h"
 #include "core/random.h"
-#include "maskinporten/jwt.h"
+#include "maskinporten/consent.h"
+#include "maskinporten/environment.h"
+#include "maskinporten/example_api.h"
+#include "maskinporten/http.h"
+#include "maskinporten/jwk.h"
+#include "maskinporten/jws.h"
+#include "maskinporten/local_maskinporten.h"
 #include "maskinporten/test_ca.h"
+#include "maskinporten/token_client.h"
 
 namespace mp::cli {
 namespace {
 
-constexpr const char* kIssuer = "https://test.maskinporten.no/";
-constexpr const char* kInsurerOrg = "910753614";  // a TT02 test organisation number
+using Json = nlohmann::json;
+using OrderedJson = nlohmann::ordered_json;
 
-class Steps {
- public:
-  // Runs one step; `fn` returns OK or the failure. Prints "[n] title ... ok (x ms)".
-  bool Run(const std::string& title, const std::function<Status(std::string*)>& fn) {
-    ++n_;
-    Stopwatch sw;
-    std::string detail;
-    Status s = fn(&detail);
-    std::printf("[%d] %-58s %s (%.1f ms)\n", n_, title.c_str(), s.ok() ? "ok" : "FAILED",
-                sw.Millis());
-    if (!detail.empty()) std::printf("      %s\n", detail.c_str());
-    if (!s.ok()) {
-      std::printf("      error: %s\n", s.ToString().c_str());
-      failed_ = true;
-    }
-    std::fflush(stdout);
-    return s.ok();
-  }
-  bool failed() const { return failed_; }
+// The fixed names of the flow (issue 5).
+constexpr const char* kNavOrg = "889640782";
+constexpr const char* kNavName = "TEST VELFERDSETAT";
+constexpr const char* kInsurerOrg = "910753614";
+constexpr const char* kInsurerName = "TEST FORSIKRING AS";
+constexpr const char* kSupplierOrg = "311654306";
+constexpr const char* kSupplierName = "TEST REGNSKAPSSYSTEM AS";
+constexpr const char* kDigdirOrg = "991825827";
+constexpr const char* kDigdirName = "DIGITALISERINGSDIREKTORATET";
+constexpr const char* kPerson = "01819010001";
+constexpr const char* kOtherPerson = "02819010040";
+constexpr const char* kServiceCode = "5252";
+constexpr int kServiceEdition = 2;
 
- private:
-  int n_ = 0;
-  bool failed_ = false;
+constexpr const char* kScopePrefix = "nav";
+constexpr const char* kScopeSubscope = "example/ssu.read";
+constexpr const char* kConsentRequestsWrite = "altinn:consentrequests.write";
+constexpr const char* kConsentTokens = "altinn:consenttokens";
+
+// The admin clients of the seed (what Samarbeidsportalen onboarding gives each org).
+constexpr const char* kNavAdminId = "nav-admin";
+constexpr const char* kNavAdminKid = "nav-admin-2026";
+constexpr const char* kInsurerAdminId = "forsikring-admin";
+constexpr const char* kSupplierAdminId = "regnskap-admin";
+
+constexpr int kTotalSteps = 18;
+
+std::string ExampleScope() { return std::string(kScopePrefix) + ":" + kScopeSubscope; }
+
+// "018190*****": never a whole person identifier on screen or in a message.
+std::string Masked(std::string_view person) { return MaskPersonId(person); }
+
+// ISO 8601 UTC of a Unix time, e.g. "2027-11-30T00:00:00Z".
+std::string IsoUtc(int64_t unix_seconds) {
+  std::time_t t = static_cast<std::time_t>(unix_seconds);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+std::string StringMember(const Json& j, const std::string& name) {
+  if (!j.is_object() || !j.contains(name) || !j[name].is_string()) return "";
+  return j[name].get<std::string>();
+}
+
+// "0192:910753614" from a token's {"authority":..., "ID":...} claim, "" when absent.
+std::string OrgClaim(const Json& claims, const std::string& name) {
+  if (!claims.contains(name) || !claims[name].is_object()) return "";
+  return StringMember(claims[name], "ID");
+}
+
+// The payload of a compact JWS (already verified elsewhere or only displayed here).
+Result<Json> PayloadOf(std::string_view token) {
+  MP_ASSIGN_OR_RETURN(ParsedJws jws, ParseJws(token));
+  return ParseStrictJsonObject(jws.payload);
+}
+
+// ---- Output ----
+
+// What a step reports besides its timing: the one-line explanation, further lines (audit lines,
+// a WWW-Authenticate) and machine-readable facts for --json.
+struct StepReport {
+  std::string detail{};
+  std::vector<std::string> notes{};
+  OrderedJson data = OrderedJson::object();
 };
 
-// OK when `r` failed with `want`; an error when it succeeded or failed otherwise.
-template <typename T>
-Status ExpectRefused(const Result<T>& r, Errc want, std::string* detail) {
-  if (r.ok()) return Status(Errc::kInternal, "expected a refusal, but it was accepted");
-  if (r.status().code() != want) {
-    return Status(Errc::kInternal,
-                  "expected " + std::string(ErrcName(want)) + ", got " + r.status().ToString());
+class StepRunner {
+ public:
+  explicit StepRunner(bool json) : json_(json) {}
+
+  // Runs the next step; false when `fn` failed (the run stops there).
+  bool Run(std::string_view title, const std::function<Status(StepReport*)>& fn) {
+    ++n_;
+    Stopwatch sw;
+    StepReport report;
+    Status s = fn(&report);
+    double ms = sw.Millis();
+    if (json_) {
+      OrderedJson line;
+      line["step"] = n_;
+      line["of"] = kTotalSteps;
+      line["title"] = title;
+      line["ms"] = static_cast<int64_t>(ms + 0.5);
+      line["outcome"] = s.ok() ? "expected" : "unexpected";
+      line["detail"] = report.detail;
+      if (!report.notes.empty()) line["notes"] = report.notes;
+      for (auto& [k, v] : report.data.items()) line[k] = v;
+      if (!s.ok()) line["error"] = s.ToString();
+      std::cout << line.dump() << "\n";
+    } else {
+      std::printf("[%2d/%d]  %-52s %5.0f ms  %s\n", n_, kTotalSteps, std::string(title).c_str(), ms,
+                  report.detail.c_str());
+      for (const std::string& note : report.notes) std::printf("          %s\n", note.c_str());
+      if (!s.ok()) std::printf("          UNEXPECTED: %s\n", s.ToString().c_str());
+    }
+    std::fflush(stdout);
+    if (!s.ok() && failure_.ok()) {
+      failed_step_ = n_;
+      failed_title_ = std::string(title);
+      failure_ = s;
+    }
+    return s.ok();
   }
-  *detail = "refused as expected: " + r.status().ToString();
+
+  // A line between steps (text mode only; --json carries the same facts in the steps).
+  void Note(const std::string& text) const {
+    if (json_) return;
+    std::printf("          %s\n", text.c_str());
+    std::fflush(stdout);
+  }
+
+  bool json() const { return json_; }
+  int steps_run() const { return n_; }
+  bool failed() const { return !failure_.ok(); }
+  int failed_step() const { return failed_step_; }
+  const std::string& failed_title() const { return failed_title_; }
+  const Status& failure() const { return failure_; }
+
+ private:
+  bool json_;
+  int n_ = 0;
+  int failed_step_ = 0;
+  std::string failed_title_;
+  Status failure_;
+};
+
+// ---- HTTP helpers ----
+
+// One answer of the self-service API or the Altinn stand-in.
+struct ApiAnswer {
+  int status = 0;
+  std::string body{};
+  Json json{};  // null when the body is not JSON
+};
+
+// Calls `url` with an optional bearer token and JSON body; any HTTP status is an answer.
+Result<ApiAnswer> Call(HttpClient& http, const std::string& method, const std::string& url,
+                       const std::string& bearer, const std::optional<Json>& body) {
+  HttpRequest req{.method = method, .url = url};
+  req.headers.emplace_back("Accept", "application/json");
+  if (!bearer.empty()) req.headers.emplace_back("Authorization", "Bearer " + bearer);
+  if (body) {
+    req.headers.emplace_back("Content-Type", "application/json");
+    req.body = DumpJson(*body);
+  }
+  MP_ASSIGN_OR_RETURN(HttpResponse resp, http.Send(req));
+  ApiAnswer a{.status = resp.status, .body = resp.body};
+  if (Result<Json> j = ParseStrictJson(resp.body, {.max_bytes = 1 << 20}); j.ok()) a.json = *j;
+  return a;
+}
+
+// Like Call, but a status other than `want` is an error naming the call and the server's text.
+Result<Json> CallExpecting(HttpClient& http, const std::string& method, const std::string& url,
+                           const std::string& bearer, const std::optional<Json>& body, int want) {
+  MP_ASSIGN_OR_RETURN(ApiAnswer a, Call(http, method, url, bearer, body));
+  if (a.status != want) {
+    std::string text = StringMember(a.json, "error_description");
+    if (text.empty()) text = a.body.substr(0, 300);
+    return Status(Errc::kHttpError, method + " " + url + " answered " + std::to_string(a.status) +
+                                        " (expected " + std::to_string(want) + "): " + text);
+  }
+  return a.json;
+}
+
+// ---- The flow's state ----
+
+struct Party {
+  std::string orgno;
+  std::string name;
+  std::optional<IssuedCertificate> cert{};
+  // The org certificate (insurer, supplier: its admin client and its own client) or, for NAV,
+  // the admin client's registered key.
+  std::optional<Credentials> credentials{};
+  std::string admin_client_id{};
+  std::string admin_token{};
+  std::string client_id{};  // the Maskinporten client it creates in the demo
+};
+
+// Audit lines of the example API, as its on_audit callback delivers them (a server thread).
+class AuditLines {
+ public:
+  void Add(std::string_view line) {
+    MutexLock lock(mu_);
+    lines_.emplace_back(line);
+  }
+  // The line whose callid is `callid`; waits up to 2 s for it (the API may log after answering).
+  std::string WaitFor(const std::string& callid) {
+    for (int i = 0; i < 200; ++i) {
+      {
+        MutexLock lock(mu_);
+        for (const std::string& l : lines_) {
+          if (l.find(callid) != std::string::npos) return l;
+        }
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return "";
+  }
+
+ private:
+  Mutex mu_;
+  std::vector<std::string> lines_ MP_GUARDED_BY(mu_);
+};
+
+struct DemoOptions {
+  std::string dir{};
+  bool keep_running = false;
+  bool json = false;
+};
+
+// SIGINT/SIGTERM: blocked in every thread (set before any thread starts) and taken by a watcher.
+// During the steps a signal ends the demo (removing its temporary directory); with
+// --keep-running it ends the wait after the steps.
+class SignalWatcher {
+ public:
+  SignalWatcher() {
+    sigemptyset(&set_);
+    sigaddset(&set_, SIGINT);
+    sigaddset(&set_, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &set_, &old_);
+  }
+  ~SignalWatcher() {
+    done_.store(true);
+    if (thread_.joinable()) thread_.join();
+    pthread_sigmask(SIG_SETMASK, &old_, nullptr);
+  }
+  // `on_interrupt` runs on the watcher thread when a signal arrives before WaitForSignal.
+  void Start(std::function<void(int)> on_interrupt) {
+    thread_ = std::thread([this, on_interrupt = std::move(on_interrupt)] {
+      timespec tick{.tv_sec = 0, .tv_nsec = 100 * 1000 * 1000};
+      while (!done_.load()) {
+        int sig = sigtimedwait(&set_, nullptr, &tick);
+        if (sig <= 0) continue;
+        signal_.store(sig);
+        if (!waiting_.load()) on_interrupt(sig);
+        return;
+      }
+    });
+  }
+  // From now on a signal ends WaitForSignal instead of the process.
+  void ExpectSignal() { waiting_.store(true); }
+  // Blocks until SIGINT or SIGTERM.
+  int WaitForSignal() {
+    ExpectSignal();
+    while (signal_.load() == 0) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    return signal_.load();
+  }
+
+ private:
+  sigset_t set_{};
+  sigset_t old_{};
+  std::thread thread_;
+  std::atomic<bool> done_{false};
+  std::atomic<bool> waiting_{false};
+  std::atomic<int> signal_{0};
+};
+
+class Demo {
+ public:
+  Demo(DemoOptions options, std::string dir)
+      : o_(std::move(options)), dir_(std::move(dir)), steps_(o_.json) {
+    nav_ = {.orgno = kNavOrg, .name = kNavName};
+    insurer_ = {.orgno = kInsurerOrg, .name = kInsurerName};
+    supplier_ = {.orgno = kSupplierOrg, .name = kSupplierName};
+  }
+
+  // Runs the steps; false when one did not give its expected outcome.
+  bool Run();
+  // --keep-running: the URLs, files and commands to try.
+  void PrintRunning() const;
+  void Stop() {
+    if (api_) api_->Stop();
+    if (mp_) mp_->Stop();
+  }
+  const StepRunner& steps() const { return steps_; }
+
+ private:
+  // Steps, in order.
+  Status MakeCaAndCertificates(StepReport* r);
+  Status StartMaskinporten(StepReport* r);
+  Status NavCreatesScope(StepReport* r);
+  Status NavGrantsAccess(StepReport* r);
+  Status CreateClient(Party& p, const std::string& name, const std::string& description,
+                      const std::vector<std::string>& scopes, StepReport* r);
+  Status InsurerDelegates(StepReport* r);
+  Status ClientToken(Party& p, const std::vector<std::string>& scopes,
+                     const std::optional<std::string>& consumer_org, std::string* token_out,
+                     StepReport* r);
+  Status CreateConsentRequest(StepReport* r);
+  Status PersonAccepts(StepReport* r);
+  Status FetchSamtykketoken(StepReport* r);
+  Status StartExampleApi(StepReport* r);
+  Status CallApi(const std::string& token, const std::string& person, int want_status,
+                 Errc want_errc, StepReport* r);
+
+  // A token for `client_id` authenticated with `creds` (x5c or kid).
+  Result<AccessToken> FetchToken(const std::string& client_id, const Credentials& creds,
+                                 const std::vector<std::string>& scopes,
+                                 const std::optional<std::string>& consumer_org);
+  // The admin token of an org's bootstrap client, fetched once.
+  Result<std::string> AdminToken(Party& p, const std::vector<std::string>& scopes);
+  std::string ApiUrl(const std::string& path) const { return mp_->base_url() + "/api/v1" + path; }
+  std::string AltinnUrl(const std::string& path) const {
+    return mp_->base_url() + "/altinn" + path;
+  }
+
+  DemoOptions o_;
+  std::string dir_;
+  StepRunner steps_;
+  std::shared_ptr<HttpClient> http_ = MakeCurlHttpClient();
+  std::optional<TestCa> ca_;
+  Party nav_, insurer_, supplier_;
+  std::unique_ptr<LocalMaskinporten> mp_;
+  std::string delegation_source_;
+  std::string insurer_token_;         // for the scope, insurer's own
+  std::string supplier_for_insurer_;  // consumer_org = insurer
+  std::string supplier_own_token_;    // the supplier for itself
+  std::string consent_code_;
+  std::string samtykketoken_;
+  std::unique_ptr<ExampleApi> api_;
+  std::shared_ptr<AuditLines> audit_ = std::make_shared<AuditLines>();
+};
+
+// ---- Steps ----
+
+Status Demo::MakeCaAndCertificates(StepReport* r) {
+  MP_ASSIGN_OR_RETURN(TestCa ca,
+                      TestCa::Create({.name = "maskinporten-cpp Demo", .key_bits = 2048}));
+  MP_RETURN_IF_ERROR(ca.Save(dir_ + "/ca"));
+  for (Party* p : {&insurer_, &supplier_}) {
+    MP_ASSIGN_OR_RETURN(OrgNumber org, OrgNumber::Parse(p->orgno));
+    MP_ASSIGN_OR_RETURN(IssuedCertificate c,
+                        ca.Issue({.org = org, .name = p->name, .seid = 2, .key_bits = 2048}));
+    const std::string stem = dir_ + "/" + (p == &insurer_ ? "insurer" : "supplier");
+    MP_RETURN_IF_ERROR(
+        WriteOutput(stem + ".key.pem", c.key.ToPkcs8Pem(), FileMode::kPrivate, Overwrite::kAllow));
+    MP_RETURN_IF_ERROR(WriteOutput(stem + ".chain.pem", c.chain[0].Pem() + c.chain[1].Pem(),
+                                   FileMode::kPublic, Overwrite::kAllow));
+    // x5c: the leaf and the issuing CA; the server trusts the root (its ca_dir).
+    MP_ASSIGN_OR_RETURN(Credentials creds,
+                        Credentials::WithCertificate(c.key, {c.chain[0], c.chain[1]}));
+    p->credentials = std::move(creds);
+    p->cert = std::move(c);
+  }
+  r->detail =
+      "RSA-2048 root + issuing CA; SEID 2 for " + insurer_.orgno + " and " + supplier_.orgno;
+  r->data["ca_dir"] = dir_ + "/ca";
+  ca_ = std::move(ca);
   return OkStatus();
 }
 
-int RunDemo(const std::string& dir_arg) {
-  Stopwatch total;
-  std::string dir = dir_arg;
-  if (dir.empty()) {
-    std::string tmpl = (std::filesystem::temp_directory_path() / "maskinporten-demo-XXXXXX");
-    if (::mkdtemp(tmpl.data()) == nullptr) return Fail(Status(Errc::kIoError, "mkdtemp failed"));
-    dir = tmpl;
-  }
-  std::printf(
-      "maskinporten demo: keys, a local test CA, a test virksomhetssertifikat and a "
-      "signed JWT grant\nfiles in %s\n\n",
-      dir.c_str());
-  Steps steps;
-  std::optional<PrivateKey> client_key;
-  std::optional<TestCa> ca;
-  std::optional<IssuedCertificate> cert;
-  std::string grant, kid_token, jwks_json;
-  FakeClock clock(SystemClock::Instance().NowSeconds());
-  const std::string client_id = RandomUuid();
+Status Demo::StartMaskinporten(StepReport* r) {
+  // NAV's admin client uses a registered key; the insurer's and the supplier's their certificate.
+  MP_ASSIGN_OR_RETURN(PrivateKey nav_key, PrivateKey::Generate(Algorithm::kRS256, 2048));
+  MP_RETURN_IF_ERROR(WriteOutput(dir_ + "/nav-admin.key.pem", nav_key.ToPkcs8Pem(),
+                                 FileMode::kPrivate, Overwrite::kAllow));
+  MP_ASSIGN_OR_RETURN(Credentials nav_creds, Credentials::WithKid(nav_key, kNavAdminKid));
+  nav_.credentials = std::move(nav_creds);
+  nav_.admin_client_id = kNavAdminId;
+  insurer_.admin_client_id = kInsurerAdminId;
+  supplier_.admin_client_id = kSupplierAdminId;
 
-  steps.Run("keygen: RSA 2048 key for a registered-key client", [&](std::string* d) {
-    MP_ASSIGN_OR_RETURN(PrivateKey k, PrivateKey::Generate(Algorithm::kRS256, 2048));
-    client_key = k;
-    std::string kid = k.public_key().Thumbprint();
-    jwks_json = "{\"keys\":[" +
-                PublicKeyToJwk(k.public_key(), {.kid = kid, .alg = Algorithm::kRS256}) + "]}";
-    MP_RETURN_IF_ERROR(WriteOutput(dir + "/client.key.pem", k.ToPkcs8Pem(), FileMode::kPrivate,
-                                   Overwrite::kAllow));
-    MP_RETURN_IF_ERROR(WriteOutput(dir + "/client.jwks.json", jwks_json + "\n", FileMode::kPublic,
-                                   Overwrite::kAllow));
-    *d = "kid (RFC 7638 thumbprint) " + kid;
+  const std::vector<std::string> admin_scopes = {"dcr.read", "dcr.write", "dcr.modify",
+                                                 "scopes.write"};
+  Json seed;
+  seed["organizations"] = Json::array({{{"orgno", kDigdirOrg}, {"name", kDigdirName}},
+                                       {{"orgno", kNavOrg}, {"name", kNavName}},
+                                       {{"orgno", kInsurerOrg}, {"name", kInsurerName}},
+                                       {{"orgno", kSupplierOrg}, {"name", kSupplierName}}});
+  seed["scopes"] = Json::array();
+  seed["access"] = Json::array();
+  std::vector<std::string> full_admin_scopes;
+  for (const std::string& s : admin_scopes) {
+    full_admin_scopes.push_back("idporten:" + s);
+    seed["scopes"].push_back({{"prefix", "idporten"},
+                              {"subscope", s},
+                              {"owner_orgno", kDigdirOrg},
+                              {"description", "Self-service API: " + s},
+                              {"visibility", "PRIVATE"}});
+    for (const char* org : {kNavOrg, kInsurerOrg, kSupplierOrg}) {
+      seed["access"].push_back({{"scope", "idporten:" + s}, {"consumer_orgno", org}});
+    }
+  }
+  Json nav_jwk = Json::parse(
+      PublicKeyToJwk(nav_key.public_key(), {.kid = kNavAdminKid, .alg = Algorithm::kRS256}));
+  seed["clients"] =
+      Json::array({{{"client_id", kNavAdminId},
+                    {"client_name", "velferdsetat-admin"},
+                    {"client_orgno", kNavOrg},
+                    {"scopes", full_admin_scopes},
+                    {"keys", Json::array({nav_jwk})}},
+                   // No keys: these authenticate with their virksomhetssertifikat (x5c).
+                   {{"client_id", kInsurerAdminId},
+                    {"client_name", "forsikring-admin"},
+                    {"client_orgno", kInsurerOrg},
+                    {"scopes", full_admin_scopes}},
+                   {{"client_id", kSupplierAdminId},
+                    {"client_name", "regnskap-admin"},
+                    {"client_orgno", kSupplierOrg},
+                    {"scopes", full_admin_scopes}}});
+  MP_RETURN_IF_ERROR(
+      WriteOutput(dir_ + "/seed.json", seed.dump(2) + "\n", FileMode::kPublic, Overwrite::kAllow));
+
+  LocalMaskinportenOptions opts;
+  opts.db_path = dir_ + "/registry.db";
+  opts.seed_json = DumpJson(seed);
+  opts.environment = CertEnvironment::kTest;
+  opts.ca_dir = dir_ + "/ca";
+  opts.ca_key_bits = 2048;
+  opts.signing_key_bits = 2048;
+  opts.threads = 2;
+  MP_ASSIGN_OR_RETURN(mp_, LocalMaskinporten::Start(opts));
+  r->detail = "issuer " + mp_->issuer() + " (TEST, registry " + dir_ + "/registry.db)";
+  r->notes.push_back(
+      "bootstrap (the seed): what Samarbeidsportalen onboarding gives each org: the orgs, "
+      "idporten:* admin scopes and one admin client (NAV: registered key; insurer, supplier: "
+      "virksomhetssertifikat). All else goes through /api/v1 over HTTP.");
+  r->data["issuer"] = mp_->issuer();
+  return OkStatus();
+}
+
+Result<AccessToken> Demo::FetchToken(const std::string& client_id, const Credentials& creds,
+                                     const std::vector<std::string>& scopes,
+                                     const std::optional<std::string>& consumer_org) {
+  MP_ASSIGN_OR_RETURN(Endpoints ep, EndpointsForIssuer(mp_->issuer()));
+  TokenRequest request{.scopes = scopes};
+  if (consumer_org) {
+    MP_ASSIGN_OR_RETURN(OrgNumber org, OrgNumber::Parse(*consumer_org));
+    request.consumer_org = org;
+  }
+  TokenClient client(
+      {.endpoints = ep, .client_id = client_id, .credentials = creds, .http = http_.get()});
+  FetchInfo info;
+  Result<AccessToken> token = client.Fetch(request, &info);
+  if (!token.ok() && info.error) {
+    return Status(token.status().code(), "client " + client_id + ": " + info.error->Summary());
+  }
+  return token;
+}
+
+Result<std::string> Demo::AdminToken(Party& p, const std::vector<std::string>& scopes) {
+  if (!p.admin_token.empty()) return p.admin_token;
+  MP_ASSIGN_OR_RETURN(AccessToken t,
+                      FetchToken(p.admin_client_id, *p.credentials, scopes, std::nullopt));
+  p.admin_token = t.access_token;
+  return p.admin_token;
+}
+
+Status Demo::NavCreatesScope(StepReport* r) {
+  MP_ASSIGN_OR_RETURN(std::string token,
+                      AdminToken(nav_, {"idporten:scopes.write", "idporten:dcr.read"}));
+  MP_ASSIGN_OR_RETURN(Json sources, CallExpecting(*http_, "GET", ApiUrl("/delegationsources"),
+                                                  token, std::nullopt, 200));
+  if (!sources.is_array() || sources.empty() || StringMember(sources[0], "issuer").empty()) {
+    return Status(Errc::kHttpError, "GET /api/v1/delegationsources gave no source with issuer");
+  }
+  delegation_source_ = StringMember(sources[0], "issuer");
+  Json body = {{"prefix", kScopePrefix},
+               {"subscope", kScopeSubscope},
+               {"description", "Synthetic records for insurers, with the person's consent"},
+               {"visibility", "PUBLIC"},
+               {"allowed_integration_types", {"maskinporten"}},
+               {"accessible_for_all", false},
+               {"at_max_age", 600},
+               {"delegation_source", delegation_source_}};
+  MP_ASSIGN_OR_RETURN(Json scope,
+                      CallExpecting(*http_, "POST", ApiUrl("/scopes"), token, body, 201));
+  r->detail = "POST /api/v1/scopes " + StringMember(scope, "name") +
+              ", delegation_source=" + delegation_source_;
+  r->data["scope"] = StringMember(scope, "name");
+  r->data["delegation_source"] = delegation_source_;
+  return OkStatus();
+}
+
+Status Demo::NavGrantsAccess(StepReport* r) {
+  MP_ASSIGN_OR_RETURN(std::string token, AdminToken(nav_, {}));
+  const std::string scope_q = "?scope=" + PercentEncode(ExampleScope());
+  for (const char* org : {kInsurerOrg, kSupplierOrg}) {
+    MP_ASSIGN_OR_RETURN(
+        Json entry, CallExpecting(*http_, "PUT", ApiUrl("/scopes/access/") + org + scope_q, token,
+                                  std::nullopt, 200));
+    if (StringMember(entry, "state") != "APPROVED") {
+      return Status(Errc::kHttpError, std::string("access for ") + org + " is not APPROVED");
+    }
+  }
+  r->detail = std::string("APPROVED for ") + kInsurerOrg + " (insurer) and " + kSupplierOrg +
+              " (supplier: its own-behalf token, steps 10 and 17)";
+  return OkStatus();
+}
+
+Status Demo::CreateClient(Party& p, const std::string& name, const std::string& description,
+                          const std::vector<std::string>& scopes, StepReport* r) {
+  MP_ASSIGN_OR_RETURN(std::string token, AdminToken(p, {"idporten:dcr.read", "idporten:dcr.write",
+                                                        "idporten:dcr.modify"}));
+  Json body = {{"client_name", name},
+               {"description", description},
+               {"integration_type", "maskinporten"},
+               {"token_endpoint_auth_method", "private_key_jwt"},
+               {"grant_types", {"urn:ietf:params:oauth:grant-type:jwt-bearer"}},
+               {"scopes", scopes},
+               {"access_token_lifetime", 120}};
+  // No JWKS upload: the client authenticates with the org's virksomhetssertifikat (x5c).
+  MP_ASSIGN_OR_RETURN(Json client,
+                      CallExpecting(*http_, "POST", ApiUrl("/clients"), token, body, 201));
+  p.client_id = StringMember(client, "client_id");
+  if (p.client_id.empty()) return Status(Errc::kHttpError, "POST /api/v1/clients: no client_id");
+  r->detail = "client_id " + p.client_id + " (x5c), scopes " + JoinScopes(scopes);
+  r->data["client_id"] = p.client_id;
+  r->data["scopes"] = scopes;
+  return OkStatus();
+}
+
+Status Demo::InsurerDelegates(StepReport* r) {
+  MP_ASSIGN_OR_RETURN(std::string token, AdminToken(insurer_, {}));
+  Json body = {{"supplier_orgno", kSupplierOrg}, {"scope", ExampleScope()}};
+  MP_ASSIGN_OR_RETURN(Json d,
+                      CallExpecting(*http_, "POST", ApiUrl("/delegations"), token, body, 201));
+  r->detail = "POST /api/v1/delegations consumer=" + StringMember(d, "consumer_orgno") +
+              " supplier=" + StringMember(d, "supplier_orgno") + " (stand-in for Altinn)";
+  return OkStatus();
+}
+
+Status Demo::ClientToken(Party& p, const std::vector<std::string>& scopes,
+                         const std::optional<std::string>& consumer_org, std::string* token_out,
+                         StepReport* r) {
+  MP_ASSIGN_OR_RETURN(AccessToken t, FetchToken(p.client_id, *p.credentials, scopes, consumer_org));
+  MP_ASSIGN_OR_RETURN(Json claims, PayloadOf(t.access_token));
+  std::string consumer = OrgClaim(claims, "consumer");
+  std::string supplier = OrgClaim(claims, "supplier");
+  std::string want_consumer = "0192:" + consumer_org.value_or(p.orgno);
+  if (consumer != want_consumer) {
+    return Status(Errc::kInvalidClaim,
+                  "token consumer " + consumer + ", expected " + want_consumer);
+  }
+  if (consumer_org && supplier != "0192:" + p.orgno) {
+    return Status(Errc::kInvalidClaim, "token supplier " + supplier + ", expected 0192:" + p.orgno);
+  }
+  r->detail = "consumer=" + consumer + (supplier.empty() ? "" : " supplier=" + supplier) +
+              " jti=" + StringMember(claims, "jti");
+  r->data["consumer"] = consumer;
+  r->data["supplier"] = supplier.empty() ? OrderedJson() : OrderedJson(supplier);
+  r->data["scope"] = StringMember(claims, "scope");
+  *token_out = t.access_token;
+  return OkStatus();
+}
+
+Status Demo::CreateConsentRequest(StepReport* r) {
+  MP_ASSIGN_OR_RETURN(AccessToken t, FetchToken(insurer_.client_id, *insurer_.credentials,
+                                                {kConsentRequestsWrite}, std::nullopt));
+  const int64_t valid_to = SystemClock::Instance().NowSeconds() + 365 * 24 * 3600;
+  Json body = {{"coveredBy", kInsurerOrg},
+               {"offeredBy", kPerson},
+               {"offeredByName", "Nordmann"},
+               {"handledBy", kSupplierOrg},
+               {"validTo", IsoUtc(valid_to)},
+               {"redirectUrl", "https://forsikring.example/samtykke/kvittering"},
+               {"requestResources", Json::array({{{"serviceCode", kServiceCode},
+                                                  {"serviceEditionCode", kServiceEdition},
+                                                  {"metadata", {{"Navn", kInsurerName}}}}})}};
+  MP_ASSIGN_OR_RETURN(Json req, CallExpecting(*http_, "POST", AltinnUrl("/api/consentRequests"),
+                                              t.access_token, body, 201));
+  consent_code_ = StringMember(req, "AuthorizationCode");
+  if (consent_code_.empty()) {
+    return Status(Errc::kHttpError, "POST /altinn/api/consentRequests: no AuthorizationCode");
+  }
+  std::string gui;
+  if (req.contains("_links") && req["_links"].is_object() && req["_links"].contains("gui")) {
+    gui = StringMember(req["_links"]["gui"], "href");
+  }
+  r->detail = "AuthorizationCode " + consent_code_ + ", " + StringMember(req, "RequestStatus") +
+              ", person " + Masked(kPerson) + ", service " + kServiceCode + "_" +
+              std::to_string(kServiceEdition) + ", handledBy " + kSupplierOrg;
+  if (!gui.empty()) r->notes.push_back("the person would open " + gui);
+  r->data["authorization_code"] = consent_code_;
+  r->data["request_status"] = StringMember(req, "RequestStatus");
+  return OkStatus();
+}
+
+Status Demo::PersonAccepts(StepReport* r) {
+  MP_ASSIGN_OR_RETURN(
+      Json req,
+      CallExpecting(*http_, "POST", AltinnUrl("/api/consentRequests/" + consent_code_ + "/accept"),
+                    "", Json{{"person", kPerson}}, 200));
+  std::string status = StringMember(req, "RequestStatus");
+  if (status != "Accepted") {
+    return Status(Errc::kHttpError, "RequestStatus after accept is \"" + status + "\"");
+  }
+  r->detail = std::string("person ") + Masked(kPerson) +
+              " accepts (local stand-in for Altinn's page): RequestStatus=Accepted";
+  r->data["request_status"] = status;
+  return OkStatus();
+}
+
+Status Demo::FetchSamtykketoken(StepReport* r) {
+  MP_ASSIGN_OR_RETURN(AccessToken t, FetchToken(supplier_.client_id, *supplier_.credentials,
+                                                {kConsentTokens}, std::nullopt));
+  MP_ASSIGN_OR_RETURN(ApiAnswer a, Call(*http_, "GET",
+                                        AltinnUrl("/api/authorization/token?authcode=" +
+                                                  PercentEncode(consent_code_)),
+                                        t.access_token, std::nullopt));
+  if (a.status != 200) {
+    return Status(Errc::kHttpError, "GET /altinn/api/authorization/token answered " +
+                                        std::to_string(a.status) + ": " + a.body.substr(0, 300));
+  }
+  samtykketoken_ = a.body;
+  while (!samtykketoken_.empty() && std::isspace(static_cast<unsigned char>(samtykketoken_.back())))
+    samtykketoken_.pop_back();
+  MP_ASSIGN_OR_RETURN(Json claims, PayloadOf(samtykketoken_));
+  const std::string covered = StringMember(claims, "CoveredBy");
+  const std::string handled = StringMember(claims, "HandledBy");
+  if (covered != kInsurerOrg) {
+    return Status(Errc::kInvalidClaim, "samtykketoken CoveredBy " + covered);
+  }
+  MP_RETURN_IF_ERROR(WriteOutput(dir_ + "/samtykketoken.jwt", samtykketoken_ + "\n",
+                                 FileMode::kPrivate, Overwrite::kAllow));
+  int64_t lifetime = claims.value("exp", int64_t{0}) - claims.value("iat", int64_t{0});
+  r->detail = "CoveredBy=" + covered + " HandledBy=" + (handled.empty() ? "-" : handled) +
+              " OfferedBy=" + Masked(StringMember(claims, "OfferedBy")) + " lives " +
+              std::to_string(lifetime) + " s";
+  r->data["covered_by"] = covered;
+  r->data["handled_by"] = handled;
+  if (claims.contains("Services")) r->data["services"] = claims["Services"];
+  return OkStatus();
+}
+
+Status Demo::StartExampleApi(StepReport* r) {
+  ExampleApiOptions o;
+  o.maskinporten_issuer = mp_->issuer();
+  o.consent_issuer = mp_->consent_issuer();
+  o.consent_jwks_uri = mp_->consent_jwks_uri();
+  o.audit_log_path = dir_ + "/audit.log";
+  std::shared_ptr<AuditLines> audit = audit_;
+  o.on_audit = [audit](std::string_view line) { audit->Add(line); };
+  o.http = http_;
+  MP_ASSIGN_OR_RETURN(api_, ExampleApi::Start(o));
+  r->detail = "NAV's API at " + api_->records_url() + ", scope " + ExampleScope() + ", service " +
+              std::string(kExampleApiService);
+  r->data["records_url"] = api_->records_url();
+  r->data["audit_log"] = o.audit_log_path;
+  return OkStatus();
+}
+
+// One GET /ssu/v1/records. `want_errc` (for a 403) is the consent rule that must refuse.
+Status Demo::CallApi(const std::string& token, const std::string& person, int want_status,
+                     Errc want_errc, StepReport* r) {
+  const std::string callid = RandomUuid();
+  HttpRequest req{.method = "GET", .url = api_->records_url()};
+  req.headers = {{"Authorization", "Bearer " + token},
+                 {"NAV-PersonIdent", person},
+                 {"NAV-Samtykke-Token", samtykketoken_},
+                 {"x-callid", callid},
+                 {"Accept", "application/json"}};
+  MP_ASSIGN_OR_RETURN(HttpResponse resp, http_->Send(req));
+  Json body = Json::object();
+  if (Result<Json> j = ParseStrictJson(resp.body); j.ok()) body = *j;
+  const std::string audit = audit_->WaitFor(callid);
+  const std::string www = resp.Header("www-authenticate").value_or("");
+  const std::string description = StringMember(body, "error_description");
+  if (!audit.empty()) r->notes.push_back("audit: " + audit);
+  r->data["http_status"] = resp.status;
+  r->data["callid"] = callid;
+  if (!audit.empty()) {
+    if (Result<Json> a = ParseStrictJsonObject(audit); a.ok()) r->data["audit"] = *a;
+  }
+  if (resp.status != want_status) {
+    return Status(Errc::kHttpError,
+                  "GET " + api_->records_url() + " answered " + std::to_string(resp.status) +
+                      ", expected " + std::to_string(want_status) + ": " +
+                      (description.empty() ? resp.body.substr(0, 300) : description));
+  }
+  if (want_status == 200) {
+    std::string consumer = StringMember(body, "consumer");
+    size_t records =
+        body.contains("records") && body["records"].is_array() ? body["records"].size() : 0;
+    r->detail = "200 consumer=" + consumer + " person=" + StringMember(body, "person") + " " +
+                std::to_string(records) + " records";
+    r->data["consumer"] = consumer;
     return OkStatus();
+  }
+  // A refusal: the consent rule named by `want_errc` must be the reason, as the API's audit line
+  // records it ("reason":"consent_org_mismatch: ...").
+  const std::string name(ErrcName(want_errc));
+  std::string reason;
+  if (Result<Json> a = ParseStrictJsonObject(audit); a.ok()) reason = StringMember(*a, "reason");
+  if (reason.rfind(name + ":", 0) != 0) {
+    return Status(Errc::kHttpError, std::to_string(resp.status) + " but not for " + name +
+                                        ": audit reason \"" + reason + "\"");
+  }
+  r->detail =
+      std::to_string(resp.status) + " " + name + ": " + (description.empty() ? www : description);
+  if (!www.empty()) r->notes.insert(r->notes.begin(), "WWW-Authenticate: " + www);
+  r->data["errc"] = name;
+  r->data["www_authenticate"] = www;
+  return OkStatus();
+}
+
+bool Demo::Run() {
+  const std::string scope = ExampleScope();
+  auto step = [this](std::string_view title, const std::function<Status(StepReport*)>& fn) {
+    return steps_.Run(title, fn);
+  };
+  return step("local test CA and two virksomhetssertifikater",
+              [&](StepReport* r) { return MakeCaAndCertificates(r); }) &&
+         step("local Maskinporten (TEST) with the onboarding seed",
+              [&](StepReport* r) { return StartMaskinporten(r); }) &&
+         step("NAV creates its delegable scope",
+              [&](StepReport* r) { return NavCreatesScope(r); }) &&
+         step("NAV gives the insurer (and supplier) access",
+              [&](StepReport* r) { return NavGrantsAccess(r); }) &&
+         step("insurer registers its client (certificate)",
+              [&](StepReport* r) {
+                return CreateClient(insurer_, "forsikring-ssu", "Henter opplysninger med samtykke",
+                                    {scope, kConsentRequestsWrite}, r);
+              }) &&
+         step("supplier registers its client (certificate)",
+              [&](StepReport* r) {
+                return CreateClient(supplier_, "regnskap-for-kunder",
+                                    "Leverandor: henter data for kunder som har delegert",
+                                    {scope, kConsentTokens}, r);
+              }) &&
+         step("insurer delegates the scope to the supplier",
+              [&](StepReport* r) { return InsurerDelegates(r); }) &&
+         step("insurer token (x5c)",
+              [&](StepReport* r) {
+                return ClientToken(insurer_, {scope}, std::nullopt, &insurer_token_, r);
+              }) &&
+         step("supplier token for the insurer (consumer_org)",
+              [&](StepReport* r) {
+                return ClientToken(supplier_, {scope}, kInsurerOrg, &supplier_for_insurer_, r);
+              }) &&
+         step("supplier token for itself (no consumer_org)",
+              [&](StepReport* r) {
+                return ClientToken(supplier_, {scope}, std::nullopt, &supplier_own_token_, r);
+              }) &&
+         step("insurer asks the person for consent (Altinn)",
+              [&](StepReport* r) { return CreateConsentRequest(r); }) &&
+         step("the person accepts the consent request",
+              [&](StepReport* r) { return PersonAccepts(r); }) &&
+         step("supplier fetches the samtykketoken",
+              [&](StepReport* r) { return FetchSamtykketoken(r); }) &&
+         step("example API in NAV's role", [&](StepReport* r) { return StartExampleApi(r); }) &&
+         step("call: insurer token + consent -> 200",
+              [&](StepReport* r) { return CallApi(insurer_token_, kPerson, 200, Errc::kOk, r); }) &&
+         step("call: supplier for the insurer + consent -> 200",
+              [&](StepReport* r) {
+                return CallApi(supplier_for_insurer_, kPerson, 200, Errc::kOk, r);
+              }) &&
+         step("call: supplier for itself + consent -> 403",
+              [&](StepReport* r) {
+                return CallApi(supplier_own_token_, kPerson, 403, Errc::kConsentOrgMismatch, r);
+              }) &&
+         step("call: another person in NAV-PersonIdent -> 403", [&](StepReport* r) {
+           return CallApi(insurer_token_, kOtherPerson, 403, Errc::kConsentPersonMismatch, r);
+         });
+}
+
+// This program's own path, so the printed commands run as they are pasted.
+std::string SelfPath() {
+  std::error_code ec;
+  std::filesystem::path self = std::filesystem::read_symlink("/proc/self/exe", ec);
+  return ec ? std::string("maskinporten") : self.string();
+}
+
+void Demo::PrintRunning() const {
+  const std::string issuer = mp_->issuer();
+  const std::string records = api_ ? api_->records_url() : "";
+  const std::string scope = ExampleScope();
+  if (steps_.json()) {
+    OrderedJson j;
+    j["running"] = {{"maskinporten", issuer},
+                    {"self_service_api", mp_->base_url() + "/api/v1"},
+                    {"altinn", mp_->consent_issuer()},
+                    {"example_api", records},
+                    {"dir", dir_},
+                    {"insurer_client_id", insurer_.client_id},
+                    {"supplier_client_id", supplier_.client_id},
+                    {"authorization_code", consent_code_}};
+    std::cout << j.dump() << "\n" << std::flush;
+    return;
+  }
+  const std::string cli = SelfPath();
+  auto token_cmd = [&](const Party& p, const std::string& file, const std::string& scopes) {
+    return cli + " token --issuer " + issuer + " --client-id " + p.client_id + " \\\n      --key " +
+           dir_ + "/" + file + ".key.pem --cert " + dir_ + "/" + file + ".chain.pem --scope " +
+           scopes;
+  };
+  std::string text;
+  text += "\nrunning until Ctrl-C (SIGINT) or SIGTERM:\n";
+  text += "  Maskinporten     " + issuer + "  (token " + mp_->token_endpoint() +
+          ", self-service API " + mp_->base_url() + "/api/v1)\n";
+  text += "  Altinn stand-in  " + mp_->consent_issuer() + "\n";
+  text += "  example API      " + records + "\n";
+  text += "  files            " + dir_ + "  (kept after exit)\n\n";
+  text += "try (the insurer's token, a fresh samtykketoken fetched by the supplier, the API):\n";
+  text += "  TOKEN=$(" + token_cmd(insurer_, "insurer", scope) + ")\n";
+  text += "  " + cli + " validate --issuer " + issuer + " --scope " + scope + " \"$TOKEN\"\n";
+  text += "  SAMTYKKE=$(curl -s -H \"Authorization: Bearer $(" +
+          token_cmd(supplier_, "supplier", kConsentTokens) + ")\" \\\n      \"" + mp_->base_url() +
+          "/altinn/api/authorization/token?authcode=" + consent_code_ + "\")\n";
+  text += "  curl -s -H \"Authorization: Bearer $TOKEN\" -H \"NAV-PersonIdent: " +
+          std::string(kPerson) + "\" \\\n      -H \"NAV-Samtykke-Token: $SAMTYKKE\" " +
+          "-H \"x-callid: $(cat /proc/sys/kernel/random/uuid)\" " + records + "\n";
+  text += "  (a samtykketoken lives 30 s, as Altinn's; the audit log is " + dir_ + "/audit.log)\n";
+  std::fputs(text.c_str(), stdout);
+  std::fflush(stdout);
+}
+
+int RunDemo(const DemoOptions& o) {
+  Stopwatch total;
+  SignalWatcher signals;  // before any thread starts, so every thread inherits the blocked mask
+  // `maskinporten demo --json | head -3` must still stop the servers and remove the directory.
+  ::signal(SIGPIPE, SIG_IGN);
+  const bool temporary = o.dir.empty();
+  std::string dir = o.dir;
+  if (temporary) {
+    std::string tmpl = (std::filesystem::temp_directory_path() / "maskinporten-demo-XXXXXX");
+    if (::mkdtemp(tmpl.data()) == nullptr) {
+      return Fail(Status(Errc::kIoError, "cannot create a temporary directory from " + tmpl));
+    }
+    dir = tmpl;
+  } else {
+    std::error_code ec;
+    std::filesystem::create_directories(dir, ec);
+    if (ec) return Fail(Status(Errc::kIoError, "--dir " + dir + ": " + ec.message()));
+    if (std::filesystem::exists(dir + "/ca")) {
+      return UsageError("--dir " + dir + " already holds a demo (ca/): give an empty directory");
+    }
+  }
+  const bool remove_dir = temporary && !o.keep_running;
+  signals.Start([dir, remove_dir](int sig) {
+    // Interrupted during the steps: leave nothing behind, exit as the signal would.
+    if (remove_dir) {
+      std::error_code ec;
+      std::filesystem::remove_all(dir, ec);
+    }
+    std::_Exit(128 + sig);
   });
-  steps.Run("ca init: local test root and issuing CA (RSA 3072)", [&](std::string* d) {
-    MP_ASSIGN_OR_RETURN(TestCa c, TestCa::Create({.name = "maskinporten-cpp Demo"}));
-    std::filesystem::remove_all(dir + "/ca");
-    MP_RETURN_IF_ERROR(c.Save(dir + "/ca"));
-    *d = c.root().Subject() + " -> " + c.issuing().Subject();
-    ca = std::move(c);
-    return OkStatus();
-  });
-  if (!ca) return kExitRejected;
-  steps.Run("ca issue: test virksomhetssertifikat for the insurer", [&](std::string* d) {
-    MP_ASSIGN_OR_RETURN(OrgNumber org, OrgNumber::Parse(kInsurerOrg));
-    MP_ASSIGN_OR_RETURN(IssuedCertificate c, ca->Issue({.org = org, .name = "DEMO FORSIKRING AS"}));
-    std::string chain_pem = c.chain[0].Pem() + c.chain[1].Pem();
-    MP_RETURN_IF_ERROR(WriteOutput(dir + "/insurer.key.pem", c.key.ToPkcs8Pem(), FileMode::kPrivate,
-                                   Overwrite::kAllow));
-    MP_RETURN_IF_ERROR(
-        WriteOutput(dir + "/insurer.chain.pem", chain_pem, FileMode::kPublic, Overwrite::kAllow));
-    *d = c.chain[0].Subject();
-    cert = std::move(c);
-    return OkStatus();
-  });
-  if (!cert) return kExitRejected;
-  steps.Run("jwt sign: JWT grant with x5c (leaf + issuing CA), RS256", [&](std::string* d) {
-    int64_t now = clock.NowSeconds();
-    nlohmann::json claims = {{"aud", kIssuer}, {"iss", client_id}, {"scope", "nav:example"},
-                             {"iat", now},     {"exp", now + 60},  {"jti", RandomUuid()}};
-    SignOptions opts{.alg = Algorithm::kRS256};
-    for (size_t i = 0; i + 1 < cert->chain.size(); ++i)
-      opts.x5c.push_back(cert->chain[i].X5cEntry());
-    MP_ASSIGN_OR_RETURN(grant, SignJws(cert->key, DumpJson(claims), opts));
-    *d = "grant of " + std::to_string(grant.size()) + " bytes, jti " +
-         claims["jti"].get<std::string>();
-    return OkStatus();
-  });
-  steps.Run("verify: x5c chain to the test root, org number, signature", [&](std::string* d) {
-    MP_ASSIGN_OR_RETURN(ParsedJws parsed, ParseJws(grant));
-    MP_ASSIGN_OR_RETURN(std::vector<Certificate> chain, Certificate::FromX5c(parsed.header.x5c));
-    TrustStore store(CertEnvironment::kTest);
-    store.Add(ca->root());
-    MP_RETURN_IF_ERROR(VerifyChain(chain, store, clock));
-    MP_ASSIGN_OR_RETURN(EnterpriseProfile profile, ReadEnterpriseProfile(chain.front()));
-    MP_ASSIGN_OR_RETURN(PublicKey leaf_key, chain.front().PublicKeyOf());
-    MP_ASSIGN_OR_RETURN(VerifiedJwt jwt,
-                        VerifyJwt(grant, leaf_key, VerifyOptions{Algorithm::kRS256},
-                                  {.audience = kIssuer, .require_iat = true, .clock = &clock}));
-    *d = "org " + profile.org.digits() + " (SEID " + std::to_string(profile.seid) + "), claims " +
-         jwt.claims.ToJson();
-    return OkStatus();
-  });
-  steps.Run("refuse: the same grant with one payload byte changed", [&](std::string* d) {
-    std::string tampered = grant;
-    size_t dot = tampered.find('.');
-    char& c = tampered[dot + 5];
-    c = c == 'A' ? 'B' : 'A';
-    MP_ASSIGN_OR_RETURN(PublicKey leaf_key, cert->chain.front().PublicKeyOf());
-    return ExpectRefused(
-        VerifyJwt(tampered, leaf_key, VerifyOptions{Algorithm::kRS256}, {.clock = &clock}),
-        Errc::kInvalidSignature, d);
-  });
-  steps.Run("refuse: x5c chain checked against another CA", [&](std::string* d) {
-    MP_ASSIGN_OR_RETURN(TestCa other, TestCa::Create({.name = "Some Other", .key_bits = 2048}));
-    TrustStore store(CertEnvironment::kProd);
-    store.Add(other.root());
-    Status s = VerifyChain(cert->chain, store, clock);
-    return ExpectRefused(s.ok() ? Result<int>(0) : Result<int>(s), Errc::kCertificateUntrusted, d);
-  });
-  steps.Run("jwt sign + verify with kid against the client's JWKS", [&](std::string* d) {
-    int64_t now = clock.NowSeconds();
-    nlohmann::json claims = {{"aud", kIssuer}, {"iss", client_id}, {"scope", "nav:example"},
-                             {"iat", now},     {"exp", now + 60},  {"jti", RandomUuid()}};
-    MP_ASSIGN_OR_RETURN(kid_token, SignJws(*client_key, DumpJson(claims),
-                                           {.alg = Algorithm::kRS256,
-                                            .kid = client_key->public_key().Thumbprint()}));
-    MP_ASSIGN_OR_RETURN(Jwks jwks, Jwks::Parse(jwks_json));
-    MP_ASSIGN_OR_RETURN(VerifiedJwt jwt,
-                        VerifyJwt(kid_token, jwks, VerifyOptions{Algorithm::kRS256},
-                                  {.audience = kIssuer, .clock = &clock}));
-    *d = "verified with kid " + jwt.header.kid;
-    return OkStatus();
-  });
-  steps.Run("refuse: the same token 61 s after it expired", [&](std::string* d) {
-    FakeClock later(clock.NowSeconds() + 121);
-    MP_ASSIGN_OR_RETURN(Jwks jwks, Jwks::Parse(jwks_json));
-    return ExpectRefused(
-        VerifyJwt(kid_token, jwks, VerifyOptions{Algorithm::kRS256}, {.clock = &later}),
-        Errc::kTokenExpired, d);
-  });
-  std::printf(
-      "\n%s in %.0f ms. Try: build/bin/maskinporten cert inspect %s/insurer.chain.pem "
-      "--trust %s/ca/root.pem\n",
-      steps.failed() ? "demo FAILED" : "demo passed", total.Millis(), dir.c_str(), dir.c_str());
-  return steps.failed() ? kExitRejected : kExitOk;
+
+  if (!o.json) {
+    std::printf(
+        "maskinporten demo: NAV's consent-based API end to end, all local (127.0.0.1)\n"
+        "files in %s%s\n\n",
+        dir.c_str(), remove_dir ? " (removed at exit)" : "");
+    std::fflush(stdout);
+  }
+  int exit_code = kExitOk;
+  {
+    Demo demo(o, dir);
+    bool ok = demo.Run();
+    const StepRunner& steps = demo.steps();
+    char seconds[32];
+    std::snprintf(seconds, sizeof seconds, "%.1f s", total.Millis() / 1000);
+    std::string summary;
+    if (ok) {
+      summary = "demo: " + std::to_string(steps.steps_run()) + " steps, all expected outcomes, " +
+                seconds;
+    } else {
+      summary = "demo: step " + std::to_string(steps.failed_step()) + " (" + steps.failed_title() +
+                ") did not give the expected outcome: " + steps.failure().ToString();
+      // The one error format on stderr too; exit 1 whatever the cause (the step names it).
+      std::cerr << "error: " << ErrcName(steps.failure().code()) << ": step " << steps.failed_step()
+                << " (" << steps.failed_title() << "): " << steps.failure().message() << "\n";
+      exit_code = kExitRejected;
+    }
+    if (o.json) {
+      OrderedJson j;
+      j["summary"] = summary;
+      j["steps"] = steps.steps_run();
+      j["of"] = kTotalSteps;
+      j["ok"] = ok;
+      j["ms"] = static_cast<int64_t>(total.Millis() + 0.5);
+      std::cout << j.dump() << "\n" << std::flush;
+    } else {
+      std::printf("\n%s\n", summary.c_str());
+      std::fflush(stdout);
+    }
+    if (ok && o.keep_running) {
+      signals.ExpectSignal();
+      demo.PrintRunning();
+      int sig = signals.WaitForSignal();
+      if (!o.json) std::printf("\nsignal %d: stopping\n", sig);
+      std::fflush(stdout);
+    }
+    demo.Stop();
+  }
+  if (remove_dir) {
+    std::error_code ec;
+    std::filesystem::remove_all(dir, ec);
+  }
+  return exit_code;
 }
 
 }  // namespace
 
 void AddDemo(CLI::App& app, int* exit_code) {
-  auto dir = std::make_shared<std::string>();
+  auto o = std::make_shared<DemoOptions>();
   CLI::App* demo = app.add_subcommand(
-      "demo", "Run the whole flow end to end on embedded defaults, printing each step");
-  demo->add_option("--dir", *dir,
-                   "write the keys, CA and certificates here (default: a new "
-                   "temporary directory)");
-  SetExamples(demo, "  maskinporten demo\n  maskinporten demo --dir ./demo-files\n");
-  demo->callback([dir, exit_code] { *exit_code = RunDemo(*dir); });
+      "demo",
+      "Run the whole flow in one process: CA, local Maskinporten, clients through the "
+      "self-service API, delegation, consent, NAV's example API and its refusals");
+  demo->add_option("--dir", o->dir,
+                   "keep the files (CA, keys, certificates, registry, audit log) in this new "
+                   "directory (default: a temporary one, removed at exit)");
+  demo->add_flag("--keep-running", o->keep_running,
+                 "after the steps keep every server up, print their URLs and commands to try, "
+                 "and wait for Ctrl-C / SIGTERM (the files are kept)");
+  demo->add_flag("--json", o->json, "one JSON object per step (and a summary) on stdout");
+  SetExamples(demo,
+              "  maskinporten demo\n"
+              "  maskinporten demo --keep-running\n"
+              "  maskinporten demo --json | jq -c '{step, title, outcome}'\n"
+              "  maskinporten demo --dir ./demo-files\n"
+              "Exit: 0 every step gave its expected outcome (the refusals included), 1 a step did\n"
+              "not (the summary names it), 2 bad flags, 3 I/O.\n");
+  demo->callback([o, exit_code] { *exit_code = RunDemo(*o); });
 }
 
 }  // namespace mp::cli

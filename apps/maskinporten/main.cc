@@ -29,6 +29,10 @@ int main(int argc, char** argv) {
   mp::cli::AddDemo(app, &exit_code);
   mp::cli::AddBench(app, &exit_code);
   mp::cli::AddAdmin(app, &exit_code);
+  mp::cli::AddDoctor(app, &exit_code);
+  mp::cli::AddExampleApi(app, &exit_code);
+  mp::cli::AddConsent(app, &exit_code);
+  mp::cli::AddValidate(app, &exit_code);
 
   try {
     app.parse(argc, argv);

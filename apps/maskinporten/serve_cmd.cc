@@ -28,18 +28,6 @@ struct ServeArgs {
   bool quiet = false;
 };
 
-// The user's data directory (XDG): $XDG_DATA_HOME/maskinporten, else
-// $HOME/.local/share/maskinporten, else ./.maskinporten.
-std::string DataDir() {
-  if (const char* x = std::getenv("XDG_DATA_HOME"); x != nullptr && *x == '/') {
-    return std::string(x) + "/maskinporten";
-  }
-  if (const char* h = std::getenv("HOME"); h != nullptr && *h == '/') {
-    return std::string(h) + "/.local/share/maskinporten";
-  }
-  return ".maskinporten";
-}
-
 Status EnsureDir(const std::string& dir) {
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
@@ -91,7 +79,7 @@ int RunServe(const ServeArgs& a) {
   }
   o.ca_key_bits = a.ca_bits;
   if (o.db_path.empty() || o.ca_dir.empty()) {
-    std::string dir = DataDir();
+    std::string dir = ServeDataDir();
     if (Status s = EnsureDir(dir); !s.ok()) return Fail(s);
     if (o.db_path.empty()) o.db_path = dir + "/local.db";
     if (o.ca_dir.empty()) o.ca_dir = dir + "/ca";
@@ -119,6 +107,8 @@ int RunServe(const ServeArgs& a) {
   std::cout << "listening on " << (*server)->base_url() << std::endl;
   std::cerr << "issuer " << (*server)->issuer() << ", registry " << o.db_path << ", started in "
             << static_cast<int>(sw.Millis()) << " ms" << std::endl;
+  // On stderr: stdout's one "listening on" line is what scripts and tests read.
+  std::cerr << "altinn consents on " << (*server)->consent_issuer() << std::endl;
   (*server)->Wait();
   std::cerr << "stopped" << std::endl;
   return kExitOk;

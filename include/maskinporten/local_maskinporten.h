@@ -80,6 +80,11 @@ class LocalMaskinporten {
   std::string base_url() const;        // "http://127.0.0.1:PORT" (no trailing slash)
   uint16_t port() const;
 
+  // The local stand-in for Altinn's consent service (docs/emulator.md, "Consents"): the iss of
+  // the samtykketokens it issues ("http://127.0.0.1:PORT/altinn/"), and its JWKS URL.
+  std::string consent_issuer() const;
+  std::string consent_jwks_uri() const;
+
   // Applies more seed JSON (same format and rules as the seed file).
   Status ApplySeed(std::string_view seed_json);
   // A new current signing key; the previous one stays in /jwk.

@@ -5,7 +5,9 @@
 #include "maskinporten/base64.h"
 #include "maskinporten/certificate.h"
 #include "maskinporten/clock.h"
+#include "maskinporten/consent.h"
 #include "maskinporten/environment.h"
+#include "maskinporten/example_api.h"
 #include "maskinporten/grant.h"
 #include "maskinporten/http.h"
 #include "maskinporten/jwk.h"
@@ -19,5 +21,6 @@
 #include "maskinporten/test_ca.h"
 #include "maskinporten/token_client.h"
 #include "maskinporten/token_provider.h"
+#include "maskinporten/validator.h"
 
 #endif  // MASKINPORTEN_MASKINPORTEN_H_

@@ -64,6 +64,12 @@ enum class Errc {
   kMaskinportenError,  // the token endpoint refused (error JSON with an MP code)
   kHttpError,          // an unexpected HTTP status or body from a server
   kDiscoveryError,     // the metadata document is missing, wrong issuer, or not https
+  // API owner side: access tokens and consent (validator.h, consent.h)
+  kInsufficientScope,      // a valid access token without a scope the endpoint requires
+  kConsumerNotAllowed,     // consumer org not accepted, or a supplier token where none is allowed
+  kConsentNotValid,        // consent missing, not accepted, expired, or not for this service
+  kConsentOrgMismatch,     // the consent covers another org than the token's consumer
+  kConsentPersonMismatch,  // the consent was given by another person than the request names
 };
 
 // "invalid_signature" for Errc::kInvalidSignature.

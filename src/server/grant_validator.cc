@@ -16,6 +16,7 @@
 #include "maskinporten/jws.h"
 #include "maskinporten/key.h"
 #include "maskinporten/org_number.h"
+#include "server/handlers/api_rules.h"
 
 namespace mp::server {
 namespace {
@@ -577,14 +578,58 @@ class Run {
     if (from == entry.end() || !from->is_string() || !IsConsentParty(from->get<std::string>())) {
       return Refuse(MpError::kMp303, {}, "consent from must be a person or organization URN");
     }
-    // SPEC §11.3: the token adds `to` = the consumer (the delegating consumer when delegated).
+    // The consent itself, from the local Altinn stand-in (altinn_consent.h): it exists, is
+    // Accepted and valid now, was given by `from`, and to the consumer (SPEC §11.3: with
+    // delegated scopes, to the delegating consumer).
+    const std::string code = id->get<std::string>();
+    const std::string& consumer = c_.consumer_org.empty() ? client_.client_orgno : c_.consumer_org;
+    Result<std::optional<ConsentRecord>> stored = store_.GetConsent(code);
+    if (!stored.ok()) return Internal(stored.status());
+    if (!stored->has_value()) {
+      return Refuse(MpError::kMp303, {}, "consent " + code + " is unknown");
+    }
+    const ConsentRecord& consent = **stored;
+    if (consent.status != ConsentStatus::kAccepted) {
+      return Refuse(MpError::kMp303, {},
+                    "consent " + code + " is " + std::string(ConsentStatusName(consent.status)) +
+                        ", not Accepted");
+    }
+    if (consent.valid_to <= now_) {
+      return Refuse(MpError::kMp303, {},
+                    "consent " + code + " expired at " + api_internal::IsoTime(consent.valid_to));
+    }
+    const std::string& party = from->get_ref<const std::string&>();
+    if (party.substr(party.rfind(':') + 1) != consent.offered_by) {
+      return Refuse(MpError::kMp303, {},
+                    "consent " + code + ": from differs from the person or org who consented");
+    }
+    if (consent.covered_by != consumer) {
+      return Refuse(MpError::kMp303, {},
+                    "consent " + code + " is given to " + consent.covered_by +
+                        ", not to the consumer " + consumer);
+    }
+    // SPEC §11.3: the token adds `to` (the consumer), `consented`, `validTo`, `consentRights`.
     nlohmann::ordered_json out;
     out["type"] = kConsentType;
-    out["id"] = id->get<std::string>();
-    out["from"] = from->get<std::string>();
-    out["to"] = {
-        {"authority", kIso6523Authority},
-        {"ID", "0192:" + (c_.consumer_org.empty() ? client_.client_orgno : c_.consumer_org)}};
+    out["id"] = code;
+    out["from"] = party;
+    out["to"] = {{"authority", kIso6523Authority}, {"ID", "0192:" + consumer}};
+    out["consented"] = api_internal::IsoTime(consent.decided);
+    out["validTo"] = api_internal::IsoTime(consent.valid_to);
+    nlohmann::ordered_json rights = nlohmann::ordered_json::array();
+    for (const ConsentResource& r : consent.resources) {
+      nlohmann::ordered_json right;
+      right["action"] = nlohmann::ordered_json::array({"consent"});
+      nlohmann::ordered_json resource;
+      resource["type"] = "urn:altinn:resource";
+      resource["value"] = r.service_code + "_" + std::to_string(r.service_edition_code);
+      right["resource"] = nlohmann::ordered_json::array({std::move(resource)});
+      nlohmann::ordered_json metadata = nlohmann::ordered_json::object();
+      for (const auto& [name, value] : r.metadata) metadata[name] = value;
+      right["metadata"] = std::move(metadata);
+      rights.push_back(std::move(right));
+    }
+    out["consentRights"] = std::move(rights);
     grant_.authorization_details = nlohmann::ordered_json::array({std::move(out)});
     return std::nullopt;
   }

@@ -8,6 +8,7 @@
 #include <filesystem>
 
 #include "maskinporten/test_ca.h"
+#include "server/altinn_consent.h"
 #include "server/handlers/self_service_api.h"
 #include "server/http/http_server.h"
 #include "server/http/metrics.h"
@@ -115,6 +116,12 @@ void AddRoutes(server::Emulator& impl) {
   server::AddSelfServiceRoutes(
       impl.router,
       {.store = *impl.store, .keys = *impl.keys, .config = impl.config, .clock = *impl.clock});
+  server::AddAltinnConsentRoutes(impl.router, {.store = *impl.store,
+                                               .keys = *impl.keys,
+                                               .config = impl.config,
+                                               .clock = *impl.clock,
+                                               .signer_options = {},
+                                               .base_url = impl.http->BaseUrl()});
   if (impl.options.test_controls) {
     server::AddTestControlRoutes(impl.router, {.clock = impl.clock.get(),
                                                .journal = &impl.journal,
@@ -143,6 +150,8 @@ Status Configure(server::Emulator& impl) {
   const LocalMaskinportenOptions& o = impl.options;
   impl.config.environment = o.environment;
   MP_RETURN_IF_ERROR(OpenStores(impl));
+  // Before the seed: its clients may name the open Altinn scopes.
+  MP_RETURN_IF_ERROR(server::EnsureAltinnScopes(*impl.store, *impl.clock));
   if (!o.ca_dir.empty()) MP_RETURN_IF_ERROR(LoadOrCreateCa(impl));
   if (!o.seed_file.empty()) {
     MP_ASSIGN_OR_RETURN(server::SeedConfig seed, server::LoadSeedFile(o.seed_file));
@@ -179,7 +188,8 @@ Result<std::unique_ptr<LocalMaskinporten>> LocalMaskinporten::Start(
                                  .threads = options.threads,
                                  .tls_cert_pem = options.tls_cert_pem,
                                  .tls_key_pem = options.tls_key_pem,
-                                 .handle_signals = options.handle_signals};
+                                 .handle_signals = options.handle_signals,
+                                 .clock = impl->clock.get()};
   http.on_request = [raw](const server::RequestLogEntry& e) {
     raw->metrics.Record(e);
     if (raw->options.request_log) raw->options.request_log(server::RequestLogLine(e, UnixMillis()));
@@ -206,6 +216,10 @@ const std::string& LocalMaskinporten::issuer() const { return impl_->config.issu
 std::string LocalMaskinporten::token_endpoint() const { return impl_->config.issuer + "token"; }
 std::string LocalMaskinporten::base_url() const { return impl_->http->BaseUrl(); }
 uint16_t LocalMaskinporten::port() const { return impl_->http->port(); }
+std::string LocalMaskinporten::consent_issuer() const {
+  return server::ConsentIssuer(impl_->http->BaseUrl());
+}
+std::string LocalMaskinporten::consent_jwks_uri() const { return consent_issuer() + "jwks"; }
 
 Status LocalMaskinporten::ApplySeed(std::string_view seed_json) {
   MP_ASSIGN_OR_RETURN(server::SeedConfig seed, server::LoadSeed(seed_json, "seed", "."));

@@ -342,14 +342,5 @@ TEST_F(CliWithCa, CaIssueWritesPkcs12ThatInspectReads) {
   EXPECT_EQ(no_pw.exit_code, 2);
 }
 
-TEST(Cli, DemoRunsEveryStepAndExits0) {
-  TempDir dir;
-  ProcessResult r = Cli({"demo", "--dir", dir.path()});
-  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
-  EXPECT_THAT(r.out, HasSubstr("demo passed"));
-  EXPECT_THAT(r.out, ::testing::Not(HasSubstr("FAILED")));
-  EXPECT_THAT(r.out, HasSubstr("refused as expected"));
-}
-
 }  // namespace
 }  // namespace mp

@@ -13,7 +13,7 @@
 namespace mp {
 namespace {
 
-constexpr Errc kLastErrc = Errc::kDiscoveryError;
+constexpr Errc kLastErrc = Errc::kConsentPersonMismatch;
 
 std::string SignedRs256(const std::string& payload) {
   static PrivateKey key = *PrivateKey::Generate(Algorithm::kRS256);
@@ -177,6 +177,56 @@ std::map<Errc, std::function<Status()>> Producers() {
                          R"("jwks_uri":"https://e/j"})",
                          kTestIssuer)
         .status();
+  };
+  // API owner side: an Altinn 3 consent (consent.h) for 910753614 given by 01819010001.
+  auto consent_token = [](const std::string& consumer, const std::string& details) {
+    return ValidatedAccessToken{.consumer = *OrgNumber::Parse(consumer),
+                                .supplier = std::nullopt,
+                                .authorization_details_json = details,
+                                .claims = *Claims::Parse("{}")};
+  };
+  auto check_consent = [consent_token](const std::string& consumer, const std::string& person) {
+    const std::string details =
+        R"([{"type":"urn:altinn:consent","id":"c1",)"
+        R"("from":"urn:altinn:person:identifier-no:01819010001",)"
+        R"("to":{"authority":"iso6523-actorid-upis","ID":"0192:910753614"},)"
+        R"("consented":"2023-01-01T00:00:00Z","validTo":"2099-01-01T00:00:00Z",)"
+        R"("consentRights":[{"action":["consent"],)"
+        R"("resource":[{"type":"urn:altinn:resource","value":"5252_2"}]}]}])";
+    Result<Consent> consent = ConsentFromAccessToken(consent_token("910753614", details));
+    if (!consent.ok()) return consent.status();
+    return CheckConsent(consent_token(consumer, details), *consent, {.person = person});
+  };
+  p[Errc::kConsentNotValid] = [consent_token] {
+    return ConsentFromAccessToken(consent_token("910753614", "")).status();
+  };
+  p[Errc::kConsentOrgMismatch] = [check_consent] {
+    return check_consent("311654306", "01819010001");
+  };
+  p[Errc::kConsentPersonMismatch] = [check_consent] {
+    return check_consent("910753614", "02819010040");
+  };
+  // API owner side: an access token (validator.h) for consumer 910753614 with scope a:b.
+  auto validate_access_token = [](AccessTokenPolicy policy) {
+    static const PrivateKey key = *PrivateKey::Generate(Algorithm::kRS256);
+    static const FakeClock clock(1700000000);
+    policy.issuer = "https://test.maskinporten.no/";
+    policy.clock = &clock;
+    Jwks jwks =
+        *Jwks::Parse(R"({"keys":[)" + PublicKeyToJwk(key.public_key(), {.kid = "k"}) + "]}");
+    std::string token =
+        *SignJws(key,
+                 R"({"iss":"https://test.maskinporten.no/","iat":1700000000,"exp":1700000120,)"
+                 R"("scope":"a:b","consumer":{"authority":"iso6523-actorid-upis",)"
+                 R"("ID":"0192:910753614"}})",
+                 {.alg = Algorithm::kRS256, .kid = "k"});
+    return AccessTokenValidator(policy, JwksCache::Fixed(jwks)).Validate(token).status();
+  };
+  p[Errc::kInsufficientScope] = [validate_access_token] {
+    return validate_access_token({.required_scopes = {"a:c"}});
+  };
+  p[Errc::kConsumerNotAllowed] = [validate_access_token] {
+    return validate_access_token({.allowed_consumers = {"889640782"}});
   };
   return p;
 }

@@ -12,7 +12,7 @@ namespace {
 
 // The last enumerator. ErrcNameIsUnknownPastTheLastCode fails when a code is appended without
 // moving this, so the loops below always cover every code.
-constexpr Errc kLastErrc = Errc::kDiscoveryError;
+constexpr Errc kLastErrc = Errc::kConsentPersonMismatch;
 
 std::vector<Errc> AllErrcs() {
   std::vector<Errc> all;

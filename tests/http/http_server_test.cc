@@ -67,6 +67,22 @@ TEST(HttpServer, AnswersGetWithHeadersTheHandlerSet) {
   EXPECT_EQ(reply->Header("Cache-Control"), "");  // no-store is for JSON
 }
 
+TEST(HttpServer, DateHeaderComesFromTheInjectedClock) {
+  FakeClock clock(1700000000);  // 2023-11-14T22:13:20Z, a Tuesday
+  auto server = StartOrDie({.clock = &clock});
+  ASSERT_NE(server, nullptr);
+  RawConnection c = RawConnection::Connect(server->port());
+  ASSERT_TRUE(c.Send(Get("/date")));
+  std::optional<RawReply> first = c.Read();
+  ASSERT_TRUE(first.has_value()) << c.last_error().message();
+  EXPECT_EQ(first->Header("Date"), "Tue, 14 Nov 2023 22:13:20 GMT");
+  clock.Advance(std::chrono::seconds(86400 * 47 + 3600));  // 2023-12-31T23:13:20Z, a Sunday
+  ASSERT_TRUE(c.Send(Get("/date")));
+  std::optional<RawReply> second = c.Read();
+  ASSERT_TRUE(second.has_value()) << c.last_error().message();
+  EXPECT_EQ(second->Header("Date"), "Sun, 31 Dec 2023 23:13:20 GMT");
+}
+
 TEST(HttpServer, AnswersPostWithJsonAndNoStore) {
   auto server = StartOrDie({}, [](const HttpRequest& request) {
     return HttpResponse::Json(201, R"({"got":")" + request.body + R"("})");

@@ -567,6 +567,15 @@ TEST(GrantValidator, RefusesAuthorizationDetailsWithoutExactlyOneObjectWithMp303
   EXPECT_REFUSED(Check(*env, WithDetails(Json::array())), kMp303);
   EXPECT_REFUSED(Check(*env, WithDetails(Json::array({consent, consent}))), kMp303);
   EXPECT_REFUSED(Check(*env, WithDetails(Json::array({"x"}))), kMp303);
+  // The consent must exist in the local Altinn stand-in (altinn_consent_test.cc has the rest).
+  EXPECT_REFUSED(Check(*env, WithDetails(Json::array({consent}))), kMp303);
+  ASSERT_TRUE(env->store
+                  ->CreateConsent({.authorization_code = "6b5c4c3e-1f6a-4b7e-9d1a-2f3e4d5c6b7a",
+                                   .covered_by = std::string(kClientOrg),
+                                   .offered_by = "974760673",
+                                   .valid_to = kNow + 3600,
+                                   .status = ConsentStatus::kAccepted})
+                  .ok());
   EXPECT_ACCEPTED(Check(*env, WithDetails(Json::array({consent}))));
 }
 

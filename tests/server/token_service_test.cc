@@ -161,6 +161,15 @@ TEST(TokenService, PidIsCopiedAfterAud) {
 
 TEST(TokenService, ConsentAuthorizationDetailsAreEchoedWithTo) {
   auto env = MakeEnv();
+  // The consent, as the local Altinn stand-in stores it (altinn_consent_test.cc has the rest).
+  ASSERT_TRUE(env->store
+                  ->CreateConsent({.authorization_code = "6b5c4c3e-1f6a-4b7e-9d1a-2f3e4d5c6b7a",
+                                   .covered_by = std::string(kConsumerOrg),
+                                   .offered_by = std::string(kPid),
+                                   .valid_to = 1800000000,
+                                   .status = ConsentStatus::kAccepted,
+                                   .decided = 1700000000})
+                  .ok());
   GrantSpec g = DelegatedGrant();
   g.claims["authorization_details"] = {
       {{"type", "urn:altinn:consent"},
@@ -172,7 +181,10 @@ TEST(TokenService, ConsentAuthorizationDetailsAreEchoedWithTo) {
   Json want = Json::array({{{"type", "urn:altinn:consent"},
                             {"id", "6b5c4c3e-1f6a-4b7e-9d1a-2f3e4d5c6b7a"},
                             {"from", "urn:altinn:person:identifier-no:" + std::string(kPid)},
-                            {"to", Party(kConsumerOrg)}}});
+                            {"to", Party(kConsumerOrg)},
+                            {"consented", "2023-11-14T22:13:20Z"},
+                            {"validTo", "2027-01-15T08:00:00Z"},
+                            {"consentRights", Json::array()}}});
   EXPECT_EQ(details, want);
   EXPECT_EQ(PayloadMemberOrder(r).back(), "authorization_details");
 }

@@ -553,7 +553,7 @@ TEST(SqliteStoreFile, SetsUserVersionAndWalMode) {
   auto conn = sqlite::Connection::Open(path, RegistryMigrations());
   ASSERT_TRUE(conn.ok()) << conn.status().ToString();
   EXPECT_EQ((*conn)->UserVersion().value(), RegistrySchemaVersion());
-  EXPECT_EQ(RegistrySchemaVersion(), 1);
+  EXPECT_EQ(RegistrySchemaVersion(), 2);
   auto stmt = (*conn)->Prepare("PRAGMA journal_mode");
   ASSERT_TRUE(stmt.ok());
   ASSERT_TRUE(stmt->Step().value());
@@ -573,7 +573,7 @@ TEST(SqliteStoreFile, RefusesNewerSchemaVersionNamingPathAndVersions) {
   EXPECT_EQ(store.status().code(), Errc::kIoError);
   EXPECT_THAT(store.status().message(), HasSubstr(path));
   EXPECT_THAT(store.status().message(), HasSubstr("42"));
-  EXPECT_THAT(store.status().message(), HasSubstr("(1)"));
+  EXPECT_THAT(store.status().message(), HasSubstr("(2)"));
   EXPECT_FALSE(OpenSqliteReplayStore({.path = path}).ok());
 }
 

@@ -10,6 +10,7 @@
 #include "core/json.h"
 #include "core/random.h"
 #include "grant/grant_rules.h"
+#include "server/handlers/api_response.h"
 #include "server/handlers/api_rules.h"
 #include "server/token_service.h"
 
@@ -17,38 +18,30 @@ namespace mp::server {
 namespace {
 
 using api_internal::OrderedJson;
+using Caller = BearerCaller;
 using grant_internal::Quote;
 
-constexpr std::string_view kRealm = "Bearer realm=\"maskinporten\"";
 constexpr std::string_view kDcrRead = "idporten:dcr.read";
 constexpr std::string_view kDcrWrite = "idporten:dcr.write";
 constexpr std::string_view kDcrModify = "idporten:dcr.modify";
 constexpr std::string_view kScopesWrite = "idporten:scopes.write";
 constexpr std::string_view kAnyToken = "";
 
-HttpResponse JsonResponse(int status, const OrderedJson& body) {
-  return HttpResponse::Json(status,
-                            body.dump(-1, ' ', false, OrderedJson::error_handler_t::replace));
+HttpResponse BadRequest(const Status& s) {
+  return ErrorResponse(400, "invalid_request", s.message());
 }
 
-HttpResponse Error(int status, std::string_view error, std::string_view description) {
-  OrderedJson body;
-  body["error"] = error;
-  body["error_description"] = description;
-  return JsonResponse(status, body);
+HttpResponse NotFound(std::string_view description) {
+  return ErrorResponse(404, "not_found", description);
 }
-
-HttpResponse BadRequest(const Status& s) { return Error(400, "invalid_request", s.message()); }
-
-HttpResponse NotFound(std::string_view description) { return Error(404, "not_found", description); }
 
 HttpResponse Forbidden(std::string_view description) {
-  return Error(403, "forbidden", description);
+  return ErrorResponse(403, "forbidden", description);
 }
 
 // A failure of the store (or another internal step): 500, never the details of a refusal.
 HttpResponse ServerError(const Status& s) {
-  return Error(500, "server_error", "the registry failed: " + s.ToString());
+  return ErrorResponse(500, "server_error", "the registry failed: " + s.ToString());
 }
 
 // Maps a validation/store Status to the answer: kInvalidArgument (a field rule) is 400, the rest
@@ -59,35 +52,6 @@ HttpResponse FromStatus(const Status& s) {
 }
 
 OrderedJson Array() { return OrderedJson::array(); }
-
-// The caller as the bearer token says.
-struct Caller {
-  std::string orgno;
-  std::vector<std::string> scopes;
-};
-
-// A handler's result: the value, or the response that ends the request.
-template <typename T>
-class Outcome {
- public:
-  Outcome(T value) : value_(std::move(value)) {}                      // NOLINT
-  Outcome(HttpResponse response) : response_(std::move(response)) {}  // NOLINT
-  bool ok() const { return value_.has_value(); }
-  T& operator*() { return *value_; }
-  T* operator->() { return &*value_; }
-  HttpResponse response() && { return std::move(*response_); }
-
- private:
-  std::optional<T> value_;
-  std::optional<HttpResponse> response_;
-};
-
-// MP_ASSIGN_OR_RETURN for Outcome: a handler returns the response when there is no value.
-#define API_ASSIGN_OR_RESPOND(lhs, expr)                              \
-  auto MP_STATUS_CONCAT_(api_o_, __LINE__) = (expr);                  \
-  if (!MP_STATUS_CONCAT_(api_o_, __LINE__).ok())                      \
-    return std::move(MP_STATUS_CONCAT_(api_o_, __LINE__)).response(); \
-  lhs = std::move(*MP_STATUS_CONCAT_(api_o_, __LINE__))
 
 class SelfServiceApi {
  public:
@@ -134,56 +98,21 @@ class SelfServiceApi {
 
 Outcome<Caller> SelfServiceApi::Authenticate(const HttpRequest& req,
                                              std::string_view needed_scope) const {
-  const std::string* auth = req.Header("authorization");
-  std::string_view value = auth == nullptr ? std::string_view() : std::string_view(*auth);
-  // RFC 6750 §2.1: the scheme is case-insensitive; anything but Bearer counts as no token.
-  constexpr std::string_view kScheme = "bearer ";
-  const bool bearer = value.size() > kScheme.size() &&
-                      std::equal(kScheme.begin(), kScheme.end(), value.begin(), [](char a, char b) {
-                        return a == std::tolower(static_cast<unsigned char>(b));
-                      });
-  if (!bearer) {
-    HttpResponse r =
-        Error(401, "invalid_token", "a Bearer access token from this server is required");
-    r.headers.emplace_back("WWW-Authenticate", std::string(kRealm));
-    return r;
-  }
-  std::string_view token = value.substr(kScheme.size());
-  while (!token.empty() && token.front() == ' ') token.remove_prefix(1);
-  Result<IssuedTokenClaims> claims = VerifyIssuedToken(token, ctx_.keys, ctx_.config, ctx_.clock);
-  if (!claims.ok() || claims->consumer_orgno.empty()) {
-    // Fixed texts: the verifier's message may name values that do not belong in a header.
-    const std::string description = !claims.ok() && claims.status().code() == Errc::kTokenExpired
-                                        ? "The access token expired"
-                                        : "The access token is invalid";
-    HttpResponse r = Error(401, "invalid_token", description);
-    r.headers.emplace_back("WWW-Authenticate",
-                           std::string(kRealm) + ", error=\"invalid_token\", error_description=\"" +
-                               description + "\"");
-    return r;
-  }
-  Caller caller{.orgno = claims->consumer_orgno, .scopes = claims->scopes};
-  if (!needed_scope.empty() &&
-      std::find(caller.scopes.begin(), caller.scopes.end(), needed_scope) == caller.scopes.end()) {
-    HttpResponse r = Error(403, "insufficient_scope",
-                           "the access token lacks the scope " + std::string(needed_scope));
-    r.headers.emplace_back("WWW-Authenticate", std::string(kRealm) +
-                                                   ", error=\"insufficient_scope\", scope=\"" +
-                                                   std::string(needed_scope) + "\"");
-    return r;
-  }
-  return caller;
+  const BearerAuth auth{
+      .keys = ctx_.keys, .config = ctx_.config, .clock = ctx_.clock, .realm = "maskinporten"};
+  if (needed_scope.empty()) return AuthenticateBearer(req, auth, {});
+  return AuthenticateBearer(req, auth, {needed_scope});
 }
 
 Outcome<SelfServiceApi::Query> SelfServiceApi::ParseQuery(const HttpRequest& req) {
   Result<Query> q = ParseForm(req.query);
-  if (!q.ok()) return Error(400, "invalid_request", "query: " + q.status().message());
+  if (!q.ok()) return ErrorResponse(400, "invalid_request", "query: " + q.status().message());
   return std::move(q).value();
 }
 
 Outcome<api_internal::Json> SelfServiceApi::ParseBody(const HttpRequest& req) {
   Result<nlohmann::json> body = ParseStrictJsonObject(req.body);
-  if (!body.ok()) return Error(400, "invalid_request", "body: " + body.status().message());
+  if (!body.ok()) return ErrorResponse(400, "invalid_request", "body: " + body.status().message());
   return std::move(body).value();
 }
 
@@ -192,7 +121,7 @@ Outcome<std::optional<bool>> SelfServiceApi::BoolParam(const Query& q, std::stri
   if (!v) return std::optional<bool>();
   if (*v == "true") return std::optional<bool>(true);
   if (*v == "false") return std::optional<bool>(false);
-  return Error(400, "invalid_request", std::string(name) + ": must be true or false");
+  return ErrorResponse(400, "invalid_request", std::string(name) + ": must be true or false");
 }
 
 Outcome<ClientRecord> SelfServiceApi::OwnClient(const Caller& caller,
@@ -209,7 +138,7 @@ Outcome<ClientRecord> SelfServiceApi::OwnClient(const Caller& caller,
 Outcome<ScopeRecord> SelfServiceApi::OwnScope(const Caller& caller, const Query& q) const {
   std::optional<std::string> name = FormValue(q, "scope");
   if (!name || name->empty())
-    return Error(400, "invalid_request", "scope: missing query parameter");
+    return ErrorResponse(400, "invalid_request", "scope: missing query parameter");
   Result<std::optional<ScopeRecord>> s = ctx_.store.GetScope(*name);
   if (!s.ok()) return ServerError(s.status());
   if (!s->has_value()) return NotFound("no scope " + Quote(*name));
@@ -355,9 +284,10 @@ HttpResponse SelfServiceApi::CreateScope(const HttpRequest& req) const {
   if (!existing.ok()) return ServerError(existing.status());
   if (existing->has_value()) {
     // SPEC §9: re-POSTing a deactivated entity is 409 Conflict (PUT it to change it).
-    return Error(409, "conflict",
-                 "scope " + Quote(s->name) +
-                     ((*existing)->active ? " already exists" : " exists and is deactivated"));
+    return ErrorResponse(
+        409, "conflict",
+        "scope " + Quote(s->name) +
+            ((*existing)->active ? " already exists" : " exists and is deactivated"));
   }
   s->owner_orgno = caller.orgno;
   s->active = true;
@@ -447,7 +377,7 @@ HttpResponse SelfServiceApi::ScopeAccessList(const HttpRequest& req) const {
 HttpResponse SelfServiceApi::GetAccessByOrg(const HttpRequest& req) const {
   if (req.Param("orgno") != "all") {
     HttpResponse r =
-        Error(405, "method_not_allowed", "use PUT or DELETE on /scopes/access/{orgno}");
+        ErrorResponse(405, "method_not_allowed", "use PUT or DELETE on /scopes/access/{orgno}");
     r.headers.emplace_back("Allow", "PUT, DELETE");
     return r;
   }

@@ -7,6 +7,8 @@
 #include <atomic>
 #include <cctype>
 #include <csignal>
+#include <cstdio>
+#include <ctime>
 #include <exception>
 #include <optional>
 #include <thread>
@@ -44,6 +46,22 @@ using tcp = net::ip::tcp;
 using SteadyClock = std::chrono::steady_clock;
 
 constexpr std::string_view kServerName = "maskinporten-cpp";
+
+// RFC 9110 §5.6.7 IMF-fixdate: "Sun, 06 Nov 1994 08:49:37 GMT" (English names, whatever the
+// locale).
+std::string HttpDate(std::chrono::system_clock::time_point t) {
+  static constexpr const char* kDays[] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
+  static constexpr const char* kMonths[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                            "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+  std::time_t secs = std::chrono::system_clock::to_time_t(t);
+  std::tm tm{};
+  ::gmtime_r(&secs, &tm);
+  char buf[40];
+  std::snprintf(buf, sizeof(buf), "%s, %02d %s %04d %02d:%02d:%02d GMT", kDays[tm.tm_wday],
+                tm.tm_mday, kMonths[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour, tm.tm_min,
+                tm.tm_sec);
+  return buf;
+}
 // After the last response on a connection the server stops sending and reads (and discards) what
 // the client still sends for a moment, so closing with unread bytes does not reset the connection
 // before the client has read the answer (a 413 sent while the body is still arriving).
@@ -112,6 +130,9 @@ class SessionBase {
 struct ServerState {
   HttpServerOptions options;
   Handler handler;
+  const mp::Clock& Clock() const {
+    return options.clock != nullptr ? *options.clock : SystemClock::Instance();
+  }
   std::unique_ptr<ssl::context> tls;  // null: plain HTTP
   std::atomic<bool> stopping{false};
   std::atomic<size_t> connections{0};
@@ -351,6 +372,7 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
     res_.version(header_parsed ? parser_->get().version() : 11);
     res_.result(static_cast<unsigned>(response.status));
     res_.set(http::field::server, kServerName);
+    res_.set(http::field::date, HttpDate(state_->Clock().Now()));
     res_.set(http::field::content_type, response.content_type);
     if (response.content_type.rfind("application/json", 0) == 0) {
       res_.set(http::field::cache_control, "no-store");

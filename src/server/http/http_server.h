@@ -17,6 +17,7 @@
 #include <memory>
 #include <string>
 
+#include "maskinporten/clock.h"
 #include "maskinporten/status.h"
 #include "server/http/http_types.h"
 
@@ -51,6 +52,9 @@ struct HttpServerOptions {
   // 400/408/413/431/500 answers; not for drop_connection or the 503 of a connection over
   // max_connections. Runs on an io thread: must be thread safe and quick.
   std::function<void(const RequestLogEntry&)> on_request{};
+  // The Date header of every response (RFC 9110 §6.6.1) comes from this clock (SystemClock when
+  // null), so a client's clock-skew correction sees the server's own time, offsets included.
+  const Clock* clock = nullptr;
 };
 
 class HttpServer {

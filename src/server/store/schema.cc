@@ -98,8 +98,39 @@ CREATE TABLE replay (
 CREATE INDEX replay_by_expiry ON replay (expires_at);
 )sql";
 
-constexpr std::array<sqlite::Migration, 1> kMigrations = {{
+// Version 2: the local Altinn consent stand-in (docs/emulator.md, "Consents"): consent requests
+// and the one key that signs samtykketokens, with its self-signed certificate.
+constexpr const char* kSchemaV2 = R"sql(
+CREATE TABLE consents (
+  authorization_code TEXT PRIMARY KEY,
+  covered_by TEXT NOT NULL,
+  offered_by TEXT NOT NULL,
+  offered_by_name TEXT NOT NULL,
+  required_delegator TEXT NOT NULL,
+  required_delegator_name TEXT NOT NULL,
+  handled_by TEXT NOT NULL,
+  redirect_url TEXT NOT NULL,
+  resources TEXT NOT NULL,
+  valid_to INTEGER NOT NULL,
+  status TEXT NOT NULL,
+  created INTEGER NOT NULL,
+  decided INTEGER NOT NULL
+) STRICT;
+CREATE INDEX consents_by_covered_by ON consents (covered_by, created);
+
+-- At most one row (id = 1): the samtykketoken signing key.
+CREATE TABLE consent_key (
+  id INTEGER PRIMARY KEY CHECK (id = 1),
+  kid TEXT NOT NULL,
+  private_pem TEXT NOT NULL,
+  certificate_pem TEXT NOT NULL,
+  created INTEGER NOT NULL
+) STRICT;
+)sql";
+
+constexpr std::array<sqlite::Migration, 2> kMigrations = {{
     {.version = 1, .sql = kSchemaV1},
+    {.version = 2, .sql = kSchemaV2},
 }};
 
 }  // namespace

@@ -130,6 +130,81 @@ Result<ScopeAccess> ReadAccess(const Connection& db, const Statement& row) {
   return a;
 }
 
+// ---- consents
+
+constexpr std::string_view kConsentColumns =
+    "authorization_code, covered_by, offered_by, offered_by_name, required_delegator, "
+    "required_delegator_name, handled_by, redirect_url, resources, valid_to, status, created, "
+    "decided";
+
+// requestResources as our own column: [{"serviceCode":..,"serviceEditionCode":..,
+// "metadata":[[name,value],..]}], metadata as pairs so their order survives.
+std::string ResourcesJson(const std::vector<ConsentResource>& resources) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const ConsentResource& r : resources) {
+    nlohmann::json metadata = nlohmann::json::array();
+    for (const auto& [name, value] : r.metadata) metadata.push_back({name, value});
+    out.push_back({{"serviceCode", r.service_code},
+                   {"serviceEditionCode", r.service_edition_code},
+                   {"metadata", std::move(metadata)}});
+  }
+  return DumpJson(out);
+}
+
+Result<std::vector<ConsentResource>> ParseResources(const Connection& db, const std::string& text,
+                                                    std::string_view code) {
+  Status bad(Errc::kIoError,
+             db.path() + ": resources of consent " + Quote(code) + " are not readable");
+  Result<nlohmann::json> parsed = ParseStrictJson(text);
+  if (!parsed.ok() || !parsed->is_array()) return bad;
+  std::vector<ConsentResource> out;
+  for (const nlohmann::json& item : *parsed) {
+    if (!item.is_object()) return bad;
+    auto code_it = item.find("serviceCode");
+    auto edition = item.find("serviceEditionCode");
+    auto metadata = item.find("metadata");
+    if (code_it == item.end() || !code_it->is_string() || edition == item.end() ||
+        !edition->is_number_integer() || metadata == item.end() || !metadata->is_array()) {
+      return bad;
+    }
+    ConsentResource r{.service_code = code_it->get<std::string>(),
+                      .service_edition_code = edition->get<int>(),
+                      .metadata = {}};
+    for (const nlohmann::json& pair : *metadata) {
+      if (!pair.is_array() || pair.size() != 2 || !pair[0].is_string() || !pair[1].is_string()) {
+        return bad;
+      }
+      r.metadata.emplace_back(pair[0].get<std::string>(), pair[1].get<std::string>());
+    }
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
+Result<ConsentRecord> ReadConsent(const Connection& db, const Statement& row) {
+  ConsentRecord c;
+  c.authorization_code = row.Text(0);
+  c.covered_by = row.Text(1);
+  c.offered_by = row.Text(2);
+  c.offered_by_name = row.Text(3);
+  c.required_delegator = row.Text(4);
+  c.required_delegator_name = row.Text(5);
+  c.handled_by = row.Text(6);
+  c.redirect_url = row.Text(7);
+  MP_ASSIGN_OR_RETURN(c.resources, ParseResources(db, row.Text(8), c.authorization_code));
+  c.valid_to = row.Int(9);
+  std::string status = row.Text(10);
+  std::optional<ConsentStatus> st = ParseConsentStatus(status);
+  if (!st) {
+    return Status(Errc::kIoError, db.path() + ": consent " + Quote(c.authorization_code) +
+                                      " has unknown status " + Quote(status));
+  }
+  c.status = *st;
+  c.created = row.Int(11);
+  c.decided = row.Int(12);
+  return c;
+}
+
 // Runs a bound query and reads every row with `read`.
 template <typename T, typename Reader>
 Result<std::vector<T>> ReadAll(const Connection& db, Statement& stmt, Reader read) {
@@ -541,6 +616,109 @@ class SqliteStore final : public Store {
     });
   }
 
+  Status CreateConsent(const ConsentRecord& c) override {
+    MP_RETURN_IF_ERROR(RequireKey("authorization_code", c.authorization_code));
+    MutexLock lock(mu_);
+    Connection& db = *db_;
+    return db.Transaction([&]() -> Status {
+      MP_ASSIGN_OR_RETURN(
+          Statement stmt,
+          db.Prepare("INSERT INTO consents (" + std::string(kConsentColumns) +
+                     ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13) "
+                     "ON CONFLICT (authorization_code) DO NOTHING"));
+      MP_RETURN_IF_ERROR(stmt.BindText(c.authorization_code)
+                             .BindText(c.covered_by)
+                             .BindText(c.offered_by)
+                             .BindText(c.offered_by_name)
+                             .BindText(c.required_delegator)
+                             .BindText(c.required_delegator_name)
+                             .BindText(c.handled_by)
+                             .BindText(c.redirect_url)
+                             .BindText(ResourcesJson(c.resources))
+                             .BindInt(c.valid_to)
+                             .BindText(ConsentStatusName(c.status))
+                             .BindInt(c.created)
+                             .BindInt(c.decided)
+                             .Run());
+      if (db.Changes() == 0) {
+        return Status(Errc::kInvalidArgument,
+                      "consent " + Quote(c.authorization_code) + " already exists");
+      }
+      return OkStatus();
+    });
+  }
+
+  Result<std::optional<ConsentRecord>> GetConsent(std::string_view code) override {
+    MutexLock lock(mu_);
+    Connection& db = *db_;
+    MP_ASSIGN_OR_RETURN(Statement stmt, db.Prepare("SELECT " + std::string(kConsentColumns) +
+                                                   " FROM consents WHERE authorization_code = ?1"));
+    stmt.BindText(code);
+    return ReadOne<ConsentRecord>(db, stmt, ReadConsent);
+  }
+
+  Status DecideConsent(std::string_view code, ConsentStatus decision, int64_t at) override {
+    if (decision == ConsentStatus::kUnopened) {
+      return Status(Errc::kInvalidArgument, "a consent can only be decided Accepted or Rejected");
+    }
+    MutexLock lock(mu_);
+    Connection& db = *db_;
+    return db.Transaction([&]() -> Status {
+      MP_ASSIGN_OR_RETURN(Statement read,
+                          db.Prepare("SELECT status FROM consents WHERE authorization_code = ?1"));
+      MP_ASSIGN_OR_RETURN(bool row, read.BindText(code).Step());
+      if (!row) return Status(Errc::kNotFound, "no consent " + Quote(code));
+      std::string status = read.Text(0);
+      if (status != ConsentStatusName(ConsentStatus::kUnopened)) {
+        return Status(Errc::kInvalidArgument,
+                      "consent " + Quote(code) + " is " + status + ", not Unopened");
+      }
+      MP_ASSIGN_OR_RETURN(Statement update,
+                          db.Prepare("UPDATE consents SET status = ?2, decided = ?3 "
+                                     "WHERE authorization_code = ?1"));
+      return update.BindText(code).BindText(ConsentStatusName(decision)).BindInt(at).Run();
+    });
+  }
+
+  Result<std::vector<ConsentRecord>> ListConsents(std::string_view orgno) override {
+    MutexLock lock(mu_);
+    Connection& db = *db_;
+    MP_ASSIGN_OR_RETURN(Statement stmt,
+                        db.Prepare("SELECT " + std::string(kConsentColumns) +
+                                   " FROM consents WHERE ?1 = '' OR covered_by = ?1 "
+                                   "OR handled_by = ?1 ORDER BY created, authorization_code"));
+    stmt.BindText(orgno);
+    return ReadAll<ConsentRecord>(db, stmt, ReadConsent);
+  }
+
+  Result<std::optional<ConsentKeyRecord>> GetConsentKey() override {
+    MutexLock lock(mu_);
+    Connection& db = *db_;
+    return ReadConsentKey(db);
+  }
+
+  Result<ConsentKeyRecord> AddConsentKeyIfAbsent(const ConsentKeyRecord& key) override {
+    MP_RETURN_IF_ERROR(RequireKey("consent key kid", key.kid));
+    MutexLock lock(mu_);
+    Connection& db = *db_;
+    std::optional<ConsentKeyRecord> stored;
+    MP_RETURN_IF_ERROR(db.Transaction([&]() -> Status {
+      MP_ASSIGN_OR_RETURN(
+          Statement insert,
+          db.Prepare("INSERT INTO consent_key (id, kid, private_pem, certificate_pem, created) "
+                     "VALUES (1, ?1, ?2, ?3, ?4) ON CONFLICT (id) DO NOTHING"));
+      MP_RETURN_IF_ERROR(insert.BindText(key.kid)
+                             .BindText(key.private_pem)
+                             .BindText(key.certificate_pem)
+                             .BindInt(key.created)
+                             .Run());
+      MP_ASSIGN_OR_RETURN(stored, ReadConsentKey(db));
+      return OkStatus();
+    }));
+    if (!stored) return Status(Errc::kInternal, db.path() + ": consent key vanished");
+    return *stored;
+  }
+
  private:
   static Status NoClient(std::string_view client_id) {
     return Status(Errc::kNotFound, "no client with client_id " + Quote(client_id));
@@ -548,6 +726,18 @@ class SqliteStore final : public Store {
   static Status NoScope(std::string_view name) {
     return Status(Errc::kNotFound, "no scope named " + Quote(name));
   }
+  static Result<std::optional<ConsentKeyRecord>> ReadConsentKey(Connection& db) {
+    MP_ASSIGN_OR_RETURN(
+        Statement stmt,
+        db.Prepare("SELECT kid, private_pem, certificate_pem, created FROM consent_key"));
+    return ReadOne<ConsentKeyRecord>(db, stmt, [](const Connection&, const Statement& r) {
+      return Result<ConsentKeyRecord>(ConsentKeyRecord{.kid = r.Text(0),
+                                                       .private_pem = r.Text(1),
+                                                       .certificate_pem = r.Text(2),
+                                                       .created = r.Int(3)});
+    });
+  }
+
   // Binds ?1..?10 of the client columns (all but created and last_updated).
   static Statement& BindClient(Statement& stmt, const ClientRecord& c) {
     return stmt.BindText(c.client_id)

@@ -16,6 +16,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "maskinporten/status.h"
@@ -125,6 +126,47 @@ struct SigningKeyRecord {
   friend bool operator==(const SigningKeyRecord&, const SigningKeyRecord&) = default;
 };
 
+// The local Altinn consent stand-in (docs/emulator.md, "Consents"; SPEC §11.1, §11.3).
+enum class ConsentStatus { kUnopened, kAccepted, kRejected };
+
+// One requestResources entry: an Altinn 2 service and the metadata the consent carries for it.
+struct ConsentResource {
+  std::string service_code{};  // digits, "5252"
+  int service_edition_code = 0;
+  std::vector<std::pair<std::string, std::string>> metadata{};  // {"Navn", "TEST FORSIKRING AS"}
+
+  friend bool operator==(const ConsentResource&, const ConsentResource&) = default;
+};
+
+// A consent request (Altinn 2 shape) and, once decided, the person's answer.
+struct ConsentRecord {
+  std::string authorization_code{};  // UUID; also the Altinn 3 authorization_details id
+  std::string covered_by{};          // orgno the consent is given to (the insurer)
+  std::string offered_by{};          // fnr (or orgno) of who gives the consent
+  std::string offered_by_name{};
+  std::string required_delegator{};  // fnr who must accept; defaults to offered_by
+  std::string required_delegator_name{};
+  std::string handled_by{};  // supplier orgno, "" when none
+  std::string redirect_url{};
+  std::vector<ConsentResource> resources{};
+  int64_t valid_to = 0;
+  ConsentStatus status = ConsentStatus::kUnopened;
+  int64_t created = 0;
+  int64_t decided = 0;  // when accepted or rejected (DelegatedDate); 0 while unopened
+
+  friend bool operator==(const ConsentRecord&, const ConsentRecord&) = default;
+};
+
+// The samtykketoken signing key with its self-signed certificate (x5t, x5c).
+struct ConsentKeyRecord {
+  std::string kid{};
+  std::string private_pem{};  // PKCS#8 PEM; never logged
+  std::string certificate_pem{};
+  int64_t created = 0;
+
+  friend bool operator==(const ConsentKeyRecord&, const ConsentKeyRecord&) = default;
+};
+
 class Store {
  public:
   virtual ~Store() = default;
@@ -185,6 +227,23 @@ class Store {
   virtual Status AddSigningKey(const SigningKeyRecord& key) = 0;
   virtual Result<std::vector<SigningKeyRecord>> ListSigningKeys() = 0;
   virtual Status PruneSigningKeys(int64_t before) = 0;
+
+  // Consent requests. Create refuses an existing authorization_code (kInvalidArgument "already
+  // exists"). DecideConsent moves an kUnopened request to `decision` (kAccepted or kRejected) and
+  // sets decided = at: kNotFound when absent, kInvalidArgument when it is not kUnopened (naming
+  // its status). ListConsents: requests where `orgno` is covered_by or handled_by ("" lists all),
+  // oldest first.
+  virtual Status CreateConsent(const ConsentRecord& consent) = 0;
+  virtual Result<std::optional<ConsentRecord>> GetConsent(std::string_view authorization_code) = 0;
+  virtual Status DecideConsent(std::string_view authorization_code, ConsentStatus decision,
+                               int64_t at) = 0;
+  virtual Result<std::vector<ConsentRecord>> ListConsents(std::string_view orgno) = 0;
+
+  // The samtykketoken signing key: none until the consent stand-in first starts. Add stores
+  // `key` unless a key exists already, and returns the stored key either way (two processes
+  // starting on one file agree on one key).
+  virtual Result<std::optional<ConsentKeyRecord>> GetConsentKey() = 0;
+  virtual Result<ConsentKeyRecord> AddConsentKeyIfAbsent(const ConsentKeyRecord& key) = 0;
 };
 
 struct SqliteStoreOptions {
@@ -215,6 +274,8 @@ std::string_view ScopeVisibilityName(ScopeVisibility v);  // "PUBLIC", "PRIVATE"
 std::optional<ScopeVisibility> ParseScopeVisibility(std::string_view name);
 std::string_view AccessStateName(AccessState s);  // "APPROVED", "REQUESTED", "DENIED"
 std::optional<AccessState> ParseAccessState(std::string_view name);
+std::string_view ConsentStatusName(ConsentStatus s);  // "Unopened", "Accepted", "Rejected"
+std::optional<ConsentStatus> ParseConsentStatus(std::string_view name);
 
 }  // namespace mp::server
 

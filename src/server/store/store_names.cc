@@ -16,6 +16,11 @@ constexpr std::array<std::pair<AccessState, std::string_view>, 3> kAccessState =
     {AccessState::kRequested, "REQUESTED"},
     {AccessState::kDenied, "DENIED"},
 }};
+constexpr std::array<std::pair<ConsentStatus, std::string_view>, 3> kConsentStatus = {{
+    {ConsentStatus::kUnopened, "Unopened"},
+    {ConsentStatus::kAccepted, "Accepted"},
+    {ConsentStatus::kRejected, "Rejected"},
+}};
 
 template <typename Enum, size_t N>
 std::string_view NameOf(const std::array<std::pair<Enum, std::string_view>, N>& table, Enum v) {
@@ -43,6 +48,10 @@ std::optional<ScopeVisibility> ParseScopeVisibility(std::string_view name) {
 std::string_view AccessStateName(AccessState s) { return NameOf(kAccessState, s); }
 std::optional<AccessState> ParseAccessState(std::string_view name) {
   return ValueOf(kAccessState, name);
+}
+std::string_view ConsentStatusName(ConsentStatus s) { return NameOf(kConsentStatus, s); }
+std::optional<ConsentStatus> ParseConsentStatus(std::string_view name) {
+  return ValueOf(kConsentStatus, name);
 }
 
 }  // namespace mp::server

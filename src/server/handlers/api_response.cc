@@ -1,0 +1,72 @@
+#include "server/handlers/api_response.h"
+
+#include <algorithm>
+#include <cctype>
+
+#include "server/token_service.h"
+
+namespace mp::server {
+
+HttpResponse JsonResponse(int status, const nlohmann::ordered_json& body,
+                          std::string_view endpoint) {
+  HttpResponse r = HttpResponse::Json(
+      status, body.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace));
+  if (!endpoint.empty()) r.endpoint = std::string(endpoint);
+  return r;
+}
+
+HttpResponse ErrorResponse(int status, std::string_view error, std::string_view description,
+                           std::string_view endpoint) {
+  nlohmann::ordered_json body;
+  body["error"] = error;
+  body["error_description"] = description;
+  return JsonResponse(status, body, endpoint);
+}
+
+Outcome<BearerCaller> AuthenticateBearer(const HttpRequest& req, const BearerAuth& auth,
+                                         std::initializer_list<std::string_view> any_of_scopes) {
+  const std::string realm = "Bearer realm=\"" + std::string(auth.realm) + "\"";
+  const std::string* header = req.Header("authorization");
+  std::string_view value = header == nullptr ? std::string_view() : std::string_view(*header);
+  // RFC 6750 §2.1: the scheme is case-insensitive; anything but Bearer counts as no token.
+  constexpr std::string_view kScheme = "bearer ";
+  const bool bearer = value.size() > kScheme.size() &&
+                      std::equal(kScheme.begin(), kScheme.end(), value.begin(), [](char a, char b) {
+                        return a == std::tolower(static_cast<unsigned char>(b));
+                      });
+  if (!bearer) {
+    HttpResponse r = ErrorResponse(
+        401, "invalid_token", "a Bearer access token from this server is required", auth.endpoint);
+    r.headers.emplace_back("WWW-Authenticate", realm);
+    return r;
+  }
+  std::string_view token = value.substr(kScheme.size());
+  while (!token.empty() && token.front() == ' ') token.remove_prefix(1);
+  Result<IssuedTokenClaims> claims = VerifyIssuedToken(token, auth.keys, auth.config, auth.clock);
+  if (!claims.ok() || claims->consumer_orgno.empty()) {
+    const std::string description = !claims.ok() && claims.status().code() == Errc::kTokenExpired
+                                        ? "The access token expired"
+                                        : "The access token is invalid";
+    HttpResponse r = ErrorResponse(401, "invalid_token", description, auth.endpoint);
+    r.headers.emplace_back("WWW-Authenticate", realm +
+                                                   ", error=\"invalid_token\", "
+                                                   "error_description=\"" +
+                                                   description + "\"");
+    return r;
+  }
+  bool allowed = any_of_scopes.size() == 0;
+  for (std::string_view needed : any_of_scopes) {
+    allowed = allowed || std::find(claims->scopes.begin(), claims->scopes.end(), needed) !=
+                             claims->scopes.end();
+  }
+  if (allowed) return BearerCaller{.orgno = claims->consumer_orgno, .scopes = claims->scopes};
+  std::string names;
+  for (std::string_view s : any_of_scopes) names += (names.empty() ? "" : " ") + std::string(s);
+  HttpResponse r = ErrorResponse(403, "insufficient_scope",
+                                 "the access token lacks the scope " + names, auth.endpoint);
+  r.headers.emplace_back("WWW-Authenticate",
+                         realm + ", error=\"insufficient_scope\", scope=\"" + names + "\"");
+  return r;
+}
+
+}  // namespace mp::server

@@ -1,0 +1,322 @@
+// AccessTokenValidator: SPEC §10 on the API owner's side.
+//
+// The token is decoded once (ParseJws); the header rules and the alg allowlist are applied before
+// the key lookup, so a hostile header never costs a JWKS fetch; the signature is then checked
+// with the raw primitive over the already decoded bytes; the payload is parsed once (Claims) and
+// every claim is read from that parse.
+#include <algorithm>
+#include <chrono>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "core/json.h"
+#include "jose/signature.h"
+#include "maskinporten/jws.h"
+#include "maskinporten/validator.h"
+
+namespace mp {
+namespace {
+
+constexpr std::string_view kIso6523Authority = "iso6523-actorid-upis";
+// The value Maskinporten documents for tokens requested without `resource` (SPEC §5): the token
+// is not bound to any resource.
+constexpr std::string_view kUnspecifiedAudience = "unspecified";
+
+std::string Quoted(std::string_view s) { return "\"" + std::string(s.substr(0, 256)) + "\""; }
+
+Status Untrusted(std::string_view name) {
+  return Status(Errc::kUntrustedHeader, "JWS header \"" + std::string(name) +
+                                            "\" is never trusted; keys come from the verifier");
+}
+
+// RFC 7515 header members that change processing (none acceptable to us), checked before any
+// key lookup. The same rules VerifyJws applies, with the same codes.
+Status CheckHeaderMembers(const JwsHeader& header) {
+  // Fast path: a member name can only spell one of these without its literal bytes through a
+  // \u escape, so a header with neither a backslash nor any of the names has none of them.
+  const std::string& raw = header.json;
+  if (raw.find('\\') == std::string::npos) {
+    bool maybe = false;
+    for (const char* name : {"crit", "b64", "jku", "x5u", "jwk"}) {
+      maybe = maybe || raw.find(name) != std::string::npos;
+    }
+    if (!maybe) return OkStatus();
+  }
+  MP_ASSIGN_OR_RETURN(nlohmann::json h, ParseStrictJsonObject(header.json));
+  if (auto crit = h.find("crit"); crit != h.end()) {
+    return Status(Errc::kUnsupportedCritical, "JWS header crit " + DumpJson(*crit).substr(0, 128) +
+                                                  " names extensions we do not implement");
+  }
+  if (h.contains("b64")) {
+    return Status(Errc::kUnsupportedCritical,
+                  "JWS header \"b64\" (RFC 7797 unencoded payload) is not supported");
+  }
+  for (const char* name : {"jku", "x5u", "jwk"}) {
+    if (h.contains(name)) return Untrusted(name);
+  }
+  return OkStatus();
+}
+
+Result<Algorithm> CheckAlgorithm(const JwsHeader& header, const std::vector<Algorithm>& allowed) {
+  if (!header.alg) {
+    return Status(Errc::kUnsupportedAlgorithm,
+                  "JWS alg " + Quoted(header.alg_name.substr(0, 64)) + " is not supported");
+  }
+  if (std::find(allowed.begin(), allowed.end(), *header.alg) == allowed.end()) {
+    std::string list;
+    for (Algorithm a : allowed) {
+      if (!list.empty()) list += ", ";
+      list += AlgorithmName(a);
+    }
+    return Status(Errc::kAlgorithmNotAllowed,
+                  "JWS alg " + header.alg_name + " is not in the allowlist (" + list + ")");
+  }
+  return *header.alg;
+}
+
+// The JWK's own restrictions (RFC 7517 use / key_ops / alg), as VerifyJws applies them.
+Status CheckJwkFits(const Jwk& jwk, const JwsHeader& header) {
+  if (!jwk.use.empty() && jwk.use != "sig") {
+    return Status(Errc::kKeyAlgorithmMismatch,
+                  "JWK \"" + jwk.kid + "\" has use \"" + jwk.use + "\", not \"sig\"");
+  }
+  if (jwk.key_ops &&
+      std::find(jwk.key_ops->begin(), jwk.key_ops->end(), "verify") == jwk.key_ops->end()) {
+    return Status(Errc::kKeyAlgorithmMismatch,
+                  "JWK \"" + jwk.kid + "\" key_ops does not include \"verify\"");
+  }
+  if (!jwk.alg_name.empty() && jwk.alg_name != header.alg_name) {
+    return Status(Errc::kKeyAlgorithmMismatch, "JWK \"" + jwk.kid + "\" is for alg " +
+                                                   jwk.alg_name + "; the token uses " +
+                                                   header.alg_name);
+  }
+  return OkStatus();
+}
+
+// consumer / supplier: {"authority":"iso6523-actorid-upis","ID":"0192:<orgno>"}. nullopt when
+// the claim is absent.
+Result<OrgNumber> OrgFromId(std::string_view name, const std::string& id) {
+  Result<OrgNumber> org = OrgNumber::ParseIso6523(id);
+  if (!org.ok()) {
+    return Status(Errc::kInvalidOrgNumber,
+                  "claim " + std::string(name) + ".ID " + Quoted(id) +
+                      " is not \"0192:<org number>\": " + org.status().message());
+  }
+  return org;
+}
+
+// Reads `"<text>"` at `pos` of canonical JSON with no escapes in it (the caller made sure there
+// is no backslash); advances pos past the closing quote.
+bool TakeString(std::string_view json, size_t* pos, std::string_view* out) {
+  if (*pos >= json.size() || json[*pos] != '"') return false;
+  size_t end = json.find('"', *pos + 1);
+  if (end == std::string_view::npos) return false;
+  *out = json.substr(*pos + 1, end - *pos - 1);
+  *pos = end + 1;
+  return true;
+}
+
+bool TakeLiteral(std::string_view json, size_t* pos, std::string_view lit) {
+  if (json.substr(*pos, lit.size()) != lit) return false;
+  *pos += lit.size();
+  return true;
+}
+
+// consumer / supplier: {"authority":"iso6523-actorid-upis","ID":"0192:<orgno>"}. nullopt when
+// the claim is absent.
+Result<std::optional<OrgNumber>> OrgClaim(const Claims& claims, std::string_view name) {
+  // MemberJson is our own compact serialisation of the strictly parsed claim, members sorted.
+  const std::string json = claims.MemberJson(name);
+  if (json.empty()) return std::optional<OrgNumber>();
+  const std::string n(name);
+  if (json.front() != '{') return Status(Errc::kInvalidClaim, "claim " + n + " must be an object");
+  // Fast path for the one shape Maskinporten writes, {"ID":"..","authority":".."} once
+  // serialised; anything else (escapes, other members, other types) takes the general path.
+  if (json.find('\\') == std::string::npos) {
+    size_t pos = 0;
+    std::string_view id, authority;
+    if (TakeLiteral(json, &pos, "{\"ID\":") && TakeString(json, &pos, &id) &&
+        TakeLiteral(json, &pos, ",\"authority\":") && TakeString(json, &pos, &authority) &&
+        TakeLiteral(json, &pos, "}") && pos == json.size() && authority == kIso6523Authority) {
+      MP_ASSIGN_OR_RETURN(OrgNumber org, OrgFromId(name, std::string(id)));
+      return std::optional<OrgNumber>(std::move(org));
+    }
+  }
+  MP_ASSIGN_OR_RETURN(nlohmann::json obj, ParseStrictJsonObject(json));
+  if (auto authority = obj.find("authority"); authority != obj.end()) {
+    if (!authority->is_string()) {
+      return Status(Errc::kInvalidClaim, "claim " + n + ".authority must be a string");
+    }
+    if (authority->get_ref<const std::string&>() != kIso6523Authority) {
+      return Status(Errc::kInvalidClaim, "claim " + n + ".authority " +
+                                             Quoted(authority->get_ref<const std::string&>()) +
+                                             " is not \"iso6523-actorid-upis\"");
+    }
+  }
+  auto id = obj.find("ID");
+  if (id == obj.end()) return Status(Errc::kMissingClaim, "claim " + n + ".ID is missing");
+  if (!id->is_string()) return Status(Errc::kInvalidClaim, "claim " + n + ".ID must be a string");
+  MP_ASSIGN_OR_RETURN(OrgNumber org, OrgFromId(name, id->get_ref<const std::string&>()));
+  return std::optional<OrgNumber>(std::move(org));
+}
+
+Result<std::string> OptionalString(const Claims& claims, std::string_view name) {
+  MP_ASSIGN_OR_RETURN(std::optional<std::string> value, claims.GetString(name));
+  return value ? *std::move(value) : std::string();
+}
+
+// RFC 6749 §3.3 scope: space-separated; empty items (extra spaces) are skipped, duplicates
+// dropped, order kept. Nothing else is normalised: "a\tb" is one (unusable) scope.
+std::vector<std::string> SplitScopes(std::string_view scope) {
+  std::vector<std::string> out;
+  while (!scope.empty()) {
+    size_t sp = scope.find(' ');
+    std::string_view item = scope.substr(0, sp);
+    if (!item.empty() && std::find(out.begin(), out.end(), item) == out.end()) {
+      out.emplace_back(item);
+    }
+    if (sp == std::string_view::npos) break;
+    scope.remove_prefix(sp + 1);
+  }
+  return out;
+}
+
+std::chrono::system_clock::time_point FromSeconds(int64_t s) {
+  return std::chrono::system_clock::time_point(std::chrono::seconds(s));
+}
+
+}  // namespace
+
+bool ValidatedAccessToken::HasScope(std::string_view scope) const {
+  return std::find(scopes.begin(), scopes.end(), scope) != scopes.end();
+}
+
+AccessTokenValidator::AccessTokenValidator(AccessTokenPolicy policy,
+                                           std::shared_ptr<JwksCache> keys)
+    : policy_(std::move(policy)), keys_(std::move(keys)) {}
+
+Result<ValidatedAccessToken> AccessTokenValidator::Validate(std::string_view token) const {
+  return Validate(token, {});
+}
+
+Result<ValidatedAccessToken> AccessTokenValidator::Validate(
+    std::string_view token, const std::vector<std::string>& extra_scopes) const {
+  if (keys_ == nullptr) return Status(Errc::kInvalidArgument, "validator has no JwksCache");
+  if (policy_.issuer.empty()) return Status(Errc::kInvalidArgument, "policy issuer is empty");
+  if (policy_.allowed_algs.empty()) {
+    return Status(Errc::kInvalidArgument, "policy allowed_algs is empty");
+  }
+
+  // 1. Size, before any decoding.
+  if (token.size() > policy_.max_token_bytes) {
+    return Status(Errc::kLimitExceeded, "access token is " + std::to_string(token.size()) +
+                                            " bytes; at most " +
+                                            std::to_string(policy_.max_token_bytes) + " allowed");
+  }
+  // 2. Decode (three strict segments, header a JSON object with a string alg).
+  MP_ASSIGN_OR_RETURN(ParsedJws jws, ParseJws(token, policy_.max_token_bytes));
+  // 3. Header rules and the alg allowlist, before any key lookup.
+  MP_RETURN_IF_ERROR(CheckHeaderMembers(jws.header));
+  MP_ASSIGN_OR_RETURN(Algorithm alg, CheckAlgorithm(jws.header, policy_.allowed_algs));
+  // 4. The key by kid (a miss may refetch, rate-limited), then the signature.
+  MP_ASSIGN_OR_RETURN(Jwk jwk, keys_->Find(jws.header.kid));
+  MP_RETURN_IF_ERROR(CheckJwkFits(jwk, jws.header));
+  MP_RETURN_IF_ERROR(VerifySignature(alg, jwk.key, jws.signing_input, jws.signature));
+
+  // 5. Registered claims: exp, nbf, iat (all with leeway; exp and iat required), iss exactly.
+  Result<Claims> parsed = Claims::Parse(jws.payload);
+  if (!parsed.ok()) return parsed.status().WithContext("access token claims");
+  const Claims& claims = *parsed;
+  MP_RETURN_IF_ERROR(ValidateClaims(claims, ClaimsOptions{.issuer = policy_.issuer,
+                                                          .leeway = policy_.leeway,
+                                                          .require_exp = true,
+                                                          .require_iat = true,
+                                                          .clock = policy_.clock}));
+
+  // 6. Audience (RFC 8707 resource binding).
+  std::optional<std::string> audience;
+  MP_ASSIGN_OR_RETURN(std::optional<std::vector<std::string>> aud, claims.GetStringOrArray("aud"));
+  if (policy_.audience) {
+    if (!aud) {
+      return Status(Errc::kMissingClaim,
+                    "claim aud is missing; this API accepts only tokens for resource " +
+                        Quoted(*policy_.audience));
+    }
+    if (std::find(aud->begin(), aud->end(), *policy_.audience) == aud->end()) {
+      return Status(Errc::kAudienceMismatch, "aud " + claims.MemberJson("aud").substr(0, 256) +
+                                                 " does not contain this API's resource " +
+                                                 Quoted(*policy_.audience));
+    }
+    audience = *policy_.audience;
+  } else if (aud && !(aud->size() == 1 && aud->front() == kUnspecifiedAudience)) {
+    return Status(Errc::kAudienceMismatch,
+                  "token is bound to resource " + claims.MemberJson("aud").substr(0, 256) +
+                      "; this API has no resource value configured and accepts only unbound "
+                      "tokens");
+  }
+
+  // 7. Consumer and supplier (ISO 6523 "0192:<orgno>").
+  MP_ASSIGN_OR_RETURN(std::optional<OrgNumber> consumer, OrgClaim(claims, "consumer"));
+  if (!consumer) return Status(Errc::kMissingClaim, "claim consumer is missing");
+  MP_ASSIGN_OR_RETURN(std::optional<OrgNumber> supplier, OrgClaim(claims, "supplier"));
+  if (supplier && !policy_.allow_supplier) {
+    return Status(Errc::kConsumerNotAllowed, "token was issued to supplier " + supplier->Iso6523() +
+                                                 " acting for consumer " + consumer->Iso6523() +
+                                                 "; this API does not accept suppliers");
+  }
+
+  // 8. Scopes: every required one by exact equality.
+  MP_ASSIGN_OR_RETURN(std::optional<std::string> scope, claims.GetString("scope"));
+  if (!scope) return Status(Errc::kMissingClaim, "claim scope is missing");
+  std::vector<std::string> scopes = SplitScopes(*scope);
+  for (const std::vector<std::string>* required : {&policy_.required_scopes, &extra_scopes}) {
+    for (const std::string& s : *required) {
+      if (std::find(scopes.begin(), scopes.end(), s) == scopes.end()) {
+        return Status(Errc::kInsufficientScope,
+                      "token lacks scope " + Quoted(s) + "; it has scope " + Quoted(*scope));
+      }
+    }
+  }
+
+  // 9. The consumer allowlist.
+  if (!policy_.allowed_consumers.empty() &&
+      std::find(policy_.allowed_consumers.begin(), policy_.allowed_consumers.end(),
+                consumer->digits()) == policy_.allowed_consumers.end()) {
+    return Status(Errc::kConsumerNotAllowed, "consumer " + consumer->Iso6523() +
+                                                 " is not among the consumers this API accepts");
+  }
+
+  // The rest of the token, type-checked.
+  std::string details = claims.MemberJson("authorization_details");
+  if (!details.empty() && details.front() != '[') {
+    return Status(Errc::kInvalidClaim, "claim authorization_details must be an array");
+  }
+  MP_ASSIGN_OR_RETURN(std::string delegation_source, OptionalString(claims, "delegation_source"));
+  MP_ASSIGN_OR_RETURN(std::string client_id, OptionalString(claims, "client_id"));
+  MP_ASSIGN_OR_RETURN(std::string client_amr, OptionalString(claims, "client_amr"));
+  MP_ASSIGN_OR_RETURN(std::string jti, OptionalString(claims, "jti"));
+  MP_ASSIGN_OR_RETURN(std::optional<int64_t> iat, claims.GetNumericDate("iat"));
+  MP_ASSIGN_OR_RETURN(std::optional<int64_t> exp, claims.GetNumericDate("exp"));
+  return ValidatedAccessToken{
+      .consumer = *std::move(consumer),
+      .supplier = std::move(supplier),
+      .delegation_source = std::move(delegation_source),
+      .scopes = std::move(scopes),
+      .client_id = std::move(client_id),
+      .client_amr = std::move(client_amr),
+      .jti = std::move(jti),
+      .kid = jws.header.kid.empty() ? jwk.kid : std::move(jws.header.kid),
+      .issued_at = FromSeconds(iat.value_or(0)),
+      .expires_at = FromSeconds(exp.value_or(0)),
+      .audience = std::move(audience),
+      .authorization_details_json = std::move(details),
+      .claims = *std::move(parsed),
+  };
+}
+
+}  // namespace mp
