@@ -238,6 +238,34 @@ void CertificateSeeds(Corpus& c, const mp::TestCa& ca, const std::vector<mp::Cer
   c.Add("hostile_der_trailing", chain[0].Der() + "x");
 }
 
+// Altinn 3 authorization_details arrays (SPEC §11.3) and ISO 8601 times of consents.
+void ConsentSeeds(Corpus& c) {
+  const std::string entry =
+      R"({"type":"urn:altinn:consent","id":"3f2c7d9a-1b4e-4c8f-9a2d-5e6f7a8b9c0d",)"
+      R"("from":"urn:altinn:person:identifier-no:01819010001",)"
+      R"("to":{"authority":"iso6523-actorid-upis","ID":"0192:910753614"},)"
+      R"("consented":"2026-11-30T17:00:00Z","validTo":"2027-11-30T00:00:00Z",)"
+      R"("consentRights":[{"action":["consent"],"resource":[{"type":"urn:altinn:resource",)"
+      R"("value":"5252_2"}],"metadata":{"Navn":"TEST FORSIKRING AS"}}]})";
+  c.Add("altinn3", "[" + entry + "]");
+  c.Add("altinn3_with_systemuser",
+        R"([{"type":"urn:altinn:systemuser","systemuser_org":{"authority":"iso6523-actorid-upis",)"
+        R"("ID":"0192:910753614"}},)" +
+            entry + "]");
+  c.Add("hostile_two_consents", "[" + entry + "," + entry + "]");
+  c.Add("hostile_org_from",
+        R"([{"type":"urn:altinn:consent","id":"x","from":"urn:altinn:organization:identifier-no:)"
+        R"(910753614","to":{"ID":"0192:910753615"},"consented":"2026-02-30","validTo":1,)"
+        R"("consentRights":[]}])");
+  c.Add("hostile_not_array", entry);
+  for (const char* t :
+       {"2027-11-30", "2027-11-30T12:00", "2027-11-30T12:00:00.1234567Z",
+        "2027-11-30T12:00:00+01:00", "2027-11-30T12:00:00-0230", "2024-02-29T23:59:60Z",
+        "9999-12-31T23:59:59Z", "0000-01-01", "2027-11-30T12:00:00+99"}) {
+    c.Add(std::string("time_") + t, t);
+  }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -254,14 +282,16 @@ int main(int argc, char** argv) {
   for (const auto& cert : leaf.chain) x5c.push_back(cert.X5cEntry());
 
   Corpus base64(root, "base64url"), json(root, "json"), jws(root, "jws"), jwk(root, "jwk"),
-      certificate(root, "certificate");
+      certificate(root, "certificate"), consent(root, "consent");
   Base64Seeds(base64);
   JsonSeeds(json);
   JwsSeeds(jws, x5c);
   JwkSeeds(jwk);
   CertificateSeeds(certificate, ca, leaf.chain, leaf.key);
-  std::printf("make_seeds: wrote base64url=%d json=%d jws=%d jwk=%d certificate=%d to %s\n",
-              base64.count(), json.count(), jws.count(), jwk.count(), certificate.count(),
-              root.c_str());
+  ConsentSeeds(consent);
+  std::printf(
+      "make_seeds: wrote base64url=%d json=%d jws=%d jwk=%d certificate=%d consent=%d to %s\n",
+      base64.count(), json.count(), jws.count(), jwk.count(), certificate.count(), consent.count(),
+      root.c_str());
   return 0;
 }

@@ -66,6 +66,30 @@ std::string ServeDataDir() {
   return ".maskinporten";
 }
 
+Result<std::shared_ptr<JwksCache>> LoadKeySource(const std::string& jwks_file,
+                                                 const std::string& jwks_uri,
+                                                 const std::string& issuer,
+                                                 std::shared_ptr<HttpClient> http,
+                                                 const Clock* clock) {
+  if (!jwks_file.empty()) {
+    MP_ASSIGN_OR_RETURN(std::string text, ReadInput(jwks_file));
+    Result<Jwks> jwks = Jwks::Parse(text);
+    if (!jwks.ok()) return jwks.status().WithContext(jwks_file);
+    return JwksCache::Fixed(*std::move(jwks));
+  }
+  const JwksCacheOptions options{.clock = clock};
+  MP_ASSIGN_OR_RETURN(std::shared_ptr<JwksCache> cache,
+                      !issuer.empty() ? JwksCache::Discover(std::move(http), issuer, options)
+                                      : JwksCache::FromUri(std::move(http), jwks_uri, options));
+  if (Status fetched = cache->Refresh(); !fetched.ok()) {
+    // A key source that answers with something other than a JWKS is a broken server.
+    if (ExitCodeFor(fetched.code()) == kExitIo) return fetched;
+    return Status(Errc::kHttpError,
+                  "keys from " + (issuer.empty() ? jwks_uri : issuer) + ": " + fetched.ToString());
+  }
+  return cache;
+}
+
 Result<std::string> ReadInput(const std::string& path) {
   if (path == "-") {
     // Bounded like files: a runaway pipe must not exhaust memory.

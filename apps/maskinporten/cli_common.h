@@ -10,7 +10,10 @@
 
 #include <CLI/CLI.hpp>
 
+#include "maskinporten/clock.h"
+#include "maskinporten/http.h"
 #include "maskinporten/status.h"
+#include "maskinporten/validator.h"
 
 namespace mp::cli {
 
@@ -35,6 +38,16 @@ Result<std::string> ReadInput(const std::string& path);
 // Where `serve` keeps its registry and local CA by default (XDG): $XDG_DATA_HOME/maskinporten,
 // else $HOME/.local/share/maskinporten, else ./.maskinporten.
 std::string ServeDataDir();
+
+// A token issuer's keys from exactly one of: a JWKS file ("-" for stdin), a JWKS URL, or
+// discovery from an issuer URL (the others empty). URLs are fetched at once, so an unreachable
+// source fails here (network_error / http_error / discovery_error: exit 3), not as a refused
+// token.
+Result<std::shared_ptr<JwksCache>> LoadKeySource(const std::string& jwks_file,
+                                                 const std::string& jwks_uri,
+                                                 const std::string& issuer,
+                                                 std::shared_ptr<HttpClient> http,
+                                                 const Clock* clock);
 // A token argument: the text itself, or stdin when "-"; surrounding whitespace trimmed.
 Result<std::string> ReadTokenArg(const std::string& arg);
 // The value of environment variable `name` (for passwords: never taken from argv).

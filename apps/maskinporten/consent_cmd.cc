@@ -44,13 +44,6 @@ struct VerifyArgs {
   int64_t now = 0;
 };
 
-Result<std::shared_ptr<JwksCache>> FixedFromFile(const std::string& path) {
-  MP_ASSIGN_OR_RETURN(std::string text, ReadInput(path));
-  Result<Jwks> jwks = Jwks::Parse(text);
-  if (!jwks.ok()) return jwks.status().WithContext(path);
-  return JwksCache::Fixed(*std::move(jwks));
-}
-
 // A certificate's (or key file's) public key as the only key, under the kid the token names, so
 // the token verifies when its signature does, whatever its kid.
 Result<std::shared_ptr<JwksCache>> FixedFromCert(const std::string& path,
@@ -128,9 +121,7 @@ int RunVerify(const VerifyArgs& a) {
   Result<std::string> access_token = ReadTokenArg(a.access_token);
   if (!access_token.ok()) return FailFlags(access_token.status().WithContext("--access-token"));
   Result<std::shared_ptr<JwksCache>> keys =
-      !a.jwks.empty()       ? FixedFromFile(a.jwks)
-      : !a.jwks_uri.empty() ? JwksCache::FromUri(http, a.jwks_uri, {.clock = clock})
-                            : JwksCache::Discover(http, a.issuer, {.clock = clock});
+      LoadKeySource(a.jwks, a.jwks_uri, a.issuer, http, clock);
   if (!keys.ok()) return FailFlags(keys.status());
   AccessTokenPolicy policy;
   policy.issuer = iss;
@@ -147,10 +138,9 @@ int RunVerify(const VerifyArgs& a) {
     Result<std::string> samtykke = ReadTokenArg(a.consent);
     if (!samtykke.ok()) return FailFlags(samtykke.status().WithContext("--consent"));
     Result<std::shared_ptr<JwksCache>> altinn_keys =
-        !a.altinn_jwks.empty()       ? FixedFromFile(a.altinn_jwks)
-        : !a.altinn_jwks_uri.empty() ? JwksCache::FromUri(http, a.altinn_jwks_uri, {.clock = clock})
-        : !a.altinn_cert.empty()     ? FixedFromCert(a.altinn_cert, *samtykke)
-                                     : JwksCache::Discover(http, a.altinn_issuer, {.clock = clock});
+        !a.altinn_cert.empty()
+            ? FixedFromCert(a.altinn_cert, *samtykke)
+            : LoadKeySource(a.altinn_jwks, a.altinn_jwks_uri, a.altinn_issuer, http, clock);
     if (!altinn_keys.ok()) return Fail(altinn_keys.status());
     ConsentVerifyOptions o;
     o.issuer = !a.consent_iss.empty()     ? a.consent_iss

@@ -87,30 +87,11 @@ int RunValidate(const ValidateArgs& a) {
   Result<std::string> token = ReadTokenArg(a.token);
   if (!token.ok()) return FailFlags(token.status());
 
-  std::shared_ptr<JwksCache> keys;
-  if (!a.jwks_file.empty()) {
-    Result<std::string> text = ReadInput(a.jwks_file);
-    if (!text.ok()) return Fail(text.status());
-    Result<Jwks> jwks = Jwks::Parse(*text);
-    if (!jwks.ok()) return Fail(jwks.status().WithContext(a.jwks_file));
-    keys = JwksCache::Fixed(*std::move(jwks));
-  } else {
-    std::shared_ptr<HttpClient> http = MakeCurlHttpClient({.ca_file = a.ca_file});
-    JwksCacheOptions options{.clock = clock};
-    Result<std::shared_ptr<JwksCache>> cache = !a.issuer.empty()
-                                                   ? JwksCache::Discover(http, a.issuer, options)
-                                                   : JwksCache::FromUri(http, a.jwks_uri, options);
-    if (!cache.ok()) return FailFlags(cache.status());
-    keys = *cache;
-    // Fetch now, so an unreachable or broken key source is an I/O failure (exit 3), not a
-    // refusal of the token.
-    if (Status fetched = keys->Refresh(); !fetched.ok()) {
-      Fail(fetched);
-      return kExitIo;
-    }
-  }
+  Result<std::shared_ptr<JwksCache>> keys = LoadKeySource(
+      a.jwks_file, a.jwks_uri, a.issuer, MakeCurlHttpClient({.ca_file = a.ca_file}), clock);
+  if (!keys.ok()) return FailFlags(keys.status());
 
-  AccessTokenValidator validator(std::move(policy), keys);
+  AccessTokenValidator validator(std::move(policy), *keys);
   Result<ValidatedAccessToken> t = validator.Validate(*token);
   if (!t.ok()) {
     return Fail(t.status());

@@ -39,6 +39,9 @@ class Claims {
   Result<std::optional<int64_t>> GetNumericDate(std::string_view name) const;
   // A string, or an array of strings (as "aud" may be).
   Result<std::optional<std::vector<std::string>>> GetStringOrArray(std::string_view name) const;
+  // An object member (e.g. Maskinporten's "consumer") as Claims of its own, read with the same
+  // accessors; nullopt when absent, Errc::kInvalidClaim when not an object.
+  Result<std::optional<Claims>> GetObject(std::string_view name) const;
   // The names of all members, sorted.
   std::vector<std::string> Names() const;
   // Compact JSON.

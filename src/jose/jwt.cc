@@ -55,6 +55,13 @@ Result<std::optional<std::string>> Claims::GetString(std::string_view name) cons
   return std::optional<std::string>(it->get<std::string>());
 }
 
+Result<std::optional<Claims>> Claims::GetObject(std::string_view name) const {
+  auto it = impl_->json.find(name);
+  if (it == impl_->json.end()) return std::optional<Claims>();
+  if (!it->is_object()) return InvalidClaim(name, "must be an object");
+  return std::optional<Claims>(Claims(std::make_shared<const Impl>(Impl{*it})));
+}
+
 Result<std::optional<int64_t>> Claims::GetNumericDate(std::string_view name) const {
   auto it = impl_->json.find(name);
   if (it == impl_->json.end()) return std::optional<int64_t>();

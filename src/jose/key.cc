@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <cstring>
 #include <initializer_list>
 
@@ -349,6 +350,11 @@ Result<PrivateKey> KeyAccess::MakePrivate(EvpPkeyPtr pkey) {
   h->pkey = std::move(pkey);
   h->public_part = std::move(pub_handle);
   return PrivateKey(std::move(h));
+}
+
+uint64_t NextKeyHandleId() {
+  static std::atomic<uint64_t> next{1};
+  return next.fetch_add(1, std::memory_order_relaxed);
 }
 
 }  // namespace internal

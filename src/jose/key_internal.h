@@ -2,29 +2,24 @@
 #ifndef MASKINPORTEN_JOSE_KEY_INTERNAL_H_
 #define MASKINPORTEN_JOSE_KEY_INTERNAL_H_
 
-#include <array>
+#include <cstdint>
 #include <memory>
-#include <mutex>
 
 #include "core/openssl.h"
 #include "maskinporten/key.h"
 
 namespace mp::internal {
 
-// Verification contexts of one key, one per Algorithm, each initialised on first use and then
-// only duplicated (EVP_PKEY_CTX_dup, which reads it): a fresh EVP_PKEY_verify_init fetches the
-// signature and digest implementations every time and costs more than the parse of a token.
-struct VerifyContexts {
-  std::array<std::once_flag, 8> once;
-  std::array<EvpPkeyCtxPtr, 8> ctx;
-};
+// A process-unique, never reused id for each KeyHandle (signature.cc caches verification
+// contexts per thread by it; an address could be reused by another key after a free).
+uint64_t NextKeyHandleId();
 
 struct KeyHandle {
   EvpPkeyPtr pkey;
   // For a private key: its public half as a public-only EVP_PKEY, made once at construction so
   // PrivateKey::public_key() is cheap and a PublicKey never carries private material.
   std::shared_ptr<const KeyHandle> public_part;
-  mutable VerifyContexts verify;
+  uint64_t id = NextKeyHandleId();
 };
 
 struct KeyAccess {

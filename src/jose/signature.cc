@@ -100,13 +100,29 @@ EvpPkeyCtxPtr NewVerifyContext(EVP_PKEY* pkey, Algorithm alg) {
   return ctx;
 }
 
-// The key's cached context for alg (made on first use), or nullptr if it could not be made.
-EVP_PKEY_CTX* VerifyTemplate(const internal::KeyHandle& handle, Algorithm alg) {
-  const size_t i = static_cast<size_t>(alg);
-  if (i >= handle.verify.ctx.size()) return nullptr;
-  std::call_once(handle.verify.once[i],
-                 [&] { handle.verify.ctx[i] = NewVerifyContext(handle.pkey.get(), alg); });
-  return handle.verify.ctx[i].get();
+// This thread's verification context for (key, alg). A fresh EVP_PKEY_verify_init fetches the
+// signature and digest implementations and costs more than parsing a token, and EVP_PKEY_verify
+// may be called again on the same context; so each thread keeps the contexts of the last few
+// keys it used, and the hot path (one issuer key, many tokens) makes none. Entries are keyed by
+// the handle's never-reused id, so a freed key's entry cannot serve another key; it only keeps
+// its EVP_PKEY alive until evicted.
+EVP_PKEY_CTX* ThreadVerifyContext(const internal::KeyHandle& handle, Algorithm alg) {
+  struct Entry {
+    uint64_t id = 0;
+    Algorithm alg = Algorithm::kRS256;
+    EvpPkeyCtxPtr ctx;
+  };
+  thread_local std::array<Entry, 8> cache;
+  thread_local size_t next = 0;
+  for (Entry& e : cache) {
+    if (e.id == handle.id && e.alg == alg && e.ctx) return e.ctx.get();
+  }
+  EvpPkeyCtxPtr ctx = NewVerifyContext(handle.pkey.get(), alg);
+  if (!ctx) return nullptr;
+  Entry& slot = cache[next];
+  next = (next + 1) % cache.size();
+  slot = Entry{.id = handle.id, .alg = alg, .ctx = std::move(ctx)};
+  return slot.ctx.get();
 }
 
 }  // namespace
@@ -135,13 +151,9 @@ Status VerifySignature(Algorithm alg, const PublicKey& key, std::string_view sig
                  nullptr) != 1) {
     return OpenSslError(Errc::kInternal, "hashing the signing input");
   }
-  EvpPkeyCtxPtr ctx;
-  if (EVP_PKEY_CTX* tmpl = VerifyTemplate(KeyAccess::Handle(key), alg); tmpl != nullptr) {
-    ctx.reset(EVP_PKEY_CTX_dup(tmpl));
-  }
-  if (!ctx) ctx = NewVerifyContext(pkey, alg);
-  if (!ctx) return OpenSslError(Errc::kInternal, "setting up signature verification");
-  int rc = EVP_PKEY_verify(ctx.get(), reinterpret_cast<const unsigned char*>(signature.data()),
+  EVP_PKEY_CTX* ctx = ThreadVerifyContext(KeyAccess::Handle(key), alg);
+  if (ctx == nullptr) return OpenSslError(Errc::kInternal, "setting up signature verification");
+  int rc = EVP_PKEY_verify(ctx, reinterpret_cast<const unsigned char*>(signature.data()),
                            signature.size(), digest.data(), digest_len);
   if (rc != 1) {
     ClearOpenSslErrors();

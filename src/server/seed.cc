@@ -79,8 +79,9 @@ Result<std::map<std::string, std::string>> StringMembers(
   MP_RETURN_IF_ERROR(CheckObject(obj, path, err));
   std::map<std::string, std::string> out;
   for (const auto& [name, value] : obj.items()) {
-    auto known = [&](std::initializer_list<const char*> list) {
-      return std::any_of(list.begin(), list.end(), [&](const char* n) { return name == n; });
+    const std::string& key = name;  // clang 14 cannot capture a structured binding
+    auto known = [&key](std::initializer_list<const char*> list) {
+      return std::any_of(list.begin(), list.end(), [&key](const char* n) { return key == n; });
     };
     if (!known(required) && !known(optional)) {
       return err.At(Errc::kInvalidArgument, std::string(path) + "." + name, "unknown member");
@@ -567,8 +568,9 @@ Result<SeedConfig> LoadSeed(std::string_view json, std::string_view file_name,
     static const char* const kSections[] = {"organizations", "trust_anchors", "revoked_serials",
                                             "scopes",        "access",        "clients",
                                             "delegations"};
+    const std::string& key = name;  // clang 14 cannot capture a structured binding
     if (std::none_of(std::begin(kSections), std::end(kSections),
-                     [&](const char* s) { return name == s; })) {
+                     [&key](const char* s) { return key == s; })) {
       return err.At(Errc::kInvalidArgument, name, "unknown member");
     }
   }

@@ -100,69 +100,30 @@ Status CheckJwkFits(const Jwk& jwk, const JwsHeader& header) {
 
 // consumer / supplier: {"authority":"iso6523-actorid-upis","ID":"0192:<orgno>"}. nullopt when
 // the claim is absent.
-Result<OrgNumber> OrgFromId(std::string_view name, const std::string& id) {
-  Result<OrgNumber> org = OrgNumber::ParseIso6523(id);
+Result<std::optional<OrgNumber>> OrgClaim(const Claims& claims, std::string_view name) {
+  const std::string n(name);
+  Result<std::optional<Claims>> object = claims.GetObject(name);
+  if (!object.ok()) return Status(Errc::kInvalidClaim, "claim " + n + " must be an object");
+  if (!object->has_value()) return std::optional<OrgNumber>();
+  const Claims& obj = **object;
+  Result<std::optional<std::string>> authority = obj.GetString("authority");
+  if (!authority.ok()) {
+    return Status(Errc::kInvalidClaim, "claim " + n + ".authority must be a string");
+  }
+  if (*authority && **authority != kIso6523Authority) {
+    return Status(Errc::kInvalidClaim, "claim " + n + ".authority " + Quoted(**authority) +
+                                           " is not \"iso6523-actorid-upis\"");
+  }
+  Result<std::optional<std::string>> id = obj.GetString("ID");
+  if (!id.ok()) return Status(Errc::kInvalidClaim, "claim " + n + ".ID must be a string");
+  if (!*id) return Status(Errc::kMissingClaim, "claim " + n + ".ID is missing");
+  Result<OrgNumber> org = OrgNumber::ParseIso6523(**id);
   if (!org.ok()) {
     return Status(Errc::kInvalidOrgNumber,
-                  "claim " + std::string(name) + ".ID " + Quoted(id) +
+                  "claim " + n + ".ID " + Quoted(**id) +
                       " is not \"0192:<org number>\": " + org.status().message());
   }
-  return org;
-}
-
-// Reads `"<text>"` at `pos` of canonical JSON with no escapes in it (the caller made sure there
-// is no backslash); advances pos past the closing quote.
-bool TakeString(std::string_view json, size_t* pos, std::string_view* out) {
-  if (*pos >= json.size() || json[*pos] != '"') return false;
-  size_t end = json.find('"', *pos + 1);
-  if (end == std::string_view::npos) return false;
-  *out = json.substr(*pos + 1, end - *pos - 1);
-  *pos = end + 1;
-  return true;
-}
-
-bool TakeLiteral(std::string_view json, size_t* pos, std::string_view lit) {
-  if (json.substr(*pos, lit.size()) != lit) return false;
-  *pos += lit.size();
-  return true;
-}
-
-// consumer / supplier: {"authority":"iso6523-actorid-upis","ID":"0192:<orgno>"}. nullopt when
-// the claim is absent.
-Result<std::optional<OrgNumber>> OrgClaim(const Claims& claims, std::string_view name) {
-  // MemberJson is our own compact serialisation of the strictly parsed claim, members sorted.
-  const std::string json = claims.MemberJson(name);
-  if (json.empty()) return std::optional<OrgNumber>();
-  const std::string n(name);
-  if (json.front() != '{') return Status(Errc::kInvalidClaim, "claim " + n + " must be an object");
-  // Fast path for the one shape Maskinporten writes, {"ID":"..","authority":".."} once
-  // serialised; anything else (escapes, other members, other types) takes the general path.
-  if (json.find('\\') == std::string::npos) {
-    size_t pos = 0;
-    std::string_view id, authority;
-    if (TakeLiteral(json, &pos, "{\"ID\":") && TakeString(json, &pos, &id) &&
-        TakeLiteral(json, &pos, ",\"authority\":") && TakeString(json, &pos, &authority) &&
-        TakeLiteral(json, &pos, "}") && pos == json.size() && authority == kIso6523Authority) {
-      MP_ASSIGN_OR_RETURN(OrgNumber org, OrgFromId(name, std::string(id)));
-      return std::optional<OrgNumber>(std::move(org));
-    }
-  }
-  MP_ASSIGN_OR_RETURN(nlohmann::json obj, ParseStrictJsonObject(json));
-  if (auto authority = obj.find("authority"); authority != obj.end()) {
-    if (!authority->is_string()) {
-      return Status(Errc::kInvalidClaim, "claim " + n + ".authority must be a string");
-    }
-    if (authority->get_ref<const std::string&>() != kIso6523Authority) {
-      return Status(Errc::kInvalidClaim, "claim " + n + ".authority " +
-                                             Quoted(authority->get_ref<const std::string&>()) +
-                                             " is not \"iso6523-actorid-upis\"");
-    }
-  }
-  auto id = obj.find("ID");
-  if (id == obj.end()) return Status(Errc::kMissingClaim, "claim " + n + ".ID is missing");
-  if (!id->is_string()) return Status(Errc::kInvalidClaim, "claim " + n + ".ID must be a string");
-  MP_ASSIGN_OR_RETURN(OrgNumber org, OrgFromId(name, id->get_ref<const std::string&>()));
-  return std::optional<OrgNumber>(std::move(org));
+  return std::optional<OrgNumber>(*std::move(org));
 }
 
 Result<std::string> OptionalString(const Claims& claims, std::string_view name) {

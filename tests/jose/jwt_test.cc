@@ -54,6 +54,22 @@ TEST(Claims, GetStringDistinguishesAbsentAndWrongType) {
   EXPECT_FALSE(c.Has("missing"));
 }
 
+TEST(Claims, GetObjectReadsNestedMembersAndRefusesOtherTypes) {
+  Claims c = *Claims::Parse(
+      R"({"consumer":{"authority":"iso6523-actorid-upis","ID":"0192:910753614"},"s":"x"})");
+  Result<std::optional<Claims>> consumer = c.GetObject("consumer");
+  ASSERT_TRUE(consumer.ok()) << consumer.status().ToString();
+  ASSERT_TRUE(consumer->has_value());
+  EXPECT_EQ((*consumer)->GetString("ID").value(), std::optional<std::string>("0192:910753614"));
+  EXPECT_EQ((*consumer)->Names(), (std::vector<std::string>{"ID", "authority"}));
+  EXPECT_FALSE(c.GetObject("supplier").value().has_value());
+  Result<std::optional<Claims>> not_object = c.GetObject("s");
+  ASSERT_FALSE(not_object.ok());
+  EXPECT_EQ(not_object.status().code(), Errc::kInvalidClaim);
+  EXPECT_NE(not_object.status().message().find("claim s"), std::string::npos)
+      << not_object.status().message();
+}
+
 TEST(Claims, NumericDateAcceptsIntegersAndFloorsNonIntegers) {
   Claims c = Parse(R"({"a":1700000000,"b":1700000000.9,"c":-1.5,"d":0,"e":1e3,"f":-5})");
   EXPECT_EQ(c.GetNumericDate("a").value(), 1700000000);
