@@ -4,7 +4,8 @@
 # crash, leak, timeout or sanitizer report; exits 1 when a target found something.
 #
 # Usage: scripts/fuzz.sh [FUZZ_SECONDS] [TARGET...]     (default 60 s; all targets)
-#   targets: base64url json jws jwk certificate
+#   FUZZ_RUNS=N: stop each target after N executions instead (FUZZ_SECONDS is then the cap)
+#   targets: base64url json jws jwk certificate consent
 # Outputs under build/fuzz/: fuzz-corpus/<t> (seeds, regenerated each run), fuzz-work/<t>
 # (what the fuzzer learned; kept between runs), fuzz-logs/<t>.log, fuzz-artifacts/<t>/ (crashes).
 set -euo pipefail
@@ -16,7 +17,7 @@ if ! [[ "$seconds" =~ ^[0-9]+$ ]] || [[ "$seconds" -lt 1 ]]; then
   echo "error: usage: scripts/fuzz.sh [FUZZ_SECONDS] [TARGET...] (got seconds '$seconds')" >&2
   exit 2
 fi
-all_targets=(base64url json jws jwk certificate)
+all_targets=(base64url json jws jwk certificate consent)
 targets=("${@:-${all_targets[@]}}")
 for t in "${targets[@]}"; do
   [[ " ${all_targets[*]} " == *" $t "* ]] || { echo "error: unknown fuzz target '$t'" >&2; exit 2; }
@@ -46,7 +47,9 @@ for t in "${targets[@]}"; do
   mkdir -p "$work" "$artifacts"
   echo "== fuzzing $t for ${seconds}s (log: ${log#$root/})"
   rc=0
-  "$build/fuzz/${t}_fuzz" -max_total_time="$seconds" -rss_limit_mb=2048 -detect_leaks=1 \
+  runs=()
+  [[ -n "${FUZZ_RUNS:-}" ]] && runs=(-runs="$FUZZ_RUNS")
+  "$build/fuzz/${t}_fuzz" -max_total_time="$seconds" "${runs[@]}" -rss_limit_mb=2048 -detect_leaks=1 \
     -timeout=30 -print_final_stats=1 -artifact_prefix="$artifacts/" \
     "$work" "$corpus/$t" >"$log" 2>&1 || rc=$?
   execs=$(awk '/^stat::number_of_executed_units:/ {print $2}' "$log" | tail -1)

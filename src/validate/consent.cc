@@ -45,6 +45,9 @@ std::string Shown(std::string_view text) {
   return "\"" + std::string(text.substr(0, 64)) + (text.size() > 64 ? "...\"" : "\"");
 }
 
+constexpr int kMinYear = 1970;
+constexpr int kMaxYear = 2199;
+
 }  // namespace
 
 Result<TimePoint> ParseIso8601(std::string_view text, std::string_view name) {
@@ -59,6 +62,12 @@ Result<TimePoint> ParseIso8601(std::string_view text, std::string_view name) {
   const std::chrono::year_month_day ymd{std::chrono::year(y), std::chrono::month(mo),
                                         std::chrono::day(d)};
   if (!ymd.ok()) return BadTime(name, "is not a calendar date: " + Shown(text));
+  // A time_point counts nanoseconds in 64 bits (years 1677..2262); consent dates lie in
+  // 1970..2199, which also keeps the arithmetic below in range.
+  if (y < kMinYear || y > kMaxYear) {
+    return BadTime(name, "is out of range (years " + std::to_string(kMinYear) + ".." +
+                             std::to_string(kMaxYear) + "): " + Shown(text));
+  }
   int64_t offset_seconds = 0;
   if (pos < text.size()) {
     if (text[pos++] != 'T' || !ReadDigits(text, &pos, 2, &h) || pos >= text.size() ||
@@ -98,8 +107,9 @@ Result<TimePoint> ParseIso8601(std::string_view text, std::string_view name) {
 }
 
 Result<TimePoint> ParseConsentTime(const nlohmann::json& value, std::string_view name) {
-  // Beyond year 9999 or before 1970 is no consent date; it also keeps the arithmetic in range.
-  constexpr int64_t kMaxSeconds = 253402300799;  // 9999-12-31T23:59:59Z
+  // Before 1970 or after 2199 is no consent date; it also keeps the arithmetic in range (a
+  // time_point counts nanoseconds in 64 bits).
+  constexpr int64_t kMaxSeconds = 7258118399;  // 2199-12-31T23:59:59Z
   auto from_seconds = [&](int64_t v) -> Result<TimePoint> {
     if (v < 0 || v > kMaxSeconds) {
       return BadTime(name, "is out of range: " + std::to_string(v) + " epoch seconds");

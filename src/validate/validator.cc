@@ -147,8 +147,17 @@ std::vector<std::string> SplitScopes(std::string_view scope) {
   return out;
 }
 
-std::chrono::system_clock::time_point FromSeconds(int64_t s) {
-  return std::chrono::system_clock::time_point(std::chrono::seconds(s));
+// system_clock counts nanoseconds in 64 bits (years 1677..2262): a NumericDate outside
+// 1970..2199 is refused rather than overflowed.
+Result<std::chrono::system_clock::time_point> TimeClaim(std::optional<int64_t> s,
+                                                        std::string_view name) {
+  constexpr int64_t kMaxSeconds = 7258118399;  // 2199-12-31T23:59:59Z
+  if (!s) return Status(Errc::kMissingClaim, "claim " + std::string(name) + " is missing");
+  if (*s < 0 || *s > kMaxSeconds) {
+    return Status(Errc::kInvalidClaim, "claim " + std::string(name) + " is out of range: " +
+                                           std::to_string(*s) + " (years 1970..2199)");
+  }
+  return std::chrono::system_clock::time_point(std::chrono::seconds(*s));
 }
 
 }  // namespace
@@ -198,6 +207,10 @@ Result<ValidatedAccessToken> AccessTokenValidator::Validate(
                                                           .require_exp = true,
                                                           .require_iat = true,
                                                           .clock = policy_.clock}));
+  MP_ASSIGN_OR_RETURN(std::optional<int64_t> iat, claims.GetNumericDate("iat"));
+  MP_ASSIGN_OR_RETURN(std::optional<int64_t> exp, claims.GetNumericDate("exp"));
+  MP_ASSIGN_OR_RETURN(auto issued_at, TimeClaim(iat, "iat"));
+  MP_ASSIGN_OR_RETURN(auto expires_at, TimeClaim(exp, "exp"));
 
   // 6. Audience (RFC 8707 resource binding).
   std::optional<std::string> audience;
@@ -261,8 +274,6 @@ Result<ValidatedAccessToken> AccessTokenValidator::Validate(
   MP_ASSIGN_OR_RETURN(std::string client_id, OptionalString(claims, "client_id"));
   MP_ASSIGN_OR_RETURN(std::string client_amr, OptionalString(claims, "client_amr"));
   MP_ASSIGN_OR_RETURN(std::string jti, OptionalString(claims, "jti"));
-  MP_ASSIGN_OR_RETURN(std::optional<int64_t> iat, claims.GetNumericDate("iat"));
-  MP_ASSIGN_OR_RETURN(std::optional<int64_t> exp, claims.GetNumericDate("exp"));
   return ValidatedAccessToken{
       .consumer = *std::move(consumer),
       .supplier = std::move(supplier),
@@ -272,8 +283,8 @@ Result<ValidatedAccessToken> AccessTokenValidator::Validate(
       .client_amr = std::move(client_amr),
       .jti = std::move(jti),
       .kid = jws.header.kid.empty() ? jwk.kid : std::move(jws.header.kid),
-      .issued_at = FromSeconds(iat.value_or(0)),
-      .expires_at = FromSeconds(exp.value_or(0)),
+      .issued_at = issued_at,
+      .expires_at = expires_at,
       .audience = std::move(audience),
       .authorization_details_json = std::move(details),
       .claims = *std::move(parsed),

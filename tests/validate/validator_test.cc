@@ -102,6 +102,14 @@ TEST_F(ValidatorTest, IssuedAtInTheFutureBeyondLeewayIsRefused) {
   EXPECT_EQ(CodeOf({.iat_offset = 31}), Errc::kIssuedInFuture);
 }
 
+TEST_F(ValidatorTest, TimesANanosecondClockCannotHoldAreInvalidClaims) {
+  // exp in the year 5138 passes the expiry check, and iat before 1970 the future check; both
+  // must be refused, not overflowed into a time_point (UBSan would report the overflow).
+  EXPECT_EQ(CodeOf({.exp_offset = 100000000000}), Errc::kInvalidClaim);
+  EXPECT_EQ(CodeOf({.iat_offset = -kTestNow - 1}), Errc::kInvalidClaim);
+  EXPECT_EQ(CodeOf({.exp_offset = 7258118399 - kTestNow}), Errc::kOk);  // 2199-12-31T23:59:59Z
+}
+
 TEST_F(ValidatorTest, ZeroLeewayIsExact) {
   AccessTokenPolicy p = Policy();
   p.leeway = std::chrono::seconds(0);
