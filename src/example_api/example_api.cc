@@ -4,8 +4,6 @@
 // audits every decision before answering.
 #include "maskinporten/example_api.h"
 
-#include <cctype>
-#include <ctime>
 #include <optional>
 #include <string>
 #include <utility>
@@ -17,9 +15,11 @@
 #include "example_api/audit_log.h"
 #include "example_api/discovered_jwks.h"
 #include "example_api/records.h"
+#include "grant/grant_rules.h"
 #include "maskinporten/consent.h"
 #include "maskinporten/validator.h"
 #include "server/http/http_server.h"
+#include "validate/consent_internal.h"
 
 namespace mp {
 namespace {
@@ -36,27 +36,6 @@ struct AuditEntry {
   std::optional<std::string> consent_id;
   std::string reason;
 };
-
-std::string IsoTime(std::chrono::system_clock::time_point t) {
-  std::time_t secs = std::chrono::system_clock::to_time_t(t);
-  std::tm tm{};
-  ::gmtime_r(&secs, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
-
-bool IsUuid(std::string_view s) {
-  if (s.size() != 36) return false;
-  for (size_t i = 0; i < s.size(); ++i) {
-    if (i == 8 || i == 13 || i == 18 || i == 23) {
-      if (s[i] != '-') return false;
-    } else if (!std::isxdigit(static_cast<unsigned char>(s[i]))) {
-      return false;
-    }
-  }
-  return true;
-}
 
 bool IsPersonIdent(std::string_view s) {
   if (s.size() != 11) return false;
@@ -183,7 +162,7 @@ server::HttpResponse ExampleApi::Impl::Decide(const server::HttpRequest& request
 
   const std::string* callid = request.Header("x-callid");
   if (callid == nullptr) return BadRequest("x-callid header is missing (a UUID per call)", entry);
-  if (!IsUuid(*callid)) return BadRequest("x-callid is not a UUID", entry);
+  if (!grant_internal::IsUuid(*callid)) return BadRequest("x-callid is not a UUID", entry);
   entry.callid = *callid;
 
   const std::string* person = request.Header("nav-personident");
@@ -266,7 +245,7 @@ server::HttpResponse ExampleApi::Impl::Permit(const std::string& person,
   body["consent_id"] = consent.id;
   body["consent_form"] =
       consent.form == Consent::Form::kAltinn2Token ? "altinn2_samtykketoken" : "altinn3";
-  body["consent_valid_to"] = IsoTime(consent.valid_to);
+  body["consent_valid_to"] = internal::FormatUtc(consent.valid_to);
   body["synthetic"] = true;
   body["records"] = example_api::SyntheticRecords(*entry.person_hash);
   server::HttpResponse r = server::HttpResponse::Json(
@@ -281,7 +260,7 @@ Status ExampleApi::Impl::Audit(const AuditEntry& entry, int status) const {
     return v ? nlohmann::ordered_json(*v) : nlohmann::ordered_json(nullptr);
   };
   nlohmann::ordered_json line;
-  line["time"] = IsoTime(clock->Now());
+  line["time"] = internal::FormatUtc(clock->Now());
   line["callid"] = value(entry.callid);
   line["consumer"] = value(entry.consumer);
   line["supplier"] = value(entry.supplier);

@@ -19,6 +19,7 @@ namespace mp {
 namespace {
 
 using Json = nlohmann::json;
+using grant_internal::IsUuid;
 using grant_internal::Quote;
 
 using grant_internal::kProdIssuer;
@@ -66,17 +67,6 @@ std::string Lower(std::string_view s) {
     if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
   }
   return out;
-}
-
-bool IsUuid(std::string_view s) {
-  if (s.size() != 36) return false;
-  for (size_t i = 0; i < s.size(); ++i) {
-    bool dash = i == 8 || i == 13 || i == 18 || i == 23;
-    char c = s[i];
-    bool hex = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
-    if (dash ? c != '-' : !hex) return false;
-  }
-  return true;
 }
 
 struct AudProblem {

@@ -139,6 +139,17 @@ bool IsValidUtf8(std::string_view text) {
   return true;
 }
 
+bool IsUuid(std::string_view s) {
+  if (s.size() != 36) return false;
+  for (size_t i = 0; i < s.size(); ++i) {
+    const bool dash = i == 8 || i == 13 || i == 18 || i == 23;
+    const char c = s[i];
+    const bool hex = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+    if (dash ? c != '-' : !hex) return false;
+  }
+  return true;
+}
+
 std::string Quote(std::string_view text, size_t max) {
   if (text.size() <= max) return DumpJson(nlohmann::json(std::string(text)));
   return DumpJson(nlohmann::json(std::string(text.substr(0, max)) + "..."));

@@ -45,6 +45,10 @@ bool HasControlCharacter(std::string_view text);
 // Well-formed UTF-8 (RFC 3629: no overlong forms, no surrogates, nothing above U+10FFFF).
 bool IsValidUtf8(std::string_view text);
 
+// 8-4-4-4-12 hexadecimal digits (either case) with dashes: a UUID as jti, client_id, consent id
+// and call ids are written.
+bool IsUuid(std::string_view s);
+
 // `text` quoted as a JSON string, cut to `max` bytes of input with "..." (for messages).
 std::string Quote(std::string_view text, size_t max = 100);
 

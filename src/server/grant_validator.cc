@@ -24,6 +24,7 @@ namespace {
 using Json = nlohmann::json;
 using grant_internal::IsMaskinportenAlgorithmName;
 using grant_internal::IsScopeToken;
+using grant_internal::IsUuid;
 using grant_internal::Quote;
 
 constexpr int64_t kKeyValiditySeconds = int64_t{365} * 24 * 60 * 60;  // SPEC §9: one year
@@ -70,19 +71,6 @@ std::optional<int64_t> NumericDate(const Json& v) {
     return static_cast<int64_t>(std::floor(d));
   }
   return std::nullopt;
-}
-
-bool IsUuid(std::string_view s) {
-  if (s.size() != 36) return false;
-  for (size_t i = 0; i < s.size(); ++i) {
-    char c = s[i];
-    if (i == 8 || i == 13 || i == 18 || i == 23) {
-      if (c != '-') return false;
-    } else if (!std::isxdigit(static_cast<unsigned char>(c))) {
-      return false;
-    }
-  }
-  return true;
 }
 
 bool IsOrgNumberString(std::string_view s) { return OrgNumber::Parse(s).ok(); }
