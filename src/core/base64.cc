@@ -1,7 +1,9 @@
 #include "maskinporten/base64.h"
 
 #include <array>
+#include <bit>
 #include <cstdint>
+#include <cstring>
 
 namespace mp {
 namespace {
@@ -49,16 +51,39 @@ Status InvalidCharacter(const char* what, size_t offset) {
                 std::string(what) + ": invalid character at offset " + std::to_string(offset));
 }
 
+// Decode tables with each character's sextet already shifted to its place in a quad's 24 bits
+// (position 0 to bits 18..23, ..., position 3 to bits 0..5), and bit 31 set for a character not
+// in the alphabet: a quad decodes with four loads and three ORs, and one test finds any bad
+// character.
+constexpr uint32_t kBadChar = 0x80000000u;
+struct QuadTables {
+  std::array<std::array<uint32_t, 256>, 4> at{};
+};
+constexpr QuadTables MakeQuadTables(const std::array<int8_t, 256>& sextets) {
+  QuadTables q;
+  for (int pos = 0; pos < 4; ++pos) {
+    for (int c = 0; c < 256; ++c) {
+      q.at[pos][c] =
+          sextets[c] < 0 ? kBadChar : static_cast<uint32_t>(sextets[c]) << (6 * (3 - pos));
+    }
+  }
+  return q;
+}
+constexpr QuadTables kUrlQuads = MakeQuadTables(kUrlTable);
+constexpr QuadTables kStdQuads = MakeQuadTables(kStdTable);
+
 // Decodes unpadded text in `alphabet`; `what` names the encoding in errors.
 Result<std::string> DecodeUnpadded(std::string_view in, const std::array<int8_t, 256>& table,
-                                   const char* what) {
+                                   const QuadTables& quads, const char* what) {
   const size_t rest = in.size() % 4;
   if (rest == 1) {
     return Status(Errc::kInvalidBase64,
                   std::string(what) + " length " + std::to_string(in.size()) + " is impossible");
   }
   const size_t full = in.size() / 4;
-  std::string out(full * 3 + (rest == 0 ? 0 : rest - 1), '\0');
+  const size_t out_size = full * 3 + (rest == 0 ? 0 : rest - 1);
+  // One spare byte: each quad is stored as 4 bytes, the last of which the next quad overwrites.
+  std::string out(out_size + 1, '\0');
   const auto* s = reinterpret_cast<const unsigned char*>(in.data());
   auto* d = reinterpret_cast<unsigned char*>(out.data());
   // Sextets of the characters at s[0..n): negative when a character is not in the alphabet.
@@ -69,12 +94,13 @@ Result<std::string> DecodeUnpadded(std::string_view in, const std::array<int8_t,
     return offset;
   };
   for (size_t i = 0; i < full; ++i, s += 4, d += 3) {
-    int32_t a = table[s[0]], b = table[s[1]], c = table[s[2]], e = table[s[3]];
-    if ((a | b | c | e) < 0) return InvalidCharacter(what, first_invalid(i * 4, 4));
-    uint32_t v = (uint32_t(a) << 18) | (uint32_t(b) << 12) | (uint32_t(c) << 6) | uint32_t(e);
-    d[0] = static_cast<unsigned char>(v >> 16);
-    d[1] = static_cast<unsigned char>(v >> 8);
-    d[2] = static_cast<unsigned char>(v);
+    const uint32_t v =
+        quads.at[0][s[0]] | quads.at[1][s[1]] | quads.at[2][s[2]] | quads.at[3][s[3]];
+    if (v & kBadChar) return InvalidCharacter(what, first_invalid(i * 4, 4));
+    // The 3 bytes first in memory order, then a byte the next quad overwrites.
+    const uint32_t bytes =
+        std::endian::native == std::endian::little ? __builtin_bswap32(v << 8) : v << 8;
+    std::memcpy(d, &bytes, sizeof bytes);
   }
   if (rest != 0) {
     int32_t a = table[s[0]], b = table[s[1]], c = rest == 3 ? table[s[2]] : 0;
@@ -86,6 +112,7 @@ Result<std::string> DecodeUnpadded(std::string_view in, const std::array<int8_t,
     d[0] = static_cast<unsigned char>((a << 2) | (b >> 4));
     if (rest == 3) d[1] = static_cast<unsigned char>(((b & 0x0f) << 4) | (c >> 2));
   }
+  out.resize(out_size);
   return out;
 }
 
@@ -94,7 +121,7 @@ Result<std::string> DecodeUnpadded(std::string_view in, const std::array<int8_t,
 std::string Base64UrlEncode(std::string_view bytes) { return Encode(bytes, kUrlAlphabet, false); }
 
 Result<std::string> Base64UrlDecode(std::string_view text) {
-  return DecodeUnpadded(text, kUrlTable, "base64url");
+  return DecodeUnpadded(text, kUrlTable, kUrlQuads, "base64url");
 }
 
 std::string Base64Encode(std::string_view bytes) { return Encode(bytes, kStdAlphabet, true); }
@@ -106,7 +133,7 @@ Result<std::string> Base64Decode(std::string_view text) {
   }
   size_t pad = 0;
   while (pad < 2 && pad < text.size() && text[text.size() - 1 - pad] == '=') ++pad;
-  return DecodeUnpadded(text.substr(0, text.size() - pad), kStdTable, "base64");
+  return DecodeUnpadded(text.substr(0, text.size() - pad), kStdTable, kStdQuads, "base64");
 }
 
 }  // namespace mp

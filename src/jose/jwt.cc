@@ -16,6 +16,8 @@ namespace {
 
 using Json = nlohmann::json;
 
+const Json& Node(const void* node) { return *static_cast<const Json*>(node); }
+
 Status InvalidClaim(std::string_view name, std::string_view what) {
   return Status(Errc::kInvalidClaim, "claim " + std::string(name) + " " + std::string(what));
 }
@@ -43,28 +45,29 @@ Result<Claims> Claims::Parse(std::string_view json) {
   MP_ASSIGN_OR_RETURN(Json j, ParseStrictJsonObject(json));
   auto impl = std::make_shared<Impl>();
   impl->json = std::move(j);
-  return Claims(std::move(impl));
+  const void* node = &impl->json;
+  return Claims(std::move(impl), node);
 }
 
-bool Claims::Has(std::string_view name) const { return impl_->json.contains(name); }
+bool Claims::Has(std::string_view name) const { return Node(node_).contains(name); }
 
 Result<std::optional<std::string>> Claims::GetString(std::string_view name) const {
-  auto it = impl_->json.find(name);
-  if (it == impl_->json.end()) return std::optional<std::string>();
+  auto it = Node(node_).find(name);
+  if (it == Node(node_).end()) return std::optional<std::string>();
   if (!it->is_string()) return InvalidClaim(name, "must be a string");
   return std::optional<std::string>(it->get<std::string>());
 }
 
 Result<std::optional<Claims>> Claims::GetObject(std::string_view name) const {
-  auto it = impl_->json.find(name);
-  if (it == impl_->json.end()) return std::optional<Claims>();
+  auto it = Node(node_).find(name);
+  if (it == Node(node_).end()) return std::optional<Claims>();
   if (!it->is_object()) return InvalidClaim(name, "must be an object");
-  return std::optional<Claims>(Claims(std::make_shared<const Impl>(Impl{*it})));
+  return std::optional<Claims>(Claims(impl_, &*it));
 }
 
 Result<std::optional<int64_t>> Claims::GetNumericDate(std::string_view name) const {
-  auto it = impl_->json.find(name);
-  if (it == impl_->json.end()) return std::optional<int64_t>();
+  auto it = Node(node_).find(name);
+  if (it == Node(node_).end()) return std::optional<int64_t>();
   // RFC 7519 §2: NumericDate is a JSON number, possibly non-integer.
   if (it->is_number_integer() && !it->is_number_unsigned()) {
     return std::optional<int64_t>(it->get<int64_t>());
@@ -90,8 +93,8 @@ Result<std::optional<int64_t>> Claims::GetNumericDate(std::string_view name) con
 
 Result<std::optional<std::vector<std::string>>> Claims::GetStringOrArray(
     std::string_view name) const {
-  auto it = impl_->json.find(name);
-  if (it == impl_->json.end()) return std::optional<std::vector<std::string>>();
+  auto it = Node(node_).find(name);
+  if (it == Node(node_).end()) return std::optional<std::vector<std::string>>();
   std::vector<std::string> out;
   if (it->is_string()) {
     out.push_back(it->get<std::string>());
@@ -108,15 +111,15 @@ Result<std::optional<std::vector<std::string>>> Claims::GetStringOrArray(
 
 std::vector<std::string> Claims::Names() const {
   std::vector<std::string> names;
-  for (auto it = impl_->json.begin(); it != impl_->json.end(); ++it) names.push_back(it.key());
+  for (auto it = Node(node_).begin(); it != Node(node_).end(); ++it) names.push_back(it.key());
   return names;  // nlohmann::json objects are ordered by key
 }
 
-std::string Claims::ToJson() const { return DumpJson(impl_->json); }
+std::string Claims::ToJson() const { return DumpJson(Node(node_)); }
 
 std::string Claims::MemberJson(std::string_view name) const {
-  auto it = impl_->json.find(name);
-  if (it == impl_->json.end()) return "";
+  auto it = Node(node_).find(name);
+  if (it == Node(node_).end()) return "";
   return DumpJson(*it);
 }
 

@@ -147,8 +147,11 @@ Status VerifySignature(Algorithm alg, const PublicKey& key, std::string_view sig
   const EVP_MD* md = internal::DigestFor(alg);
   std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
   unsigned int digest_len = 0;
-  if (EVP_Digest(signing_input.data(), signing_input.size(), digest.data(), &digest_len, md,
-                 nullptr) != 1) {
+  // One digest context per thread, reset by each init, instead of a new one per token.
+  thread_local EvpMdCtxPtr md_ctx(EVP_MD_CTX_new());
+  if (!md_ctx || EVP_DigestInit_ex2(md_ctx.get(), md, nullptr) != 1 ||
+      EVP_DigestUpdate(md_ctx.get(), signing_input.data(), signing_input.size()) != 1 ||
+      EVP_DigestFinal_ex(md_ctx.get(), digest.data(), &digest_len) != 1) {
     return OpenSslError(Errc::kInternal, "hashing the signing input");
   }
   EVP_PKEY_CTX* ctx = ThreadVerifyContext(KeyAccess::Handle(key), alg);

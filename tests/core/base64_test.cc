@@ -228,3 +228,20 @@ TEST(Base64, StandardAndUrlEncodingsDifferOnlyInAlphabetAndPadding) {
 
 }  // namespace
 }  // namespace mp
+
+// The decoder reads four characters at a time through shifted tables: a bad character must be
+// found, and named, at every position of a quad and in the tail.
+TEST(Base64Url, FindsABadCharacterAtEveryOffset) {
+  const std::string good = mp::Base64UrlEncode(std::string(40, '\x5a'));  // 54 characters
+  for (size_t i = 0; i < good.size(); ++i) {
+    for (char bad : {'+', '/', '=', ' ', '\0', '\x80', '\xff'}) {
+      std::string text = good;
+      text[i] = bad;
+      mp::Result<std::string> r = mp::Base64UrlDecode(text);
+      ASSERT_FALSE(r.ok()) << "offset " << i;
+      EXPECT_EQ(r.status().code(), mp::Errc::kInvalidBase64);
+      EXPECT_NE(r.status().message().find("offset " + std::to_string(i)), std::string::npos)
+          << r.status().message();
+    }
+  }
+}

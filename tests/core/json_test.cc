@@ -460,3 +460,31 @@ TEST(GetStringMember, WrongTypeIsInvalidJsonNamingTheMember) {
 
 }  // namespace
 }  // namespace mp
+
+// The string scanner skips 8 bytes at a time until one of them needs a look: each kind of byte
+// that ends a run must be seen at every position relative to those 8-byte steps, with the same
+// outcome as nlohmann's own parser.
+TEST(StrictJson, StringScanSeesEverySpecialByteAtEveryPosition) {
+  const std::string specials[] = {"\"x",
+                                  "\\n",
+                                  "\\u00e9",
+                                  std::string(1, '\x01'),
+                                  std::string(1, '\x1f'),
+                                  "\xc3\xa9",
+                                  "\xe2\x82\xac",
+                                  std::string(1, '\xff'),
+                                  "\xc3",
+                                  std::string(1, '\x7f')};
+  for (size_t pos = 0; pos < 20; ++pos) {
+    for (const std::string& special : specials) {
+      const std::string text =
+          "\"" + std::string(pos, 'a') + special + std::string(19 - pos, 'b') + "\"";
+      mp::Result<nlohmann::json> ours = mp::ParseStrictJson(text);
+      nlohmann::json theirs = nlohmann::json::parse(text, nullptr, false);
+      ASSERT_EQ(ours.ok(), !theirs.is_discarded()) << "pos " << pos << " text " << text;
+      if (ours.ok()) {
+        EXPECT_EQ(*ours, theirs) << "pos " << pos;
+      }
+    }
+  }
+}
