@@ -1,5 +1,5 @@
 // maskinporten serve: the local Maskinporten (token endpoint, metadata, /jwk, self-service API,
-// test controls) until SIGINT/SIGTERM.
+// web pages, test controls) until SIGINT/SIGTERM.
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
@@ -18,6 +18,7 @@ struct ServeArgs {
   std::string issuer;
   std::string port_file;
   bool test_controls = false;
+  bool no_web = false;
   std::string replay_store = "memory";
   std::string env = "test";
   std::string ca_dir;
@@ -41,6 +42,7 @@ int RunServe(const ServeArgs& a) {
   o.issuer = a.issuer;
   o.seed_file = a.config;
   o.test_controls = a.test_controls;
+  o.web = !a.no_web;
   o.threads = a.threads;
   o.handle_signals = true;
   if (a.threads < 0 || a.threads > 256) return UsageError("--threads must be 0..256");
@@ -109,6 +111,7 @@ int RunServe(const ServeArgs& a) {
             << static_cast<int>(sw.Millis()) << " ms" << std::endl;
   // On stderr: stdout's one "listening on" line is what scripts and tests read.
   std::cerr << "altinn consents on " << (*server)->consent_issuer() << std::endl;
+  if (o.web) std::cerr << "web pages on " << (*server)->base_url() << "/" << std::endl;
   (*server)->Wait();
   std::cerr << "stopped" << std::endl;
   return kExitOk;
@@ -119,7 +122,8 @@ int RunServe(const ServeArgs& a) {
 void AddServe(CLI::App& app, int* exit_code) {
   auto a = std::make_shared<ServeArgs>();
   CLI::App* cmd = app.add_subcommand(
-      "serve", "Run the local Maskinporten: /token, metadata, /jwk, self-service API /api/v1");
+      "serve",
+      "Run the local Maskinporten: /token, metadata, /jwk, self-service API /api/v1, web pages /");
   cmd->add_option("--config", a->config, "seed file (docs/emulator.md)");
   cmd->add_option("--db", a->db,
                   "registry: a SQLite file or :memory: (default: the user's data directory)");
@@ -128,6 +132,8 @@ void AddServe(CLI::App& app, int* exit_code) {
   cmd->add_option("--port-file", a->port_file, "write the bound port to this file");
   cmd->add_flag("--test-controls", a->test_controls,
                 "enable /_local/ (clock offset, faults, key rotation, journal, replay reset)");
+  cmd->add_flag("--no-web", a->no_web,
+                "do not serve the web pages at / and their local login (/local-login/)");
   cmd->add_option("--replay-store", a->replay_store, "memory or sqlite")->capture_default_str();
   cmd->add_option("--env", a->env, "environment played: test or prod")->capture_default_str();
   cmd->add_option("--ca-dir", a->ca_dir,

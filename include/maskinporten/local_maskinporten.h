@@ -3,7 +3,8 @@
 // It serves what `maskinporten serve` serves: POST /token with Maskinporten's checks and error
 // texts, the metadata document, /jwk, the self-service API under /api/v1, /health and /metrics,
 // and with test_controls the /_local/ endpoints (clock offset, fault injection, key rotation,
-// request journal, replay reset). Registry in SQLite (":memory:" by default when embedded).
+// request journal, replay reset), and unless web is off the web pages at "/" with their local
+// login. Registry in SQLite (":memory:" by default when embedded).
 //
 //   mp::LocalMaskinportenOptions options;
 //   options.seed_file = "tests/seed.json";
@@ -49,6 +50,11 @@ struct LocalMaskinportenOptions {
   int ca_key_bits = 3072;
   // The /_local/ test controls (clock offset, faults, rotation, journal, replay reset).
   bool test_controls = false;
+  // The self-service web pages at "/" and their local login under /local-login/ (docs/emulator.md,
+  // "Web pages"). false: both answer 404.
+  bool web = true;
+  // The web login's RSA key (PKCS#8 PEM; tests share one). "": RSA-2048 made at the first login.
+  std::string web_login_key_pem{};
   int threads = 0;  // 0: one per core
   // HTTPS: PEM certificate chain and private key. Both empty: plain HTTP.
   std::string tls_cert_pem{};

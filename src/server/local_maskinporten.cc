@@ -9,7 +9,9 @@
 
 #include "maskinporten/test_ca.h"
 #include "server/altinn_consent.h"
+#include "server/handlers/local_login.h"
 #include "server/handlers/self_service_api.h"
+#include "server/handlers/web_assets.h"
 #include "server/http/http_server.h"
 #include "server/http/metrics.h"
 #include "server/seed.h"
@@ -122,6 +124,14 @@ void AddRoutes(server::Emulator& impl) {
                                                .clock = *impl.clock,
                                                .signer_options = {},
                                                .base_url = impl.http->BaseUrl()});
+  if (impl.options.web) {
+    server::AddWebRoutes(impl.router, server::EmbeddedWebAssets());
+    server::AddLocalLoginRoutes(impl.router, {.store = *impl.store,
+                                              .tokens = *impl.tokens,
+                                              .config = impl.config,
+                                              .clock = *impl.clock,
+                                              .key_pem = impl.options.web_login_key_pem});
+  }
   if (impl.options.test_controls) {
     server::AddTestControlRoutes(impl.router, {.clock = impl.clock.get(),
                                                .journal = &impl.journal,

@@ -1,0 +1,32 @@
+#include "server/handlers/web_assets.h"
+
+#include <string>
+
+namespace mp::server {
+namespace {
+
+HttpResponse Serve(const WebAsset& asset) {
+  HttpResponse r =
+      HttpResponse::Text(200, std::string(asset.body), std::string(asset.content_type));
+  r.headers.emplace_back("Content-Security-Policy", std::string(kWebContentSecurityPolicy));
+  r.headers.emplace_back("X-Content-Type-Options", "nosniff");
+  r.headers.emplace_back("Referrer-Policy", "no-referrer");
+  r.headers.emplace_back("Cache-Control", "no-cache");
+  r.endpoint = "web";
+  return r;
+}
+
+}  // namespace
+
+void AddWebRoutes(Router& router, std::span<const WebAsset> assets) {
+  for (const WebAsset& asset : assets) {
+    // Copied into the handler: the WebAsset holds only views of static bytes.
+    const WebAsset a = asset;
+    router.Add("GET", "/" + std::string(a.name), [a](const HttpRequest&) { return Serve(a); });
+    if (a.name == "index.html") {
+      router.Add("GET", "/", [a](const HttpRequest&) { return Serve(a); });
+    }
+  }
+}
+
+}  // namespace mp::server
