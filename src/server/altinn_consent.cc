@@ -556,28 +556,17 @@ Status EnsureAltinnScopes(Store& store, const Clock& clock) {
     MP_RETURN_IF_ERROR(store.PutOrganization(
         {.orgno = std::string(kAltinnLocalOrg), .name = std::string(kAltinnLocalOrgName)}));
   }
-  const int64_t now = clock.NowSeconds();
-  const std::pair<std::string_view, std::string_view> scopes[] = {
+  const api_internal::ProvidedScope scopes[] = {
       {kConsentRequestsReadScope, "Read consent requests (local Altinn stand-in)"},
       {kConsentRequestsWriteScope, "Create consent requests (local Altinn stand-in)"},
       {kConsentTokensScope, "Fetch consent tokens (local Altinn stand-in)"},
   };
-  for (const auto& [name, description] : scopes) {
-    MP_ASSIGN_OR_RETURN(std::optional<ScopeRecord> existing, store.GetScope(name));
-    if (existing) continue;
-    ScopeRecord s;
-    s.name = std::string(name);
-    s.prefix = "altinn";
-    s.subscope = s.name.substr(s.prefix.size() + 1);
-    s.description = std::string(description);
-    s.owner_orgno = std::string(kAltinnLocalOrg);
-    s.accessible_for_all = true;
-    s.created = s.last_updated = now;
-    Status created = store.CreateScope(s);
-    // Another process on the same file may have been first.
-    if (!created.ok() && created.code() != Errc::kInvalidArgument) return created;
-  }
-  return OkStatus();
+  ScopeRecord base;
+  base.prefix = "altinn";
+  base.owner_orgno = std::string(kAltinnLocalOrg);
+  base.accessible_for_all = true;
+  base.created = base.last_updated = clock.NowSeconds();
+  return api_internal::EnsureScopes(store, base, scopes);
 }
 
 Result<std::unique_ptr<ConsentSigner>> LoadConsentSigner(Store& store, const Clock& clock,

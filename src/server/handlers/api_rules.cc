@@ -500,4 +500,18 @@ OrderedJson JwksJson(const ClientJwks& jwks) {
   return j;
 }
 
+Status EnsureScopes(Store& store, const ScopeRecord& base, std::span<const ProvidedScope> scopes) {
+  for (const ProvidedScope& provided : scopes) {
+    MP_ASSIGN_OR_RETURN(std::optional<ScopeRecord> existing, store.GetScope(provided.name));
+    if (existing) continue;
+    ScopeRecord s = base;
+    s.name = std::string(provided.name);
+    s.subscope = s.name.substr(s.prefix.size() + 1);
+    s.description = std::string(provided.description);
+    Status created = store.CreateScope(s);
+    if (!created.ok() && created.code() != Errc::kInvalidArgument) return created;
+  }
+  return OkStatus();
+}
+
 }  // namespace mp::server::api_internal

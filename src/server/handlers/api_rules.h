@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <functional>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -108,6 +109,16 @@ OrderedJson ScopeJson(const ScopeRecord& s);
 OrderedJson AccessJson(const ScopeAccess& a);
 OrderedJson DelegationJson(const Delegation& d);
 OrderedJson JwksJson(const ClientJwks& jwks);
+
+// Scopes the emulator itself provides (the local Altinn's open scopes, the local Digdir's admin
+// scopes): each (name, description) of `scopes` is created with `base`'s other fields (owner,
+// visibility, accessible_for_all, times) and prefix when missing; an existing scope is left as
+// it is, even deactivated. Another process on the same registry file creating it first is fine.
+struct ProvidedScope {
+  std::string_view name;
+  std::string_view description;
+};
+Status EnsureScopes(Store& store, const ScopeRecord& base, std::span<const ProvidedScope> scopes);
 
 }  // namespace mp::server::api_internal
 

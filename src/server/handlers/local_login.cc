@@ -33,11 +33,7 @@ constexpr size_t kMaxOrgNameLength = 200;
 // upload when it is this old (a clock moved ahead by the test controls may need it).
 constexpr int64_t kKeyRenewSeconds = 30LL * 86400;
 
-struct AdminScope {
-  std::string_view name;
-  std::string_view description;
-};
-constexpr std::array<AdminScope, 4> kAdminScopes = {{
+constexpr std::array<api_internal::ProvidedScope, 4> kAdminScopes = {{
     {"idporten:dcr.read", "Read own clients"},
     {"idporten:dcr.write", "Create clients"},
     {"idporten:dcr.modify", "Change own clients"},
@@ -46,7 +42,7 @@ constexpr std::array<AdminScope, 4> kAdminScopes = {{
 
 std::vector<std::string> WebClientScopes() {
   std::vector<std::string> scopes;
-  for (const AdminScope& s : kAdminScopes) scopes.emplace_back(s.name);
+  for (const api_internal::ProvidedScope& s : kAdminScopes) scopes.emplace_back(s.name);
   scopes.emplace_back(kConsentRequestsReadScope);
   scopes.emplace_back(kConsentRequestsWriteScope);
   scopes.emplace_back(kConsentTokensScope);
@@ -284,30 +280,19 @@ class LocalLogin {
   // The four admin scopes, owned by the local Digdir org, created when missing (an existing scope
   // is left as it is, even when deactivated: then the token service refuses, as it would).
   Status EnsureAdminScopes() const MP_REQUIRES(mu_) {
-    const int64_t now = Now();
-    for (const AdminScope& admin : kAdminScopes) {
-      MP_ASSIGN_OR_RETURN(std::optional<ScopeRecord> existing, ctx_.store.GetScope(admin.name));
-      if (existing) continue;
-      ScopeRecord s;
-      s.name = std::string(admin.name);
-      s.prefix = "idporten";
-      s.subscope = s.name.substr(s.prefix.size() + 1);
-      s.description = std::string(admin.description);
-      s.owner_orgno = std::string(kLocalDigdirOrg);
-      s.visibility = ScopeVisibility::kPrivate;
-      s.created = s.last_updated = now;
-      Status created = ctx_.store.CreateScope(s);
-      // Another process on the same registry file may have been first.
-      if (!created.ok() && created.code() != Errc::kInvalidArgument) return created;
-    }
-    return OkStatus();
+    ScopeRecord base;
+    base.prefix = "idporten";
+    base.owner_orgno = std::string(kLocalDigdirOrg);
+    base.visibility = ScopeVisibility::kPrivate;
+    base.created = base.last_updated = Now();
+    return api_internal::EnsureScopes(ctx_.store, base, kAdminScopes);
   }
 
   // APPROVED access to each admin scope the org does not own (DENIED or REQUESTED become
   // APPROVED: logging in is the local Digdir saying yes).
   Status EnsureAccess(const std::string& orgno) const MP_REQUIRES(mu_) {
     const int64_t now = Now();
-    for (const AdminScope& admin : kAdminScopes) {
+    for (const api_internal::ProvidedScope& admin : kAdminScopes) {
       MP_ASSIGN_OR_RETURN(std::optional<ScopeRecord> scope, ctx_.store.GetScope(admin.name));
       if (!scope) return Status(Errc::kInternal, "scope " + std::string(admin.name) + " vanished");
       if (scope->owner_orgno == orgno) continue;
