@@ -51,12 +51,12 @@ class Claims {
 
  private:
   struct Impl;
-  // `node` is the JSON object these claims read: the parsed document itself, or an object inside
-  // it that GetObject shares instead of copying (impl_ keeps the whole document alive).
-  Claims(std::shared_ptr<const Impl> impl, const void* node)
-      : impl_(std::move(impl)), node_(node) {}
+  // `node` is the JSON object these claims read, by its index in the parsed document: the root,
+  // or an object inside it that GetObject shares instead of copying (impl_ keeps the whole
+  // document alive).
+  Claims(std::shared_ptr<const Impl> impl, uint32_t node) : impl_(std::move(impl)), node_(node) {}
   std::shared_ptr<const Impl> impl_;
-  const void* node_;
+  uint32_t node_;
 };
 
 struct ClaimsOptions {

@@ -9,7 +9,9 @@
 #include <cstdlib>
 #include <cstring>
 #include <limits>
+#include <memory>
 #include <system_error>
+#include <unordered_set>
 #include <vector>
 
 namespace mp {
@@ -17,7 +19,8 @@ namespace {
 
 using Json = nlohmann::json;
 
-// A strict RFC 8259 parser that builds the nlohmann::json DOM directly.
+// A strict RFC 8259 parser, one grammar for two kinds of result (the Builder): the nlohmann::json
+// DOM of ParseStrictJson, and the flat JsonDocument of the token hot path.
 //
 // Why not nlohmann's own parser: it costs ~2x more on a token payload (its lexer copies every
 // byte into a token buffer for error messages), it takes a NUL byte for the end of input, and
@@ -25,25 +28,40 @@ using Json = nlohmann::json;
 // exactly the documents nlohmann accepts, with the same values and number types (unsigned for
 // non-negative integers, signed for negative ones, double otherwise or on overflow), except
 // that it refuses duplicate member names, nesting beyond the limit and NUL bytes.
-// fuzz/json_fuzz.cc checks that equivalence differentially.
+// fuzz/json_fuzz.cc checks that equivalence differentially, for both builders.
 //
 // Nesting is handled with an explicit stack, never recursion, so hostile depth cannot overflow
 // the C++ stack whatever limit the caller sets.
+//
+// A Builder receives, in document order:
+//   void BeginContainer(bool is_object, size_t begin);   `begin` is the offset of '{' or '['
+//   void EndContainer(size_t end);                       `end` is one past '}' or ']'
+//   bool Key(std::string_view name, bool in_text, Status* error);   false: duplicate member
+//   void String(std::string_view value, bool in_text, size_t begin, size_t end);
+//   void Number(const JsonNumber& value, size_t begin, size_t end);
+//   void Literal(JsonDocument::Type type, bool value, size_t begin, size_t end);
+// Strings arrive decoded; `in_text` says the view points into the parsed text itself (no escape
+// was decoded), so a builder may keep the view instead of copying.
+struct JsonNumber {
+  JsonDocument::Type type = JsonDocument::Type::kNumberUnsigned;
+  uint64_t u = 0;
+  int64_t i = 0;
+  double d = 0;
+};
+
+template <class Builder>
 class StrictParser {
  public:
-  StrictParser(std::string_view text, int max_depth)
+  StrictParser(std::string_view text, int max_depth, Builder* builder)
       : begin_(text.data()),
         p_(text.data()),
         end_(text.data() + text.size()),
-        max_depth_(max_depth) {}
+        max_depth_(max_depth),
+        builder_(builder) {}
 
-  Status Parse(Json* root);
+  Status Parse();
 
  private:
-  struct Frame {
-    Json* container;
-    bool is_object;
-  };
   enum class Next { kValue, kAfterValue, kMemberName };
 
   size_t Offset() const { return static_cast<size_t>(p_ - begin_); }
@@ -61,24 +79,27 @@ class StrictParser {
   }
 
   // Each Parse* consumes one token and returns false (with status_ set) on error.
-  bool ParseScalar(Json* out);
-  bool ParseLiteral(std::string_view word, Json value, Json* out);
-  bool ParseString(std::string* out);
+  bool ParseScalar();
+  bool ParseLiteral(std::string_view word, JsonDocument::Type type, bool value);
+  bool ParseString(std::string_view* out, bool* in_text);
   bool ParseEscape(std::string* out);
   bool ParseHex4(uint32_t* out);
-  bool ParseUtf8Sequence(std::string* out);
-  bool ParseNumber(Json* out);
-  bool OpenContainer(Json* slot, bool is_object);
+  bool ParseUtf8Sequence();
+  bool ParseNumber();
+  bool OpenContainer(bool is_object);
 
   const char* const begin_;
   const char* p_;
   const char* const end_;
   const int max_depth_;
-  std::vector<Frame> stack_;
+  Builder* const builder_;
+  std::vector<bool> stack_;  // is_object of each open container
+  std::string scratch_;      // a string's decoded bytes once it has an escape
   Status status_;
 };
 
-bool StrictParser::FailUnexpected(const char* expected) {
+template <class Builder>
+bool StrictParser<Builder>::FailUnexpected(const char* expected) {
   if (AtEnd()) return Fail(std::string("unexpected end of input; expected ") + expected);
   auto c = static_cast<unsigned char>(*p_);
   std::string seen;
@@ -91,13 +112,12 @@ bool StrictParser::FailUnexpected(const char* expected) {
   return Fail("unexpected " + seen + "; expected " + expected);
 }
 
-Status StrictParser::Parse(Json* root) {
+template <class Builder>
+Status StrictParser<Builder>::Parse() {
   // nlohmann skips a UTF-8 byte order mark at the very start (RFC 8259 §8.1 allows ignoring
   // it); keep that behaviour.
   if (end_ - p_ >= 3 && std::memcmp(p_, "\xEF\xBB\xBF", 3) == 0) p_ += 3;
-  stack_.reserve(static_cast<size_t>(std::min(max_depth_ < 0 ? 0 : max_depth_, 16)));
 
-  Json* slot = root;  // where the next value goes
   Next next = Next::kValue;
   for (;;) {
     switch (next) {
@@ -105,22 +125,20 @@ Status StrictParser::Parse(Json* root) {
         SkipWhitespace();
         if (!AtEnd() && (*p_ == '{' || *p_ == '[')) {
           const bool is_object = *p_ == '{';
-          if (!OpenContainer(slot, is_object)) return status_;
+          if (!OpenContainer(is_object)) return status_;
           ++p_;
           SkipWhitespace();
           if (!AtEnd() && *p_ == (is_object ? '}' : ']')) {  // empty container
             ++p_;
             stack_.pop_back();
+            builder_->EndContainer(Offset());
             next = Next::kAfterValue;
-          } else if (is_object) {
-            next = Next::kMemberName;
           } else {
-            auto& array = slot->get_ref<Json::array_t&>();
-            slot = &array.emplace_back();
+            next = is_object ? Next::kMemberName : Next::kValue;
           }
           break;
         }
-        if (!ParseScalar(slot)) return status_;
+        if (!ParseScalar()) return status_;
         next = Next::kAfterValue;
         break;
       }
@@ -133,20 +151,16 @@ Status StrictParser::Parse(Json* root) {
           }
           return OkStatus();
         }
-        const Frame& top = stack_.back();
+        const bool is_object = stack_.back();
         if (!AtEnd() && *p_ == ',') {
           ++p_;
-          if (top.is_object) {
-            next = Next::kMemberName;
-          } else {
-            slot = &top.container->get_ref<Json::array_t&>().emplace_back();
-            next = Next::kValue;
-          }
-        } else if (!AtEnd() && *p_ == (top.is_object ? '}' : ']')) {
+          next = is_object ? Next::kMemberName : Next::kValue;
+        } else if (!AtEnd() && *p_ == (is_object ? '}' : ']')) {
           ++p_;
           stack_.pop_back();
+          builder_->EndContainer(Offset());
         } else {
-          FailUnexpected(top.is_object ? "',' or '}'" : "',' or ']'");
+          FailUnexpected(is_object ? "',' or '}'" : "',' or ']'");
           return status_;
         }
         break;
@@ -157,22 +171,16 @@ Status StrictParser::Parse(Json* root) {
           FailUnexpected("a member name string");
           return status_;
         }
-        std::string name;
-        if (!ParseString(&name)) return status_;
+        std::string_view name;
+        bool in_text = false;
+        if (!ParseString(&name, &in_text)) return status_;
         SkipWhitespace();
         if (AtEnd() || *p_ != ':') {
           FailUnexpected("':'");
           return status_;
         }
         ++p_;
-        auto& object = stack_.back().container->get_ref<Json::object_t&>();
-        auto [it, inserted] = object.try_emplace(std::move(name));
-        if (!inserted) {
-          // `name` was not moved from when nothing was inserted.
-          std::string shown = it->first.size() > 100 ? it->first.substr(0, 100) + "..." : it->first;
-          return Status(Errc::kDuplicateJsonKey, "duplicate member \"" + shown + "\"");
-        }
-        slot = &it->second;
+        if (!builder_->Key(name, in_text, &status_)) return status_;
         next = Next::kValue;
         break;
       }
@@ -180,32 +188,37 @@ Status StrictParser::Parse(Json* root) {
   }
 }
 
-bool StrictParser::OpenContainer(Json* slot, bool is_object) {
+template <class Builder>
+bool StrictParser<Builder>::OpenContainer(bool is_object) {
   if (static_cast<int>(stack_.size()) >= max_depth_) {
     status_ = Status(Errc::kLimitExceeded,
                      "JSON nesting deeper than " + std::to_string(max_depth_) + " levels");
     return false;
   }
-  *slot = Json(is_object ? Json::value_t::object : Json::value_t::array);
-  stack_.push_back({slot, is_object});
+  builder_->BeginContainer(is_object, Offset());
+  stack_.push_back(is_object);
   return true;
 }
 
-bool StrictParser::ParseScalar(Json* out) {
+template <class Builder>
+bool StrictParser<Builder>::ParseScalar() {
   if (AtEnd()) return FailUnexpected("a value");
+  using Type = JsonDocument::Type;
   switch (*p_) {
     case '"': {
-      std::string s;
-      if (!ParseString(&s)) return false;
-      *out = std::move(s);
+      const size_t begin = Offset();
+      std::string_view s;
+      bool in_text = false;
+      if (!ParseString(&s, &in_text)) return false;
+      builder_->String(s, in_text, begin, Offset());
       return true;
     }
     case 't':
-      return ParseLiteral("true", true, out);
+      return ParseLiteral("true", Type::kBoolean, true);
     case 'f':
-      return ParseLiteral("false", false, out);
+      return ParseLiteral("false", Type::kBoolean, false);
     case 'n':
-      return ParseLiteral("null", nullptr, out);
+      return ParseLiteral("null", Type::kNull, false);
     case '-':
     case '0':
     case '1':
@@ -217,19 +230,22 @@ bool StrictParser::ParseScalar(Json* out) {
     case '7':
     case '8':
     case '9':
-      return ParseNumber(out);
+      return ParseNumber();
     default:
       return FailUnexpected("a value");
   }
 }
 
-bool StrictParser::ParseLiteral(std::string_view word, Json value, Json* out) {
+template <class Builder>
+bool StrictParser<Builder>::ParseLiteral(std::string_view word, JsonDocument::Type type,
+                                         bool value) {
   if (static_cast<size_t>(end_ - p_) < word.size() ||
       std::memcmp(p_, word.data(), word.size()) != 0) {
     return Fail("invalid literal; expected '" + std::string(word) + "'");
   }
+  const size_t begin = Offset();
   p_ += word.size();
-  *out = std::move(value);
+  builder_->Literal(type, value, begin, Offset());
   return true;
 }
 
@@ -244,9 +260,13 @@ inline bool HasStringSpecial(uint64_t w) {
           ((w - kOnes * 0x20) & ~w & kHigh) | (w & kHigh)) != 0;
 }
 
-// RFC 8259 §7. `p_` is at the opening quote.
-bool StrictParser::ParseString(std::string* out) {
+// RFC 8259 §7. `p_` is at the opening quote. Until the first escape the string is a view of the
+// text (`*in_text`); from there on its decoded bytes are built in scratch_.
+template <class Builder>
+bool StrictParser<Builder>::ParseString(std::string_view* out, bool* in_text) {
   ++p_;
+  const char* const start = p_;
+  bool copying = false;
   for (;;) {
     const char* run = p_;
     // The common case: printable ASCII other than '"' and '\\', 8 bytes at a time, then byte by
@@ -262,24 +282,34 @@ bool StrictParser::ParseString(std::string* out) {
       if (c < 0x20 || c >= 0x80 || c == '"' || c == '\\') break;
       ++p_;
     }
-    out->append(run, static_cast<size_t>(p_ - run));
+    if (copying) scratch_.append(run, static_cast<size_t>(p_ - run));
     if (AtEnd()) return Fail("unterminated string");
     auto c = static_cast<unsigned char>(*p_);
     if (c == '"') {
+      *in_text = !copying;
+      *out = copying ? std::string_view(scratch_)
+                     : std::string_view(start, static_cast<size_t>(p_ - start));
       ++p_;
       return true;
     }
     if (c == '\\') {
-      if (!ParseEscape(out)) return false;
+      if (!copying) {
+        scratch_.assign(start, static_cast<size_t>(p_ - start));
+        copying = true;
+      }
+      if (!ParseEscape(&scratch_)) return false;
     } else if (c < 0x20) {
       return Fail("control character in a string must be escaped");
-    } else if (!ParseUtf8Sequence(out)) {
-      return false;
+    } else {
+      const char* seq = p_;
+      if (!ParseUtf8Sequence()) return false;
+      if (copying) scratch_.append(seq, static_cast<size_t>(p_ - seq));
     }
   }
 }
 
-bool StrictParser::ParseHex4(uint32_t* out) {
+template <class Builder>
+bool StrictParser<Builder>::ParseHex4(uint32_t* out) {
   if (end_ - p_ < 4) return Fail("\\u needs 4 hex digits");
   uint32_t v = 0;
   for (int i = 0; i < 4; ++i) {
@@ -321,7 +351,8 @@ void AppendUtf8(uint32_t cp, std::string* out) {
 }
 
 // `p_` is at the backslash.
-bool StrictParser::ParseEscape(std::string* out) {
+template <class Builder>
+bool StrictParser<Builder>::ParseEscape(std::string* out) {
   ++p_;
   if (AtEnd()) return Fail("unterminated escape");
   char c = *p_++;
@@ -374,7 +405,8 @@ bool StrictParser::ParseEscape(std::string* out) {
 
 // One well-formed UTF-8 sequence of 2-4 bytes (RFC 3629 §4: no overlong forms, no surrogates,
 // nothing above U+10FFFF). `p_` is at a byte >= 0x80.
-bool StrictParser::ParseUtf8Sequence(std::string* out) {
+template <class Builder>
+bool StrictParser<Builder>::ParseUtf8Sequence() {
   auto b = [this](ptrdiff_t i) { return static_cast<unsigned char>(p_[i]); };
   auto in = [](unsigned char v, unsigned char lo, unsigned char hi) { return v >= lo && v <= hi; };
   const unsigned char c0 = b(0);
@@ -398,7 +430,6 @@ bool StrictParser::ParseUtf8Sequence(std::string* out) {
   for (ptrdiff_t i = 2; i < n; ++i) {
     if (!in(b(i), 0x80, 0xBF)) return Fail("invalid UTF-8 in a string");
   }
-  out->append(p_, static_cast<size_t>(n));
   p_ += n;
   return true;
 }
@@ -410,7 +441,8 @@ double StrtodC(const std::string& text) {
 }
 
 // RFC 8259 §6: -? (0 | [1-9][0-9]*) (.[0-9]+)? ([eE][+-]?[0-9]+)?
-bool StrictParser::ParseNumber(Json* out) {
+template <class Builder>
+bool StrictParser<Builder>::ParseNumber() {
   const char* start = p_;
   auto digit = [this] { return p_ < end_ && *p_ >= '0' && *p_ <= '9'; };
   const bool negative = *p_ == '-';
@@ -451,12 +483,16 @@ bool StrictParser::ParseNumber(Json* out) {
     }
     constexpr uint64_t kInt64MinMagnitude = uint64_t{1} << 63;
     if (!overflow && !negative) {
-      *out = magnitude;  // number_unsigned, as nlohmann
+      // number_unsigned, as nlohmann
+      builder_->Number(JsonNumber{.type = JsonDocument::Type::kNumberUnsigned, .u = magnitude},
+                       static_cast<size_t>(start - begin_), Offset());
       return true;
     }
     if (!overflow && magnitude <= kInt64MinMagnitude) {
-      *out = magnitude == kInt64MinMagnitude ? std::numeric_limits<int64_t>::min()
-                                             : -static_cast<int64_t>(magnitude);
+      const int64_t v = magnitude == kInt64MinMagnitude ? std::numeric_limits<int64_t>::min()
+                                                        : -static_cast<int64_t>(magnitude);
+      builder_->Number(JsonNumber{.type = JsonDocument::Type::kNumberInteger, .i = v},
+                       static_cast<size_t>(start - begin_), Offset());
       return true;
     }
     // Too large for a 64-bit integer: a double, as nlohmann does.
@@ -476,26 +512,278 @@ bool StrictParser::ParseNumber(Json* out) {
     p_ = start;
     return Fail("number overflow: " + token);
   }
-  *out = value;
+  builder_->Number(JsonNumber{.type = JsonDocument::Type::kNumberFloat, .d = value},
+                   static_cast<size_t>(start - begin_), Offset());
   return true;
 }
 
-}  // namespace
+Status DuplicateMember(std::string_view name) {
+  std::string shown =
+      name.size() > 100 ? std::string(name.substr(0, 100)) + "..." : std::string(name);
+  return Status(Errc::kDuplicateJsonKey, "duplicate member \"" + shown + "\"");
+}
 
-Result<nlohmann::json> ParseStrictJson(std::string_view text, JsonLimits limits) {
+Status CheckSize(std::string_view text, const JsonLimits& limits) {
   if (text.size() > limits.max_bytes) {
     return Status(Errc::kLimitExceeded, "JSON is " + std::to_string(text.size()) +
                                             " bytes; at most " + std::to_string(limits.max_bytes) +
                                             " allowed");
   }
+  return OkStatus();
+}
+
+// Builds the nlohmann::json DOM of ParseStrictJson.
+class DomBuilder {
+ public:
+  explicit DomBuilder(Json* root) : root_(root) {}
+
+  void BeginContainer(bool is_object, size_t /*begin*/) {
+    Json* slot = Slot();
+    *slot = Json(is_object ? Json::value_t::object : Json::value_t::array);
+    open_.push_back(slot);
+  }
+  void EndContainer(size_t /*end*/) { open_.pop_back(); }
+  bool Key(std::string_view name, bool /*in_text*/, Status* error) {
+    auto& object = open_.back()->get_ref<Json::object_t&>();
+    auto [it, inserted] = object.try_emplace(std::string(name));
+    if (!inserted) {
+      *error = DuplicateMember(name);
+      return false;
+    }
+    member_ = &it->second;
+    return true;
+  }
+  void String(std::string_view value, bool /*in_text*/, size_t /*begin*/, size_t /*end*/) {
+    *Slot() = std::string(value);
+  }
+  void Number(const JsonNumber& n, size_t /*begin*/, size_t /*end*/) {
+    Json* slot = Slot();
+    switch (n.type) {
+      case JsonDocument::Type::kNumberUnsigned:
+        *slot = n.u;
+        break;
+      case JsonDocument::Type::kNumberInteger:
+        *slot = n.i;
+        break;
+      default:
+        *slot = n.d;
+        break;
+    }
+  }
+  void Literal(JsonDocument::Type type, bool value, size_t /*begin*/, size_t /*end*/) {
+    *Slot() = type == JsonDocument::Type::kNull ? Json(nullptr) : Json(value);
+  }
+
+ private:
+  // Where the next value goes: the root, a new array element, or the member just named.
+  // An element pointer stays valid while it is open: its array grows only after it closes.
+  Json* Slot() {
+    if (open_.empty()) return root_;
+    Json* top = open_.back();
+    if (top->is_array()) return &top->get_ref<Json::array_t&>().emplace_back();
+    return member_;
+  }
+
+  Json* const root_;
+  std::vector<Json*> open_;
+  Json* member_ = nullptr;
+};
+
+}  // namespace
+
+// Builds a JsonDocument's nodes.
+class JsonDocument::Builder {
+ public:
+  explicit Builder(JsonDocument* doc) : doc_(doc) {
+    // A typical token payload has a node per 8 bytes or so; growth handles the rest.
+    doc_->nodes_.reserve(doc_->text_.size() / 8 + 4);
+  }
+
+  void BeginContainer(bool is_object, size_t begin) {
+    open_.push_back(Frame{.node = Size(), .members = 0, .names = nullptr});
+    Add(is_object ? Type::kObject : Type::kArray, begin, begin);  // end and next come at the close
+  }
+  void EndContainer(size_t end) {
+    Node& n = doc_->nodes_[open_.back().node];
+    n.end = Offset32(end);
+    n.next = Size();
+    open_.pop_back();
+  }
+  bool Key(std::string_view name, bool in_text, Status* error) {
+    Frame& f = open_.back();
+    // Up to kLinear members, a scan of the names so far (no allocation); beyond, a hash set, so
+    // a hostile object with many members costs linear time.
+    constexpr size_t kLinear = 16;
+    const std::vector<Node>& nodes = doc_->nodes_;
+    if (f.members < kLinear) {
+      for (Index k = f.node + 1; k < Size(); k = nodes[k + 1].next) {
+        if (nodes[k].value.s.size == name.size() && doc_->String(k) == name) {
+          *error = DuplicateMember(name);
+          return false;
+        }
+      }
+    } else if (f.names == nullptr) {
+      f.names = std::make_unique<std::unordered_set<std::string_view>>();
+      for (Index k = f.node + 1; k < Size(); k = nodes[k + 1].next) {
+        f.names->insert(doc_->String(k));
+      }
+    }
+    AddString(name, in_text, 0, 0);
+    // The view stays valid: text_ does not change, and side_ never reallocates while parsing.
+    if (f.names != nullptr && !f.names->insert(doc_->String(Size() - 1)).second) {
+      *error = DuplicateMember(name);
+      return false;
+    }
+    ++f.members;
+    return true;
+  }
+  void String(std::string_view value, bool in_text, size_t begin, size_t end) {
+    AddString(value, in_text, begin, end);
+  }
+  void Number(const JsonNumber& n, size_t begin, size_t end) {
+    Node& node = Add(n.type, begin, end);
+    if (n.type == Type::kNumberUnsigned) {
+      node.value.u = n.u;
+    } else if (n.type == Type::kNumberInteger) {
+      node.value.i = n.i;
+    } else {
+      node.value.d = n.d;
+    }
+  }
+  void Literal(Type type, bool value, size_t begin, size_t end) {
+    Add(type, begin, end).value.b = value;
+  }
+
+ private:
+  struct Frame {
+    Index node = 0;
+    size_t members = 0;
+    std::unique_ptr<std::unordered_set<std::string_view>> names;
+  };
+
+  Index Size() const { return static_cast<Index>(doc_->nodes_.size()); }
+  // Offsets fit: Parse refuses text of kNone bytes or more.
+  static uint32_t Offset32(size_t offset) { return static_cast<uint32_t>(offset); }
+
+  // A new node, filled in place; a scalar's subtree is itself.
+  Node& Add(Type type, size_t begin, size_t end) {
+    Node& node = doc_->nodes_.emplace_back();
+    node.type = type;
+    node.begin = Offset32(begin);
+    node.end = Offset32(end);
+    node.next = Size();
+    return node;
+  }
+
+  void AddString(std::string_view value, bool in_text, size_t begin, size_t end) {
+    if (in_text) {
+      Node& node = Add(Type::kString, begin, end);
+      node.value.s = {Offset32(static_cast<size_t>(value.data() - doc_->text_.data())),
+                      Offset32(value.size())};
+      return;
+    }
+    std::string& side = doc_->side_;
+    // Decoded strings are never longer than their escaped text, so this one reservation holds
+    // every string of the document and the views into side_ never move.
+    if (side.capacity() < doc_->text_.size()) side.reserve(doc_->text_.size());
+    Node& node = Add(Type::kString, begin, end);
+    node.in_side = true;
+    node.value.s = {Offset32(side.size()), Offset32(value.size())};
+    side.append(value);
+  }
+
+  JsonDocument* const doc_;
+  std::vector<Frame> open_;
+};
+
+Result<nlohmann::json> ParseStrictJson(std::string_view text, JsonLimits limits) {
+  MP_RETURN_IF_ERROR(CheckSize(text, limits));
   nlohmann::json root;
   try {
-    StrictParser parser(text, limits.max_depth);
-    MP_RETURN_IF_ERROR(parser.Parse(&root));
+    DomBuilder builder(&root);
+    StrictParser<DomBuilder> parser(text, limits.max_depth, &builder);
+    MP_RETURN_IF_ERROR(parser.Parse());
   } catch (const std::exception& e) {  // allocation failure: nothing else throws here
     return Status(Errc::kInvalidJson, std::string("invalid JSON: ") + e.what());
   }
   return root;
+}
+
+Result<JsonDocument> JsonDocument::Parse(std::string text, JsonLimits limits) {
+  MP_RETURN_IF_ERROR(CheckSize(text, limits));
+  if (text.size() >= kNone) {
+    return Status(Errc::kLimitExceeded, "JSON is " + std::to_string(text.size()) +
+                                            " bytes; a JsonDocument holds less "
+                                            "than 4 GiB");
+  }
+  JsonDocument doc;
+  doc.text_ = std::move(text);
+  try {
+    Builder builder(&doc);
+    StrictParser<Builder> parser(doc.text_, limits.max_depth, &builder);
+    MP_RETURN_IF_ERROR(parser.Parse());
+  } catch (const std::exception& e) {  // allocation failure: nothing else throws here
+    return Status(Errc::kInvalidJson, std::string("invalid JSON: ") + e.what());
+  }
+  return doc;
+}
+
+JsonDocument::Index JsonDocument::Find(Index object, std::string_view name) const {
+  if (nodes_[object].type != Type::kObject) return kNone;
+  for (Index k = object + 1; k < nodes_[object].next; k = nodes_[k + 1].next) {
+    if (String(k) == name) return k + 1;
+  }
+  return kNone;
+}
+
+JsonDocument::Index JsonDocument::First(Index container) const {
+  const Node& c = nodes_[container];
+  if ((c.type != Type::kObject && c.type != Type::kArray) || c.next == container + 1) return kNone;
+  return container + 1;
+}
+
+JsonDocument::Index JsonDocument::Next(Index container, Index child) const {
+  // A member name is followed by its value; the next name comes after the value.
+  Index after =
+      nodes_[container].type == Type::kObject ? nodes_[child + 1].next : nodes_[child].next;
+  return after < nodes_[container].next ? after : kNone;
+}
+
+std::string_view JsonDocument::String(Index i) const {
+  const Node& n = nodes_[i];
+  const std::string& bytes = n.in_side ? side_ : text_;
+  return std::string_view(bytes).substr(n.value.s.offset, n.value.s.size);
+}
+
+std::string_view JsonDocument::Raw(Index i) const {
+  const Node& n = nodes_[i];
+  return std::string_view(text_).substr(n.begin, n.end - n.begin);
+}
+
+const char* JsonDocument::TypeName(Index i) const {
+  switch (nodes_[i].type) {
+    case Type::kNull:
+      return "null";
+    case Type::kBoolean:
+      return "boolean";
+    case Type::kString:
+      return "string";
+    case Type::kArray:
+      return "array";
+    case Type::kObject:
+      return "object";
+    default:
+      return "number";
+  }
+}
+
+nlohmann::json JsonDocument::ToJson(Index i) const {
+  // The value's own bytes parsed again: exactly what ParseStrictJson gave for this subtree, with
+  // the parser's explicit stack instead of a recursive walk. It parsed once, so it parses again.
+  Result<nlohmann::json> json =
+      ParseStrictJson(Raw(i), JsonLimits{.max_bytes = std::numeric_limits<size_t>::max(),
+                                         .max_depth = std::numeric_limits<int>::max()});
+  return json.ok() ? *std::move(json) : nlohmann::json();
 }
 
 Result<nlohmann::json> ParseStrictJsonObject(std::string_view text, JsonLimits limits) {

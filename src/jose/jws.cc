@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/json.h"
+#include "jose/jws_internal.h"
 #include "jose/key_internal.h"
 #include "jose/signature.h"
 #include "maskinporten/base64.h"
@@ -22,22 +23,8 @@ struct Segments {
   std::string_view signing_input;  // header "." payload
 };
 
-// Header members that change how a token must be processed; none of them is acceptable to us.
-struct HeaderFlags {
-  bool crit = false;
-  std::string crit_names;
-  bool b64 = false;
-  std::string untrusted;  // the first of jku / x5u / jwk present, or ""
-};
-
-// The decoded, not yet verified token.
-struct Decoded {
-  Segments seg;
-  JwsHeader header;
-  HeaderFlags flags;
-  std::string payload;
-  std::string signature;
-};
+using internal::DecodedJws;
+using internal::JwsHeaderFlags;
 
 Status Malformed(std::string message) { return Status(Errc::kMalformedToken, std::move(message)); }
 
@@ -76,37 +63,43 @@ Result<std::string> DecodeSegment(std::string_view seg, const char* name) {
 }
 
 // RFC 7515 §4.1: the registered members we read, with their required types.
-Status ReadHeader(std::string json, size_t max_bytes, JwsHeader* out, HeaderFlags* flags) {
-  MP_ASSIGN_OR_RETURN(Json h, ParseStrictJson(json, JsonLimits{.max_bytes = max_bytes}));
-  if (!h.is_object()) return Malformed("JWS header is not a JSON object");
-  auto alg = h.find("alg");
-  if (alg == h.end()) return Malformed("JWS header has no \"alg\"");
-  if (!alg->is_string()) return Malformed("JWS header \"alg\" is not a string");
-  out->alg_name = alg->get<std::string>();
+Status ReadHeader(std::string json, size_t max_bytes, JwsHeader* out, JwsHeaderFlags* flags) {
+  using Type = JsonDocument::Type;
+  constexpr JsonDocument::Index kNone = JsonDocument::kNone;
+  MP_ASSIGN_OR_RETURN(JsonDocument h,
+                      JsonDocument::Parse(json, JsonLimits{.max_bytes = max_bytes}));
+  const JsonDocument::Index root = JsonDocument::kRoot;
+  if (h.type(root) != Type::kObject) return Malformed("JWS header is not a JSON object");
+  JsonDocument::Index alg = h.Find(root, "alg");
+  if (alg == kNone) return Malformed("JWS header has no \"alg\"");
+  if (h.type(alg) != Type::kString) return Malformed("JWS header \"alg\" is not a string");
+  out->alg_name = h.String(alg);
   if (Result<Algorithm> a = ParseAlgorithm(out->alg_name); a.ok()) out->alg = *a;
-  if (auto kid = h.find("kid"); kid != h.end()) {
-    if (!kid->is_string()) return Malformed("JWS header \"kid\" is not a string");
-    out->kid = kid->get<std::string>();
+  if (JsonDocument::Index kid = h.Find(root, "kid"); kid != kNone) {
+    if (h.type(kid) != Type::kString) return Malformed("JWS header \"kid\" is not a string");
+    out->kid = h.String(kid);
   }
-  if (auto typ = h.find("typ"); typ != h.end()) {
-    if (!typ->is_string()) return Malformed("JWS header \"typ\" is not a string");
-    out->typ = typ->get<std::string>();
+  if (JsonDocument::Index typ = h.Find(root, "typ"); typ != kNone) {
+    if (h.type(typ) != Type::kString) return Malformed("JWS header \"typ\" is not a string");
+    out->typ = h.String(typ);
   }
-  if (auto x5c = h.find("x5c"); x5c != h.end()) {
-    if (!x5c->is_array()) return Malformed("JWS header \"x5c\" is not an array");
-    for (const Json& c : *x5c) {
-      if (!c.is_string()) return Malformed("JWS header \"x5c\" has a non-string entry");
-      out->x5c.push_back(c.get<std::string>());
+  if (JsonDocument::Index x5c = h.Find(root, "x5c"); x5c != kNone) {
+    if (h.type(x5c) != Type::kArray) return Malformed("JWS header \"x5c\" is not an array");
+    for (JsonDocument::Index c = h.First(x5c); c != kNone; c = h.Next(x5c, c)) {
+      if (h.type(c) != Type::kString) {
+        return Malformed("JWS header \"x5c\" has a non-string entry");
+      }
+      out->x5c.emplace_back(h.String(c));
     }
     out->has_x5c = true;
   }
-  if (auto crit = h.find("crit"); crit != h.end()) {
+  if (JsonDocument::Index crit = h.Find(root, "crit"); crit != kNone) {
     flags->crit = true;
-    flags->crit_names = crit->dump(-1, ' ', false, Json::error_handler_t::replace);
+    flags->crit_names = DumpJson(h.ToJson(crit));
   }
-  flags->b64 = h.contains("b64");
+  flags->b64 = h.Find(root, "b64") != kNone;
   for (const char* name : {"jku", "x5u", "jwk"}) {
-    if (h.contains(name)) {
+    if (h.Find(root, name) != kNone) {
       flags->untrusted = name;
       break;
     }
@@ -115,18 +108,22 @@ Status ReadHeader(std::string json, size_t max_bytes, JwsHeader* out, HeaderFlag
   return OkStatus();
 }
 
-Result<Decoded> Decode(std::string_view token, size_t max_token_bytes) {
-  Decoded d;
-  MP_ASSIGN_OR_RETURN(d.seg, Split(token, max_token_bytes));
-  MP_ASSIGN_OR_RETURN(std::string header_json, DecodeSegment(d.seg.header, "header"));
-  MP_ASSIGN_OR_RETURN(d.payload, DecodeSegment(d.seg.payload, "payload"));
-  MP_ASSIGN_OR_RETURN(d.signature, DecodeSegment(d.seg.signature, "signature"));
+}  // namespace
+
+namespace internal {
+
+Result<DecodedJws> DecodeJws(std::string_view token, size_t max_token_bytes) {
+  DecodedJws d;
+  MP_ASSIGN_OR_RETURN(Segments seg, Split(token, max_token_bytes));
+  d.signing_input = seg.signing_input;
+  MP_ASSIGN_OR_RETURN(std::string header_json, DecodeSegment(seg.header, "header"));
+  MP_ASSIGN_OR_RETURN(d.payload, DecodeSegment(seg.payload, "payload"));
+  MP_ASSIGN_OR_RETURN(d.signature, DecodeSegment(seg.signature, "signature"));
   MP_RETURN_IF_ERROR(ReadHeader(std::move(header_json), max_token_bytes, &d.header, &d.flags));
   return d;
 }
 
-// Everything about the header that is decided before a key is chosen.
-Result<Algorithm> CheckHeader(const Decoded& d, const VerifyOptions& options) {
+Result<Algorithm> CheckJwsHeader(const DecodedJws& d, const std::vector<Algorithm>& allowed) {
   // RFC 7515 §4.1.11: we implement no extension, so any crit must be refused.
   if (d.flags.crit) {
     return Status(Errc::kUnsupportedCritical, "JWS header crit " +
@@ -149,14 +146,12 @@ Result<Algorithm> CheckHeader(const Decoded& d, const VerifyOptions& options) {
                   "JWS alg \"" + name.substr(0, 64) + "\" is not supported");
   }
   Algorithm alg = *d.header.alg;
-  if (options.allowed().empty()) {
+  if (allowed.empty()) {
     return Status(Errc::kInvalidArgument, "VerifyOptions has an empty algorithm allowlist");
   }
-  bool allowed = false;
-  for (Algorithm a : options.allowed()) allowed = allowed || a == alg;
-  if (!allowed) {
+  if (std::find(allowed.begin(), allowed.end(), alg) == allowed.end()) {
     std::string list;
-    for (Algorithm a : options.allowed()) {
+    for (Algorithm a : allowed) {
       if (!list.empty()) list += ", ";
       list += AlgorithmName(a);
     }
@@ -166,19 +161,23 @@ Result<Algorithm> CheckHeader(const Decoded& d, const VerifyOptions& options) {
   return alg;
 }
 
-Result<VerifiedJws> VerifyDecodedWith(Decoded& d, Algorithm alg, const PublicKey& key) {
-  MP_RETURN_IF_ERROR(VerifySignature(alg, key, d.seg.signing_input, d.signature));
+}  // namespace internal
+
+namespace {
+
+Result<VerifiedJws> VerifyDecodedWith(DecodedJws& d, Algorithm alg, const PublicKey& key) {
+  MP_RETURN_IF_ERROR(VerifySignature(alg, key, d.signing_input, d.signature));
   return VerifiedJws{.header = std::move(d.header), .payload = std::move(d.payload)};
 }
 
 }  // namespace
 
 Result<ParsedJws> ParseJws(std::string_view token, size_t max_token_bytes) {
-  MP_ASSIGN_OR_RETURN(Decoded d, Decode(token, max_token_bytes));
+  MP_ASSIGN_OR_RETURN(DecodedJws d, internal::DecodeJws(token, max_token_bytes));
   ParsedJws p;
   p.header = std::move(d.header);
   p.payload = std::move(d.payload);
-  p.signing_input = std::string(d.seg.signing_input);
+  p.signing_input = std::string(d.signing_input);
   p.signature = std::move(d.signature);
   return p;
 }
@@ -221,15 +220,15 @@ Result<std::string> SignJws(const PrivateKey& key, std::string_view payload,
 
 Result<VerifiedJws> VerifyJws(std::string_view token, const PublicKey& key,
                               const VerifyOptions& options) {
-  MP_ASSIGN_OR_RETURN(Decoded d, Decode(token, options.max_token_bytes));
-  MP_ASSIGN_OR_RETURN(Algorithm alg, CheckHeader(d, options));
+  MP_ASSIGN_OR_RETURN(DecodedJws d, internal::DecodeJws(token, options.max_token_bytes));
+  MP_ASSIGN_OR_RETURN(Algorithm alg, internal::CheckJwsHeader(d, options.allowed()));
   return VerifyDecodedWith(d, alg, key);
 }
 
 Result<VerifiedJws> VerifyJws(std::string_view token, const Jwks& jwks,
                               const VerifyOptions& options) {
-  MP_ASSIGN_OR_RETURN(Decoded d, Decode(token, options.max_token_bytes));
-  MP_ASSIGN_OR_RETURN(Algorithm alg, CheckHeader(d, options));
+  MP_ASSIGN_OR_RETURN(DecodedJws d, internal::DecodeJws(token, options.max_token_bytes));
+  MP_ASSIGN_OR_RETURN(Algorithm alg, internal::CheckJwsHeader(d, options.allowed()));
   const Jwk* jwk = nullptr;
   if (!d.header.kid.empty()) {
     jwk = jwks.Find(d.header.kid);

@@ -1,5 +1,6 @@
 #include "maskinporten/jwt.h"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <nlohmann/json.hpp>
@@ -9,14 +10,13 @@
 namespace mp {
 
 struct Claims::Impl {
-  nlohmann::json json;
+  JsonDocument doc;
 };
 
 namespace {
 
-using Json = nlohmann::json;
-
-const Json& Node(const void* node) { return *static_cast<const Json*>(node); }
+using Type = JsonDocument::Type;
+constexpr JsonDocument::Index kNone = JsonDocument::kNone;
 
 Status InvalidClaim(std::string_view name, std::string_view what) {
   return Status(Errc::kInvalidClaim, "claim " + std::string(name) + " " + std::string(what));
@@ -42,66 +42,72 @@ std::string Quoted(std::string_view s) { return "\"" + std::string(s.substr(0, 2
 }  // namespace
 
 Result<Claims> Claims::Parse(std::string_view json) {
-  MP_ASSIGN_OR_RETURN(Json j, ParseStrictJsonObject(json));
   auto impl = std::make_shared<Impl>();
-  impl->json = std::move(j);
-  const void* node = &impl->json;
-  return Claims(std::move(impl), node);
+  MP_ASSIGN_OR_RETURN(impl->doc, JsonDocument::Parse(std::string(json)));
+  if (impl->doc.type(JsonDocument::kRoot) != Type::kObject) {
+    return Status(Errc::kInvalidJson, "expected a JSON object");
+  }
+  return Claims(std::move(impl), JsonDocument::kRoot);
 }
 
-bool Claims::Has(std::string_view name) const { return Node(node_).contains(name); }
+bool Claims::Has(std::string_view name) const { return impl_->doc.Find(node_, name) != kNone; }
 
 Result<std::optional<std::string>> Claims::GetString(std::string_view name) const {
-  auto it = Node(node_).find(name);
-  if (it == Node(node_).end()) return std::optional<std::string>();
-  if (!it->is_string()) return InvalidClaim(name, "must be a string");
-  return std::optional<std::string>(it->get<std::string>());
+  const JsonDocument& doc = impl_->doc;
+  JsonDocument::Index v = doc.Find(node_, name);
+  if (v == kNone) return std::optional<std::string>();
+  if (doc.type(v) != Type::kString) return InvalidClaim(name, "must be a string");
+  return std::optional<std::string>(doc.String(v));
 }
 
 Result<std::optional<Claims>> Claims::GetObject(std::string_view name) const {
-  auto it = Node(node_).find(name);
-  if (it == Node(node_).end()) return std::optional<Claims>();
-  if (!it->is_object()) return InvalidClaim(name, "must be an object");
-  return std::optional<Claims>(Claims(impl_, &*it));
+  JsonDocument::Index v = impl_->doc.Find(node_, name);
+  if (v == kNone) return std::optional<Claims>();
+  if (impl_->doc.type(v) != Type::kObject) return InvalidClaim(name, "must be an object");
+  return std::optional<Claims>(Claims(impl_, v));
 }
 
 Result<std::optional<int64_t>> Claims::GetNumericDate(std::string_view name) const {
-  auto it = Node(node_).find(name);
-  if (it == Node(node_).end()) return std::optional<int64_t>();
+  const JsonDocument& doc = impl_->doc;
+  JsonDocument::Index v = doc.Find(node_, name);
+  if (v == kNone) return std::optional<int64_t>();
   // RFC 7519 §2: NumericDate is a JSON number, possibly non-integer.
-  if (it->is_number_integer() && !it->is_number_unsigned()) {
-    return std::optional<int64_t>(it->get<int64_t>());
-  }
-  if (it->is_number_unsigned()) {
-    uint64_t v = it->get<uint64_t>();
-    if (v > static_cast<uint64_t>(std::numeric_limits<int64_t>::max())) {
-      return InvalidClaim(name, "is out of range: " + it->dump());
+  switch (doc.type(v)) {
+    case Type::kNumberInteger:
+      return std::optional<int64_t>(doc.Integer(v));
+    case Type::kNumberUnsigned:
+      if (doc.Unsigned(v) > static_cast<uint64_t>(std::numeric_limits<int64_t>::max())) {
+        return InvalidClaim(name, "is out of range: " + MemberJson(name));
+      }
+      return std::optional<int64_t>(static_cast<int64_t>(doc.Unsigned(v)));
+    case Type::kNumberFloat: {
+      double d = std::floor(doc.Float(v));
+      // 2^63 is exactly representable; anything at or beyond it does not fit.
+      if (!std::isfinite(d) || d >= 9223372036854775808.0 || d < -9223372036854775808.0) {
+        return InvalidClaim(name, "is out of range: " + MemberJson(name));
+      }
+      return std::optional<int64_t>(static_cast<int64_t>(d));
     }
-    return std::optional<int64_t>(static_cast<int64_t>(v));
+    default:
+      return InvalidClaim(
+          name, "must be a NumericDate (JSON number); it is " + std::string(doc.TypeName(v)));
   }
-  if (it->is_number_float()) {
-    double v = std::floor(it->get<double>());
-    // 2^63 is exactly representable; anything at or beyond it does not fit.
-    if (!std::isfinite(v) || v >= 9223372036854775808.0 || v < -9223372036854775808.0) {
-      return InvalidClaim(name, "is out of range: " + it->dump());
-    }
-    return std::optional<int64_t>(static_cast<int64_t>(v));
-  }
-  return InvalidClaim(name,
-                      "must be a NumericDate (JSON number); it is " + std::string(it->type_name()));
 }
 
 Result<std::optional<std::vector<std::string>>> Claims::GetStringOrArray(
     std::string_view name) const {
-  auto it = Node(node_).find(name);
-  if (it == Node(node_).end()) return std::optional<std::vector<std::string>>();
+  const JsonDocument& doc = impl_->doc;
+  JsonDocument::Index v = doc.Find(node_, name);
+  if (v == kNone) return std::optional<std::vector<std::string>>();
   std::vector<std::string> out;
-  if (it->is_string()) {
-    out.push_back(it->get<std::string>());
-  } else if (it->is_array()) {
-    for (const Json& v : *it) {
-      if (!v.is_string()) return InvalidClaim(name, "must be a string or an array of strings");
-      out.push_back(v.get<std::string>());
+  if (doc.type(v) == Type::kString) {
+    out.emplace_back(doc.String(v));
+  } else if (doc.type(v) == Type::kArray) {
+    for (JsonDocument::Index e = doc.First(v); e != kNone; e = doc.Next(v, e)) {
+      if (doc.type(e) != Type::kString) {
+        return InvalidClaim(name, "must be a string or an array of strings");
+      }
+      out.emplace_back(doc.String(e));
     }
   } else {
     return InvalidClaim(name, "must be a string or an array of strings");
@@ -110,17 +116,21 @@ Result<std::optional<std::vector<std::string>>> Claims::GetStringOrArray(
 }
 
 std::vector<std::string> Claims::Names() const {
+  const JsonDocument& doc = impl_->doc;
   std::vector<std::string> names;
-  for (auto it = Node(node_).begin(); it != Node(node_).end(); ++it) names.push_back(it.key());
-  return names;  // nlohmann::json objects are ordered by key
+  for (JsonDocument::Index k = doc.First(node_); k != kNone; k = doc.Next(node_, k)) {
+    names.emplace_back(doc.String(k));
+  }
+  std::sort(names.begin(), names.end());
+  return names;
 }
 
-std::string Claims::ToJson() const { return DumpJson(Node(node_)); }
+std::string Claims::ToJson() const { return DumpJson(impl_->doc.ToJson(node_)); }
 
 std::string Claims::MemberJson(std::string_view name) const {
-  auto it = Node(node_).find(name);
-  if (it == Node(node_).end()) return "";
-  return DumpJson(*it);
+  JsonDocument::Index v = impl_->doc.Find(node_, name);
+  if (v == kNone) return "";
+  return DumpJson(impl_->doc.ToJson(v));
 }
 
 Status ValidateClaims(const Claims& claims, const ClaimsOptions& options) {

@@ -1,9 +1,10 @@
 // AccessTokenValidator: SPEC §10 on the API owner's side.
 //
-// The token is decoded once (ParseJws); the header rules and the alg allowlist are applied before
-// the key lookup, so a hostile header never costs a JWKS fetch; the signature is then checked
-// with the raw primitive over the already decoded bytes; the payload is parsed once (Claims) and
-// every claim is read from that parse.
+// The token is decoded once (DecodeJws, as VerifyJws does); the header rules and the alg
+// allowlist (CheckJwsHeader, also VerifyJws's) are applied before the key lookup, so a hostile
+// header never costs a JWKS fetch; the signature is then checked with the raw primitive over the
+// already decoded bytes; the payload is parsed once (Claims) and every claim is read from that
+// parse.
 #include <algorithm>
 #include <chrono>
 #include <optional>
@@ -15,6 +16,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/json.h"
+#include "jose/jws_internal.h"
 #include "jose/signature.h"
 #include "maskinporten/jws.h"
 #include "maskinporten/validator.h"
@@ -28,56 +30,6 @@ constexpr std::string_view kIso6523Authority = "iso6523-actorid-upis";
 constexpr std::string_view kUnspecifiedAudience = "unspecified";
 
 std::string Quoted(std::string_view s) { return "\"" + std::string(s.substr(0, 256)) + "\""; }
-
-Status Untrusted(std::string_view name) {
-  return Status(Errc::kUntrustedHeader, "JWS header \"" + std::string(name) +
-                                            "\" is never trusted; keys come from the verifier");
-}
-
-// RFC 7515 header members that change processing (none acceptable to us), checked before any
-// key lookup. The same rules VerifyJws applies, with the same codes.
-Status CheckHeaderMembers(const JwsHeader& header) {
-  // Fast path: a member name can only spell one of these without its literal bytes through a
-  // \u escape, so a header with neither a backslash nor any of the names has none of them.
-  const std::string& raw = header.json;
-  if (raw.find('\\') == std::string::npos) {
-    bool maybe = false;
-    for (const char* name : {"crit", "b64", "jku", "x5u", "jwk"}) {
-      maybe = maybe || raw.find(name) != std::string::npos;
-    }
-    if (!maybe) return OkStatus();
-  }
-  MP_ASSIGN_OR_RETURN(nlohmann::json h, ParseStrictJsonObject(header.json));
-  if (auto crit = h.find("crit"); crit != h.end()) {
-    return Status(Errc::kUnsupportedCritical, "JWS header crit " + DumpJson(*crit).substr(0, 128) +
-                                                  " names extensions we do not implement");
-  }
-  if (h.contains("b64")) {
-    return Status(Errc::kUnsupportedCritical,
-                  "JWS header \"b64\" (RFC 7797 unencoded payload) is not supported");
-  }
-  for (const char* name : {"jku", "x5u", "jwk"}) {
-    if (h.contains(name)) return Untrusted(name);
-  }
-  return OkStatus();
-}
-
-Result<Algorithm> CheckAlgorithm(const JwsHeader& header, const std::vector<Algorithm>& allowed) {
-  if (!header.alg) {
-    return Status(Errc::kUnsupportedAlgorithm,
-                  "JWS alg " + Quoted(header.alg_name.substr(0, 64)) + " is not supported");
-  }
-  if (std::find(allowed.begin(), allowed.end(), *header.alg) == allowed.end()) {
-    std::string list;
-    for (Algorithm a : allowed) {
-      if (!list.empty()) list += ", ";
-      list += AlgorithmName(a);
-    }
-    return Status(Errc::kAlgorithmNotAllowed,
-                  "JWS alg " + header.alg_name + " is not in the allowlist (" + list + ")");
-  }
-  return *header.alg;
-}
 
 // The JWK's own restrictions (RFC 7517 use / key_ops / alg), as VerifyJws applies them.
 Status CheckJwkFits(const Jwk& jwk, const JwsHeader& header) {
@@ -189,10 +141,10 @@ Result<ValidatedAccessToken> AccessTokenValidator::Validate(
                                             std::to_string(policy_.max_token_bytes) + " allowed");
   }
   // 2. Decode (three strict segments, header a JSON object with a string alg).
-  MP_ASSIGN_OR_RETURN(ParsedJws jws, ParseJws(token, policy_.max_token_bytes));
+  MP_ASSIGN_OR_RETURN(internal::DecodedJws jws,
+                      internal::DecodeJws(token, policy_.max_token_bytes));
   // 3. Header rules and the alg allowlist, before any key lookup.
-  MP_RETURN_IF_ERROR(CheckHeaderMembers(jws.header));
-  MP_ASSIGN_OR_RETURN(Algorithm alg, CheckAlgorithm(jws.header, policy_.allowed_algs));
+  MP_ASSIGN_OR_RETURN(Algorithm alg, internal::CheckJwsHeader(jws, policy_.allowed_algs));
   // 4. The key by kid (a miss may refetch, rate-limited), then the signature.
   MP_ASSIGN_OR_RETURN(Jwk jwk, keys_->Find(jws.header.kid));
   MP_RETURN_IF_ERROR(CheckJwkFits(jwk, jws.header));
