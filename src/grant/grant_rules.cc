@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/json.h"
+#include "maskinporten/environment.h"
 
 namespace mp::grant_internal {
 namespace {
@@ -13,37 +14,6 @@ bool AllDigits(std::string_view s) {
   if (s.empty()) return false;
   for (char c : s) {
     if (c < '0' || c > '9') return false;
-  }
-  return true;
-}
-
-// 127.0.0.0/8 in dotted-quad form, each part 0..255 without leading zeros.
-bool IsLoopbackIpv4(std::string_view host) {
-  int parts = 0;
-  size_t start = 0;
-  while (start <= host.size()) {
-    size_t dot = host.find('.', start);
-    std::string_view part =
-        host.substr(start, dot == std::string_view::npos ? std::string_view::npos : dot - start);
-    if (!AllDigits(part) || part.size() > 3 || (part.size() > 1 && part[0] == '0')) return false;
-    int value = 0;
-    for (char c : part) value = value * 10 + (c - '0');
-    if (value > 255) return false;
-    if (parts == 0 && part != "127") return false;
-    ++parts;
-    if (dot == std::string_view::npos) break;
-    start = dot + 1;
-  }
-  return parts == 4;
-}
-
-bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(a[i])) !=
-        std::tolower(static_cast<unsigned char>(b[i]))) {
-      return false;
-    }
   }
   return true;
 }
@@ -95,7 +65,7 @@ bool IsLoopbackHttpUrl(std::string_view url) {
     after = colon == std::string_view::npos ? std::string_view() : authority.substr(colon);
   }
   if (!after.empty() && (after[0] != ':' || !AllDigits(after.substr(1)))) return false;
-  return EqualsIgnoreCase(host, "localhost") || host == "[::1]" || IsLoopbackIpv4(host);
+  return IsLoopbackHost(host);
 }
 
 bool HasControlCharacter(std::string_view text) {

@@ -105,6 +105,8 @@ std::optional<UrlParts> SplitUrl(std::string_view url) {
 // Strict dotted-quad (four decimal parts 0..255, no leading zeros) in 127.0.0.0/8. Forms that
 // resolvers also accept (2130706433, 0x7f.1, 127.1, 0177.0.0.1) are not loopback here: being
 // strict can only refuse a loopback URL, never admit a remote one.
+// 127.0.0.0/8 in dotted-quad form, each part 0..255 without leading zeros ("127.1" and
+// "0177.0.0.1" are refused: resolvers read them differently).
 bool IsLoopbackIpv4(std::string_view host) {
   int parts = 0;
   int first = -1;
@@ -126,19 +128,19 @@ bool IsLoopbackIpv4(std::string_view host) {
   return parts == 4 && first == 127;
 }
 
-bool IsLoopbackHost(const UrlParts& parts) {
-  if (parts.ip_literal_v6) {
-    std::string host(parts.host);
-    in6_addr addr{};
-    if (::inet_pton(AF_INET6, host.c_str(), &addr) != 1) return false;
-    return std::memcmp(&addr, &in6addr_loopback, sizeof(addr)) == 0;
-  }
-  if (parts.host.size() == 9) {
-    std::string lower(parts.host);
-    for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    if (lower == "localhost") return true;
-  }
-  return IsLoopbackIpv4(parts.host);
+// ::1 in any spelling inet_pton reads. Not the IPv4-mapped ::ffff:127.x.y.z: as a URL host it
+// is a trick, and a server that sees it as a peer address unmaps it first (IsLoopbackRemote).
+bool IsLoopbackIpv6(std::string_view host) {
+  if (host.size() > INET6_ADDRSTRLEN) return false;
+  std::string text(host);
+  in6_addr addr{};
+  if (::inet_pton(AF_INET6, text.c_str(), &addr) != 1) return false;
+  return std::memcmp(&addr, &in6addr_loopback, sizeof(addr)) == 0;
+}
+
+bool IsLoopbackUrlHost(const UrlParts& parts) {
+  // An IPv6 literal only in brackets (SplitUrl has taken them off); a bare "::1" is no URL host.
+  return parts.ip_literal_v6 ? IsLoopbackIpv6(parts.host) : mp::IsLoopbackHost(parts.host);
 }
 
 // http(s), no userinfo, loopback when http. `what` names the value in messages.
@@ -148,7 +150,7 @@ Status CheckEndpointUrl(std::string_view url, std::string_view what, Errc code) 
     return Status(code, std::string(what) + " \"" + std::string(url) +
                             "\" is not an absolute http(s) URL without userinfo");
   }
-  if (parts->scheme == "http" && !IsLoopbackHost(*parts)) {
+  if (parts->scheme == "http" && !IsLoopbackUrlHost(*parts)) {
     return Status(code, std::string(what) + " " + std::string(url) +
                             " is not https (http is allowed only on loopback: 127.0.0.0/8, "
                             "[::1], localhost)");
@@ -240,9 +242,22 @@ Result<Endpoints> Discover(HttpClient& http, std::string_view issuer) {
   return endpoints;
 }
 
+bool IsLoopbackHost(std::string_view host) {
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
+    return IsLoopbackIpv6(host.substr(1, host.size() - 2));
+  }
+  if (host.find(':') != std::string_view::npos) return IsLoopbackIpv6(host);
+  if (host.size() == 9) {
+    std::string lower(host);
+    for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (lower == "localhost") return true;
+  }
+  return IsLoopbackIpv4(host);
+}
+
 bool IsLoopbackUrl(std::string_view url) {
   std::optional<UrlParts> parts = SplitUrl(url);
-  return parts.has_value() && !parts->has_userinfo && IsLoopbackHost(*parts);
+  return parts.has_value() && !parts->has_userinfo && IsLoopbackUrlHost(*parts);
 }
 
 }  // namespace mp

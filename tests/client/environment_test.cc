@@ -93,6 +93,43 @@ INSTANTIATE_TEST_SUITE_P(
 
 // ---- loopback ----
 
+// IsLoopbackHost is the one loopback test for a bare host: URLs, the local login's peer address
+// and its Host header all come down to it.
+TEST(IsLoopbackHost, AcceptsExactlyTheLoopbackForms) {
+  for (const char* host : {"localhost", "LocalHost", "127.0.0.1", "127.255.255.254", "::1", "[::1]",
+                           "0:0:0:0:0:0:0:1"}) {
+    EXPECT_TRUE(IsLoopbackHost(host)) << host;
+  }
+  for (const char* host : {"",
+                           "localhost.",
+                           "localhost.evil.example",
+                           "127.0.0.1.evil.example",
+                           "127.1",
+                           "127.0.0",
+                           "0177.0.0.1",
+                           "127.000.0.1",
+                           "127.0.0.256",
+                           "0x7f.0.0.1",
+                           "2130706433",
+                           "128.0.0.1",
+                           "::2",
+                           "[::1",
+                           "::1]",
+                           "[[::1]]",
+                           "::ffff:127.0.0.1",
+                           "[::ffff:127.0.0.1]",
+                           "127.0.0.1:80",
+                           "[127.0.0.1]",
+                           "::",
+                           "fe80::1",
+                           "127.0.0.1 ",
+                           " 127.0.0.1"}) {
+    EXPECT_FALSE(IsLoopbackHost(host)) << host;
+  }
+  EXPECT_FALSE(IsLoopbackHost(std::string_view("127.0.0.1\0", 10)));
+  EXPECT_FALSE(IsLoopbackHost(std::string(100, ':')));
+}
+
 class IsLoopbackUrlTrue : public ::testing::TestWithParam<const char*> {};
 TEST_P(IsLoopbackUrlTrue, ForLoopbackHosts) { EXPECT_TRUE(IsLoopbackUrl(GetParam())); }
 INSTANTIATE_TEST_SUITE_P(Urls, IsLoopbackUrlTrue,

@@ -339,6 +339,12 @@ TEST(LocalLogin, IsLoopbackRemoteKnowsTheLoopbackForms) {
   EXPECT_FALSE(IsLoopbackRemote("[::2]:1"));
   EXPECT_FALSE(IsLoopbackRemote("127.0.0:1"));
   EXPECT_FALSE(IsLoopbackRemote("[::1"));
+  // The grant layer's strict forms: no leading zeros, no short forms, no mapped non-loopback.
+  EXPECT_TRUE(IsLoopbackRemote("::ffff:127.0.0.1"));
+  EXPECT_FALSE(IsLoopbackRemote("127.000.0.1:1"));
+  EXPECT_FALSE(IsLoopbackRemote("127.1:1"));
+  EXPECT_FALSE(IsLoopbackRemote("[::ffff:10.0.0.1]:1"));
+  EXPECT_FALSE(IsLoopbackRemote("LOCALHOST:1"));
 }
 
 TEST(LocalLogin, ABrowserRequestFromAnotherOriginIsForbidden) {

@@ -12,6 +12,7 @@
 #include "core/json.h"
 #include "core/mutex.h"
 #include "grant/grant_rules.h"
+#include "maskinporten/environment.h"
 #include "maskinporten/grant.h"
 #include "maskinporten/jwk.h"
 #include "maskinporten/key.h"
@@ -70,23 +71,6 @@ std::string_view RemoteHost(std::string_view remote) {
   }
   if (std::count(remote.begin(), remote.end(), ':') > 1) return remote;  // bare IPv6
   return remote.substr(0, remote.find(':'));
-}
-
-bool IsLoopbackHost(std::string_view host) {
-  constexpr std::string_view kMapped = "::ffff:";
-  if (host.substr(0, kMapped.size()) == kMapped) host.remove_prefix(kMapped.size());
-  if (host == "::1" || host == "localhost") return true;
-  // 127.0.0.0/8, dotted quad.
-  if (host.substr(0, 4) != "127.") return false;
-  int dots = 0;
-  for (char c : host) {
-    if (c == '.') {
-      ++dots;
-    } else if (c < '0' || c > '9') {
-      return false;
-    }
-  }
-  return dots == 3;
 }
 
 // A browser sends Origin with every cross-origin POST; the login answers only its own pages (and
@@ -378,7 +362,15 @@ class LocalLogin {
 
 bool IsLoopbackRemote(std::string_view remote) {
   std::string_view host = RemoteHost(remote);
-  return host != "localhost" && IsLoopbackHost(host);
+  // A peer address is numeric, never a name such as "localhost".
+  if (host.find_first_not_of("0123456789abcdefABCDEF:.") != std::string_view::npos) return false;
+  // A dual-stack socket reports an IPv4 peer as ::ffff:a.b.c.d.
+  constexpr std::string_view kMapped = "::ffff:";
+  if (host.size() > kMapped.size() && host.substr(0, kMapped.size()) == kMapped &&
+      host.find('.') != std::string_view::npos) {
+    host.remove_prefix(kMapped.size());
+  }
+  return IsLoopbackHost(host);
 }
 
 void AddLocalLoginRoutes(Router& router, const LocalLoginContext& ctx) {
