@@ -3,6 +3,7 @@
 #include <locale.h>  // newlocale, strtod_l (POSIX / glibc)
 
 #include <algorithm>
+#include <array>
 #include <charconv>
 #include <cmath>
 #include <cstdint>
@@ -42,6 +43,37 @@ using Json = nlohmann::json;
 //   void Literal(JsonDocument::Type type, bool value, size_t begin, size_t end);
 // Strings arrive decoded; `in_text` says the view points into the parsed text itself (no escape
 // was decoded), so a builder may keep the view instead of copying.
+// A stack whose first N entries live inline: token documents nest two or three levels, so their
+// parse allocates nothing for its stacks; deeper documents spill into the vector.
+template <class T, size_t N>
+class InlineStack {
+ public:
+  bool empty() const { return size_ == 0; }
+  size_t size() const { return size_; }
+  T& back() { return size_ <= N ? inline_[size_ - 1] : overflow_.back(); }
+  void push_back(T value) {
+    if (size_ < N) {
+      inline_[size_] = std::move(value);
+    } else {
+      overflow_.push_back(std::move(value));
+    }
+    ++size_;
+  }
+  void pop_back() {
+    if (size_ > N) {
+      overflow_.pop_back();
+    } else {
+      inline_[size_ - 1] = T();
+    }
+    --size_;
+  }
+
+ private:
+  std::array<T, N> inline_{};
+  std::vector<T> overflow_;
+  size_t size_ = 0;
+};
+
 struct JsonNumber {
   JsonDocument::Type type = JsonDocument::Type::kNumberUnsigned;
   uint64_t u = 0;
@@ -93,8 +125,8 @@ class StrictParser {
   const char* const end_;
   const int max_depth_;
   Builder* const builder_;
-  std::vector<bool> stack_;  // is_object of each open container
-  std::string scratch_;      // a string's decoded bytes once it has an escape
+  InlineStack<uint8_t, 8> stack_;  // 1 for each open object, 0 for each open array
+  std::string scratch_;            // a string's decoded bytes once it has an escape
   Status status_;
 };
 
@@ -151,7 +183,7 @@ Status StrictParser<Builder>::Parse() {
           }
           return OkStatus();
         }
-        const bool is_object = stack_.back();
+        const bool is_object = stack_.back() != 0;
         if (!AtEnd() && *p_ == ',') {
           ++p_;
           next = is_object ? Next::kMemberName : Next::kValue;
@@ -196,7 +228,7 @@ bool StrictParser<Builder>::OpenContainer(bool is_object) {
     return false;
   }
   builder_->BeginContainer(is_object, Offset());
-  stack_.push_back(is_object);
+  stack_.push_back(is_object ? 1 : 0);
   return true;
 }
 
@@ -585,7 +617,7 @@ class DomBuilder {
   }
 
   Json* const root_;
-  std::vector<Json*> open_;
+  InlineStack<Json*, 8> open_;
   Json* member_ = nullptr;
 };
 
@@ -693,7 +725,7 @@ class JsonDocument::Builder {
   }
 
   JsonDocument* const doc_;
-  std::vector<Frame> open_;
+  InlineStack<Frame, 8> open_;
 };
 
 Result<nlohmann::json> ParseStrictJson(std::string_view text, JsonLimits limits) {
@@ -731,7 +763,7 @@ Result<JsonDocument> JsonDocument::Parse(std::string text, JsonLimits limits) {
 JsonDocument::Index JsonDocument::Find(Index object, std::string_view name) const {
   if (nodes_[object].type != Type::kObject) return kNone;
   for (Index k = object + 1; k < nodes_[object].next; k = nodes_[k + 1].next) {
-    if (String(k) == name) return k + 1;
+    if (nodes_[k].value.s.size == name.size() && String(k) == name) return k + 1;
   }
   return kNone;
 }

@@ -14,6 +14,7 @@
 #include <limits>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -90,6 +91,13 @@ class JsonDocument {
   // The value as ParseStrictJson gives it, for serialising and for the rare reader that wants
   // a DOM.
   nlohmann::json ToJson(Index i) const;
+  // The parsed text itself, moved out when the caller keeps it after reading (a JWS header);
+  // the document is empty afterwards.
+  std::string ReleaseText() && {
+    nodes_.clear();
+    side_.clear();
+    return std::move(text_);
+  }
 
  private:
   class Builder;

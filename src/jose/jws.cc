@@ -67,7 +67,7 @@ Status ReadHeader(std::string json, size_t max_bytes, JwsHeader* out, JwsHeaderF
   using Type = JsonDocument::Type;
   constexpr JsonDocument::Index kNone = JsonDocument::kNone;
   MP_ASSIGN_OR_RETURN(JsonDocument h,
-                      JsonDocument::Parse(json, JsonLimits{.max_bytes = max_bytes}));
+                      JsonDocument::Parse(std::move(json), JsonLimits{.max_bytes = max_bytes}));
   const JsonDocument::Index root = JsonDocument::kRoot;
   if (h.type(root) != Type::kObject) return Malformed("JWS header is not a JSON object");
   JsonDocument::Index alg = h.Find(root, "alg");
@@ -104,7 +104,7 @@ Status ReadHeader(std::string json, size_t max_bytes, JwsHeader* out, JwsHeaderF
       break;
     }
   }
-  out->json = std::move(json);
+  out->json = std::move(h).ReleaseText();
   return OkStatus();
 }
 

@@ -1,11 +1,14 @@
 #include "jose/signature.h"
 
+#include <openssl/bn.h>
+#include <openssl/core_names.h>
 #include <openssl/ec.h>
 #include <openssl/objects.h>
 #include <openssl/rsa.h>
 
 #include <array>
 #include <cstring>
+#include <memory>
 
 #include "jose/jose_internal.h"
 #include "jose/key_internal.h"
@@ -100,29 +103,128 @@ EvpPkeyCtxPtr NewVerifyContext(EVP_PKEY* pkey, Algorithm alg) {
   return ctx;
 }
 
-// This thread's verification context for (key, alg). A fresh EVP_PKEY_verify_init fetches the
+// RFC 8017 §9.2 note 1: the DER DigestInfo that precedes the hash in EMSA-PKCS1-v1_5.
+std::string_view DigestInfoPrefix(Algorithm alg) {
+  static constexpr unsigned char kSha256[] = {0x30, 0x31, 0x30, 0x0d, 0x06, 0x09, 0x60,
+                                              0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02,
+                                              0x01, 0x05, 0x00, 0x04, 0x20};
+  static constexpr unsigned char kSha384[] = {0x30, 0x41, 0x30, 0x0d, 0x06, 0x09, 0x60,
+                                              0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02,
+                                              0x02, 0x05, 0x00, 0x04, 0x30};
+  static constexpr unsigned char kSha512[] = {0x30, 0x51, 0x30, 0x0d, 0x06, 0x09, 0x60,
+                                              0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02,
+                                              0x03, 0x05, 0x00, 0x04, 0x40};
+  const unsigned char* p = alg == Algorithm::kRS384   ? kSha384
+                           : alg == Algorithm::kRS512 ? kSha512
+                                                      : kSha256;
+  return std::string_view(reinterpret_cast<const char*>(p), sizeof kSha256);
+}
+
+// RSASSA-PKCS1-v1_5 verification as RFC 8017 §8.2.2 describes it: RSAVP1 (s < n, then s^e mod n)
+// and a comparison of the whole result with the encoded message EMSA-PKCS1-v1_5 built here from
+// the hash. Nothing parses the recovered block, so there is no parser to fool (the class of bug
+// behind Bleichenbacher's 2006 forgery). OpenSSL's bignum does the arithmetic, with a Montgomery
+// context made once per key and thread; that skips the per-call BN_CTX, lock and allocations of
+// the EVP path, a few percent of a verification. The key rules are OpenSSL's own (modulus at
+// most 16384 bits and above e, e at most 64 bits past 3072-bit moduli); a key outside them gets
+// no Pkcs1Verifier and goes through EVP_PKEY_verify, so both paths accept the same keys.
+struct Pkcs1Verifier {
+  BnPtr n;
+  BnPtr e;
+  BnMontCtxPtr mont;
+  size_t k = 0;           // modulus bytes = signature bytes
+  std::string em_prefix;  // 0x00 0x01 0xFF.. 0x00 DigestInfo: EM up to the hash
+};
+
+std::unique_ptr<Pkcs1Verifier> NewPkcs1Verifier(EVP_PKEY* pkey, Algorithm alg) {
+  if (!internal::IsRsaAlgorithm(alg) || internal::IsPssAlgorithm(alg)) return nullptr;
+  auto v = std::make_unique<Pkcs1Verifier>();
+  v->n = internal::GetBnParam(pkey, OSSL_PKEY_PARAM_RSA_N);
+  v->e = internal::GetBnParam(pkey, OSSL_PKEY_PARAM_RSA_E);
+  if (!v->n || !v->e) return nullptr;
+  const int n_bits = BN_num_bits(v->n.get());
+  if (n_bits > OPENSSL_RSA_MAX_MODULUS_BITS || BN_ucmp(v->n.get(), v->e.get()) <= 0 ||
+      (n_bits > OPENSSL_RSA_SMALL_MODULUS_BITS &&
+       BN_num_bits(v->e.get()) > OPENSSL_RSA_MAX_PUBEXP_BITS) ||
+      !BN_is_odd(v->n.get())) {
+    return nullptr;
+  }
+  BnCtxPtr ctx(BN_CTX_new());
+  v->mont.reset(BN_MONT_CTX_new());
+  if (!ctx || !v->mont || BN_MONT_CTX_set(v->mont.get(), v->n.get(), ctx.get()) != 1) {
+    ClearOpenSslErrors();
+    return nullptr;
+  }
+  v->k = static_cast<size_t>(BN_num_bytes(v->n.get()));
+  const std::string_view info = DigestInfoPrefix(alg);
+  const size_t t_len = info.size() + internal::DigestSize(alg);
+  if (v->k < t_len + 11)
+    return nullptr;  // RFC 8017 §9.2 step 3: "intended encoded message
+                     // length too short"; not for keys of 2048+ bits
+  v->em_prefix.assign("\x00\x01", 2);
+  v->em_prefix.append(v->k - t_len - 3, '\xff');
+  v->em_prefix.push_back('\0');
+  v->em_prefix.append(info);
+  return v;
+}
+
+// True when `signature` (exactly k bytes) is a valid PKCS#1 v1.5 signature of `digest`.
+Result<bool> VerifyPkcs1(const Pkcs1Verifier& v, std::string_view digest,
+                         std::string_view signature) {
+  thread_local BnCtxPtr ctx(BN_CTX_new());
+  thread_local BnPtr s(BN_new());
+  thread_local BnPtr m(BN_new());
+  std::array<unsigned char, OPENSSL_RSA_MAX_MODULUS_BITS / 8> em;
+  if (!ctx || !s || !m || signature.size() != v.k || v.k > em.size() ||
+      BN_bin2bn(reinterpret_cast<const unsigned char*>(signature.data()),
+                static_cast<int>(signature.size()), s.get()) == nullptr) {
+    return OpenSslError(Errc::kInternal, "reading the RSA signature");
+  }
+  if (BN_ucmp(s.get(), v.n.get()) >= 0) return false;  // RSAVP1 step 1: s must be below n
+  if (BN_mod_exp_mont(m.get(), s.get(), v.e.get(), v.n.get(), ctx.get(), v.mont.get()) != 1 ||
+      BN_bn2binpad(m.get(), em.data(), static_cast<int>(v.k)) != static_cast<int>(v.k)) {
+    return OpenSslError(Errc::kInternal, "RSA public operation");
+  }
+  // Everything compared is public (the signature, the signed input's hash, the key), so a plain
+  // comparison does; no secret is there for timing to leak.
+  const size_t prefix = v.em_prefix.size();
+  return prefix + digest.size() == v.k && std::memcmp(em.data(), v.em_prefix.data(), prefix) == 0 &&
+         std::memcmp(em.data() + prefix, digest.data(), digest.size()) == 0;
+}
+
+// What a thread keeps per (key, alg) for verifying: the EVP context, and for RS* keys within
+// OpenSSL's rules the PKCS#1 v1.5 verifier.
+struct VerifyState {
+  EvpPkeyCtxPtr ctx;
+  std::unique_ptr<Pkcs1Verifier> pkcs1;
+};
+
+// This thread's verification state for (key, alg). A fresh EVP_PKEY_verify_init fetches the
 // signature and digest implementations and costs more than parsing a token, and EVP_PKEY_verify
-// may be called again on the same context; so each thread keeps the contexts of the last few
-// keys it used, and the hot path (one issuer key, many tokens) makes none. Entries are keyed by
-// the handle's never-reused id, so a freed key's entry cannot serve another key; it only keeps
-// its EVP_PKEY alive until evicted.
-EVP_PKEY_CTX* ThreadVerifyContext(const internal::KeyHandle& handle, Algorithm alg) {
+// may be called again on the same context; so each thread keeps the state of the last few keys
+// it used, and the hot path (one issuer key, many tokens) makes none. Entries are keyed by the
+// handle's never-reused id, so a freed key's entry cannot serve another key; it only keeps its
+// EVP_PKEY alive until evicted.
+const VerifyState* ThreadVerifyState(const internal::KeyHandle& handle, Algorithm alg) {
   struct Entry {
     uint64_t id = 0;
     Algorithm alg = Algorithm::kRS256;
-    EvpPkeyCtxPtr ctx;
+    VerifyState state;
   };
   thread_local std::array<Entry, 8> cache;
   thread_local size_t next = 0;
   for (Entry& e : cache) {
-    if (e.id == handle.id && e.alg == alg && e.ctx) return e.ctx.get();
+    if (e.id == handle.id && e.alg == alg && e.state.ctx) return &e.state;
   }
   EvpPkeyCtxPtr ctx = NewVerifyContext(handle.pkey.get(), alg);
   if (!ctx) return nullptr;
   Entry& slot = cache[next];
   next = (next + 1) % cache.size();
-  slot = Entry{.id = handle.id, .alg = alg, .ctx = std::move(ctx)};
-  return slot.ctx.get();
+  slot = Entry{.id = handle.id,
+               .alg = alg,
+               .state = VerifyState{.ctx = std::move(ctx),
+                                    .pkcs1 = NewPkcs1Verifier(handle.pkey.get(), alg)}};
+  return &slot.state;
 }
 
 }  // namespace
@@ -154,14 +256,24 @@ Status VerifySignature(Algorithm alg, const PublicKey& key, std::string_view sig
       EVP_DigestFinal_ex(md_ctx.get(), digest.data(), &digest_len) != 1) {
     return OpenSslError(Errc::kInternal, "hashing the signing input");
   }
-  EVP_PKEY_CTX* ctx = ThreadVerifyContext(KeyAccess::Handle(key), alg);
-  if (ctx == nullptr) return OpenSslError(Errc::kInternal, "setting up signature verification");
-  int rc = EVP_PKEY_verify(ctx, reinterpret_cast<const unsigned char*>(signature.data()),
-                           signature.size(), digest.data(), digest_len);
-  if (rc != 1) {
-    ClearOpenSslErrors();
-    return BadSignature(std::string(AlgorithmName(alg)) + " signature does not verify");
+  const VerifyState* state = ThreadVerifyState(KeyAccess::Handle(key), alg);
+  if (state == nullptr) {
+    return OpenSslError(Errc::kInternal, "setting up signature verification");
   }
+  bool valid = false;
+  if (state->pkcs1) {
+    MP_ASSIGN_OR_RETURN(
+        valid,
+        VerifyPkcs1(*state->pkcs1,
+                    std::string_view(reinterpret_cast<const char*>(digest.data()), digest_len),
+                    signature));
+  } else {
+    valid =
+        EVP_PKEY_verify(state->ctx.get(), reinterpret_cast<const unsigned char*>(signature.data()),
+                        signature.size(), digest.data(), digest_len) == 1;
+    if (!valid) ClearOpenSslErrors();
+  }
+  if (!valid) return BadSignature(std::string(AlgorithmName(alg)) + " signature does not verify");
   return OkStatus();
 }
 
