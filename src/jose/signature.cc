@@ -132,8 +132,12 @@ struct Pkcs1Verifier {
   BnPtr n;
   BnPtr e;
   BnMontCtxPtr mont;
-  size_t k = 0;           // modulus bytes = signature bytes
-  std::string em_prefix;  // 0x00 0x01 0xFF.. 0x00 DigestInfo: EM up to the hash
+  size_t k = 0;  // modulus bytes = signature bytes
+  size_t hash_len = 0;
+  // EM with the hash bytes zero: 0x00 0x01 0xFF.. 0x00 DigestInfo 0x00.., as an integer. EM is
+  // this plus the hash, and since both are k-byte big-endian numbers, comparing integers is
+  // comparing the blocks byte for byte (without BN_bn2binpad's constant-time byte loop).
+  BnPtr em_without_hash;
 };
 
 std::unique_ptr<Pkcs1Verifier> NewPkcs1Verifier(EVP_PKEY* pkey, Algorithm alg) {
@@ -157,14 +161,19 @@ std::unique_ptr<Pkcs1Verifier> NewPkcs1Verifier(EVP_PKEY* pkey, Algorithm alg) {
   }
   v->k = static_cast<size_t>(BN_num_bytes(v->n.get()));
   const std::string_view info = DigestInfoPrefix(alg);
-  const size_t t_len = info.size() + internal::DigestSize(alg);
-  if (v->k < t_len + 11)
-    return nullptr;  // RFC 8017 §9.2 step 3: "intended encoded message
-                     // length too short"; not for keys of 2048+ bits
-  v->em_prefix.assign("\x00\x01", 2);
-  v->em_prefix.append(v->k - t_len - 3, '\xff');
-  v->em_prefix.push_back('\0');
-  v->em_prefix.append(info);
+  v->hash_len = internal::DigestSize(alg);
+  const size_t t_len = info.size() + v->hash_len;
+  // RFC 8017 §9.2 step 3 ("intended encoded message length too short"); never for our keys,
+  // which are 2048 bits or more.
+  if (v->k < t_len + 11) return nullptr;
+  std::string em("\x00\x01", 2);
+  em.append(v->k - t_len - 3, '\xff');
+  em.push_back('\0');
+  em.append(info);
+  em.append(v->hash_len, '\0');
+  v->em_without_hash.reset(BN_bin2bn(reinterpret_cast<const unsigned char*>(em.data()),
+                                     static_cast<int>(em.size()), nullptr));
+  if (!v->em_without_hash) return nullptr;
   return v;
 }
 
@@ -174,22 +183,22 @@ Result<bool> VerifyPkcs1(const Pkcs1Verifier& v, std::string_view digest,
   thread_local BnCtxPtr ctx(BN_CTX_new());
   thread_local BnPtr s(BN_new());
   thread_local BnPtr m(BN_new());
-  std::array<unsigned char, OPENSSL_RSA_MAX_MODULUS_BITS / 8> em;
-  if (!ctx || !s || !m || signature.size() != v.k || v.k > em.size() ||
+  thread_local BnPtr expected(BN_new());
+  if (!ctx || !s || !m || !expected || signature.size() != v.k || digest.size() != v.hash_len ||
       BN_bin2bn(reinterpret_cast<const unsigned char*>(signature.data()),
-                static_cast<int>(signature.size()), s.get()) == nullptr) {
+                static_cast<int>(signature.size()), s.get()) == nullptr ||
+      BN_bin2bn(reinterpret_cast<const unsigned char*>(digest.data()),
+                static_cast<int>(digest.size()), expected.get()) == nullptr ||
+      BN_add(expected.get(), expected.get(), v.em_without_hash.get()) != 1) {
     return OpenSslError(Errc::kInternal, "reading the RSA signature");
   }
   if (BN_ucmp(s.get(), v.n.get()) >= 0) return false;  // RSAVP1 step 1: s must be below n
-  if (BN_mod_exp_mont(m.get(), s.get(), v.e.get(), v.n.get(), ctx.get(), v.mont.get()) != 1 ||
-      BN_bn2binpad(m.get(), em.data(), static_cast<int>(v.k)) != static_cast<int>(v.k)) {
+  if (BN_mod_exp_mont(m.get(), s.get(), v.e.get(), v.n.get(), ctx.get(), v.mont.get()) != 1) {
     return OpenSslError(Errc::kInternal, "RSA public operation");
   }
-  // Everything compared is public (the signature, the signed input's hash, the key), so a plain
-  // comparison does; no secret is there for timing to leak.
-  const size_t prefix = v.em_prefix.size();
-  return prefix + digest.size() == v.k && std::memcmp(em.data(), v.em_prefix.data(), prefix) == 0 &&
-         std::memcmp(em.data() + prefix, digest.data(), digest.size()) == 0;
+  // Everything compared is public (the signature, the signed input's hash, the key), so the
+  // comparison need not be constant-time.
+  return BN_cmp(m.get(), expected.get()) == 0;
 }
 
 // What a thread keeps per (key, alg) for verifying: the EVP context, and for RS* keys within
