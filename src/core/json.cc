@@ -810,12 +810,60 @@ const char* JsonDocument::TypeName(Index i) const {
 }
 
 nlohmann::json JsonDocument::ToJson(Index i) const {
-  // The value's own bytes parsed again: exactly what ParseStrictJson gave for this subtree, with
-  // the parser's explicit stack instead of a recursive walk. It parsed once, so it parses again.
-  Result<nlohmann::json> json =
-      ParseStrictJson(Raw(i), JsonLimits{.max_bytes = std::numeric_limits<size_t>::max(),
-                                         .max_depth = std::numeric_limits<int>::max()});
-  return json.ok() ? *std::move(json) : nlohmann::json();
+  // Built from the nodes with an explicit stack (nesting is only bounded by the parse's limit).
+  // Each container's slots are made before its children are filled: array elements by one
+  // resize, object members by map insertion, so the pointers kept here stay valid.
+  nlohmann::json root;
+  struct Pending {
+    Index node;
+    nlohmann::json* out;
+  };
+  std::vector<Pending> todo{{i, &root}};
+  while (!todo.empty()) {
+    const Pending p = todo.back();
+    todo.pop_back();
+    nlohmann::json& out = *p.out;
+    switch (type(p.node)) {
+      case Type::kNull:
+        out = nullptr;
+        break;
+      case Type::kBoolean:
+        out = Boolean(p.node);
+        break;
+      case Type::kNumberUnsigned:
+        out = Unsigned(p.node);
+        break;
+      case Type::kNumberInteger:
+        out = Integer(p.node);
+        break;
+      case Type::kNumberFloat:
+        out = Float(p.node);
+        break;
+      case Type::kString:
+        out = std::string(String(p.node));
+        break;
+      case Type::kArray: {
+        out = nlohmann::json::array();
+        auto& elements = out.get_ref<nlohmann::json::array_t&>();
+        size_t n = 0;
+        for (Index e = First(p.node); e != kNone; e = Next(p.node, e)) ++n;
+        elements.resize(n);
+        n = 0;
+        for (Index e = First(p.node); e != kNone; e = Next(p.node, e)) {
+          todo.push_back({e, &elements[n++]});
+        }
+        break;
+      }
+      case Type::kObject: {
+        out = nlohmann::json::object();
+        for (Index k = First(p.node); k != kNone; k = Next(p.node, k)) {
+          todo.push_back({k + 1, &out[std::string(String(k))]});
+        }
+        break;
+      }
+    }
+  }
+  return root;
 }
 
 Result<nlohmann::json> ParseStrictJsonObject(std::string_view text, JsonLimits limits) {

@@ -88,8 +88,8 @@ class JsonDocument {
   std::string_view Raw(Index i) const;
   // nlohmann's type_name(): "null", "boolean", "number", "string", "array" or "object".
   const char* TypeName(Index i) const;
-  // The value as ParseStrictJson gives it, for serialising and for the rare reader that wants
-  // a DOM.
+  // The value as ParseStrictJson gives it (the same types and values), for serialising and for
+  // the rare reader that wants a DOM.
   nlohmann::json ToJson(Index i) const;
   // The parsed text itself, moved out when the caller keeps it after reading (a JWS header);
   // the document is empty afterwards.
