@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <array>
+#include <bit>
 #include <charconv>
 #include <cmath>
 #include <cstdint>
@@ -281,15 +282,16 @@ bool StrictParser<Builder>::ParseLiteral(std::string_view word, JsonDocument::Ty
   return true;
 }
 
-// True when one of the 8 bytes of `w` is '"', '\\', a control character (< 0x20) or not ASCII
-// (>= 0x80): the bytes a string scan must stop at. Exact as an "any" test (the classic SWAR
-// has-zero-byte and has-less-than tricks, whose borrows only ever add bytes after a true hit).
-inline bool HasStringSpecial(uint64_t w) {
+// The bytes of `w` (8 bytes read little-endian) that are '"', '\\', a control character
+// (< 0x20) or not ASCII (>= 0x80), as the high bit of each: the bytes a string scan must stop at.
+// The classic SWAR has-zero-byte and has-less-than tricks: their borrows only ever add bits above
+// a true hit, so the lowest set bit always marks a real one, the first in memory order.
+inline uint64_t StringSpecialMask(uint64_t w) {
   constexpr uint64_t kOnes = 0x0101010101010101ULL;
   constexpr uint64_t kHigh = 0x8080808080808080ULL;
   auto has_zero = [](uint64_t x) { return (x - kOnes) & ~x & kHigh; };
-  return (has_zero(w ^ (kOnes * '"')) | has_zero(w ^ (kOnes * '\\')) |
-          ((w - kOnes * 0x20) & ~w & kHigh) | (w & kHigh)) != 0;
+  return has_zero(w ^ (kOnes * '"')) | has_zero(w ^ (kOnes * '\\')) |
+         ((w - kOnes * 0x20) & ~w & kHigh) | (w & kHigh);
 }
 
 // RFC 8259 §7. `p_` is at the opening quote. Until the first escape the string is a view of the
@@ -306,7 +308,11 @@ bool StrictParser<Builder>::ParseString(std::string_view* out, bool* in_text) {
     while (end_ - p_ >= 8) {
       uint64_t w;
       std::memcpy(&w, p_, sizeof w);
-      if (HasStringSpecial(w)) break;
+      if constexpr (std::endian::native == std::endian::big) w = __builtin_bswap64(w);
+      if (const uint64_t special = StringSpecialMask(w); special != 0) {
+        p_ += std::countr_zero(special) / 8;  // the first special byte
+        break;
+      }
       p_ += 8;
     }
     while (p_ < end_) {
