@@ -21,29 +21,6 @@ namespace {
 
 using Json = nlohmann::json;
 
-// A strict RFC 8259 parser, one grammar for two kinds of result (the Builder): the nlohmann::json
-// DOM of ParseStrictJson, and the flat JsonDocument of the token hot path.
-//
-// Why not nlohmann's own parser: it costs ~2x more on a token payload (its lexer copies every
-// byte into a token buffer for error messages), it takes a NUL byte for the end of input, and
-// duplicate keys need a second lookup per member through its SAX interface. This parser accepts
-// exactly the documents nlohmann accepts, with the same values and number types (unsigned for
-// non-negative integers, signed for negative ones, double otherwise or on overflow), except
-// that it refuses duplicate member names, nesting beyond the limit and NUL bytes.
-// fuzz/json_fuzz.cc checks that equivalence differentially, for both builders.
-//
-// Nesting is handled with an explicit stack, never recursion, so hostile depth cannot overflow
-// the C++ stack whatever limit the caller sets.
-//
-// A Builder receives, in document order:
-//   void BeginContainer(bool is_object, size_t begin);   `begin` is the offset of '{' or '['
-//   void EndContainer(size_t end);                       `end` is one past '}' or ']'
-//   bool Key(std::string_view name, bool in_text, Status* error);   false: duplicate member
-//   void String(std::string_view value, bool in_text, size_t begin, size_t end);
-//   void Number(const JsonNumber& value, size_t begin, size_t end);
-//   void Literal(JsonDocument::Type type, bool value, size_t begin, size_t end);
-// Strings arrive decoded; `in_text` says the view points into the parsed text itself (no escape
-// was decoded), so a builder may keep the view instead of copying.
 // A stack whose first N entries live inline: token documents nest two or three levels, so their
 // parse allocates nothing for its stacks; deeper documents spill into the vector.
 template <class T, size_t N>
@@ -75,6 +52,29 @@ class InlineStack {
   size_t size_ = 0;
 };
 
+// A strict RFC 8259 parser, one grammar for two kinds of result (the Builder): the nlohmann::json
+// DOM of ParseStrictJson, and the flat JsonDocument of the token hot path.
+//
+// Why not nlohmann's own parser: it costs ~2x more on a token payload (its lexer copies every
+// byte into a token buffer for error messages), it takes a NUL byte for the end of input, and
+// duplicate keys need a second lookup per member through its SAX interface. This parser accepts
+// exactly the documents nlohmann accepts, with the same values and number types (unsigned for
+// non-negative integers, signed for negative ones, double otherwise or on overflow), except
+// that it refuses duplicate member names, nesting beyond the limit and NUL bytes.
+// fuzz/json_fuzz.cc checks that equivalence differentially, for both builders.
+//
+// Nesting is handled with an explicit stack, never recursion, so hostile depth cannot overflow
+// the C++ stack whatever limit the caller sets.
+//
+// A Builder receives, in document order:
+//   void BeginContainer(bool is_object, size_t begin);   `begin` is the offset of '{' or '['
+//   void EndContainer(size_t end);                       `end` is one past '}' or ']'
+//   bool Key(std::string_view name, bool in_text, Status* error);   false: duplicate member
+//   void String(std::string_view value, bool in_text, size_t begin, size_t end);
+//   void Number(const JsonNumber& value, size_t begin, size_t end);
+//   void Literal(JsonDocument::Type type, bool value, size_t begin, size_t end);
+// Strings arrive decoded; `in_text` says the view points into the parsed text itself (no escape
+// was decoded), so a builder may keep the view instead of copying.
 struct JsonNumber {
   JsonDocument::Type type = JsonDocument::Type::kNumberUnsigned;
   uint64_t u = 0;

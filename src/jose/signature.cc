@@ -145,7 +145,10 @@ std::unique_ptr<Pkcs1Verifier> NewPkcs1Verifier(EVP_PKEY* pkey, Algorithm alg) {
   auto v = std::make_unique<Pkcs1Verifier>();
   v->n = internal::GetBnParam(pkey, OSSL_PKEY_PARAM_RSA_N);
   v->e = internal::GetBnParam(pkey, OSSL_PKEY_PARAM_RSA_E);
-  if (!v->n || !v->e) return nullptr;
+  if (!v->n || !v->e) {
+    ClearOpenSslErrors();
+    return nullptr;
+  }
   const int n_bits = BN_num_bits(v->n.get());
   if (n_bits > OPENSSL_RSA_MAX_MODULUS_BITS || BN_ucmp(v->n.get(), v->e.get()) <= 0 ||
       (n_bits > OPENSSL_RSA_SMALL_MODULUS_BITS &&
@@ -173,7 +176,10 @@ std::unique_ptr<Pkcs1Verifier> NewPkcs1Verifier(EVP_PKEY* pkey, Algorithm alg) {
   em.append(v->hash_len, '\0');
   v->em_without_hash.reset(BN_bin2bn(reinterpret_cast<const unsigned char*>(em.data()),
                                      static_cast<int>(em.size()), nullptr));
-  if (!v->em_without_hash) return nullptr;
+  if (!v->em_without_hash) {
+    ClearOpenSslErrors();
+    return nullptr;
+  }
   return v;
 }
 
