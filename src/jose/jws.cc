@@ -13,7 +13,6 @@ namespace mp {
 namespace {
 
 using internal::KeyAccess;
-using Json = nlohmann::json;
 
 // The three segments of a compact JWS, as views into the token.
 struct Segments {

@@ -13,9 +13,6 @@
 #include <utility>
 #include <vector>
 
-#include <nlohmann/json.hpp>
-
-#include "core/json.h"
 #include "jose/jws_internal.h"
 #include "jose/signature.h"
 #include "maskinporten/jws.h"
