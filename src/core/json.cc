@@ -67,12 +67,12 @@ class InlineStack {
 // the C++ stack whatever limit the caller sets.
 //
 // A Builder receives, in document order:
-//   void BeginContainer(bool is_object, size_t begin);   `begin` is the offset of '{' or '['
-//   void EndContainer(size_t end);                       `end` is one past '}' or ']'
+//   void BeginContainer(bool is_object);
+//   void EndContainer();
 //   bool Key(std::string_view name, bool in_text, Status* error);   false: duplicate member
-//   void String(std::string_view value, bool in_text, size_t begin, size_t end);
-//   void Number(const JsonNumber& value, size_t begin, size_t end);
-//   void Literal(JsonDocument::Type type, bool value, size_t begin, size_t end);
+//   void String(std::string_view value, bool in_text);
+//   void Number(const JsonNumber& value);
+//   void Literal(JsonDocument::Type type, bool value);
 // Strings arrive decoded; `in_text` says the view points into the parsed text itself (no escape
 // was decoded), so a builder may keep the view instead of copying.
 struct JsonNumber {
@@ -164,7 +164,7 @@ Status StrictParser<Builder>::Parse() {
           if (!AtEnd() && *p_ == (is_object ? '}' : ']')) {  // empty container
             ++p_;
             stack_.pop_back();
-            builder_->EndContainer(Offset());
+            builder_->EndContainer();
             next = Next::kAfterValue;
           } else {
             next = is_object ? Next::kMemberName : Next::kValue;
@@ -191,7 +191,7 @@ Status StrictParser<Builder>::Parse() {
         } else if (!AtEnd() && *p_ == (is_object ? '}' : ']')) {
           ++p_;
           stack_.pop_back();
-          builder_->EndContainer(Offset());
+          builder_->EndContainer();
         } else {
           FailUnexpected(is_object ? "',' or '}'" : "',' or ']'");
           return status_;
@@ -228,7 +228,7 @@ bool StrictParser<Builder>::OpenContainer(bool is_object) {
                      "JSON nesting deeper than " + std::to_string(max_depth_) + " levels");
     return false;
   }
-  builder_->BeginContainer(is_object, Offset());
+  builder_->BeginContainer(is_object);
   stack_.push_back(is_object ? 1 : 0);
   return true;
 }
@@ -239,11 +239,10 @@ bool StrictParser<Builder>::ParseScalar() {
   using Type = JsonDocument::Type;
   switch (*p_) {
     case '"': {
-      const size_t begin = Offset();
       std::string_view s;
       bool in_text = false;
       if (!ParseString(&s, &in_text)) return false;
-      builder_->String(s, in_text, begin, Offset());
+      builder_->String(s, in_text);
       return true;
     }
     case 't':
@@ -276,9 +275,8 @@ bool StrictParser<Builder>::ParseLiteral(std::string_view word, JsonDocument::Ty
       std::memcmp(p_, word.data(), word.size()) != 0) {
     return Fail("invalid literal; expected '" + std::string(word) + "'");
   }
-  const size_t begin = Offset();
   p_ += word.size();
-  builder_->Literal(type, value, begin, Offset());
+  builder_->Literal(type, value);
   return true;
 }
 
@@ -522,15 +520,13 @@ bool StrictParser<Builder>::ParseNumber() {
     constexpr uint64_t kInt64MinMagnitude = uint64_t{1} << 63;
     if (!overflow && !negative) {
       // number_unsigned, as nlohmann
-      builder_->Number(JsonNumber{.type = JsonDocument::Type::kNumberUnsigned, .u = magnitude},
-                       static_cast<size_t>(start - begin_), Offset());
+      builder_->Number(JsonNumber{.type = JsonDocument::Type::kNumberUnsigned, .u = magnitude});
       return true;
     }
     if (!overflow && magnitude <= kInt64MinMagnitude) {
       const int64_t v = magnitude == kInt64MinMagnitude ? std::numeric_limits<int64_t>::min()
                                                         : -static_cast<int64_t>(magnitude);
-      builder_->Number(JsonNumber{.type = JsonDocument::Type::kNumberInteger, .i = v},
-                       static_cast<size_t>(start - begin_), Offset());
+      builder_->Number(JsonNumber{.type = JsonDocument::Type::kNumberInteger, .i = v});
       return true;
     }
     // Too large for a 64-bit integer: a double, as nlohmann does.
@@ -550,8 +546,7 @@ bool StrictParser<Builder>::ParseNumber() {
     p_ = start;
     return Fail("number overflow: " + token);
   }
-  builder_->Number(JsonNumber{.type = JsonDocument::Type::kNumberFloat, .d = value},
-                   static_cast<size_t>(start - begin_), Offset());
+  builder_->Number(JsonNumber{.type = JsonDocument::Type::kNumberFloat, .d = value});
   return true;
 }
 
@@ -575,12 +570,12 @@ class DomBuilder {
  public:
   explicit DomBuilder(Json* root) : root_(root) {}
 
-  void BeginContainer(bool is_object, size_t /*begin*/) {
+  void BeginContainer(bool is_object) {
     Json* slot = Slot();
     *slot = Json(is_object ? Json::value_t::object : Json::value_t::array);
     open_.push_back(slot);
   }
-  void EndContainer(size_t /*end*/) { open_.pop_back(); }
+  void EndContainer() { open_.pop_back(); }
   bool Key(std::string_view name, bool /*in_text*/, Status* error) {
     auto& object = open_.back()->get_ref<Json::object_t&>();
     auto [it, inserted] = object.try_emplace(std::string(name));
@@ -591,10 +586,8 @@ class DomBuilder {
     member_ = &it->second;
     return true;
   }
-  void String(std::string_view value, bool /*in_text*/, size_t /*begin*/, size_t /*end*/) {
-    *Slot() = std::string(value);
-  }
-  void Number(const JsonNumber& n, size_t /*begin*/, size_t /*end*/) {
+  void String(std::string_view value, bool /*in_text*/) { *Slot() = std::string(value); }
+  void Number(const JsonNumber& n) {
     Json* slot = Slot();
     switch (n.type) {
       case JsonDocument::Type::kNumberUnsigned:
@@ -608,7 +601,7 @@ class DomBuilder {
         break;
     }
   }
-  void Literal(JsonDocument::Type type, bool value, size_t /*begin*/, size_t /*end*/) {
+  void Literal(JsonDocument::Type type, bool value) {
     *Slot() = type == JsonDocument::Type::kNull ? Json(nullptr) : Json(value);
   }
 
@@ -637,14 +630,12 @@ class JsonDocument::Builder {
     doc_->nodes_.reserve(doc_->text_.size() / 8 + 4);
   }
 
-  void BeginContainer(bool is_object, size_t begin) {
+  void BeginContainer(bool is_object) {
     open_.push_back(Frame{.node = Size(), .members = 0, .names = nullptr});
-    Add(is_object ? Type::kObject : Type::kArray, begin, begin);  // end and next come at the close
+    Add(is_object ? Type::kObject : Type::kArray);  // its next comes at the close
   }
-  void EndContainer(size_t end) {
-    Node& n = doc_->nodes_[open_.back().node];
-    n.end = Offset32(end);
-    n.next = Size();
+  void EndContainer() {
+    doc_->nodes_[open_.back().node].next = Size();
     open_.pop_back();
   }
   bool Key(std::string_view name, bool in_text, Status* error) {
@@ -666,7 +657,7 @@ class JsonDocument::Builder {
         f.names->insert(doc_->String(k));
       }
     }
-    AddString(name, in_text, 0, 0);
+    AddString(name, in_text);
     // The view stays valid: text_ does not change, and side_ never reallocates while parsing.
     if (f.names != nullptr && !f.names->insert(doc_->String(Size() - 1)).second) {
       *error = DuplicateMember(name);
@@ -675,11 +666,9 @@ class JsonDocument::Builder {
     ++f.members;
     return true;
   }
-  void String(std::string_view value, bool in_text, size_t begin, size_t end) {
-    AddString(value, in_text, begin, end);
-  }
-  void Number(const JsonNumber& n, size_t begin, size_t end) {
-    Node& node = Add(n.type, begin, end);
+  void String(std::string_view value, bool in_text) { AddString(value, in_text); }
+  void Number(const JsonNumber& n) {
+    Node& node = Add(n.type);
     if (n.type == Type::kNumberUnsigned) {
       node.value.u = n.u;
     } else if (n.type == Type::kNumberInteger) {
@@ -688,9 +677,7 @@ class JsonDocument::Builder {
       node.value.d = n.d;
     }
   }
-  void Literal(Type type, bool value, size_t begin, size_t end) {
-    Add(type, begin, end).value.b = value;
-  }
+  void Literal(Type type, bool value) { Add(type).value.b = value; }
 
  private:
   struct Frame {
@@ -704,18 +691,16 @@ class JsonDocument::Builder {
   static uint32_t Offset32(size_t offset) { return static_cast<uint32_t>(offset); }
 
   // A new node, filled in place; a scalar's subtree is itself.
-  Node& Add(Type type, size_t begin, size_t end) {
+  Node& Add(Type type) {
     Node& node = doc_->nodes_.emplace_back();
     node.type = type;
-    node.begin = Offset32(begin);
-    node.end = Offset32(end);
     node.next = Size();
     return node;
   }
 
-  void AddString(std::string_view value, bool in_text, size_t begin, size_t end) {
+  void AddString(std::string_view value, bool in_text) {
     if (in_text) {
-      Node& node = Add(Type::kString, begin, end);
+      Node& node = Add(Type::kString);
       node.value.s = {Offset32(static_cast<size_t>(value.data() - doc_->text_.data())),
                       Offset32(value.size())};
       return;
@@ -724,7 +709,7 @@ class JsonDocument::Builder {
     // Decoded strings are never longer than their escaped text, so this one reservation holds
     // every string of the document and the views into side_ never move.
     if (side.capacity() < doc_->text_.size()) side.reserve(doc_->text_.size());
-    Node& node = Add(Type::kString, begin, end);
+    Node& node = Add(Type::kString);
     node.in_side = true;
     node.value.s = {Offset32(side.size()), Offset32(value.size())};
     side.append(value);
@@ -791,11 +776,6 @@ std::string_view JsonDocument::String(Index i) const {
   const Node& n = nodes_[i];
   // In range by construction: the builder recorded offsets of bytes it saw.
   return std::string_view((n.in_side ? side_ : text_).data() + n.value.s.offset, n.value.s.size);
-}
-
-std::string_view JsonDocument::Raw(Index i) const {
-  const Node& n = nodes_[i];
-  return std::string_view(text_).substr(n.begin, n.end - n.begin);
 }
 
 const char* JsonDocument::TypeName(Index i) const {

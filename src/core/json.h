@@ -84,8 +84,6 @@ class JsonDocument {
   int64_t Integer(Index i) const { return nodes_[i].value.i; }
   double Float(Index i) const { return nodes_[i].value.d; }
   bool Boolean(Index i) const { return nodes_[i].value.b; }
-  // A value's exact bytes in the parsed text (not for member names).
-  std::string_view Raw(Index i) const;
   // nlohmann's type_name(): "null", "boolean", "number", "string", "array" or "object".
   const char* TypeName(Index i) const;
   // The value as ParseStrictJson gives it (the same types and values), for serialising and for
@@ -104,9 +102,7 @@ class JsonDocument {
   struct Node {
     Type type = Type::kNull;
     bool in_side = false;  // a string whose decoded bytes are in side_, not in text_
-    uint32_t begin = 0;    // the value's bytes in text_: [begin, end)
-    uint32_t end = 0;
-    uint32_t next = 0;  // the index after this node and everything inside it
+    uint32_t next = 0;     // the index after this node and everything inside it
     union {
       uint64_t u;
       int64_t i;

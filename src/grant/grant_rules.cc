@@ -1,7 +1,5 @@
 #include "grant/grant_rules.h"
 
-#include <cctype>
-
 #include <nlohmann/json.hpp>
 
 #include "core/json.h"

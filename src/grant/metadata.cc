@@ -105,8 +105,6 @@ std::optional<UrlParts> SplitUrl(std::string_view url) {
 // Strict dotted-quad (four decimal parts 0..255, no leading zeros) in 127.0.0.0/8. Forms that
 // resolvers also accept (2130706433, 0x7f.1, 127.1, 0177.0.0.1) are not loopback here: being
 // strict can only refuse a loopback URL, never admit a remote one.
-// 127.0.0.0/8 in dotted-quad form, each part 0..255 without leading zeros ("127.1" and
-// "0177.0.0.1" are refused: resolvers read them differently).
 bool IsLoopbackIpv4(std::string_view host) {
   int parts = 0;
   int first = -1;
