@@ -8,8 +8,12 @@
 #include "cli_common.h"
 #include "client_flags.h"
 #include "core/json.h"
+#include "grant/grant_engine.h"
 #include "maskinporten/grant.h"
 #include "maskinporten/mp_errors.h"
+#include "server/grant_validator.h"
+#include "server/seed.h"
+#include "server/store/store.h"
 
 namespace mp::cli {
 namespace {
@@ -17,6 +21,7 @@ namespace {
 struct GrantArgs {
   ClientFlags client;
   std::string lint;
+  std::string registry;  // a seed file: lint against the registry the emulator would load
   bool json = false;
 };
 
@@ -87,10 +92,31 @@ nlohmann::json FindingJson(const LintFinding& f) {
     j["error_description"] = info.text;
     j["hint"] = info.hint;
   }
+  if (!f.fix.empty() && (!j.contains("hint") || j["hint"] != f.fix)) j["fix"] = f.fix;
   return j;
 }
 
-constexpr const char* kSignatureNote = "signature not checked (the linter has no key)";
+// The registry a seed file describes, in memory, as the local Maskinporten would load it.
+struct LintRegistry {
+  std::unique_ptr<server::Store> store;
+  server::ServerConfig config;
+  std::unique_ptr<server::StoreGrantRegistry> registry;
+  grant::GrantTrust trust;
+};
+
+Result<std::unique_ptr<LintRegistry>> LoadLintRegistry(const std::string& path,
+                                                       const std::string& issuer,
+                                                       const Clock& clock) {
+  auto r = std::make_unique<LintRegistry>();
+  MP_ASSIGN_OR_RETURN(server::SeedConfig seed, server::LoadSeedFile(path));
+  MP_ASSIGN_OR_RETURN(r->store, server::OpenSqliteStore({.path = ":memory:"}));
+  MP_RETURN_IF_ERROR(server::ApplySeed(seed, *r->store, clock));
+  r->config.issuer = issuer;
+  server::AddSeedTrust(seed, r->config);
+  r->registry = std::make_unique<server::StoreGrantRegistry>(*r->store);
+  r->trust = server::TrustOf(r->config);
+  return r;
+}
 
 int RunLint(const GrantArgs& a, const CLI::App* cmd) {
   // Lint checks a token from anywhere: it takes no client, credential or request flags, and
@@ -100,7 +126,7 @@ int RunLint(const GrantArgs& a, const CLI::App* cmd) {
         "--consumer-org", "--resource", "--authorization-details", "--alg", "--lifetime"}) {
     if (cmd->count(name) > 0) {
       return UsageError(std::string("--lint checks an existing grant and takes only --issuer or "
-                                    "--env, --now and --json; remove ") +
+                                    "--env, --registry, --now and --json; remove ") +
                         name);
     }
   }
@@ -120,11 +146,36 @@ int RunLint(const GrantArgs& a, const CLI::App* cmd) {
     options.issuer = ep->issuer;
   }
   FakeClock fixed(a.client.now);
-  options.clock = a.client.now != 0 ? static_cast<const Clock*>(&fixed) : nullptr;
+  const Clock& clock =
+      a.client.now != 0 ? static_cast<const Clock&>(fixed) : SystemClock::Instance();
+  std::unique_ptr<LintRegistry> registry;
+  if (!a.registry.empty()) {
+    if (!options.issuer.has_value()) {
+      return UsageError("--registry needs the issuer the registry serves: give --issuer or --env");
+    }
+    Result<std::unique_ptr<LintRegistry>> loaded =
+        LoadLintRegistry(a.registry, *options.issuer, clock);
+    if (!loaded.ok()) return Fail(loaded.status().WithContext("--registry " + a.registry));
+    registry = std::move(loaded).value();
+  }
 
   Result<std::string> token = ReadTokenArg(a.lint);
   if (!token.ok()) return Fail(token.status());
-  std::vector<LintFinding> findings = LintGrant(*token, options);
+  grant::GrantOutcome outcome =
+      grant::CheckGrant(*token,
+                        {.issuer = options.issuer,
+                         .now = clock.NowSeconds(),
+                         .registry = registry ? registry->registry.get() : nullptr,
+                         .trust = registry ? &registry->trust : nullptr},
+                        grant::GrantMode::kEveryFinding);
+  if (!outcome.internal.ok()) return Fail(outcome.internal);
+  const std::vector<LintFinding>& findings = outcome.findings;
+  std::string note = outcome.not_checked.empty()
+                         ? std::string("every step checked")
+                         : "not checked offline (give --registry seed.json): ";
+  for (size_t i = 0; i < outcome.not_checked.size(); ++i) {
+    note += (i == 0 ? "" : "; ") + outcome.not_checked[i];
+  }
 
   int errors = 0;
   int warnings = 0;
@@ -133,13 +184,13 @@ int RunLint(const GrantArgs& a, const CLI::App* cmd) {
     nlohmann::json out = nlohmann::json::array();
     for (const LintFinding& f : findings) out.push_back(FindingJson(f));
     std::cout << DumpJson(out) << "\n";
-    std::cerr << "note: " << kSignatureNote << "\n";
+    std::cerr << "note: " << note << "\n";
   } else {
     for (const LintFinding& f : findings) std::cout << Line(f) << "\n";
     if (findings.empty()) {
-      std::cout << "ok: no problems found; " << kSignatureNote << "\n";
+      std::cout << "ok: no problems found; " << note << "\n";
     } else {
-      std::cout << errors << " error(s), " << warnings << " warning(s); " << kSignatureNote << "\n";
+      std::cout << errors << " error(s), " << warnings << " warning(s); " << note << "\n";
     }
   }
   return errors > 0 ? kExitRejected : kExitOk;
@@ -155,6 +206,10 @@ void AddGrant(CLI::App& app, int* exit_code) {
   cmd->add_option("--lint", a->lint,
                   "check this grant (or - for stdin) against every Maskinporten rule and list "
                   "each problem with the error Maskinporten would answer; exit 1 on errors");
+  cmd->add_option("--registry", a->registry,
+                  "with --lint: also check what needs the registry (client, registered keys, "
+                  "certificate trust, scopes, access, delegations, consents), loaded from this "
+                  "seed file as `serve --seed` loads it; needs --issuer or --env");
   cmd->add_flag("--json", a->json, "JSON output");
   SetExamples(cmd,
               "  maskinporten grant --env test --client-id my-client --scope \"nav:a nav:b\" "
@@ -165,12 +220,18 @@ void AddGrant(CLI::App& app, int* exit_code) {
               "--client-id c --scope nav:a --p12 org.p12\n"
               "  maskinporten grant --lint eyJhbGciOi...   (exit 0 clean, 1 problems)\n"
               "  pbpaste | maskinporten grant --lint - --env test --json\n"
+              "  maskinporten grant --lint grant.jwt --issuer http://127.0.0.1:8080/ --registry "
+              "seed.json\n"
               "Environment: MASKINPORTEN_ENV, MASKINPORTEN_ISSUER, MASKINPORTEN_CLIENT_ID,\n"
               "  MASKINPORTEN_SCOPES, MASKINPORTEN_KID, MASKINPORTEN_KEY_FILE, "
               "MASKINPORTEN_CERT_FILE,\n"
               "  MASKINPORTEN_P12_FILE, MASKINPORTEN_P12_PASSWORD, MASKINPORTEN_CONSUMER_ORG "
               "(flags win; --lint reads none)\n");
   cmd->callback([a, cmd, exit_code] {
+    if (cmd->count("--registry") > 0 && cmd->count("--lint") == 0) {
+      *exit_code = UsageError("--registry is for --lint");
+      return;
+    }
     *exit_code = cmd->count("--lint") > 0 ? RunLint(*a, cmd) : RunBuild(*a);
   });
 }

@@ -1,7 +1,7 @@
 // JWT grants for Maskinporten's token endpoint (RFC 7523, SPEC §4) and a linter for grants made
 // by any tool.
 //
-// A grant is signed fresh for every token request: new jti (128 random bits), iat from the
+// A grant is signed fresh for every token request: new jti (a UUIDv4, SPEC §4.3), iat from the
 // (skew-corrected) clock, exp = iat + lifetime (60 s default, at most 120 s).
 //
 //   MP_ASSIGN_OR_RETURN(mp::Credentials creds, mp::Credentials::WithKid(key, "my-kid"));
@@ -96,6 +96,7 @@ struct LintFinding {
   LintSeverity severity = LintSeverity::kError;
   std::string message{};                        // what is wrong, naming the field and value
   std::optional<MpError> maskinporten_error{};  // what Maskinporten would answer
+  std::string fix{};                            // what to do about it ("" when the message says)
 };
 
 struct LintOptions {
@@ -103,8 +104,11 @@ struct LintOptions {
   const Clock* clock = nullptr;         // SystemClock when null
 };
 
-// Checks a compact grant (made by any tool) against every SPEC §4 rule; signature is not
-// verified (no key). Empty when clean.
+// Checks a compact grant (made by any tool) against every SPEC §4 rule with the same rule engine
+// the local Maskinporten answers with, in SPEC §4.4's order, so the first error is what
+// Maskinporten would answer. Offline: the client registration, registered keys, trust anchors,
+// replay and the Altinn lookups are not checked (`maskinporten grant --lint --registry` checks
+// them too); an x5c grant's signature is verified with its leaf certificate. Empty when clean.
 std::vector<LintFinding> LintGrant(std::string_view assertion, const LintOptions& options);
 
 }  // namespace mp

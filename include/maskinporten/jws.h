@@ -16,6 +16,7 @@
 #define MASKINPORTEN_JWS_H_
 
 #include <cstddef>
+#include <functional>
 #include <initializer_list>
 #include <optional>
 #include <string>
@@ -39,11 +40,43 @@ struct JwsHeader {
   bool has_x5c = false;
   std::vector<std::string> x5c{};  // standard base64 DER, leaf first, as in the header
   std::string json{};              // the decoded header JSON, exactly as received
+  // Members that change how a token must be processed; CheckJwsHeader refuses each of them.
+  bool has_crit = false;
+  std::string crit_json{};  // the crit value as compact JSON
+  bool has_b64 = false;
+  std::string untrusted{};    // the first of jku / x5u / jwk present, or ""
+  std::string x5c_problem{};  // why x5c is not an array of strings ("" when fine or absent)
 };
 
-// A compact JWS split and decoded, NOT verified. For `jwt decode` and for reading x5c before
-// choosing a key. Strict: exactly three segments, strict base64url, header a JSON object with a
-// string "alg". Errc::kMalformedToken / kInvalidBase64 / kInvalidJson / kLimitExceeded.
+// A compact JWS split and decoded, NOT verified, with the signing input as a view into the
+// token (which must outlive it): the one decoder under ParseJws, VerifyJws, the access-token
+// validator and the grant rules. Strict: the size limit first, exactly three segments, strict
+// base64url, the header a JSON object with a string "alg" and string kid / typ. A malformed x5c
+// does not fail here: it is kept in header.x5c_problem for CheckJwsHeader (verifiers) or the
+// grant rules (where it has its own Maskinporten code). Errc::kMalformedToken / kInvalidBase64 /
+// kInvalidJson / kDuplicateJsonKey / kLimitExceeded.
+struct DecodedJws {
+  std::string_view signing_input{};  // "<header b64>.<payload b64>"
+  JwsHeader header{};
+  std::string payload{};    // decoded
+  std::string signature{};  // decoded
+};
+Result<DecodedJws> DecodeJws(std::string_view token,
+                             size_t max_token_bytes = kDefaultMaxTokenBytes);
+
+// Everything about a header that is decided before a key is chosen, in this order: crit, b64
+// and jku / x5u / jwk are refused (kUnsupportedCritical, kUntrustedHeader), the alg must be one
+// we implement (kUnsupportedAlgorithm) and in `allowed` (kAlgorithmNotAllowed; kInvalidArgument
+// when `allowed` is empty), and x5c must be an array of strings (kMalformedToken).
+Result<Algorithm> CheckJwsHeader(const JwsHeader& header, const std::vector<Algorithm>& allowed);
+
+// The signature of a decoded token with `key` and the alg CheckJwsHeader returned:
+// kKeyAlgorithmMismatch when the key does not fit alg, kInvalidSignature when it does not verify.
+Status VerifyDecodedJws(const DecodedJws& jws, Algorithm alg, const PublicKey& key);
+
+// A compact JWS split and decoded, NOT verified, owning its signing input. For `jwt decode` and
+// for reading x5c before choosing a key. DecodeJws's rules, and x5c must be an array of strings.
+// Errc::kMalformedToken / kInvalidBase64 / kInvalidJson / kLimitExceeded.
 struct ParsedJws {
   JwsHeader header;
   std::string payload{};  // decoded payload bytes
@@ -94,6 +127,15 @@ Result<VerifiedJws> VerifyJws(std::string_view token, const PublicKey& key,
 // kid is tried against the set's only key, else kKeyNotFound.
 Result<VerifiedJws> VerifyJws(std::string_view token, const Jwks& jwks,
                               const VerifyOptions& options);
+// Picks the key with `resolve`, called once with the header after the header rules passed and
+// the alg chosen (a JWKS cache lookup that may refetch, a registry): its error is returned as
+// is. Then the signature. For verifiers whose keys are not one PublicKey or one Jwks.
+using JwsKeyResolver = std::function<Result<PublicKey>(const JwsHeader& header, Algorithm alg)>;
+Result<VerifiedJws> VerifyJws(std::string_view token, const JwsKeyResolver& resolve,
+                              const VerifyOptions& options);
+// A JWK may verify a token with this header: use "sig" or absent, key_ops with "verify" or
+// absent, and (options.require_jwk_alg_match) its alg the header's. kKeyAlgorithmMismatch.
+Status CheckJwkFits(const Jwk& jwk, const JwsHeader& header, const VerifyOptions& options);
 // Verifies an already parsed token (for callers that read x5c first).
 Result<VerifiedJws> VerifyParsedJws(const ParsedJws& jws, const PublicKey& key,
                                     const VerifyOptions& options);

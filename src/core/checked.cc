@@ -56,4 +56,23 @@ Result<int64_t> EpochSecondsFromUnsigned(uint64_t seconds, std::string_view what
   return static_cast<int64_t>(seconds);
 }
 
+Result<int64_t> SecondsFromDouble(double seconds, std::string_view what) {
+  constexpr double kTwoTo53 = 9007199254740992.0;
+  if (!std::isfinite(seconds) || std::fabs(seconds) > kTwoTo53) {
+    return Status(Errc::kLimitExceeded,
+                  std::string(what) + " " +
+                      (std::isfinite(seconds) ? std::to_string(seconds) : "(not finite)") +
+                      " is outside ±2^53 seconds");
+  }
+  return static_cast<int64_t>(std::floor(seconds));
+}
+
+Result<int64_t> SecondsFromUnsigned(uint64_t seconds, std::string_view what) {
+  if (seconds > static_cast<uint64_t>(std::numeric_limits<int64_t>::max())) {
+    return Status(Errc::kLimitExceeded, std::string(what) + " " + std::to_string(seconds) +
+                                            " is outside the 64-bit range");
+  }
+  return static_cast<int64_t>(seconds);
+}
+
 }  // namespace mp

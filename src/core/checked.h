@@ -53,6 +53,13 @@ Result<int64_t> EpochSeconds(int64_t seconds, std::string_view what);
 Result<int64_t> EpochSecondsFromDouble(double seconds, std::string_view what);
 Result<int64_t> EpochSecondsFromUnsigned(uint64_t seconds, std::string_view what);
 
+// A JSON number of seconds that is not (yet) a date of ours, as whole int64 seconds: a double is
+// floored and must be finite and within ±2^53 (where every double is an exact integer), an
+// unsigned must fit int64. Errc::kLimitExceeded naming `what` otherwise. For claims whose range
+// a later rule judges (a grant's exp in the past is MP-130, not a malformed grant).
+Result<int64_t> SecondsFromDouble(double seconds, std::string_view what);
+Result<int64_t> SecondsFromUnsigned(uint64_t seconds, std::string_view what);
+
 }  // namespace mp
 
 #endif  // MASKINPORTEN_CORE_CHECKED_H_

@@ -188,7 +188,7 @@ Result<Grant> BuildGrant(const GrantSpec& spec, const Credentials& credentials, 
                   .time_since_epoch()
                   .count();
   grant.exp = grant.iat + spec.lifetime.count();
-  grant.jti = RandomBase64Url(16);  // 128 random bits: never repeats (MP-012)
+  grant.jti = RandomUuid();  // SPEC §4.3: a UUIDv4 (122 random bits): never repeats (MP-012)
 
   // Member order as Digdir's own tools write it; every value checked above to be valid UTF-8.
   nlohmann::ordered_json claims;

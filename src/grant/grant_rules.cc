@@ -118,6 +118,36 @@ bool IsUuid(std::string_view s) {
   return true;
 }
 
+bool IsValidPersonIdentifier(std::string_view pid) {
+  if (pid.size() != 11) return false;
+  int d[11];
+  for (size_t i = 0; i < 11; ++i) {
+    if (pid[i] < '0' || pid[i] > '9') return false;
+    d[i] = pid[i] - '0';
+  }
+  int day = d[0] * 10 + d[1];
+  int month = d[2] * 10 + d[3];
+  if (day > 40) day -= 40;  // D-number
+  if (month > 80) {
+    month -= 80;  // synthetic test id (Tenor)
+  } else if (month > 40) {
+    month -= 40;  // synthetic test id (H-number style)
+  }
+  if (day < 1 || day > 31 || month < 1 || month > 12) return false;
+  static constexpr int kW1[9] = {3, 7, 6, 1, 8, 9, 4, 5, 2};
+  static constexpr int kW2[10] = {5, 4, 3, 2, 7, 6, 5, 4, 3, 2};
+  auto check = [&](const int* weights, int n) {
+    int sum = 0;
+    for (int i = 0; i < n; ++i) sum += weights[i] * d[i];
+    int k = 11 - sum % 11;
+    return k == 11 ? 0 : k;  // 10 means no valid number
+  };
+  int k1 = check(kW1, 9);
+  if (k1 == 10 || k1 != d[9]) return false;
+  int k2 = check(kW2, 10);
+  return k2 != 10 && k2 == d[10];
+}
+
 std::string Quote(std::string_view text, size_t max) {
   if (text.size() <= max) return DumpJson(nlohmann::json(std::string(text)));
   return DumpJson(nlohmann::json(std::string(text.substr(0, max)) + "..."));

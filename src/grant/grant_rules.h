@@ -1,11 +1,15 @@
-// Small rules shared by the grant builder and the grant linter (SPEC §2, §4), so that what we
-// build and what we check can never disagree.
+// The constants and small predicates of Maskinporten's grant rules (SPEC §2, §4), each with one
+// home: the grant builder, the grant-rule engine (emulator and linter) and the server's token
+// endpoint read them from here.
 #ifndef MASKINPORTEN_GRANT_GRANT_RULES_H_
 #define MASKINPORTEN_GRANT_GRANT_RULES_H_
 
+#include <array>
+#include <cstdint>
 #include <string>
 #include <string_view>
 
+#include "maskinporten/grant.h"
 #include "maskinporten/key.h"
 
 namespace mp::grant_internal {
@@ -19,6 +23,46 @@ constexpr std::string_view kVer2Issuer = "https://ver2.maskinporten.no/";
 constexpr std::string_view kSkyportenTestIssuer = "https://test.sky.maskinporten.no";
 constexpr std::string_view kSkyportenProdIssuer = "https://sky.maskinporten.no";
 
+// SPEC §4.1: the only grant_type the token endpoint takes.
+constexpr std::string_view kJwtBearerGrantType = "urn:ietf:params:oauth:grant-type:jwt-bearer";
+
+// SPEC §4.3: exp - iat <= 120 s.
+constexpr int64_t kMaxGrantLifetimeSeconds = kMaxGrantLifetime.count();
+// SPEC §4.3 and §13.7: iat at most 10 s ahead of the server clock, exp at most 10 s behind.
+constexpr int64_t kMaxClockSkewSeconds = 10;
+// SPEC §9: a registered key is valid for one year after upload (MP-121).
+constexpr int64_t kKeyValiditySeconds = int64_t{365} * 24 * 60 * 60;
+
+// SPEC §4.3 claims, plus nbf and sub (= iss) which NAV's digdirator sends (SPEC §12), and
+// iss_onbehalfof, which is known but refused.
+constexpr std::array<std::string_view, 13> kGrantClaims = {"aud",
+                                                           "iss",
+                                                           "iat",
+                                                           "exp",
+                                                           "jti",
+                                                           "scope",
+                                                           "resource",
+                                                           "pid",
+                                                           "consumer_org",
+                                                           "iss_onbehalfof",
+                                                           "authorization_details",
+                                                           "nbf",
+                                                           "sub"};
+constexpr std::array<std::string_view, 5> kRequiredGrantClaims = {"aud", "iss", "iat", "exp",
+                                                                  "scope"};
+
+// SPEC §3 authorization_details_types_supported and §11.3: the types and each one's fields.
+constexpr std::string_view kConsentType = "urn:altinn:consent";
+constexpr std::string_view kSystemUserType = "urn:altinn:systemuser";
+constexpr std::array<std::string_view, 2> kAuthorizationDetailsTypes = {kSystemUserType,
+                                                                        kConsentType};
+constexpr std::array<std::string_view, 3> kConsentFields = {"type", "id", "from"};
+constexpr std::array<std::string_view, 2> kSystemUserFields = {"type", "systemuser_org"};
+constexpr std::string_view kConsentPersonPrefix = "urn:altinn:person:identifier-no:";
+constexpr std::string_view kConsentOrgPrefix = "urn:altinn:organization:identifier-no:";
+// SPEC §5: consumer / supplier / systemuser_org are {"authority": this, "ID": "0192:<orgno>"}.
+constexpr std::string_view kIso6523Authority = "iso6523-actorid-upis";
+
 // Maskinporten's metadata lists token_endpoint_auth_signing_alg_values_supported RS256, RS384,
 // RS512 (SPEC §3).
 inline bool IsMaskinportenAlgorithm(Algorithm alg) {
@@ -27,6 +71,16 @@ inline bool IsMaskinportenAlgorithm(Algorithm alg) {
 inline bool IsMaskinportenAlgorithmName(std::string_view name) {
   return name == "RS256" || name == "RS384" || name == "RS512";
 }
+inline const std::vector<Algorithm>& MaskinportenAlgorithms() {
+  static const std::vector<Algorithm> kAlgs = {Algorithm::kRS256, Algorithm::kRS384,
+                                               Algorithm::kRS512};
+  return kAlgs;
+}
+
+// SPEC §4.3 pid: an 11-digit Norwegian national identity number (fødselsnummer) with both mod-11
+// check digits and a plausible date; D-numbers (day + 40) and synthetic test ids (month + 40 or
+// + 80) are accepted.
+bool IsValidPersonIdentifier(std::string_view pid);
 
 // A registered kid: non-empty, [A-Za-z0-9._-] (SPEC §9, current docs).
 bool IsValidKid(std::string_view kid);

@@ -4,7 +4,6 @@
 #include <nlohmann/json.hpp>
 
 #include "core/json.h"
-#include "jose/jws_internal.h"
 #include "jose/key_internal.h"
 #include "jose/signature.h"
 #include "maskinporten/base64.h"
@@ -21,9 +20,6 @@ struct Segments {
   std::string_view signature;
   std::string_view signing_input;  // header "." payload
 };
-
-using internal::DecodedJws;
-using internal::JwsHeaderFlags;
 
 Status Malformed(std::string message) { return Status(Errc::kMalformedToken, std::move(message)); }
 
@@ -62,7 +58,7 @@ Result<std::string> DecodeSegment(std::string_view seg, const char* name) {
 }
 
 // RFC 7515 §4.1: the registered members we read, with their required types.
-Status ReadHeader(std::string json, size_t max_bytes, JwsHeader* out, JwsHeaderFlags* flags) {
+Status ReadHeader(std::string json, size_t max_bytes, JwsHeader* out) {
   using Type = JsonDocument::Type;
   constexpr JsonDocument::Index kNone = JsonDocument::kNone;
   MP_ASSIGN_OR_RETURN(JsonDocument h,
@@ -83,23 +79,28 @@ Status ReadHeader(std::string json, size_t max_bytes, JwsHeader* out, JwsHeaderF
     out->typ = h.String(typ);
   }
   if (JsonDocument::Index x5c = h.Find(root, "x5c"); x5c != kNone) {
-    if (h.type(x5c) != Type::kArray) return Malformed("JWS header \"x5c\" is not an array");
-    for (JsonDocument::Index c = h.First(x5c); c != kNone; c = h.Next(x5c, c)) {
-      if (h.type(c) != Type::kString) {
-        return Malformed("JWS header \"x5c\" has a non-string entry");
-      }
-      out->x5c.emplace_back(h.String(c));
-    }
     out->has_x5c = true;
+    if (h.type(x5c) != Type::kArray) {
+      out->x5c_problem = "JWS header \"x5c\" is not an array";
+    } else {
+      for (JsonDocument::Index c = h.First(x5c); c != kNone; c = h.Next(x5c, c)) {
+        if (h.type(c) != Type::kString) {
+          out->x5c_problem = "JWS header \"x5c\" has a non-string entry";
+          out->x5c.clear();
+          break;
+        }
+        out->x5c.emplace_back(h.String(c));
+      }
+    }
   }
   if (JsonDocument::Index crit = h.Find(root, "crit"); crit != kNone) {
-    flags->crit = true;
-    flags->crit_names = DumpJson(h.ToJson(crit));
+    out->has_crit = true;
+    out->crit_json = DumpJson(h.ToJson(crit));
   }
-  flags->b64 = h.Find(root, "b64") != kNone;
+  out->has_b64 = h.Find(root, "b64") != kNone;
   for (const char* name : {"jku", "x5u", "jwk"}) {
     if (h.Find(root, name) != kNone) {
-      flags->untrusted = name;
+      out->untrusted = name;
       break;
     }
   }
@@ -109,8 +110,6 @@ Status ReadHeader(std::string json, size_t max_bytes, JwsHeader* out, JwsHeaderF
 
 }  // namespace
 
-namespace internal {
-
 Result<DecodedJws> DecodeJws(std::string_view token, size_t max_token_bytes) {
   DecodedJws d;
   MP_ASSIGN_OR_RETURN(Segments seg, Split(token, max_token_bytes));
@@ -118,33 +117,32 @@ Result<DecodedJws> DecodeJws(std::string_view token, size_t max_token_bytes) {
   MP_ASSIGN_OR_RETURN(std::string header_json, DecodeSegment(seg.header, "header"));
   MP_ASSIGN_OR_RETURN(d.payload, DecodeSegment(seg.payload, "payload"));
   MP_ASSIGN_OR_RETURN(d.signature, DecodeSegment(seg.signature, "signature"));
-  MP_RETURN_IF_ERROR(ReadHeader(std::move(header_json), max_token_bytes, &d.header, &d.flags));
+  MP_RETURN_IF_ERROR(ReadHeader(std::move(header_json), max_token_bytes, &d.header));
   return d;
 }
 
-Result<Algorithm> CheckJwsHeader(const DecodedJws& d, const std::vector<Algorithm>& allowed) {
+Result<Algorithm> CheckJwsHeader(const JwsHeader& header, const std::vector<Algorithm>& allowed) {
   // RFC 7515 §4.1.11: we implement no extension, so any crit must be refused.
-  if (d.flags.crit) {
-    return Status(Errc::kUnsupportedCritical, "JWS header crit " +
-                                                  d.flags.crit_names.substr(0, 128) +
+  if (header.has_crit) {
+    return Status(Errc::kUnsupportedCritical, "JWS header crit " + header.crit_json.substr(0, 128) +
                                                   " names extensions we do not implement");
   }
   // RFC 7797 b64 only has meaning with crit; we do not implement it, so its mere presence is
   // refused the same way rather than silently treating the payload as base64url.
-  if (d.flags.b64) {
+  if (header.has_b64) {
     return Status(Errc::kUnsupportedCritical,
                   "JWS header \"b64\" (RFC 7797 unencoded payload) is not supported");
   }
-  if (!d.flags.untrusted.empty()) {
-    return Status(Errc::kUntrustedHeader, "JWS header \"" + d.flags.untrusted +
+  if (!header.untrusted.empty()) {
+    return Status(Errc::kUntrustedHeader, "JWS header \"" + header.untrusted +
                                               "\" is never trusted; keys come from the verifier");
   }
-  const std::string& name = d.header.alg_name;
-  if (!d.header.alg) {
+  const std::string& name = header.alg_name;
+  if (!header.alg) {
     return Status(Errc::kUnsupportedAlgorithm,
                   "JWS alg \"" + name.substr(0, 64) + "\" is not supported");
   }
-  Algorithm alg = *d.header.alg;
+  Algorithm alg = *header.alg;
   if (allowed.empty()) {
     return Status(Errc::kInvalidArgument, "VerifyOptions has an empty algorithm allowlist");
   }
@@ -157,22 +155,26 @@ Result<Algorithm> CheckJwsHeader(const DecodedJws& d, const std::vector<Algorith
     return Status(Errc::kAlgorithmNotAllowed,
                   "JWS alg " + name + " is not in the allowlist (" + list + ")");
   }
+  if (!header.x5c_problem.empty()) return Malformed(header.x5c_problem);
   return alg;
 }
 
-}  // namespace internal
+Status VerifyDecodedJws(const DecodedJws& jws, Algorithm alg, const PublicKey& key) {
+  return VerifySignature(alg, key, jws.signing_input, jws.signature);
+}
 
 namespace {
 
 Result<VerifiedJws> VerifyDecodedWith(DecodedJws& d, Algorithm alg, const PublicKey& key) {
-  MP_RETURN_IF_ERROR(VerifySignature(alg, key, d.signing_input, d.signature));
+  MP_RETURN_IF_ERROR(VerifyDecodedJws(d, alg, key));
   return VerifiedJws{.header = std::move(d.header), .payload = std::move(d.payload)};
 }
 
 }  // namespace
 
 Result<ParsedJws> ParseJws(std::string_view token, size_t max_token_bytes) {
-  MP_ASSIGN_OR_RETURN(DecodedJws d, internal::DecodeJws(token, max_token_bytes));
+  MP_ASSIGN_OR_RETURN(DecodedJws d, DecodeJws(token, max_token_bytes));
+  if (!d.header.x5c_problem.empty()) return Malformed(d.header.x5c_problem);
   ParsedJws p;
   p.header = std::move(d.header);
   p.payload = std::move(d.payload);
@@ -219,15 +221,23 @@ Result<std::string> SignJws(const PrivateKey& key, std::string_view payload,
 
 Result<VerifiedJws> VerifyJws(std::string_view token, const PublicKey& key,
                               const VerifyOptions& options) {
-  MP_ASSIGN_OR_RETURN(DecodedJws d, internal::DecodeJws(token, options.max_token_bytes));
-  MP_ASSIGN_OR_RETURN(Algorithm alg, internal::CheckJwsHeader(d, options.allowed()));
+  MP_ASSIGN_OR_RETURN(DecodedJws d, DecodeJws(token, options.max_token_bytes));
+  MP_ASSIGN_OR_RETURN(Algorithm alg, CheckJwsHeader(d.header, options.allowed()));
+  return VerifyDecodedWith(d, alg, key);
+}
+
+Result<VerifiedJws> VerifyJws(std::string_view token, const JwsKeyResolver& resolve,
+                              const VerifyOptions& options) {
+  MP_ASSIGN_OR_RETURN(DecodedJws d, DecodeJws(token, options.max_token_bytes));
+  MP_ASSIGN_OR_RETURN(Algorithm alg, CheckJwsHeader(d.header, options.allowed()));
+  MP_ASSIGN_OR_RETURN(PublicKey key, resolve(d.header, alg));
   return VerifyDecodedWith(d, alg, key);
 }
 
 Result<VerifiedJws> VerifyJws(std::string_view token, const Jwks& jwks,
                               const VerifyOptions& options) {
-  MP_ASSIGN_OR_RETURN(DecodedJws d, internal::DecodeJws(token, options.max_token_bytes));
-  MP_ASSIGN_OR_RETURN(Algorithm alg, internal::CheckJwsHeader(d, options.allowed()));
+  MP_ASSIGN_OR_RETURN(DecodedJws d, DecodeJws(token, options.max_token_bytes));
+  MP_ASSIGN_OR_RETURN(Algorithm alg, CheckJwsHeader(d.header, options.allowed()));
   const Jwk* jwk = nullptr;
   if (!d.header.kid.empty()) {
     jwk = jwks.Find(d.header.kid);
@@ -241,23 +251,27 @@ Result<VerifiedJws> VerifyJws(std::string_view token, const Jwks& jwks,
     return Status(Errc::kKeyNotFound, "token has no kid and the JWKS has " +
                                           std::to_string(jwks.keys().size()) + " keys");
   }
-  if (!jwk->use.empty() && jwk->use != "sig") {
+  MP_RETURN_IF_ERROR(CheckJwkFits(*jwk, d.header, options));
+  return VerifyDecodedWith(d, alg, jwk->key);
+}
+
+Status CheckJwkFits(const Jwk& jwk, const JwsHeader& header, const VerifyOptions& options) {
+  if (!jwk.use.empty() && jwk.use != "sig") {
     return Status(Errc::kKeyAlgorithmMismatch,
-                  "JWK \"" + jwk->kid + "\" has use \"" + jwk->use + "\", not \"sig\"");
+                  "JWK \"" + jwk.kid + "\" has use \"" + jwk.use + "\", not \"sig\"");
   }
-  if (jwk->key_ops &&
-      std::find(jwk->key_ops->begin(), jwk->key_ops->end(), "verify") == jwk->key_ops->end()) {
+  if (jwk.key_ops &&
+      std::find(jwk.key_ops->begin(), jwk.key_ops->end(), "verify") == jwk.key_ops->end()) {
     return Status(Errc::kKeyAlgorithmMismatch,
-                  "JWK \"" + jwk->kid + "\" key_ops does not include \"verify\"");
+                  "JWK \"" + jwk.kid + "\" key_ops does not include \"verify\"");
   }
   // A key published for one alg is not used with another (alg confusion across RSA paddings).
-  if (options.require_jwk_alg_match && !jwk->alg_name.empty() &&
-      jwk->alg_name != d.header.alg_name) {
-    return Status(Errc::kKeyAlgorithmMismatch, "JWK \"" + jwk->kid + "\" is for alg " +
-                                                   jwk->alg_name + "; the token uses " +
-                                                   d.header.alg_name);
+  if (options.require_jwk_alg_match && !jwk.alg_name.empty() && jwk.alg_name != header.alg_name) {
+    return Status(Errc::kKeyAlgorithmMismatch, "JWK \"" + jwk.kid + "\" is for alg " +
+                                                   jwk.alg_name + "; the token uses " +
+                                                   header.alg_name);
   }
-  return VerifyDecodedWith(d, alg, jwk->key);
+  return OkStatus();
 }
 
 Result<VerifiedJws> VerifyParsedJws(const ParsedJws& jws, const PublicKey& key,

@@ -7,6 +7,7 @@
 
 #include "core/json.h"
 #include "core/random.h"
+#include "grant/grant_rules.h"
 #include "jose/signature.h"
 #include "maskinporten/base64.h"
 #include "maskinporten/jwk.h"
@@ -117,7 +118,7 @@ Result<IssuedTokenClaims> VerifyIssuedToken(std::string_view token, const Signin
     return Status(Errc::kInvalidClaim, "access token exp is not an integer");
   }
   const int64_t now = clock.NowSeconds();
-  const int64_t skew = config.max_clock_skew_seconds;
+  const int64_t skew = grant_internal::kMaxClockSkewSeconds;
   if (exp->get<int64_t>() <= now - skew) {
     return Status(Errc::kTokenExpired,
                   "access token expired at " + std::to_string(exp->get<int64_t>()));

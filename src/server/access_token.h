@@ -9,7 +9,10 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
+#include <vector>
 
+#include "maskinporten/clock.h"
 #include "maskinporten/status.h"
 #include "server/grant_validator.h"
 #include "server/server_config.h"
@@ -27,6 +30,19 @@ struct IssuedAccessToken {
 // SPEC §5: client.access_token_lifetime (config default when <= 0), capped by every requested
 // scope's at_max_age > 0. At least 1 second.
 int AccessTokenLifetime(const ValidatedGrant& grant, const ServerConfig& config);
+
+// Verifies an access token issued by this server (the self-service API's bearer auth): signature
+// with a published key, iss, exp/iat. The claims JSON on success.
+struct IssuedTokenClaims {
+  std::string client_id{};
+  std::string consumer_orgno{};  // digits of consumer.ID
+  std::string supplier_orgno{};  // "" unless delegated
+  std::vector<std::string> scopes{};
+  std::string jti{};
+  int64_t exp = 0;
+};
+Result<IssuedTokenClaims> VerifyIssuedToken(std::string_view token, const SigningKeys& keys,
+                                            const ServerConfig& config, const Clock& clock);
 
 Result<IssuedAccessToken> IssueAccessToken(const ValidatedGrant& grant, const ServerConfig& config,
                                            const SigningKeySet& keys, int64_t now);

@@ -24,7 +24,7 @@
 #include "server/grant_validator.h"
 #include "server/handlers/api_response.h"
 #include "server/handlers/api_rules.h"
-#include "server/token_service.h"
+#include "server/access_token.h"
 
 namespace mp::server {
 namespace {

@@ -1,6 +1,8 @@
-// GrantValidator: SPEC §4.4 steps 2-13 for one JWT grant, in that order, with no I/O of its own
-// beyond the Store and ReplayStore it is given. The first failing step decides the refusal, even
-// when a later step would also fail, so a client sees the same code the emulator's order implies.
+// GrantValidator: the local Maskinporten's adapter over the grant-rule engine
+// (grant/grant_engine.h). The engine runs SPEC §4.4 steps 2-13 in first-failure mode against the
+// Store (through StoreGrantRegistry), this server's trust anchors and the ReplayStore; this file
+// turns its first error into a TokenRefusal and an accepted grant into what the access token is
+// made from.
 //
 //   GrantValidator validator(config, store, replay, clock);
 //   GrantVerdict v = validator.Validate(assertion);
@@ -9,7 +11,7 @@
 #ifndef MASKINPORTEN_SERVER_GRANT_VALIDATOR_H_
 #define MASKINPORTEN_SERVER_GRANT_VALIDATOR_H_
 
-#include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -17,12 +19,16 @@
 
 #include <nlohmann/json.hpp>
 
+#include "grant/grant_engine.h"
+#include "grant/grant_rules.h"
 #include "maskinporten/clock.h"
 #include "server/server_config.h"
 #include "server/store/store.h"
-#include "server/token_service.h"
+#include "server/token_refusal.h"
 
 namespace mp::server {
+
+using grant_internal::IsValidPersonIdentifier;
 
 // A grant that passed every check: what the access token is made from.
 struct ValidatedGrant {
@@ -53,6 +59,34 @@ struct GrantVerdict {
   bool ok() const { return grant.has_value(); }
 };
 
+// The engine's registry interface over the Store. It keeps the records it read, so the token is
+// made from exactly what the rules checked. Also what `grant --lint --registry` runs with.
+class StoreGrantRegistry final : public grant::GrantRegistry {
+ public:
+  explicit StoreGrantRegistry(Store& store) : store_(store) {}
+
+  Result<std::optional<grant::ClientFacts>> FindClient(std::string_view client_id) override;
+  Result<std::vector<grant::KeyFacts>> ClientKeys(std::string_view client_id) override;
+  Result<std::optional<grant::ScopeFacts>> FindScope(std::string_view name) override;
+  Result<bool> HasApprovedAccess(std::string_view scope, std::string_view consumer) override;
+  Result<bool> HasDelegation(std::string_view consumer, std::string_view supplier,
+                             std::string_view scope) override;
+  Result<std::optional<grant::ConsentFacts>> FindConsent(std::string_view id) override;
+
+  const std::optional<ClientRecord>& client() const { return client_; }
+  const ScopeRecord* scope(const std::string& name) const;
+  const std::optional<ConsentRecord>& consent() const { return consent_; }
+
+ private:
+  Store& store_;
+  std::optional<ClientRecord> client_;
+  std::map<std::string, ScopeRecord, std::less<>> scopes_;
+  std::optional<ConsentRecord> consent_;
+};
+
+// This server's trust anchors as the engine reads them (SPEC §7).
+grant::GrantTrust TrustOf(const ServerConfig& config);
+
 class GrantValidator {
  public:
   GrantValidator(const ServerConfig& config, Store& store, ReplayStore& replay, const Clock& clock)
@@ -68,11 +102,6 @@ class GrantValidator {
   ReplayStore& replay_;
   const Clock& clock_;
 };
-
-// SPEC §4.3 pid: an 11-digit Norwegian national identity number (fødselsnummer) with both mod-11
-// check digits and a plausible date; D-numbers (day + 40) and synthetic test ids (month + 40 or
-// + 80) are accepted.
-bool IsValidPersonIdentifier(std::string_view pid);
 
 }  // namespace mp::server
 

@@ -24,9 +24,6 @@ struct ServerConfig {
   std::set<std::string> revoked_serials{};
   // SPEC §8: delegation_source put in delegated tokens; default by environment when "".
   std::string delegation_source{};
-  // SPEC §4.4 step 9 and §13.7: allowed clock skew for iat/exp, max exp - iat.
-  int max_clock_skew_seconds = 10;
-  int max_grant_lifetime_seconds = 120;
   // SPEC §5: default access token lifetime when client and scope set none.
   int default_token_lifetime_seconds = 120;
   // SPEC §5 switches: emit "aud":"unspecified" without resource; emit legacy client_orgno.

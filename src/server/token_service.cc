@@ -9,7 +9,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "core/random.h"
+#include "grant/grant_rules.h"
 #include "server/access_token.h"
 #include "server/grant_validator.h"
 
@@ -18,15 +18,7 @@ namespace {
 
 using OrderedJson = nlohmann::ordered_json;
 
-constexpr std::string_view kJwtBearer = "urn:ietf:params:oauth:grant-type:jwt-bearer";
-
-TokenRefusal InvalidRequest(std::string description) {
-  return TokenRefusal{.http_status = 400,
-                      .error = "invalid_request",
-                      .description = description,
-                      .mp_code = "",
-                      .detail = description};
-}
+using grant_internal::kJwtBearerGrantType;
 
 std::string Lower(std::string_view s) {
   std::string out(s);
@@ -55,7 +47,7 @@ std::variant<TokenForm, TokenRefusal> ReadForm(const HttpRequest& request) {
   if (!form.ok()) return InvalidRequest("Invalid request body: " + form.status().message());
   std::optional<std::string> grant_type = FormValue(*form, "grant_type");
   if (!grant_type) return InvalidRequest("Missing grant_type parameter");
-  if (*grant_type != kJwtBearer) {
+  if (*grant_type != kJwtBearerGrantType) {
     return TokenRefusal{.http_status = 400,
                         .error = "unsupported_grant_type",
                         .description = "Unsupported grant_type",
@@ -68,33 +60,6 @@ std::variant<TokenForm, TokenRefusal> ReadForm(const HttpRequest& request) {
 }
 
 }  // namespace
-
-TokenRefusal Refuse(MpError error, std::string values, std::string detail) {
-  const MpErrorInfo& info = MpErrorInfoFor(error);
-  return TokenRefusal{.http_status = info.http_status,
-                      .error = std::string(info.error),
-                      .description = std::string(info.text) + values,
-                      .mp_code = std::string(info.code),
-                      .detail = std::move(detail)};
-}
-
-HttpResponse RefusalResponse(const TokenRefusal& refusal, std::string_view issuer,
-                             std::string_view trace_id) {
-  // SPEC §6: the code lives only in error_uri; the description ends with the trace id.
-  std::string trace = trace_id.empty() ? RandomHex(16) : std::string(trace_id);
-  OrderedJson body;
-  body["error"] = refusal.error;
-  body["error_description"] = refusal.description + " (trace_id: " + trace + ")";
-  if (!refusal.mp_code.empty()) {
-    body["error_uri"] = std::string(issuer) + "errors/" + refusal.mp_code;
-  }
-  HttpResponse response = HttpResponse::Json(
-      refusal.http_status, body.dump(-1, ' ', false, OrderedJson::error_handler_t::replace));
-  response.headers.emplace_back("Cache-Control", "no-store");
-  response.endpoint = "token";
-  response.mp_code = refusal.mp_code;
-  return response;
-}
 
 HttpResponse TokenService::HandleToken(const HttpRequest& request) const {
   TokenOutcome outcome;
@@ -129,11 +94,7 @@ HttpResponse TokenService::HandleToken(const HttpRequest& request) const {
   std::shared_ptr<const SigningKeySet> keys = keys_.Snapshot();
   Result<IssuedAccessToken> token = IssueAccessToken(*verdict.grant, config_, *keys, outcome.time);
   if (!token.ok()) {
-    return refuse(TokenRefusal{.http_status = 500,
-                               .error = "server_error",
-                               .description = "Internal server error",
-                               .mp_code = "",
-                               .detail = token.status().ToString()});
+    return refuse(InternalError(token.status()));
   }
   OrderedJson body;
   body["access_token"] = token->token;
@@ -157,11 +118,13 @@ HttpResponse TokenService::HandleMetadata(const HttpRequest& /*request*/) const 
   body["token_endpoint"] = config_.issuer + "token";
   body["jwks_uri"] = config_.issuer + "jwk";
   body["token_endpoint_auth_methods_supported"] = OrderedJson::array({"private_key_jwt"});
-  body["grant_types_supported"] = OrderedJson::array({std::string(kJwtBearer)});
-  body["token_endpoint_auth_signing_alg_values_supported"] =
-      OrderedJson::array({"RS256", "RS384", "RS512"});
-  body["authorization_details_types_supported"] =
-      OrderedJson::array({"urn:altinn:systemuser", "urn:altinn:consent"});
+  body["grant_types_supported"] = OrderedJson::array({std::string(kJwtBearerGrantType)});
+  OrderedJson algs = OrderedJson::array();
+  for (Algorithm alg : grant_internal::MaskinportenAlgorithms()) algs.push_back(AlgorithmName(alg));
+  body["token_endpoint_auth_signing_alg_values_supported"] = std::move(algs);
+  OrderedJson types = OrderedJson::array();
+  for (std::string_view type : grant_internal::kAuthorizationDetailsTypes) types.push_back(type);
+  body["authorization_details_types_supported"] = std::move(types);
   HttpResponse response =
       HttpResponse::Json(200, body.dump(-1, ' ', false, OrderedJson::error_handler_t::replace));
   response.endpoint = "metadata";

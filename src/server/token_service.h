@@ -19,18 +19,9 @@
 #include "server/server_config.h"
 #include "server/signing_keys.h"
 #include "server/store/store.h"
+#include "server/token_refusal.h"
 
 namespace mp::server {
-
-// A refused token request: HTTP status, OAuth2 error, description before " (trace_id: ...)",
-// the MP code ("" when uncoded), and a detail for the log and journal (never a whole token).
-struct TokenRefusal {
-  int http_status = 400;
-  std::string error{};
-  std::string description{};
-  std::string mp_code{};
-  std::string detail{};
-};
 
 // What one token request produced (for the journal, metrics and tests).
 struct TokenOutcome {
@@ -66,28 +57,6 @@ class TokenService {
   const SigningKeys& keys_;
   const Clock& clock_;
 };
-
-// Maskinporten's error body for a refusal (SPEC §6): error, error_description with
-// " (trace_id: <id>)", error_uri = <issuer>errors/<code> for coded errors only.
-HttpResponse RefusalResponse(const TokenRefusal& refusal, std::string_view issuer,
-                             std::string_view trace_id);
-// The refusal for an MP error; `values` is appended verbatim to texts that name values: MP-200 the
-// invalid scopes joined by ", "; MP-250 "<scope>."; MP-251 "<consumer> has not delegated access to
-// the scope <scope> to supplier <supplier>." (the table holds the fixed prefix).
-TokenRefusal Refuse(MpError error, std::string values = {}, std::string detail = {});
-
-// Verifies an access token issued by this server (the self-service API's bearer auth): signature
-// with a published key, iss, exp/iat. The claims JSON on success.
-struct IssuedTokenClaims {
-  std::string client_id{};
-  std::string consumer_orgno{};  // digits of consumer.ID
-  std::string supplier_orgno{};  // "" unless delegated
-  std::vector<std::string> scopes{};
-  std::string jti{};
-  int64_t exp = 0;
-};
-Result<IssuedTokenClaims> VerifyIssuedToken(std::string_view token, const SigningKeys& keys,
-                                            const ServerConfig& config, const Clock& clock);
 
 }  // namespace mp::server
 

@@ -1,10 +1,8 @@
 // AccessTokenValidator: SPEC §10 on the API owner's side.
 //
-// The token is decoded once (DecodeJws, as VerifyJws does); the header rules and the alg
-// allowlist (CheckJwsHeader, also VerifyJws's) are applied before the key lookup, so a hostile
-// header never costs a JWKS fetch; the signature is then checked with the raw primitive over the
-// already decoded bytes; the payload is parsed once (Claims) and every claim is read from that
-// parse.
+// The token is verified by VerifyJws with the JWKS cache as its key resolver: the header rules
+// and the alg allowlist are applied before the key lookup, so a hostile header never costs a
+// JWKS fetch; the payload is parsed once (Claims) and every claim is read from that parse.
 #include <algorithm>
 #include <chrono>
 #include <optional>
@@ -13,8 +11,6 @@
 #include <utility>
 #include <vector>
 
-#include "jose/jws_internal.h"
-#include "jose/signature.h"
 #include "maskinporten/jws.h"
 #include "maskinporten/validator.h"
 
@@ -29,24 +25,6 @@ constexpr std::string_view kUnspecifiedAudience = "unspecified";
 std::string Quoted(std::string_view s) { return "\"" + std::string(s.substr(0, 256)) + "\""; }
 
 // The JWK's own restrictions (RFC 7517 use / key_ops / alg), as VerifyJws applies them.
-Status CheckJwkFits(const Jwk& jwk, const JwsHeader& header) {
-  if (!jwk.use.empty() && jwk.use != "sig") {
-    return Status(Errc::kKeyAlgorithmMismatch,
-                  "JWK \"" + jwk.kid + "\" has use \"" + jwk.use + "\", not \"sig\"");
-  }
-  if (jwk.key_ops &&
-      std::find(jwk.key_ops->begin(), jwk.key_ops->end(), "verify") == jwk.key_ops->end()) {
-    return Status(Errc::kKeyAlgorithmMismatch,
-                  "JWK \"" + jwk.kid + "\" key_ops does not include \"verify\"");
-  }
-  if (!jwk.alg_name.empty() && jwk.alg_name != header.alg_name) {
-    return Status(Errc::kKeyAlgorithmMismatch, "JWK \"" + jwk.kid + "\" is for alg " +
-                                                   jwk.alg_name + "; the token uses " +
-                                                   header.alg_name);
-  }
-  return OkStatus();
-}
-
 // consumer / supplier: {"authority":"iso6523-actorid-upis","ID":"0192:<orgno>"}. nullopt when
 // the claim is absent.
 Result<std::optional<OrgNumber>> OrgClaim(const Claims& claims, std::string_view name) {
@@ -137,15 +115,19 @@ Result<ValidatedAccessToken> AccessTokenValidator::Validate(
                                             " bytes; at most " +
                                             std::to_string(policy_.max_token_bytes) + " allowed");
   }
-  // 2. Decode (three strict segments, header a JSON object with a string alg).
-  MP_ASSIGN_OR_RETURN(internal::DecodedJws jws,
-                      internal::DecodeJws(token, policy_.max_token_bytes));
-  // 3. Header rules and the alg allowlist, before any key lookup.
-  MP_ASSIGN_OR_RETURN(Algorithm alg, internal::CheckJwsHeader(jws, policy_.allowed_algs));
-  // 4. The key by kid (a miss may refetch, rate-limited), then the signature.
-  MP_ASSIGN_OR_RETURN(Jwk jwk, keys_->Find(jws.header.kid));
-  MP_RETURN_IF_ERROR(CheckJwkFits(jwk, jws.header));
-  MP_RETURN_IF_ERROR(VerifySignature(alg, jwk.key, jws.signing_input, jws.signature));
+  // 2. Decode (three strict segments, header a JSON object with a string alg), 3. the header
+  // rules and the alg allowlist before any key lookup, 4. the key by kid (a miss may refetch,
+  // rate-limited), then the signature: VerifyJws with the JWKS cache as its key resolver.
+  VerifyOptions options(policy_.allowed_algs);
+  options.max_token_bytes = policy_.max_token_bytes;
+  std::string kid;  // the kid of the key that verified: the header's, or the set's only key's
+  auto resolve = [&](const JwsHeader& header, Algorithm) -> Result<PublicKey> {
+    MP_ASSIGN_OR_RETURN(Jwk jwk, keys_->Find(header.kid));
+    MP_RETURN_IF_ERROR(CheckJwkFits(jwk, header, options));
+    kid = jwk.kid;
+    return jwk.key;
+  };
+  MP_ASSIGN_OR_RETURN(VerifiedJws jws, VerifyJws(token, resolve, options));
 
   // 5. Registered claims: exp, nbf, iat (all with leeway; exp and iat required), iss exactly.
   Result<Claims> parsed = Claims::Parse(jws.payload);
@@ -231,7 +213,7 @@ Result<ValidatedAccessToken> AccessTokenValidator::Validate(
       .client_id = std::move(client_id),
       .client_amr = std::move(client_amr),
       .jti = std::move(jti),
-      .kid = jws.header.kid.empty() ? jwk.kid : std::move(jws.header.kid),
+      .kid = jws.header.kid.empty() ? std::move(kid) : std::move(jws.header.kid),
       .issued_at = issued_at,
       .expires_at = expires_at,
       .audience = std::move(audience),

@@ -100,7 +100,7 @@ TEST_F(GrantCli, PrintsAGrantThatJwtDecodeShowsWithTheRightClaims) {
   EXPECT_EQ(p["scope"], "nav:a nav:b");
   EXPECT_EQ(p["iat"], 1700000000);
   EXPECT_EQ(p["exp"], 1700000060);
-  EXPECT_EQ(p["jti"].get<std::string>().size(), 22u);
+  EXPECT_EQ(p["jti"].get<std::string>().size(), 36u);  // a UUIDv4 (SPEC §4.3)
   EXPECT_EQ(p.size(), 6u);
 }
 
@@ -304,12 +304,12 @@ TEST(GrantCliLint, HostileGrantExits1WithOneLinePerFinding) {
             {"foo", 1}};
   ProcessResult r = Cli({"grant", "--lint", HandMadeToken(h, c), "--now", kNow});
   EXPECT_EQ(r.exit_code, 1) << r.err;
-  EXPECT_THAT(r.out,
-              MatchesRegex("MP-011 claim-unknown: [^\n]*\"foo\"[^\n]*\n"
-                           "MP-110 aud-trailing-slash: [^\n]*\n"
-                           "MP-011 lifetime-too-long: exp - iat is 300 s; at most 120 s "
-                           "allowed[^\n]*\n"
-                           "3 error\\(s\\), 0 warning\\(s\\); signature not checked[^\n]*\n"))
+  EXPECT_THAT(r.out, MatchesRegex("MP-011 claim-unknown: [^\n]*\"foo\"[^\n]*\n"
+                                  "MP-110 aud-trailing-slash: [^\n]*\n"
+                                  "MP-011 lifetime-too-long: exp - iat is 300 s; at most 120 s "
+                                  "allowed[^\n]*\n"
+                                  "3 error\\(s\\), 0 warning\\(s\\); not checked offline \\(give "
+                                  "--registry seed.json\\): [^\n]*signature not checked[^\n]*\n"))
       << r.out;
   EXPECT_THAT(r.out, HasSubstr("Invalid JWT claim aud."));
 }
@@ -373,11 +373,80 @@ TEST_F(GrantCli, LintAgainstAnotherEnvironmentExits1SayingWhich) {
   EXPECT_EQ(r.exit_code, 0) << r.out;
 }
 
+// `--registry`: the same rules with the registry a seed describes, as `serve --seed` loads it:
+// the client, its registered kid and the scopes' access are checked too (issue 13).
+TEST_F(GrantCli, LintWithARegistryChecksTheClientKeysAndScopes) {
+  Result<PrivateKey> key = PrivateKey::FromPem(ReadFile(dir_->File("k.pem")));
+  ASSERT_TRUE(key.ok());
+  Json jwk =
+      Json::parse(PublicKeyToJwk(key->public_key(), {.kid = "my-kid", .alg = Algorithm::kRS256}));
+  Json seed = {{"organizations",
+                {{{"orgno", "889640782"}, {"name", "OWNER"}},
+                 {{"orgno", "910753614"}, {"name", "FORSIKRING AS"}}}},
+               {"scopes",
+                {{{"prefix", "nav"}, {"subscope", "a"}, {"owner_orgno", "889640782"}},
+                 {{"prefix", "nav"}, {"subscope", "b"}, {"owner_orgno", "889640782"}}}},
+               {"access",
+                {{{"scope", "nav:a"}, {"consumer_orgno", "910753614"}, {"state", "APPROVED"}},
+                 {{"scope", "nav:b"}, {"consumer_orgno", "910753614"}, {"state", "APPROVED"}}}},
+               {"clients",
+                {{{"client_id", "client-1"},
+                  {"client_name", "c"},
+                  {"client_orgno", "910753614"},
+                  {"scopes", {"nav:a", "nav:b"}},
+                  {"keys", {jwk}}}}}};
+  WriteFile(dir_->File("seed.json"), seed.dump());
+  auto lint = [&](const std::string& token) {
+    return Cli({"grant", "--lint", token, "--env", "test", "--registry", dir_->File("seed.json"),
+                "--now", kNow});
+  };
+  ProcessResult good = lint(Trim(Cli(KidArgs()).out));
+  EXPECT_EQ(good.exit_code, 0) << good.out << good.err;
+  EXPECT_THAT(good.out, HasSubstr("ok: no problems found"));
+  EXPECT_THAT(good.out, HasSubstr("step 10"));  // replay is the server's alone
+  EXPECT_THAT(good.out, Not(HasSubstr("step 5")));
+  EXPECT_THAT(good.out, Not(HasSubstr("signature not checked")));
+
+  auto grant = [&](const std::string& client, const std::string& kid) {
+    return Trim(Cli({"grant", "--env", "test", "--client-id", client, "--scope", "nav:a", "--key",
+                     dir_->File("k.pem"), "--kid", kid, "--now", kNow})
+                    .out);
+  };
+  ProcessResult unknown = lint(grant("nobody", "my-kid"));
+  EXPECT_EQ(unknown.exit_code, 1) << unknown.out;
+  EXPECT_THAT(unknown.out, HasSubstr("MP-100 client-unknown: "));
+
+  ProcessResult kid = lint(grant("client-1", "other-kid"));
+  EXPECT_EQ(kid.exit_code, 1) << kid.out;
+  EXPECT_THAT(kid.out, HasSubstr("error kid-unknown: "));
+  EXPECT_THAT(kid.out, HasSubstr("Unknown key identifier (kid) for client."));
+
+  // Without an issuer the registry's own cannot be known: a usage error.
+  ProcessResult usage = Cli({"grant", "--lint", Trim(Cli(KidArgs()).out), "--registry",
+                             dir_->File("seed.json"), "--now", kNow});
+  EXPECT_EQ(usage.exit_code, 2) << usage.err;
+  EXPECT_THAT(usage.err, HasSubstr("--registry needs the issuer"));
+  // A seed that breaks a rule is a rejected document (exit 1), one that is missing exit 3.
+  WriteFile(dir_->File("bad-seed.json"), "{\"clients\": 1}");
+  EXPECT_EQ(
+      Cli({"grant", "--lint", "a.b.c", "--env", "test", "--registry", dir_->File("bad-seed.json")})
+          .exit_code,
+      1);
+  EXPECT_EQ(
+      Cli({"grant", "--lint", "a.b.c", "--env", "test", "--registry", dir_->File("missing.json")})
+          .exit_code,
+      3);
+}
+
 TEST_F(GrantCli, LintOfAnExpiredGrantIsMp130) {
   std::string token = Grant(KidArgs());
-  ProcessResult r = Cli({"grant", "--lint", token, "--now", "1700000061"});
+  // SPEC §13.7: 10 s of skew on exp, as the local Maskinporten allows.
+  ProcessResult r = Cli({"grant", "--lint", token, "--now", "1700000071"});
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_THAT(r.out, HasSubstr("MP-130 exp-expired: "));
+  r = Cli({"grant", "--lint", token, "--now", "1700000070"});
+  EXPECT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_THAT(r.out, HasSubstr("warning exp-within-skew: "));
 }
 
 TEST_F(GrantCli, LintTakesNoCredentialOrClientFlags) {

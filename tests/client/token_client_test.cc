@@ -656,7 +656,7 @@ TEST_F(TokenClientTest, EveryAttemptSignsAFreshGrant) {
   int64_t previous_iat = 0;
   for (const HttpRequest& r : requests) {
     const SentGrant g = DecodeSentGrant(r);
-    EXPECT_EQ(g.jti.size(), 22u);  // 128 random bits, base64url
+    EXPECT_EQ(g.jti.size(), 36u);  // a UUIDv4 (SPEC §4.3)
     jtis.insert(g.jti);
     assertions.insert(g.assertion);
     EXPECT_GE(g.iat, previous_iat);

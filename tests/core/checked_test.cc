@@ -71,5 +71,18 @@ TEST(EpochSeconds, FromUnsignedRefusesAboveTheRange) {
   EXPECT_FALSE(EpochSecondsFromUnsigned(static_cast<uint64_t>(kMaxEpochSeconds) + 1, "x").ok());
 }
 
+TEST(Seconds, FromDoubleAndUnsignedKeepAnyInt64ButRefuseWhatCannotBeOne) {
+  EXPECT_EQ(SecondsFromDouble(-1.5, "exp").value(), -2);
+  EXPECT_EQ(SecondsFromDouble(1700000000000.0, "iat").value(), 1700000000000);  // milliseconds
+  EXPECT_EQ(SecondsFromDouble(9007199254740992.0, "iat").value(), 9007199254740992);
+  EXPECT_FALSE(SecondsFromDouble(9007199254740994.0, "iat").ok());
+  EXPECT_FALSE(SecondsFromDouble(-1e300, "iat").ok());
+  EXPECT_FALSE(SecondsFromDouble(std::nan(""), "iat").ok());
+  EXPECT_EQ(SecondsFromUnsigned(9223372036854775807u, "exp").value(), kMax);
+  Result<int64_t> r = SecondsFromUnsigned(9223372036854775808u, "exp");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().message(), "exp 9223372036854775808 is outside the 64-bit range");
+}
+
 }  // namespace
 }  // namespace mp

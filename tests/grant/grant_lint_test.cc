@@ -8,6 +8,7 @@
 #include "core/json.h"
 #include "maskinporten/base64.h"
 #include "maskinporten/grant.h"
+#include "maskinporten/jws.h"
 #include "maskinporten/test_ca.h"
 #include "testing/jose_fixtures.h"
 
@@ -95,7 +96,7 @@ TEST(LintGrant, GrantFromBuildGrantHasNoFindings) {
                                .authorization_details =
                                    R"({"type":"urn:altinn:consent",)"
                                    R"("id":"0e5ffb9c-4f2d-4b3c-9f0b-5b0f1f6b3c7a",)"
-                                   R"("from":"urn:altinn:person:identifier-no:01017012345"})"},
+                                   R"("from":"urn:altinn:person:identifier-no:01017012343"})"},
                    .lifetime = std::chrono::seconds(120)};
     Grant g = *BuildGrant(spec, creds, clock);
     auto f = Lint(g.assertion);
@@ -112,6 +113,12 @@ const IssuedCertificate& OrgCert() {
     return *ca.Issue({.org = *OrgNumber::Parse("910753614"), .name = "TEST FORSIKRING AS"});
   }();
   return issued;
+}
+
+// `claims` signed with OrgCert's key, its leaf as x5c.
+std::string SignedWithOrgCert(const Json& claims) {
+  return *SignJws(OrgCert().key, claims.dump(),
+                  {.alg = Algorithm::kRS256, .x5c = {OrgCert().chain[0].X5cEntry()}});
 }
 
 std::string CertGrant(std::optional<OrgNumber> consumer_org = std::nullopt) {
@@ -307,10 +314,23 @@ TEST(LintGrant, CritHeaderIsMp011) {
   ExpectOnlyError(Lint(WithHeader(h)), "header-crit", MpError::kMp011);
 }
 
-TEST(LintGrant, JkuX5uAndJwkHeadersAreWarnings) {
+// DESIGN §7: never trusted. The linter once warned while the emulator refused with MP-011; the
+// one engine refuses (issue 13).
+TEST(LintGrant, JkuX5uAndJwkHeadersAreMp011) {
+  for (const char* name : {"jku", "x5u", "jwk"}) {
+    Json h = GoodHeader();
+    h[name] = "https://attacker.example/jwks";
+    auto f = Lint(WithHeader(h));
+    ASSERT_NO_FATAL_FAILURE(ExpectOnlyError(f, "header-untrusted", MpError::kMp011)) << name;
+    EXPECT_THAT(f[0].message, HasSubstr(name));
+  }
+}
+
+// RFC 7797: b64 is refused like crit (the linter once let it through).
+TEST(LintGrant, B64HeaderIsMp011) {
   Json h = GoodHeader();
-  h["jku"] = "https://attacker.example/jwks";
-  ExpectOnlyWarning(Lint(WithHeader(h)), "header-untrusted");
+  h["b64"] = false;
+  ExpectOnlyError(Lint(WithHeader(h)), "header-b64", MpError::kMp011);
 }
 
 // ---- step 4: claim set ----
@@ -370,12 +390,20 @@ TEST(LintGrant, AudAsAOneElementArrayIsAWarning) {
   ExpectOnlyWarning(Lint(WithClaims(c)), "aud-array");
 }
 
-TEST(LintGrant, IssThatIsNotAStringIsMp011AndEmptyIsMp100) {
+// An empty iss is a malformed claim (step 4, MP-011) as the emulator always said; the linter
+// once said MP-100.
+TEST(LintGrant, IssThatIsNotAStringOrEmptyIsMp011) {
   Json c = GoodClaims();
   c["iss"] = 1;
   ExpectOnlyError(Lint(WithClaims(c)), "iss-type", MpError::kMp011);
   c["iss"] = "";
-  ExpectOnlyError(Lint(WithClaims(c)), "iss-empty", MpError::kMp100);
+  ExpectOnlyError(Lint(WithClaims(c)), "iss-empty", MpError::kMp011);
+}
+
+TEST(LintGrant, EmptyJtiIsMp011) {
+  Json c = GoodClaims();
+  c["jti"] = "";
+  ExpectOnlyError(Lint(WithClaims(c)), "jti-empty", MpError::kMp011);
 }
 
 TEST(LintGrant, IssEqualToTheKidIsAWarningOfMp100) {
@@ -439,11 +467,13 @@ TEST(LintGrant, ResourceMustBeAStringOrArrayOfStrings) {
   }
 }
 
-TEST(LintGrant, PidMustBeElevenDigits) {
+TEST(LintGrant, PidMustBeAValidFodselsnummer) {
   Json c = GoodClaims();
-  c["pid"] = "01017012345";
+  c["pid"] = "01017012343";
   EXPECT_TRUE(Lint(WithClaims(c)).empty());
-  for (Json bad : {Json("0101701234"), Json(1017012345), Json("0101701234x")}) {
+  // 01017012334: eleven digits with wrong check digits, which the emulator always refused.
+  for (Json bad : {Json("0101701234"), Json(1017012345), Json("0101701234x"), Json("01017012334"),
+                   Json("01017012345")}) {
     c["pid"] = bad;
     ExpectOnlyError(Lint(WithClaims(c)), "pid-invalid", MpError::kMp011);
   }
@@ -465,6 +495,9 @@ TEST(LintGrant, ConsumerOrgWithBadCheckDigitIsMp011) {
   EXPECT_TRUE(Lint(WithClaims(c)).empty());
 }
 
+// SPEC §4.4 step 13: a non-array is a malformed claim (step 4, MP-011); a count other than one
+// and a non-object entry are bad values (MP-303), checked after every entry's type (MP-301) and
+// fields (MP-302).
 TEST(LintGrant, AuthorizationDetailsMustBeAnArrayOfOneObject) {
   Json entry = {
       {"type", "urn:altinn:systemuser"},
@@ -475,11 +508,21 @@ TEST(LintGrant, AuthorizationDetailsMustBeAnArrayOfOneObject) {
   c["authorization_details"] = entry;
   ExpectOnlyError(Lint(WithClaims(c)), "authorization-details-type", MpError::kMp011);
   c["authorization_details"] = Json::array({entry, entry});
-  ExpectOnlyError(Lint(WithClaims(c)), "authorization-details-count", MpError::kMp011);
+  ExpectOnlyError(Lint(WithClaims(c)), "authorization-details-count", MpError::kMp303);
   c["authorization_details"] = Json::array();
-  ExpectOnlyError(Lint(WithClaims(c)), "authorization-details-count", MpError::kMp011);
+  ExpectOnlyError(Lint(WithClaims(c)), "authorization-details-count", MpError::kMp303);
   c["authorization_details"] = Json::array({"urn:altinn:systemuser"});
-  ExpectOnlyError(Lint(WithClaims(c)), "authorization-details-entry", MpError::kMp011);
+  ExpectOnlyError(Lint(WithClaims(c)), "authorization-details-entry", MpError::kMp303);
+}
+
+// The emulator once answered MP-303 (two entries) before looking at the types (issue 13).
+TEST(LintGrant, TwoEntriesOfAnUnknownTypeAreMp301BeforeTheCount) {
+  Json c = GoodClaims();
+  c["authorization_details"] = Json::array({{{"type", "urn:x"}}, {{"type", "urn:y"}}});
+  auto f = Lint(WithClaims(c));
+  ASSERT_EQ(f.size(), 2u) << Describe(f);
+  EXPECT_EQ(f[0].rule, "authorization-details-type-unknown");
+  EXPECT_EQ(f[0].maskinporten_error, MpError::kMp301);
 }
 
 // ---- step 6: aud ----
@@ -577,8 +620,7 @@ TEST(LintGrant, ExpiredLeafCertificateIsMp120) {
   Json c = GoodClaims();
   c["iat"] = later;
   c["exp"] = later + 60;
-  Json h = {{"alg", "RS256"}, {"x5c", Json::array({OrgCert().chain[0].X5cEntry()})}};
-  auto f = Lint(Token(h, c), std::nullopt, later);
+  auto f = Lint(SignedWithOrgCert(c), std::nullopt, later);
   ASSERT_NO_FATAL_FAILURE(ExpectOnlyError(f, "x5c-expired", MpError::kMp120));
 }
 
@@ -606,7 +648,7 @@ TEST(LintGrant, TestCertificateInProdIsAWarningOfMp120) {
   EXPECT_EQ(Find(f, "x5c-environment")->maskinporten_error, MpError::kMp120);
 }
 
-// ---- step 8: signature shape ----
+// ---- step 8: signature ----
 
 TEST(LintGrant, EmptySignatureIsMp124) {
   ExpectOnlyError(Lint(Token(GoodHeader(), GoodClaims(), 0)), "signature-missing", MpError::kMp124);
@@ -616,21 +658,32 @@ TEST(LintGrant, SignatureTooShortForRsaIsMp124) {
   ExpectOnlyError(Lint(Token(GoodHeader(), GoodClaims(), 10)), "signature-length", MpError::kMp124);
 }
 
-TEST(LintGrant, SignatureOfTheWrongSizeForTheLeafKeyIsMp124) {
+// An x5c grant carries its key: the linter verifies the signature with the leaf (it once only
+// compared the length).
+TEST(LintGrant, X5cSignatureIsVerifiedWithTheLeafKeyMp124) {
   Json h = {{"alg", "RS256"}, {"x5c", Json::array({OrgCert().chain[0].X5cEntry()})}};
-  ExpectOnlyError(Lint(Token(h, GoodClaims(), 512)), "signature-length", MpError::kMp124);
-  EXPECT_TRUE(Lint(Token(h, GoodClaims(), 256)).empty());
+  auto f = Lint(Token(h, GoodClaims(), 512));
+  ASSERT_NO_FATAL_FAILURE(ExpectOnlyError(f, "signature-invalid", MpError::kMp124));
+  EXPECT_THAT(f[0].message, HasSubstr("512 bytes"));
+  ExpectOnlyError(Lint(Token(h, GoodClaims(), 256)), "signature-invalid", MpError::kMp124);
+  EXPECT_TRUE(Lint(SignedWithOrgCert(GoodClaims())).empty())
+      << Describe(Lint(SignedWithOrgCert(GoodClaims())));
 }
 
 // ---- step 9: times ----
 
-TEST(LintGrant, ExpiredExpIsMp130) {
+// SPEC §13.7: exp may be up to 10 s behind the server clock, as for iat; the linter once refused
+// at exp <= now while the emulator accepted (issue 13).
+TEST(LintGrant, ExpiredExpIsMp130BeyondTheTenSecondSkew) {
   Json c = GoodClaims();
-  c["iat"] = kNow - 61;
-  c["exp"] = kNow - 1;
+  c["iat"] = kNow - 71;
+  c["exp"] = kNow - 11;
   auto f = Lint(WithClaims(c));
   ASSERT_NO_FATAL_FAILURE(ExpectOnlyError(f, "exp-expired", MpError::kMp130));
-  EXPECT_THAT(f[0].message, HasSubstr(std::to_string(kNow - 1)));
+  EXPECT_THAT(f[0].message, HasSubstr(std::to_string(kNow - 11)));
+  c["iat"] = kNow - 70;
+  c["exp"] = kNow - 10;
+  ExpectOnlyWarning(Lint(WithClaims(c)), "exp-within-skew");
 }
 
 TEST(LintGrant, IatMoreThanTenSecondsAheadIsIssuedInFuture) {
@@ -655,13 +708,35 @@ TEST(LintGrant, LifetimeOver120SecondsIsMp011WithTheNumbers) {
   EXPECT_EQ(f[0].message, "exp - iat is 121 s; at most 120 s allowed");
 }
 
-TEST(LintGrant, ExpNotAfterIatIsMp011) {
+// SPEC is silent on exp <= iat; the emulator accepts it while exp has not passed, so the linter
+// warns (it once said MP-011, issue 13).
+TEST(LintGrant, ExpNotAfterIatIsAWarning) {
   Json c = GoodClaims();
+  c["iat"] = kNow + 5;
+  c["exp"] = kNow + 5;
+  ExpectOnlyWarning(Lint(WithClaims(c)), "lifetime-not-positive");
+}
+
+// Issue 14: int64 extremes must not wrap into a valid lifetime.
+TEST(LintGrant, TimesAtTheInt64LimitsAreRefusedNotWrapped) {
+  Json c = GoodClaims();
+  c["iat"] = -4611686018427387904;
+  c["exp"] = INT64_MAX;
+  ExpectOnlyError(Lint(WithClaims(c)), "lifetime-too-long", MpError::kMp011);
+  c["iat"] = INT64_MIN;
+  c["exp"] = kNow + 60;
+  ExpectOnlyError(Lint(WithClaims(c)), "lifetime-too-long", MpError::kMp011);
   c["iat"] = kNow;
-  c["exp"] = kNow;
+  c["exp"] = INT64_MIN;
   auto f = Lint(WithClaims(c));
-  EXPECT_NE(Find(f, "lifetime-not-positive"), nullptr) << Describe(f);
-  EXPECT_NE(Find(f, "exp-expired"), nullptr) << Describe(f);  // exp == now has passed
+  ASSERT_FALSE(f.empty());
+  EXPECT_EQ(f[0].rule, "exp-expired");
+  c["exp"] = 18446744073709551615u;
+  ExpectOnlyError(Lint(WithClaims(c)), "exp-type", MpError::kMp011);
+  c["exp"] = 1e300;
+  ExpectOnlyError(Lint(WithClaims(c)), "exp-type", MpError::kMp011);
+  c["exp"] = kNow + 60.75;  // fractions are floored
+  EXPECT_TRUE(Lint(WithClaims(c)).empty()) << Describe(Lint(WithClaims(c)));
 }
 
 TEST(LintGrant, NbfInTheFutureIsAWarning) {
@@ -692,13 +767,15 @@ TEST(LintGrant, JtiThatDoesNotLookUniqueIsAWarningOfMp012) {
   EXPECT_TRUE(Lint(WithClaims(c)).empty());
 }
 
-// ---- step 12: scope syntax ----
+// ---- step 4: scope syntax ----
 
-TEST(LintGrant, ScopeWithATabOrNonAsciiIsMp200) {
+// Not a list of scope-tokens is a malformed scope claim (step 4), as the emulator always said;
+// the linter once said MP-200.
+TEST(LintGrant, ScopeWithATabOrNonAsciiIsMp011) {
   for (const char* scope : {"nav:a\tnav:b", "nav:æ"}) {
     Json c = GoodClaims();
     c["scope"] = scope;
-    ExpectOnlyError(Lint(WithClaims(c)), "scope-token", MpError::kMp200);
+    ExpectOnlyError(Lint(WithClaims(c)), "scope-token", MpError::kMp011);
   }
 }
 
@@ -721,7 +798,7 @@ Json WithDetails(const Json& entry) {
 Json Consent() {
   return {{"type", "urn:altinn:consent"},
           {"id", "0e5ffb9c-4f2d-4b3c-9f0b-5b0f1f6b3c7a"},
-          {"from", "urn:altinn:person:identifier-no:01017012345"}};
+          {"from", "urn:altinn:person:identifier-no:01017012343"}};
 }
 
 TEST(LintGrant, ValidConsentEntryIsClean) {

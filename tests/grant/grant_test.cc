@@ -7,6 +7,7 @@
 #include <set>
 
 #include "core/json.h"
+#include "grant/grant_rules.h"
 #include "maskinporten/base64.h"
 #include "maskinporten/jws.h"
 #include "maskinporten/test_ca.h"
@@ -174,13 +175,15 @@ TEST(BuildGrant, SubSecondClockTimeIsTruncatedToTheSecond) {
   EXPECT_EQ(BuildGrant(Spec(), KidCreds(), clock)->iat, kNow);
 }
 
-TEST(BuildGrant, JtiIs128RandomBitsAsBase64Url) {
+// SPEC §4.3: "Always send a UUIDv4".
+TEST(BuildGrant, JtiIsAUuidV4) {
   FakeClock clock(kNow);
   Grant g = *BuildGrant(Spec(), KidCreds(), clock);
-  EXPECT_EQ(g.jti.size(), 22u);
-  Result<std::string> raw = Base64UrlDecode(g.jti);
-  ASSERT_TRUE(raw.ok());
-  EXPECT_EQ(raw->size(), 16u);
+  ASSERT_EQ(g.jti.size(), 36u);
+  EXPECT_TRUE(grant_internal::IsUuid(g.jti)) << g.jti;
+  EXPECT_EQ(g.jti[14], '4') << g.jti;                                          // version
+  EXPECT_NE(std::string("89ab").find(g.jti[19]), std::string::npos) << g.jti;  // variant
+  EXPECT_EQ(g.jti.find_first_of("ABCDEF"), std::string::npos) << g.jti;
   EXPECT_EQ(Decode(g.assertion).claims["jti"], g.jti);
 }
 

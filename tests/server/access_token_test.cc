@@ -10,7 +10,7 @@
 
 #include "maskinporten/base64.h"
 #include "server/server_fixtures.h"
-#include "server/token_service.h"
+#include "server/access_token.h"
 #include "testing/jose_fixtures.h"
 
 namespace mp::server {

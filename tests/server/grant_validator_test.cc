@@ -2,6 +2,7 @@
 // faults that proves the earlier step decides.
 #include "server/grant_validator.h"
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -499,6 +500,52 @@ TEST(GrantValidator, AllowsTenSecondsOfSkewOnExpAndIat) {
   g.claims["iat"] = kNow + 10;
   g.claims["exp"] = kNow + 100;
   EXPECT_ACCEPTED(Check(*env, g));
+}
+
+// The last second step 9 accepts a grant (now == exp + skew) is still inside its replay window.
+TEST(GrantValidator, AGrantAtTheEdgeOfTheSkewIsStillAReplay) {
+  auto env = MakeEnv();
+  GrantSpec g = KidGrant();
+  g.claims["iat"] = kNow - 100;
+  g.claims["exp"] = kNow - 10;
+  const std::string assertion = SignGrant(g);
+  EXPECT_TRUE(env->Post(assertion).status == 200);
+  EXPECT_EQ(Body(env->Post(assertion))["error_uri"], env->config.issuer + "errors/MP-012");
+}
+
+// Issue 14, defect 1: signed grants with int64 extremes were accepted again and again (exp - iat
+// and exp + skew wrapped). Each is refused, every time, with the code step 9 gives.
+TEST(GrantValidator, TimesAtTheInt64LimitsAreRefusedEveryTime) {
+  auto env = MakeEnv();
+  struct Case {
+    nlohmann::json iat, exp;
+    const char* code;
+  };
+  const Case cases[] = {
+      {-4611686018427387904, INT64_MAX, "MP-011"},  // exp - iat overflows
+      {INT64_MIN, kNow + 3600, "MP-011"},           // exp - iat overflows
+      {INT64_MIN, INT64_MIN, "MP-130"},             // long expired
+      {kNow, 18446744073709551615u, "MP-011"},      // not an int64
+      {kNow * 1000, kNow * 1000 + 60000, ""},       // milliseconds: iat far ahead
+      {kNow, nlohmann::json(1e300), "MP-011"},      // not an int64
+  };
+  for (const Case& c : cases) {
+    GrantSpec g = KidGrant();
+    g.claims["iat"] = c.iat;
+    g.claims["exp"] = c.exp;
+    const std::string assertion = SignGrant(g);
+    for (int attempt = 0; attempt < 3; ++attempt) {
+      HttpResponse r = env->Post(assertion);
+      EXPECT_EQ(r.status, 400) << c.iat << " " << c.exp << " " << r.body;
+      nlohmann::json body = Body(r);
+      if (*c.code != 0) {
+        EXPECT_EQ(body["error_uri"], env->config.issuer + "errors/" + c.code) << r.body;
+      } else {
+        EXPECT_THAT(body["error_description"].get<std::string>(),
+                    ::testing::StartsWith("Issue time is after now"));
+      }
+    }
+  }
 }
 
 TEST(GrantValidator, RefusesGrantLifetimeOver120SecondsWithMp011) {

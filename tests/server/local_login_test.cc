@@ -20,7 +20,7 @@
 #include "maskinporten/local_maskinporten.h"
 #include "server/altinn_consent.h"
 #include "server/api_test_util.h"
-#include "server/token_service.h"
+#include "server/access_token.h"
 #include "testing/jose_fixtures.h"
 
 namespace mp::server {

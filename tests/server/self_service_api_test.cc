@@ -8,6 +8,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "grant/grant_rules.h"
 #include "server/api_test_util.h"
 
 namespace mp::server {
@@ -118,7 +119,7 @@ TEST_F(SelfServiceApi, TamperedTokenAnswers401InvalidToken) {
 
 TEST_F(SelfServiceApi, ExpiredTokenAnswers401Expired) {
   std::string token = env_.Token(kOrgA, api_testing::AdminScopes(), 60);
-  env_.clock.Advance(std::chrono::seconds(60 + env_.config.max_clock_skew_seconds + 1));
+  env_.clock.Advance(std::chrono::seconds(60 + grant_internal::kMaxClockSkewSeconds + 1));
   HttpResponse r = env_.Call("GET", "/api/v1/clients", "", token);
   EXPECT_EQ(r.status, 401);
   EXPECT_EQ(HeaderValue(r, "WWW-Authenticate"),

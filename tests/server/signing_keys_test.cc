@@ -9,7 +9,7 @@
 
 #include "maskinporten/jws.h"
 #include "server/server_fixtures.h"
-#include "server/token_service.h"
+#include "server/access_token.h"
 
 namespace mp::server {
 namespace {

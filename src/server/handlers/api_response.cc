@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <cctype>
 
-#include "server/token_service.h"
+#include "server/access_token.h"
 
 namespace mp::server {
 

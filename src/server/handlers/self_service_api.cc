@@ -12,7 +12,7 @@
 #include "grant/grant_rules.h"
 #include "server/handlers/api_response.h"
 #include "server/handlers/api_rules.h"
-#include "server/token_service.h"
+#include "server/access_token.h"
 
 namespace mp::server {
 namespace {
