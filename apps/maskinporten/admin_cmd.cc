@@ -90,16 +90,7 @@ std::optional<AdminClient> OpenAdmin(AdminArgs a, const std::vector<std::string_
   FetchInfo info;
   Result<AccessToken> token = client.Fetch(rc->spec.request, &info);
   if (!token.ok()) {
-    if (info.error && token.status().code() == Errc::kMaskinportenError) {
-      std::cerr << "error: " << ErrcName(Errc::kMaskinportenError) << ": " << info.error->Summary()
-                << "\n";
-      if (std::string hint = info.error->Hint(); !hint.empty()) {
-        std::cerr << "hint: " << hint << "\n";
-      }
-      *exit_code = kExitRejected;
-    } else {
-      *exit_code = Fail(token.status());
-    }
+    *exit_code = FailTokenFetch(token.status(), info);
     return std::nullopt;
   }
   AdminClientOptions admin{.api_url = *api, .access_token = token->access_token, .http = http};

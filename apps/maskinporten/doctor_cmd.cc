@@ -475,8 +475,7 @@ class Doctor {
 
   // ---- registration: the client and its keys, through the self-service API ----
 
-  // "GET <url>: HTTP <status>" for a refusal, else the failure's own message (which names the
-  // call).
+  // "GET <url>: HTTP <status>" for a refusal, "GET <url>: <message>" for any other failure.
   static std::string CallFailure(const Status& s, const AdminError& e) {
     return "GET " + e.url + ": " +
            (e.refused() ? "HTTP " + std::to_string(e.http_status) : s.message());
