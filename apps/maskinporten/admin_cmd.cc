@@ -17,9 +17,9 @@
 #include <nlohmann/json.hpp>
 
 #include "cli_common.h"
-#include "client/token_client_internal.h"
 #include "client_flags.h"
 #include "core/json.h"
+#include "maskinporten/admin_client.h"
 #include "maskinporten/jwk.h"
 #include "maskinporten/org_number.h"
 #include "maskinporten/token_client.h"
@@ -33,7 +33,6 @@ constexpr std::string_view kDcrRead = "idporten:dcr.read";
 constexpr std::string_view kDcrWrite = "idporten:dcr.write";
 constexpr std::string_view kDcrModify = "idporten:dcr.modify";
 constexpr std::string_view kScopesWrite = "idporten:scopes.write";
-constexpr std::string_view kJwtBearer = "urn:ietf:params:oauth:grant-type:jwt-bearer";
 
 struct AdminArgs {
   ClientFlags client;
@@ -44,141 +43,72 @@ struct AdminArgs {
   bool verbose = false;
 };
 
-// A failure to print: an API refusal (exit 1) or any other Status (its own exit code).
-struct AdminError {
-  Status status;
-  bool api_refusal = false;
-};
-
-std::string Encode(std::string_view v) { return internal::FormUrlEncode(v); }
-
 // ---- The API session ----
 
-class AdminApi {
- public:
-  // Resolves the admin client, fetches its token and works out the API base URL.
-  // On failure prints the error and returns nullopt with *exit_code set.
-  static std::optional<AdminApi> Open(AdminArgs a, const std::vector<std::string_view>& scopes,
-                                      int* exit_code) {
-    const char* env_scopes = std::getenv("MASKINPORTEN_SCOPES");
-    if (a.client.scope_args.empty() && (env_scopes == nullptr || *env_scopes == '\0')) {
-      for (std::string_view s : scopes) a.client.scope_args.emplace_back(s);
-    }
-    Result<ResolvedClient> rc = ResolveClient(a.client);
-    if (!rc.ok()) {
-      *exit_code = FailFlags(rc.status());
-      return std::nullopt;
-    }
-    if (!(a.timeout > 0 && a.timeout <= 600)) {
-      *exit_code = UsageError("--timeout must be 0..600 seconds");
-      return std::nullopt;
-    }
-    auto ms = std::chrono::milliseconds(static_cast<int64_t>(a.timeout * 1000));
-    std::shared_ptr<HttpClient> http =
-        MakeCurlHttpClient({.ca_file = a.ca_file,
-                            .connect_timeout = std::min(ms, std::chrono::milliseconds(5000)),
-                            .total_timeout = ms});
-    std::string api = a.api;
-    if (api.empty()) {
-      if (!rc->config.issuer.empty()) {
-        api = rc->spec.issuer + "api/v1";
-      } else {
-        api = rc->config.env == "prod" ? "https://api.samarbeid.digdir.no/api/v1"
-                                       : "https://api.test.samarbeid.digdir.no/api/v1";
-      }
-    }
-    while (!api.empty() && api.back() == '/') api.pop_back();
-
-    Result<Endpoints> ep = !rc->config.issuer.empty() ? Discover(*http, rc->spec.issuer)
-                                                      : EndpointsForPreset(rc->config.env);
-    if (!ep.ok()) {
-      *exit_code = Fail(ep.status());
-      return std::nullopt;
-    }
-    TokenClientOptions opts{.endpoints = *ep,
-                            .client_id = rc->spec.client_id,
-                            .credentials = rc->credentials,
-                            .http = http.get(),
-                            .grant_lifetime = rc->spec.lifetime};
-    if (a.verbose) opts.log = [](std::string_view line) { std::cerr << line << "\n"; };
-    TokenClient client(std::move(opts));
-    FetchInfo info;
-    Result<AccessToken> token = client.Fetch(rc->spec.request, &info);
-    if (!token.ok()) {
-      if (info.error && token.status().code() == Errc::kMaskinportenError) {
-        std::cerr << "error: " << ErrcName(Errc::kMaskinportenError) << ": "
-                  << info.error->Summary() << "\n";
-        if (std::string hint = info.error->Hint(); !hint.empty()) {
-          std::cerr << "hint: " << hint << "\n";
-        }
-        *exit_code = kExitRejected;
-      } else {
-        *exit_code = Fail(token.status());
-      }
-      return std::nullopt;
-    }
-    if (a.verbose)
-      std::cerr << "admin token for scope \"" << token->scope << "\"; API " << api << "\n";
-    return AdminApi(std::move(http), std::move(api), token->access_token, a.verbose);
+// Resolves the admin client, fetches its token and opens the API with it. On failure prints the
+// error and returns nullopt with *exit_code set.
+std::optional<AdminClient> OpenAdmin(AdminArgs a, const std::vector<std::string_view>& scopes,
+                                     int* exit_code) {
+  const char* env_scopes = std::getenv("MASKINPORTEN_SCOPES");
+  if (a.client.scope_args.empty() && (env_scopes == nullptr || *env_scopes == '\0')) {
+    for (std::string_view s : scopes) a.client.scope_args.emplace_back(s);
+  }
+  Result<ResolvedClient> rc = ResolveClient(a.client);
+  if (!rc.ok()) {
+    *exit_code = FailFlags(rc.status());
+    return std::nullopt;
+  }
+  if (!(a.timeout > 0 && a.timeout <= 600)) {
+    *exit_code = UsageError("--timeout must be 0..600 seconds");
+    return std::nullopt;
+  }
+  auto ms = std::chrono::milliseconds(static_cast<int64_t>(a.timeout * 1000));
+  std::shared_ptr<HttpClient> http =
+      MakeCurlHttpClient({.ca_file = a.ca_file,
+                          .connect_timeout = std::min(ms, std::chrono::milliseconds(5000)),
+                          .total_timeout = ms});
+  Result<std::string> api =
+      a.api.empty() ? SelfServiceApiUrl(rc->config.env, rc->config.issuer) : a.api;
+  if (!api.ok()) {
+    *exit_code = FailFlags(api.status());
+    return std::nullopt;
   }
 
-  // `path` starts with "/" and is relative to the API base. A 2xx answer is parsed (null for an
-  // empty body); others are an AdminError with the API's error_description.
-  Result<Json> Call(const std::string& method, const std::string& path,
-                    const std::optional<Json>& body, std::string* raw, AdminError* error) const {
-    HttpRequest req{.method = method, .url = api_ + path};
-    req.headers = {{"Authorization", "Bearer " + token_}, {"Accept", "application/json"}};
-    if (body) {
-      req.headers.emplace_back("Content-Type", "application/json");
-      req.body = DumpJson(*body);
-    }
-    if (verbose_) std::cerr << method << " " << req.url << "\n";
-    Result<HttpResponse> resp = http_->Send(req);
-    if (!resp.ok()) {
-      *error = {.status = resp.status()};
-      return resp.status();
-    }
-    if (verbose_) std::cerr << "-> " << resp->status << "\n";
-    if (resp->status < 200 || resp->status > 299) {
-      *error = {.status = Status(Errc::kHttpError, ApiErrorText(*resp)), .api_refusal = true};
-      return error->status;
-    }
-    if (raw != nullptr) *raw = resp->body;
-    if (resp->body.find_first_not_of(" \t\r\n") == std::string::npos) return Json();
-    Result<Json> j = ParseStrictJson(resp->body, {.max_bytes = 16 << 20});
-    if (!j.ok()) {
-      *error = {.status = Status(Errc::kHttpError, "the API answered " + method + " " + path +
-                                                       " with no JSON: " + j.status().message())};
-      return error->status;
-    }
-    return j;
+  Result<Endpoints> ep = !rc->config.issuer.empty() ? Discover(*http, rc->spec.issuer)
+                                                    : EndpointsForPreset(rc->config.env);
+  if (!ep.ok()) {
+    *exit_code = Fail(ep.status());
+    return std::nullopt;
   }
-
- private:
-  AdminApi(std::shared_ptr<HttpClient> http, std::string api, std::string token, bool verbose)
-      : http_(std::move(http)), api_(std::move(api)), token_(std::move(token)), verbose_(verbose) {}
-
-  // "<status> <error_description>", from the body, else WWW-Authenticate, else the body's text.
-  static std::string ApiErrorText(const HttpResponse& r) {
-    std::string text;
-    if (Result<Json> j = ParseStrictJsonObject(r.body); j.ok()) {
-      if (j->contains("error_description") && (*j)["error_description"].is_string()) {
-        text = (*j)["error_description"].get<std::string>();
-      } else if (j->contains("error") && (*j)["error"].is_string()) {
-        text = (*j)["error"].get<std::string>();
-      }
-    }
-    if (text.empty()) text = r.Header("www-authenticate").value_or("");
-    if (text.empty()) text = r.body;
-    if (text.empty()) text = "(no body)";
-    return std::to_string(r.status) + " " + internal::SanitizeForMessage(text, 300);
+  TokenClientOptions opts{.endpoints = *ep,
+                          .client_id = rc->spec.client_id,
+                          .credentials = rc->credentials,
+                          .http = http.get(),
+                          .grant_lifetime = rc->spec.lifetime};
+  if (a.verbose) opts.log = [](std::string_view line) { std::cerr << line << "\n"; };
+  TokenClient client(std::move(opts));
+  FetchInfo info;
+  Result<AccessToken> token = client.Fetch(rc->spec.request, &info);
+  if (!token.ok()) {
+    *exit_code = FailTokenFetch(token.status(), info);
+    return std::nullopt;
   }
+  AdminClientOptions admin{.api_url = *api, .access_token = token->access_token, .http = http};
+  if (a.verbose) admin.log = [](std::string_view line) { std::cerr << line << "\n"; };
+  AdminClient session(std::move(admin));
+  if (a.verbose) {
+    std::cerr << "admin token for scope \"" << token->scope << "\"; API " << session.api_url()
+              << "\n";
+  }
+  return session;
+}
 
-  std::shared_ptr<HttpClient> http_;
-  std::string api_;
-  std::string token_;  // a secret: never printed
-  bool verbose_ = false;
-};
+// The API's JSON body of a typed answer.
+template <typename T>
+Result<std::string> BodyOf(Result<T> answer) {
+  if (!answer.ok()) return answer.status();
+  return std::move(answer->json);
+}
 
 // ---- Output ----
 
@@ -237,33 +167,37 @@ struct Presentation {
 
 // ---- Running one verb ----
 
-using VerbBody = std::function<Result<Json>(const AdminApi&, std::string* raw, AdminError*)>;
+// A verb's call: the answer's body as the API sent it ("" for none).
+using VerbBody = std::function<Result<std::string>(const AdminClient&, AdminError*)>;
 
-int ReportError(const AdminError& e) {
-  if (e.api_refusal) {
-    std::cerr << "error: " << ErrcName(Errc::kHttpError) << ": " << e.status.message() << "\n";
+int ReportError(const Status& status, const AdminError& e) {
+  if (e.refused()) {
+    std::cerr << "error: " << ErrcName(Errc::kHttpError) << ": " << e.http_status << " "
+              << e.description << "\n";
     return kExitRejected;
   }
-  return Fail(e.status);
+  return Fail(status);
 }
 
 int RunVerb(const AdminArgs& a, const std::vector<std::string_view>& scopes,
             const Presentation& show, const VerbBody& body) {
   int exit_code = kExitOk;
-  std::optional<AdminApi> api = AdminApi::Open(a, scopes, &exit_code);
+  std::optional<AdminClient> api = OpenAdmin(a, scopes, &exit_code);
   if (!api) return exit_code;
-  std::string raw;
   AdminError error;
-  Result<Json> result = body(*api, &raw, &error);
-  if (!result.ok()) {
-    if (error.status.ok()) error.status = result.status();
-    return ReportError(error);
-  }
+  Result<std::string> raw = body(*api, &error);
+  if (!raw.ok()) return ReportError(raw.status(), error);
   if (a.json) {
-    std::cout << raw << (raw.empty() || raw.back() != '\n' ? "\n" : "");
+    std::cout << *raw << (raw->empty() || raw->back() != '\n' ? "\n" : "");
     return kExitOk;
   }
-  const Json& j = *result;
+  Json j;  // null for an answer without a body
+  if (raw->find_first_not_of(" \t\r\n") != std::string::npos) {
+    // The client has read it as strict JSON already.
+    Result<Json> parsed = ParseStrictJson(*raw, {.max_bytes = raw->size()});
+    if (!parsed.ok()) return Fail(parsed.status());
+    j = std::move(parsed).value();
+  }
   if (!show.columns.empty()) {
     if (j.is_array()) {
       PrintTable(j, show.columns);
@@ -292,9 +226,10 @@ Status CheckNonEmpty(const std::string& what, const std::string& value) {
   return OkStatus();
 }
 
-// Public JWKs from files: each a JWK object or a JWKS {"keys":[...]}. Private keys are refused.
-Result<std::vector<Json>> ReadPublicJwks(const std::vector<std::string>& files) {
-  std::vector<Json> keys;
+// Public JWKs (as JSON) from files: each a JWK object or a JWKS {"keys":[...]}. Private keys are
+// refused.
+Result<std::vector<std::string>> ReadPublicJwks(const std::vector<std::string>& files) {
+  std::vector<std::string> keys;
   for (const std::string& file : files) {
     MP_ASSIGN_OR_RETURN(std::string text, ReadInput(file));
     Result<Json> j = ParseStrictJsonObject(text);
@@ -316,7 +251,7 @@ Result<std::vector<Json>> ReadPublicJwks(const std::vector<std::string>& files) 
                       "--jwk " + file + ": " + parsed.status().message() +
                           " (give the public JWK, e.g. from keygen --jwk-out)");
       }
-      keys.push_back(k);
+      keys.push_back(DumpJson(k));
     }
   }
   return keys;
@@ -383,9 +318,9 @@ void AddClients(CLI::App* admin, Ctx ctx) {
                 "      --key admin.pem --kid a1 clients list\n"
                 "  maskinporten admin clients list --inactive --json\n");
     OnRun(c, ctx, nullptr, {kDcrRead}, {.columns = kClientColumns},
-          [inactive](const AdminApi& api, std::string* raw, AdminError* err) {
-            return api.Call("GET", std::string("/clients") + (*inactive ? "?inactive=true" : ""),
-                            std::nullopt, raw, err);
+          [inactive](const AdminClient& api, AdminError* err) {
+            return BodyOf(
+                api.ListClients(*inactive ? Deactivated::kInclude : Deactivated::kHide, err));
           });
   }
   {
@@ -395,9 +330,7 @@ void AddClients(CLI::App* admin, Ctx ctx) {
     SetExamples(c, "  maskinporten admin clients get 5f0c2a1e-...\n");
     OnRun(
         c, ctx, [id] { return CheckNonEmpty("client_id", *id); }, {kDcrRead}, {},
-        [id](const AdminApi& api, std::string* raw, AdminError* err) {
-          return api.Call("GET", "/clients/" + Encode(*id), std::nullopt, raw, err);
-        });
+        [id](const AdminClient& api, AdminError* err) { return BodyOf(api.GetClient(*id, err)); });
   }
   {
     struct CreateArgs {
@@ -423,16 +356,12 @@ void AddClients(CLI::App* admin, Ctx ctx) {
           return OkStatus();
         },
         {kDcrWrite}, {},
-        [c_args](const AdminApi& api, std::string* raw, AdminError* err) {
-          Json body = {
-              {"client_name", c_args->name},
-              {"description", c_args->description.empty() ? c_args->name : c_args->description},
-              {"integration_type", "maskinporten"},
-              {"token_endpoint_auth_method", "private_key_jwt"},
-              {"grant_types", {kJwtBearer}},
-              {"scopes", c_args->scopes}};
-          if (c_args->lifetime > 0) body["access_token_lifetime"] = c_args->lifetime;
-          return api.Call("POST", "/clients", body, raw, err);
+        [c_args](const AdminClient& api, AdminError* err) {
+          NewClient client{.client_name = c_args->name,
+                           .description = c_args->description,
+                           .scopes = c_args->scopes};
+          if (c_args->lifetime > 0) client.access_token_lifetime = c_args->lifetime;
+          return BodyOf(api.CreateClient(client, err));
         });
   }
   {
@@ -468,33 +397,14 @@ void AddClients(CLI::App* admin, Ctx ctx) {
           return OkStatus();
         },
         {kDcrRead, kDcrModify}, {},
-        [u](const AdminApi& api, std::string* raw, AdminError* err) -> Result<Json> {
-          std::string path = "/clients/" + Encode(u->id);
-          MP_ASSIGN_OR_RETURN(Json client, api.Call("GET", path, std::nullopt, nullptr, err));
-          if (!client.is_object()) {
-            return Status(Errc::kHttpError, "GET " + path + " did not answer an object");
-          }
-          client.erase("created");
-          client.erase("last_updated");
-          if (u->name) client["client_name"] = *u->name;
-          if (u->description) client["description"] = *u->description;
-          if (u->lifetime > 0) client["access_token_lifetime"] = u->lifetime;
-          std::vector<std::string> scopes;
-          if (!u->scopes.empty()) {
-            scopes = u->scopes;
-          } else if (client.contains("scopes") && client["scopes"].is_array()) {
-            for (const Json& s : client["scopes"]) {
-              if (s.is_string()) scopes.push_back(s.get<std::string>());
-            }
-          }
-          for (const std::string& s : u->add_scopes) {
-            if (std::find(scopes.begin(), scopes.end(), s) == scopes.end()) scopes.push_back(s);
-          }
-          for (const std::string& s : u->remove_scopes) {
-            scopes.erase(std::remove(scopes.begin(), scopes.end(), s), scopes.end());
-          }
-          client["scopes"] = scopes;
-          return api.Call("PUT", path, client, raw, err);
+        [u](const AdminClient& api, AdminError* err) {
+          ClientChanges changes{.client_name = u->name,
+                                .description = u->description,
+                                .add_scopes = u->add_scopes,
+                                .remove_scopes = u->remove_scopes};
+          if (!u->scopes.empty()) changes.scopes = u->scopes;
+          if (u->lifetime > 0) changes.access_token_lifetime = u->lifetime;
+          return BodyOf(api.UpdateClient(u->id, changes, err));
         });
   }
   {
@@ -504,8 +414,8 @@ void AddClients(CLI::App* admin, Ctx ctx) {
     SetExamples(c, "  maskinporten admin clients delete 5f0c2a1e-...\n");
     OnRun(
         c, ctx, [id] { return CheckNonEmpty("client_id", *id); }, {kDcrModify}, {},
-        [id](const AdminApi& api, std::string* raw, AdminError* err) {
-          return api.Call("DELETE", "/clients/" + Encode(*id), std::nullopt, raw, err);
+        [id](const AdminClient& api, AdminError* err) {
+          return BodyOf(api.DeleteClient(*id, err));
         });
   }
 }
@@ -527,14 +437,14 @@ void AddKeys(CLI::App* admin, Ctx ctx) {
     OnRun(
         c, ctx, [id] { return CheckNonEmpty("client_id", *id); }, {kDcrRead},
         {.columns = kKeyColumns, .array_member = "keys"},
-        [id](const AdminApi& api, std::string* raw, AdminError* err) {
-          return api.Call("GET", "/clients/" + Encode(*id) + "/jwks", std::nullopt, raw, err);
+        [id](const AdminClient& api, AdminError* err) {
+          return BodyOf(api.GetClientKeys(*id, err));
         });
   }
   struct KeysArgs {
     std::string id;
     std::vector<std::string> files;
-    std::vector<Json> keys;  // read by the validation step
+    std::vector<std::string> keys;  // public JWKs, read by the validation step
   };
   auto validate = [](std::shared_ptr<KeysArgs> k) {
     return [k]() -> Status {
@@ -551,9 +461,8 @@ void AddKeys(CLI::App* admin, Ctx ctx) {
     c->add_option("--jwk", k->files, "public JWK (or JWKS) file; repeat for more")->required();
     SetExamples(c, "  maskinporten admin keys set $ID --jwk k1.jwk.json --jwk k2.jwk.json\n");
     OnRun(c, ctx, validate(k), {kDcrModify}, {.columns = kKeyColumns, .array_member = "keys"},
-          [k](const AdminApi& api, std::string* raw, AdminError* err) {
-            return api.Call("POST", "/clients/" + Encode(k->id) + "/jwks", Json{{"keys", k->keys}},
-                            raw, err);
+          [k](const AdminClient& api, AdminError* err) {
+            return BodyOf(api.SetClientKeys(k->id, k->keys, err));
           });
   }
   {
@@ -565,15 +474,8 @@ void AddKeys(CLI::App* admin, Ctx ctx) {
     SetExamples(c, "  maskinporten admin keys add $ID --jwk k2.jwk.json\n");
     OnRun(c, ctx, validate(k), {kDcrRead, kDcrModify},
           {.columns = kKeyColumns, .array_member = "keys"},
-          [k](const AdminApi& api, std::string* raw, AdminError* err) -> Result<Json> {
-            std::string path = "/clients/" + Encode(k->id) + "/jwks";
-            MP_ASSIGN_OR_RETURN(Json current, api.Call("GET", path, std::nullopt, nullptr, err));
-            Json keys = Json::array();
-            if (current.is_object() && current.contains("keys") && current["keys"].is_array()) {
-              keys = current["keys"];
-            }
-            for (const Json& key : k->keys) keys.push_back(key);
-            return api.Call("POST", path, Json{{"keys", keys}}, raw, err);
+          [k](const AdminClient& api, AdminError* err) {
+            return BodyOf(api.AddClientKeys(k->id, k->keys, err));
           });
   }
 }
@@ -589,9 +491,7 @@ void AddScopes(CLI::App* admin, Ctx ctx) {
     CLI::App* c = g->add_subcommand("list", "List your own scopes");
     SetExamples(c, "  maskinporten admin scopes list\n  maskinporten admin scopes list --json\n");
     OnRun(c, ctx, nullptr, {kScopesWrite}, {.columns = kScopeColumns},
-          [](const AdminApi& api, std::string* raw, AdminError* err) {
-            return api.Call("GET", "/scopes", std::nullopt, raw, err);
-          });
+          [](const AdminClient& api, AdminError* err) { return BodyOf(api.ListScopes(err)); });
   }
   {
     auto name = std::make_shared<std::string>();
@@ -600,8 +500,8 @@ void AddScopes(CLI::App* admin, Ctx ctx) {
     SetExamples(c, "  maskinporten admin scopes get myorg:api.read\n");
     OnRun(
         c, ctx, [name] { return CheckNonEmpty("scope", *name); }, {kScopesWrite}, {},
-        [name](const AdminApi& api, std::string* raw, AdminError* err) {
-          return api.Call("GET", "/scopes?scope=" + Encode(*name), std::nullopt, raw, err);
+        [name](const AdminClient& api, AdminError* err) {
+          return BodyOf(api.GetScope(*name, err));
         });
   }
   {
@@ -640,24 +540,15 @@ void AddScopes(CLI::App* admin, Ctx ctx) {
           return OkStatus();
         },
         {kScopesWrite}, {},
-        [s](const AdminApi& api, std::string* raw, AdminError* err) -> Result<Json> {
-          Json body = {{"prefix", s->prefix},
-                       {"subscope", s->subscope},
-                       {"description", s->description},
-                       {"allowed_integration_types", {"maskinporten"}},
-                       {"accessible_for_all", s->accessible_for_all}};
-          if (!s->visibility.empty()) body["visibility"] = s->visibility;
-          if (s->at_max_age >= 0) body["at_max_age"] = s->at_max_age;
-          if (s->delegable) {
-            MP_ASSIGN_OR_RETURN(Json sources,
-                                api.Call("GET", "/delegationsources", std::nullopt, nullptr, err));
-            if (!sources.is_array() || sources.empty() || !sources[0].is_object() ||
-                !sources[0].contains("issuer") || !sources[0]["issuer"].is_string()) {
-              return Status(Errc::kHttpError, "GET /delegationsources gave no source with issuer");
-            }
-            body["delegation_source"] = sources[0]["issuer"];
-          }
-          return api.Call("POST", "/scopes", body, raw, err);
+        [s](const AdminClient& api, AdminError* err) {
+          NewScope scope{.prefix = s->prefix,
+                         .subscope = s->subscope,
+                         .description = s->description,
+                         .visibility = s->visibility,
+                         .accessible_for_all = s->accessible_for_all,
+                         .delegable = s->delegable};
+          if (s->at_max_age >= 0) scope.at_max_age = s->at_max_age;
+          return BodyOf(api.CreateScope(scope, err));
         });
   }
   {
@@ -667,8 +558,8 @@ void AddScopes(CLI::App* admin, Ctx ctx) {
     SetExamples(c, "  maskinporten admin scopes delete myorg:api.read\n");
     OnRun(
         c, ctx, [name] { return CheckNonEmpty("scope", *name); }, {kScopesWrite}, {},
-        [name](const AdminApi& api, std::string* raw, AdminError* err) {
-          return api.Call("DELETE", "/scopes?scope=" + Encode(*name), std::nullopt, raw, err);
+        [name](const AdminClient& api, AdminError* err) {
+          return BodyOf(api.DeleteScope(*name, err));
         });
   }
   {
@@ -679,8 +570,8 @@ void AddScopes(CLI::App* admin, Ctx ctx) {
     OnRun(
         c, ctx, [name] { return CheckNonEmpty("scope", *name); }, {kScopesWrite},
         {.columns = kAccessColumns},
-        [name](const AdminApi& api, std::string* raw, AdminError* err) {
-          return api.Call("GET", "/scopes/access?scope=" + Encode(*name), std::nullopt, raw, err);
+        [name](const AdminClient& api, AdminError* err) {
+          return BodyOf(api.ListScopeAccess(*name, err));
         });
   }
   struct AccessArgs {
@@ -698,12 +589,9 @@ void AddScopes(CLI::App* admin, Ctx ctx) {
     c->add_option("scope", x->scope, "the scope name")->required();
     c->add_option("orgno", x->orgno, "the consumer's organisation number")->required();
     SetExamples(c, "  maskinporten admin scopes grant myorg:api.read 910753614\n");
-    OnRun(c, ctx, check(x), {kScopesWrite}, {},
-          [x](const AdminApi& api, std::string* raw, AdminError* err) {
-            return api.Call("PUT",
-                            "/scopes/access/" + Encode(x->orgno) + "?scope=" + Encode(x->scope),
-                            std::nullopt, raw, err);
-          });
+    OnRun(c, ctx, check(x), {kScopesWrite}, {}, [x](const AdminClient& api, AdminError* err) {
+      return BodyOf(api.GrantScopeAccess(x->scope, x->orgno, err));
+    });
   }
   {
     auto x = std::make_shared<AccessArgs>();
@@ -711,12 +599,9 @@ void AddScopes(CLI::App* admin, Ctx ctx) {
     c->add_option("scope", x->scope, "the scope name")->required();
     c->add_option("orgno", x->orgno, "the consumer's organisation number")->required();
     SetExamples(c, "  maskinporten admin scopes revoke myorg:api.read 910753614\n");
-    OnRun(c, ctx, check(x), {kScopesWrite}, {},
-          [x](const AdminApi& api, std::string* raw, AdminError* err) {
-            return api.Call("DELETE",
-                            "/scopes/access/" + Encode(x->orgno) + "?scope=" + Encode(x->scope),
-                            std::nullopt, raw, err);
-          });
+    OnRun(c, ctx, check(x), {kScopesWrite}, {}, [x](const AdminClient& api, AdminError* err) {
+      return BodyOf(api.RevokeScopeAccess(x->scope, x->orgno, err));
+    });
   }
 }
 
@@ -731,9 +616,7 @@ void AddDelegations(CLI::App* admin, Ctx ctx) {
     CLI::App* c = g->add_subcommand("list", "Delegations where you are consumer or supplier");
     SetExamples(c, "  maskinporten admin delegations list\n");
     OnRun(c, ctx, nullptr, {kDcrRead}, {.columns = kDelegationColumns},
-          [](const AdminApi& api, std::string* raw, AdminError* err) {
-            return api.Call("GET", "/delegations", std::nullopt, raw, err);
-          });
+          [](const AdminClient& api, AdminError* err) { return BodyOf(api.ListDelegations(err)); });
   }
   struct DelegationArgs {
     std::string supplier, scope;
@@ -751,11 +634,9 @@ void AddDelegations(CLI::App* admin, Ctx ctx) {
     c->add_option("--scope", d->scope, "the delegated scope")->required();
     SetExamples(c,
                 "  maskinporten admin delegations add --supplier 910753614 --scope nav:example\n");
-    OnRun(c, ctx, check(d), {kDcrWrite}, {},
-          [d](const AdminApi& api, std::string* raw, AdminError* err) {
-            return api.Call("POST", "/delegations",
-                            Json{{"supplier_orgno", d->supplier}, {"scope", d->scope}}, raw, err);
-          });
+    OnRun(c, ctx, check(d), {kDcrWrite}, {}, [d](const AdminClient& api, AdminError* err) {
+      return BodyOf(api.CreateDelegation(d->supplier, d->scope, err));
+    });
   }
   {
     auto d = std::make_shared<DelegationArgs>();
@@ -764,13 +645,9 @@ void AddDelegations(CLI::App* admin, Ctx ctx) {
     c->add_option("--scope", d->scope, "the delegated scope")->required();
     SetExamples(
         c, "  maskinporten admin delegations remove --supplier 910753614 --scope nav:example\n");
-    OnRun(c, ctx, check(d), {kDcrWrite}, {},
-          [d](const AdminApi& api, std::string* raw, AdminError* err) {
-            return api.Call(
-                "DELETE",
-                "/delegations?supplier_orgno=" + Encode(d->supplier) + "&scope=" + Encode(d->scope),
-                std::nullopt, raw, err);
-          });
+    OnRun(c, ctx, check(d), {kDcrWrite}, {}, [d](const AdminClient& api, AdminError* err) {
+      return BodyOf(api.DeleteDelegation(d->supplier, d->scope, err));
+    });
   }
 }
 

@@ -35,7 +35,6 @@
 #include <nlohmann/json.hpp>
 
 #include "cli_common.h"
-#include "client/token_client_internal.h"
 #include "client_flags.h"
 #include "core/json.h"
 #include "maskinporten/token_client.h"
@@ -263,7 +262,7 @@ class GrantPool {
 
   Result<PreparedRequest> Sign() const {
     MP_ASSIGN_OR_RETURN(Grant g, BuildGrant(spec_, creds_, SystemClock::Instance()));
-    std::string body = internal::TokenRequestBody(g.assertion);
+    std::string body = TokenRequestBody(g.assertion);
     PreparedRequest p;
     p.exp = g.exp;
     p.bytes.reserve(body.size() + 200);

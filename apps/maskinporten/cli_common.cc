@@ -39,6 +39,14 @@ int Fail(const Status& status) {
   return ExitCodeFor(status.code());
 }
 
+int FailTokenFetch(const Status& status, const FetchInfo& info) {
+  if (!info.error || status.code() != Errc::kMaskinportenError) return Fail(status);
+  std::cerr << "error: " << ErrcName(Errc::kMaskinportenError) << ": " << info.error->Summary()
+            << "\n";
+  if (std::string hint = info.error->Hint(); !hint.empty()) std::cerr << "hint: " << hint << "\n";
+  return kExitRejected;
+}
+
 int FailFlags(const Status& status) {
   switch (status.code()) {
     case Errc::kInvalidArgument:

@@ -13,6 +13,7 @@
 #include "maskinporten/clock.h"
 #include "maskinporten/http.h"
 #include "maskinporten/status.h"
+#include "maskinporten/token_client.h"
 #include "maskinporten/validator.h"
 
 namespace mp::cli {
@@ -26,6 +27,9 @@ int ExitCodeFor(Errc code);
 
 // Prints "error: <errc_name>: <detail>" on stderr and returns the exit code for it.
 int Fail(const Status& status);
+// A failed TokenClient::Fetch: a Maskinporten refusal prints "error: maskinporten_error: <MP code,
+// text, trace id>" and "hint: <what to fix>" when there is one (exit 1); anything else as Fail().
+int FailTokenFetch(const Status& status, const FetchInfo& info);
 // For errors about values that came from flags (or their environment variables): a value that
 // breaks a rule is a usage error (exit 2), whichever layer noticed it; others as Fail().
 int FailFlags(const Status& status);

@@ -16,7 +16,6 @@
 #include <unistd.h>
 
 #include <atomic>
-#include <cctype>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -35,8 +34,8 @@
 #include "cli_common.h"
 #include "core/json.h"
 #include "core/mutex.h"
-#include "core/percent.h"
 #include "core/random.h"
+#include "maskinporten/admin_client.h"
 #include "maskinporten/consent.h"
 #include "maskinporten/environment.h"
 #include "maskinporten/example_api.h"
@@ -182,44 +181,6 @@ class StepRunner {
   Status failure_;
 };
 
-// ---- HTTP helpers ----
-
-// One answer of the self-service API or the Altinn stand-in.
-struct ApiAnswer {
-  int status = 0;
-  std::string body{};
-  Json json{};  // null when the body is not JSON
-};
-
-// Calls `url` with an optional bearer token and JSON body; any HTTP status is an answer.
-Result<ApiAnswer> Call(HttpClient& http, const std::string& method, const std::string& url,
-                       const std::string& bearer, const std::optional<Json>& body) {
-  HttpRequest req{.method = method, .url = url};
-  req.headers.emplace_back("Accept", "application/json");
-  if (!bearer.empty()) req.headers.emplace_back("Authorization", "Bearer " + bearer);
-  if (body) {
-    req.headers.emplace_back("Content-Type", "application/json");
-    req.body = DumpJson(*body);
-  }
-  MP_ASSIGN_OR_RETURN(HttpResponse resp, http.Send(req));
-  ApiAnswer a{.status = resp.status, .body = resp.body};
-  if (Result<Json> j = ParseStrictJson(resp.body, {.max_bytes = 1 << 20}); j.ok()) a.json = *j;
-  return a;
-}
-
-// Like Call, but a status other than `want` is an error naming the call and the server's text.
-Result<Json> CallExpecting(HttpClient& http, const std::string& method, const std::string& url,
-                           const std::string& bearer, const std::optional<Json>& body, int want) {
-  MP_ASSIGN_OR_RETURN(ApiAnswer a, Call(http, method, url, bearer, body));
-  if (a.status != want) {
-    std::string text = StringMember(a.json, "error_description");
-    if (text.empty()) text = a.body.substr(0, 300);
-    return Status(Errc::kHttpError, method + " " + url + " answered " + std::to_string(a.status) +
-                                        " (expected " + std::to_string(want) + "): " + text);
-  }
-  return a.json;
-}
-
 // ---- The flow's state ----
 
 struct Party {
@@ -230,8 +191,8 @@ struct Party {
   // the admin client's registered key.
   std::optional<Credentials> credentials{};
   std::string admin_client_id{};
-  std::string admin_token{};
-  std::string client_id{};  // the Maskinporten client it creates in the demo
+  std::string admin_token{};  // its bootstrap admin client's, fetched once
+  std::string client_id{};    // the Maskinporten client it creates in the demo
 };
 
 // Audit lines of the example API, as its on_audit callback delivers them (a server thread).
@@ -355,11 +316,13 @@ class Demo {
   Result<AccessToken> FetchToken(const std::string& client_id, const Credentials& creds,
                                  const std::vector<std::string>& scopes,
                                  const std::optional<std::string>& consumer_org);
-  // The admin token of an org's bootstrap client, fetched once.
-  Result<std::string> AdminToken(Party& p, const std::vector<std::string>& scopes);
-  std::string ApiUrl(const std::string& path) const { return mp_->base_url() + "/api/v1" + path; }
-  std::string AltinnUrl(const std::string& path) const {
-    return mp_->base_url() + "/altinn" + path;
+  // The self-service API as an org's bootstrap admin client (its token fetched once).
+  Result<AdminClient> AdminApi(Party& p, const std::vector<std::string>& scopes);
+  // The Altinn consent stand-in with `token` ("" for none: the person's answer).
+  AdminClient ConsentApi(std::string token) const {
+    return AdminClient({.consent_api_url = mp_->base_url() + "/altinn",
+                        .access_token = std::move(token),
+                        .http = http_});
   }
 
   DemoOptions o_;
@@ -369,7 +332,6 @@ class Demo {
   std::optional<TestCa> ca_;
   Party nav_, insurer_, supplier_;
   std::unique_ptr<LocalMaskinporten> mp_;
-  std::string delegation_source_;
   std::string insurer_token_;         // for the scope, insurer's own
   std::string supplier_for_insurer_;  // consumer_org = insurer
   std::string supplier_own_token_;    // the supplier for itself
@@ -496,48 +458,40 @@ Result<AccessToken> Demo::FetchToken(const std::string& client_id, const Credent
   return token;
 }
 
-Result<std::string> Demo::AdminToken(Party& p, const std::vector<std::string>& scopes) {
-  if (!p.admin_token.empty()) return p.admin_token;
-  MP_ASSIGN_OR_RETURN(AccessToken t,
-                      FetchToken(p.admin_client_id, *p.credentials, scopes, std::nullopt));
-  p.admin_token = t.access_token;
-  return p.admin_token;
+Result<AdminClient> Demo::AdminApi(Party& p, const std::vector<std::string>& scopes) {
+  if (p.admin_token.empty()) {
+    MP_ASSIGN_OR_RETURN(AccessToken t,
+                        FetchToken(p.admin_client_id, *p.credentials, scopes, std::nullopt));
+    p.admin_token = t.access_token;
+  }
+  MP_ASSIGN_OR_RETURN(std::string api, SelfServiceApiUrl("", mp_->issuer()));
+  return AdminClient({.api_url = api, .access_token = p.admin_token, .http = http_});
 }
 
 Status Demo::NavCreatesScope(StepReport* r) {
-  MP_ASSIGN_OR_RETURN(std::string token,
-                      AdminToken(nav_, {"idporten:scopes.write", "idporten:dcr.read"}));
-  MP_ASSIGN_OR_RETURN(Json sources, CallExpecting(*http_, "GET", ApiUrl("/delegationsources"),
-                                                  token, std::nullopt, 200));
-  if (!sources.is_array() || sources.empty() || StringMember(sources[0], "issuer").empty()) {
-    return Status(Errc::kHttpError, "GET /api/v1/delegationsources gave no source with issuer");
-  }
-  delegation_source_ = StringMember(sources[0], "issuer");
-  Json body = {{"prefix", kScopePrefix},
-               {"subscope", kScopeSubscope},
-               {"description", "Synthetic records for insurers, with the person's consent"},
-               {"visibility", "PUBLIC"},
-               {"allowed_integration_types", {"maskinporten"}},
-               {"accessible_for_all", false},
-               {"at_max_age", 600},
-               {"delegation_source", delegation_source_}};
-  MP_ASSIGN_OR_RETURN(Json scope,
-                      CallExpecting(*http_, "POST", ApiUrl("/scopes"), token, body, 201));
-  r->detail = "POST /api/v1/scopes " + StringMember(scope, "name") +
-              ", delegation_source=" + delegation_source_;
-  r->data["scope"] = StringMember(scope, "name");
-  r->data["delegation_source"] = delegation_source_;
+  MP_ASSIGN_OR_RETURN(AdminClient api,
+                      AdminApi(nav_, {"idporten:scopes.write", "idporten:dcr.read"}));
+  MP_ASSIGN_OR_RETURN(
+      ScopeRegistration scope,
+      api.CreateScope({.prefix = kScopePrefix,
+                       .subscope = kScopeSubscope,
+                       .description = "Synthetic records for insurers, with the person's consent",
+                       .visibility = "PUBLIC",
+                       .accessible_for_all = false,
+                       .at_max_age = 600,
+                       .delegable = true}));
+  r->detail =
+      "POST /api/v1/scopes " + scope.name + ", delegation_source=" + scope.delegation_source;
+  r->data["scope"] = scope.name;
+  r->data["delegation_source"] = scope.delegation_source;
   return OkStatus();
 }
 
 Status Demo::NavGrantsAccess(StepReport* r) {
-  MP_ASSIGN_OR_RETURN(std::string token, AdminToken(nav_, {}));
-  const std::string scope_q = "?scope=" + PercentEncode(ExampleScope());
+  MP_ASSIGN_OR_RETURN(AdminClient api, AdminApi(nav_, {}));
   for (const char* org : {kInsurerOrg, kSupplierOrg}) {
-    MP_ASSIGN_OR_RETURN(
-        Json entry, CallExpecting(*http_, "PUT", ApiUrl("/scopes/access/") + org + scope_q, token,
-                                  std::nullopt, 200));
-    if (StringMember(entry, "state") != "APPROVED") {
+    MP_ASSIGN_OR_RETURN(ScopeAccessEntry entry, api.GrantScopeAccess(ExampleScope(), org));
+    if (entry.state != "APPROVED") {
       return Status(Errc::kHttpError, std::string("access for ") + org + " is not APPROVED");
     }
   }
@@ -548,19 +502,14 @@ Status Demo::NavGrantsAccess(StepReport* r) {
 
 Status Demo::CreateClient(Party& p, const std::string& name, const std::string& description,
                           const std::vector<std::string>& scopes, StepReport* r) {
-  MP_ASSIGN_OR_RETURN(std::string token, AdminToken(p, {"idporten:dcr.read", "idporten:dcr.write",
-                                                        "idporten:dcr.modify"}));
-  Json body = {{"client_name", name},
-               {"description", description},
-               {"integration_type", "maskinporten"},
-               {"token_endpoint_auth_method", "private_key_jwt"},
-               {"grant_types", {"urn:ietf:params:oauth:grant-type:jwt-bearer"}},
-               {"scopes", scopes},
-               {"access_token_lifetime", 120}};
+  MP_ASSIGN_OR_RETURN(AdminClient api, AdminApi(p, {"idporten:dcr.read", "idporten:dcr.write",
+                                                    "idporten:dcr.modify"}));
   // No JWKS upload: the client authenticates with the org's virksomhetssertifikat (x5c).
-  MP_ASSIGN_OR_RETURN(Json client,
-                      CallExpecting(*http_, "POST", ApiUrl("/clients"), token, body, 201));
-  p.client_id = StringMember(client, "client_id");
+  MP_ASSIGN_OR_RETURN(ClientRegistration client, api.CreateClient({.client_name = name,
+                                                                   .description = description,
+                                                                   .scopes = scopes,
+                                                                   .access_token_lifetime = 120}));
+  p.client_id = client.client_id;
   if (p.client_id.empty()) return Status(Errc::kHttpError, "POST /api/v1/clients: no client_id");
   r->detail = "client_id " + p.client_id + " (x5c), scopes " + JoinScopes(scopes);
   r->data["client_id"] = p.client_id;
@@ -569,12 +518,10 @@ Status Demo::CreateClient(Party& p, const std::string& name, const std::string& 
 }
 
 Status Demo::InsurerDelegates(StepReport* r) {
-  MP_ASSIGN_OR_RETURN(std::string token, AdminToken(insurer_, {}));
-  Json body = {{"supplier_orgno", kSupplierOrg}, {"scope", ExampleScope()}};
-  MP_ASSIGN_OR_RETURN(Json d,
-                      CallExpecting(*http_, "POST", ApiUrl("/delegations"), token, body, 201));
-  r->detail = "POST /api/v1/delegations consumer=" + StringMember(d, "consumer_orgno") +
-              " supplier=" + StringMember(d, "supplier_orgno") + " (stand-in for Altinn)";
+  MP_ASSIGN_OR_RETURN(AdminClient api, AdminApi(insurer_, {}));
+  MP_ASSIGN_OR_RETURN(DelegationEntry d, api.CreateDelegation(kSupplierOrg, ExampleScope()));
+  r->detail = "POST /api/v1/delegations consumer=" + d.consumer_orgno +
+              " supplier=" + d.supplier_orgno + " (stand-in for Altinn)";
   return OkStatus();
 }
 
@@ -606,63 +553,47 @@ Status Demo::CreateConsentRequest(StepReport* r) {
   MP_ASSIGN_OR_RETURN(AccessToken t, FetchToken(insurer_.client_id, *insurer_.credentials,
                                                 {kConsentRequestsWrite}, std::nullopt));
   const int64_t valid_to = SystemClock::Instance().NowSeconds() + 365 * 24 * 3600;
-  Json body = {{"coveredBy", kInsurerOrg},
-               {"offeredBy", kPerson},
-               {"offeredByName", "Nordmann"},
-               {"handledBy", kSupplierOrg},
-               {"validTo", IsoUtc(valid_to)},
-               {"redirectUrl", "https://forsikring.example/samtykke/kvittering"},
-               {"requestResources", Json::array({{{"serviceCode", kServiceCode},
-                                                  {"serviceEditionCode", kServiceEdition},
-                                                  {"metadata", {{"Navn", kInsurerName}}}}})}};
-  MP_ASSIGN_OR_RETURN(Json req, CallExpecting(*http_, "POST", AltinnUrl("/api/consentRequests"),
-                                              t.access_token, body, 201));
-  consent_code_ = StringMember(req, "AuthorizationCode");
+  NewConsentRequest request{.covered_by = kInsurerOrg,
+                            .offered_by = kPerson,
+                            .offered_by_name = "Nordmann",
+                            .handled_by = kSupplierOrg,
+                            .valid_to = IsoUtc(valid_to),
+                            .redirect_url = "https://forsikring.example/samtykke/kvittering",
+                            .resources = {{.service_code = kServiceCode,
+                                           .service_edition_code = kServiceEdition,
+                                           .metadata = {{"Navn", kInsurerName}}}}};
+  MP_ASSIGN_OR_RETURN(ConsentRequestInfo info,
+                      ConsentApi(t.access_token).CreateConsentRequest(request));
+  consent_code_ = info.authorization_code;
   if (consent_code_.empty()) {
     return Status(Errc::kHttpError, "POST /altinn/api/consentRequests: no AuthorizationCode");
   }
-  std::string gui;
-  if (req.contains("_links") && req["_links"].is_object() && req["_links"].contains("gui")) {
-    gui = StringMember(req["_links"]["gui"], "href");
-  }
-  r->detail = "AuthorizationCode " + consent_code_ + ", " + StringMember(req, "RequestStatus") +
-              ", person " + Masked(kPerson) + ", service " + kServiceCode + "_" +
+  r->detail = "AuthorizationCode " + consent_code_ + ", " + info.request_status + ", person " +
+              Masked(kPerson) + ", service " + kServiceCode + "_" +
               std::to_string(kServiceEdition) + ", handledBy " + kSupplierOrg;
-  if (!gui.empty()) r->notes.push_back("the person would open " + gui);
+  if (!info.gui_url.empty()) r->notes.push_back("the person would open " + info.gui_url);
   r->data["authorization_code"] = consent_code_;
-  r->data["request_status"] = StringMember(req, "RequestStatus");
+  r->data["request_status"] = info.request_status;
   return OkStatus();
 }
 
 Status Demo::PersonAccepts(StepReport* r) {
-  MP_ASSIGN_OR_RETURN(
-      Json req,
-      CallExpecting(*http_, "POST", AltinnUrl("/api/consentRequests/" + consent_code_ + "/accept"),
-                    "", Json{{"person", kPerson}}, 200));
-  std::string status = StringMember(req, "RequestStatus");
-  if (status != "Accepted") {
-    return Status(Errc::kHttpError, "RequestStatus after accept is \"" + status + "\"");
+  MP_ASSIGN_OR_RETURN(ConsentRequestInfo info, ConsentApi("").AnswerConsentRequest(
+                                                   consent_code_, kPerson, ConsentAnswer::kAccept));
+  if (info.request_status != "Accepted") {
+    return Status(Errc::kHttpError,
+                  "RequestStatus after accept is \"" + info.request_status + "\"");
   }
   r->detail = std::string("person ") + Masked(kPerson) +
               " accepts (local stand-in for Altinn's page): RequestStatus=Accepted";
-  r->data["request_status"] = status;
+  r->data["request_status"] = info.request_status;
   return OkStatus();
 }
 
 Status Demo::FetchSamtykketoken(StepReport* r) {
   MP_ASSIGN_OR_RETURN(AccessToken t, FetchToken(supplier_.client_id, *supplier_.credentials,
                                                 {kConsentTokens}, std::nullopt));
-  MP_ASSIGN_OR_RETURN(ApiAnswer a, Call(*http_, "GET",
-                                        AltinnUrl("/api/authorization/token?authcode=" +
-                                                  PercentEncode(consent_code_)),
-                                        t.access_token, std::nullopt));
-  if (a.status != 200) {
-    return Status(Errc::kHttpError, "GET /altinn/api/authorization/token answered " +
-                                        std::to_string(a.status) + ": " + a.body.substr(0, 300));
-  }
-  samtykketoken_ = a.body;
-  while (!samtykketoken_.empty() && std::isspace(static_cast<unsigned char>(samtykketoken_.back())))
-    samtykketoken_.pop_back();
+  MP_ASSIGN_OR_RETURN(samtykketoken_, ConsentApi(t.access_token).FetchConsentToken(consent_code_));
   MP_ASSIGN_OR_RETURN(Json claims, PayloadOf(samtykketoken_));
   const std::string covered = StringMember(claims, "CoveredBy");
   const std::string handled = StringMember(claims, "HandledBy");

@@ -17,9 +17,9 @@
 #include <nlohmann/json.hpp>
 
 #include "cli_common.h"
-#include "client/token_client_internal.h"
 #include "client_flags.h"
 #include "core/json.h"
+#include "maskinporten/admin_client.h"
 #include "maskinporten/certificate.h"
 #include "maskinporten/jwk.h"
 #include "maskinporten/token_client.h"
@@ -83,8 +83,9 @@ bool FileExists(const std::string& path) {
 
 class Doctor {
  public:
-  Doctor(const DoctorArgs& args, ClientConfig config, const Clock& clock, HttpClient& http)
-      : a_(args), config_(std::move(config)), clock_(clock), http_(http) {}
+  Doctor(const DoctorArgs& args, ClientConfig config, const Clock& clock,
+         std::shared_ptr<HttpClient> http)
+      : a_(args), config_(std::move(config)), clock_(clock), http_(std::move(http)) {}
 
   // Runs every check; an exit code (3 for I/O) when a trust-anchor input cannot be read.
   int Run() {
@@ -126,18 +127,11 @@ class Doctor {
     if (config_.issuer.empty() && config_.env == "prod") return CertEnvironment::kProd;
     return CertEnvironment::kTest;
   }
+  // --api, else the self-service API of the issuer or environment.
   std::string Api() const {
-    std::string api = a_.api;
-    if (api.empty()) {
-      if (!config_.issuer.empty()) {
-        api = config_.issuer + "api/v1";
-      } else {
-        api = config_.env == "prod" ? "https://api.samarbeid.digdir.no/api/v1"
-                                    : "https://api.test.samarbeid.digdir.no/api/v1";
-      }
-    }
-    while (!api.empty() && api.back() == '/') api.pop_back();
-    return api;
+    if (!a_.api.empty()) return a_.api;
+    Result<std::string> api = SelfServiceApiUrl(config_.env, config_.issuer);
+    return api.ok() ? *api : std::string();
   }
 
   // ---- trust anchors: --trust-test, --trust-prod, --ca-dir (or serve's default CA) ----
@@ -409,7 +403,7 @@ class Doctor {
     const std::string url = issuer + ".well-known/oauth-authorization-server";
     const auto sent = clock_.Now();
     Result<HttpResponse> r =
-        http_.Send({.method = "GET", .url = url, .headers = {{"Accept", "application/json"}}});
+        http_->Send({.method = "GET", .url = url, .headers = {{"Accept", "application/json"}}});
     const auto received = clock_.Now();
     if (!r.ok()) {
       Failed("discovery", "GET " + url + ": " + r.status().message(),
@@ -432,7 +426,7 @@ class Doctor {
     endpoints_ = *ep;
     Pass("discovery", "issuer " + ep->issuer + ", token endpoint " + ep->token_endpoint);
     if (std::optional<std::string> date = r->Header("date")) {
-      server_time_ = internal::ParseHttpDate(*date, received);
+      server_time_ = ParseHttpDate(*date, received);
       if (server_time_) {
         local_time_ = sent + (received - sent) / 2;
         time_source_ = "the Date header of " + url;
@@ -449,7 +443,7 @@ class Doctor {
     if (!server_time_ && LocalIssuer()) {
       std::string url = Issuer() + "_local/clock";
       const auto sent = clock_.Now();
-      Result<HttpResponse> r = http_.Send({.method = "GET", .url = url});
+      Result<HttpResponse> r = http_->Send({.method = "GET", .url = url});
       const auto received = clock_.Now();
       if (r.ok() && r->status == 200) {
         if (Result<Json> j = ParseStrictJsonObject(r->body);
@@ -481,13 +475,10 @@ class Doctor {
 
   // ---- registration: the client and its keys, through the self-service API ----
 
-  Result<Json> ApiGet(const std::string& path, const std::string& token, int* status) {
-    HttpRequest req{.method = "GET", .url = Api() + path};
-    req.headers = {{"Authorization", "Bearer " + token}, {"Accept", "application/json"}};
-    MP_ASSIGN_OR_RETURN(HttpResponse r, http_.Send(req));
-    *status = r.status;
-    if (r.status != 200) return Json();
-    return ParseStrictJson(r.body, {.max_bytes = 1 << 20});
+  // "GET <url>: HTTP <status>" for a refusal, "GET <url>: <message>" for any other failure.
+  static std::string CallFailure(const Status& s, const AdminError& e) {
+    return "GET " + e.url + ": " +
+           (e.refused() ? "HTTP " + std::to_string(e.http_status) : s.message());
   }
 
   void CheckRegistration() {
@@ -504,20 +495,10 @@ class Doctor {
       Skip("kid registered", "no admin token");
       return;
     }
-    const std::string path = "/clients/" + internal::FormUrlEncode(config_.client_id);
-    int status = 0;
-    Result<Json> client = ApiGet(path, token, &status);
-    if (!client.ok() || (status != 200 && status != 404)) {
-      std::string what =
-          !client.ok() ? client.status().message() : "HTTP " + std::to_string(status);
-      Failed("client registered", "GET " + Api() + path + ": " + what,
-             status == 401 || status == 403
-                 ? "the admin token must be valid and hold idporten:dcr.read"
-                 : "check --api and that the self-service API is reachable");
-      Skip("kid registered", "the client could not be read");
-      return;
-    }
-    if (status == 404 || !client->is_object()) {
+    const AdminClient api({.api_url = Api(), .access_token = token, .http = http_});
+    AdminError error;
+    Result<ClientRegistration> client = api.GetClient(config_.client_id, &error);
+    if (!client.ok() && error.http_status == 404) {
       Failed(
           "client registered",
           "client_id " + config_.client_id + " is not a client of the admin token's organisation",
@@ -526,10 +507,17 @@ class Doctor {
       Skip("kid registered", "the client is unknown");
       return;
     }
-    std::string detail = config_.client_id;
-    std::string org = client->value("client_orgno", "");
+    if (!client.ok()) {
+      Failed("client registered", CallFailure(client.status(), error),
+             error.http_status == 401 || error.http_status == 403
+                 ? "the admin token must be valid and hold idporten:dcr.read"
+                 : "check --api and that the self-service API is reachable");
+      Skip("kid registered", "the client could not be read");
+      return;
+    }
+    const std::string& org = client->client_orgno;
     bool ok = true;
-    if (client->contains("active") && (*client)["active"].is_boolean() && !(*client)["active"]) {
+    if (!client->active) {
       Failed("client registered", config_.client_id + " is deactivated",
              "activate the client again, or use an active one");
       ok = false;
@@ -540,11 +528,9 @@ class Doctor {
       ok = false;
     } else {
       std::vector<std::string> missing;
-      if (client->contains("scopes") && (*client)["scopes"].is_array()) {
-        for (const std::string& s : config_.scopes) {
-          bool found = false;
-          for (const Json& c : (*client)["scopes"]) found = found || (c.is_string() && c == s);
-          if (!found) missing.push_back(s);
+      for (const std::string& s : config_.scopes) {
+        if (std::find(client->scopes.begin(), client->scopes.end(), s) == client->scopes.end()) {
+          missing.push_back(s);
         }
       }
       if (!missing.empty()) {
@@ -554,19 +540,15 @@ class Doctor {
         ok = false;
       }
     }
-    if (ok) Pass("client registered", detail + " (organisation " + org + ")");
+    if (ok) Pass("client registered", config_.client_id + " (organisation " + org + ")");
 
-    int jwks_status = 0;
-    Result<Json> jwks = ApiGet(path + "/jwks", token, &jwks_status);
-    if (!jwks.ok() || jwks_status != 200 || !jwks->is_object()) {
-      Failed("kid registered",
-             "GET " + Api() + path + "/jwks: " +
-                 (jwks.ok() ? "HTTP " + std::to_string(jwks_status) : jwks.status().message()),
+    Result<ClientKeySet> jwks = api.GetClientKeys(config_.client_id, &error);
+    if (!jwks.ok()) {
+      Failed("kid registered", CallFailure(jwks.status(), error),
              "check that the admin token holds idporten:dcr.read");
       return;
     }
-    size_t key_count =
-        jwks->contains("keys") && (*jwks)["keys"].is_array() ? (*jwks)["keys"].size() : 0;
+    const size_t key_count = jwks->keys.size();
     if (config_.kid.empty()) {
       if (key_count > 0) {
         Failed("kid registered",
@@ -578,11 +560,9 @@ class Doctor {
       }
       return;
     }
-    const Json* entry = nullptr;
-    if (key_count > 0) {
-      for (const Json& k : (*jwks)["keys"]) {
-        if (k.is_object() && k.value("kid", "") == config_.kid) entry = &k;
-      }
+    const RegisteredKey* entry = nullptr;
+    for (const RegisteredKey& k : jwks->keys) {
+      if (k.kid == config_.kid) entry = &k;
     }
     if (entry == nullptr) {
       Failed("kid registered",
@@ -592,7 +572,7 @@ class Doctor {
                  " (maskinporten admin keys add), or use a registered kid");
       return;
     }
-    Result<Jwk> jwk = ParseJwk(entry->dump());
+    Result<Jwk> jwk = ParseJwk(entry->jwk);
     if (key_ && jwk.ok() && !(jwk->key == key_->public_key())) {
       Failed(
           "kid registered",
@@ -602,7 +582,7 @@ class Doctor {
       return;
     }
     std::optional<int64_t> updated =
-        ParseIsoTime(jwks->value("last_updated", jwks->value("created", "")));
+        ParseIsoTime(!jwks->last_updated.empty() ? jwks->last_updated : jwks->created);
     if (updated) {
       int64_t expires = *updated + kKeyLifetimeDays * kDay;
       if (Now() > expires) {
@@ -644,7 +624,7 @@ class Doctor {
     TokenClientOptions opts{.endpoints = *endpoints_,
                             .client_id = config_.client_id,
                             .credentials = *creds,
-                            .http = &http_,
+                            .http = http_.get(),
                             .clock = &clock_,
                             .grant_lifetime = seconds(a_.client.lifetime)};
     TokenClient client(std::move(opts));
@@ -677,7 +657,7 @@ class Doctor {
   const DoctorArgs& a_;
   ClientConfig config_;
   const Clock& clock_;
-  HttpClient& http_;
+  std::shared_ptr<HttpClient> http_;
   std::vector<Check> checks_;
   std::optional<TrustStore> test_store_;
   std::optional<TrustStore> prod_store_;
@@ -727,7 +707,7 @@ int RunDoctor(const DoctorArgs& a) {
   }
 
   auto ms = std::chrono::milliseconds(static_cast<int64_t>(a.timeout * 1000));
-  std::unique_ptr<HttpClient> http =
+  std::shared_ptr<HttpClient> http =
       MakeCurlHttpClient({.ca_file = a.ca_file,
                           .proxy = a.proxy,
                           .connect_timeout = std::min(ms, std::chrono::milliseconds(5000)),
@@ -735,7 +715,7 @@ int RunDoctor(const DoctorArgs& a) {
   FakeClock fixed(a.client.now);
   const Clock& clock =
       a.client.now != 0 ? static_cast<const Clock&>(fixed) : SystemClock::Instance();
-  Doctor doctor(a, *config, clock, *http);
+  Doctor doctor(a, *config, clock, http);
   if (int rc = doctor.Run(); rc != kExitOk) return rc;
 
   int passed = 0, failed = 0, skipped = 0;

@@ -54,16 +54,7 @@ int RunToken(const TokenArgs& a) {
   TokenClient client(std::move(opts));
   FetchInfo info;
   Result<AccessToken> token = client.Fetch(rc->spec.request, &info);
-  if (!token.ok()) {
-    if (info.error && token.status().code() == Errc::kMaskinportenError) {
-      std::cerr << "error: " << ErrcName(Errc::kMaskinportenError) << ": " << info.error->Summary()
-                << "\n";
-      if (std::string hint = info.error->Hint(); !hint.empty())
-        std::cerr << "hint: " << hint << "\n";
-      return kExitRejected;
-    }
-    return Fail(token.status());
-  }
+  if (!token.ok()) return FailTokenFetch(token.status(), info);
   if (a.verbose) {
     std::cerr << "got a token in " << static_cast<int>(sw.Millis()) << " ms after " << info.attempts
               << " attempt(s); expires in " << token->expires_in << " s\n";

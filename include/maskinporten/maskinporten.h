@@ -2,6 +2,7 @@
 #ifndef MASKINPORTEN_MASKINPORTEN_H_
 #define MASKINPORTEN_MASKINPORTEN_H_
 
+#include "maskinporten/admin_client.h"
 #include "maskinporten/base64.h"
 #include "maskinporten/certificate.h"
 #include "maskinporten/clock.h"

@@ -1,4 +1,5 @@
-// Client configuration from flags and environment variables (environment.h). The presets and
+// Client configuration from flags and environment variables (environment.h), and the
+// self-service API's URL per environment (admin_client.h). The token endpoint presets and
 // discovery are in src/grant/metadata.cc.
 #include "maskinporten/environment.h"
 
@@ -8,6 +9,7 @@
 #include <string_view>
 #include <utility>
 
+#include "maskinporten/admin_client.h"
 #include "maskinporten/org_number.h"
 
 namespace mp {
@@ -95,6 +97,18 @@ Status CheckCredentials(const ClientConfig& c) {
 }
 
 }  // namespace
+
+Result<std::string> SelfServiceApiUrl(std::string_view env, std::string_view issuer) {
+  // SPEC §9: Digdir's base URLs; the local Maskinporten serves the API under its issuer.
+  if (!issuer.empty()) {
+    return std::string(issuer) + (issuer.back() == '/' ? "" : "/") + "api/v1";
+  }
+  if (env == "test") return std::string("https://api.test.samarbeid.digdir.no/api/v1");
+  if (env == "prod") return std::string("https://api.samarbeid.digdir.no/api/v1");
+  return Status(Errc::kInvalidArgument, "no self-service API for environment \"" +
+                                            std::string(env) +
+                                            "\": use test or prod, or an issuer");
+}
 
 Result<ClientConfig> ResolveClientConfig(ClientConfig flags, const GetEnv& getenv) {
   ClientConfig c = std::move(flags);

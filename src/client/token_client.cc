@@ -140,17 +140,6 @@ std::optional<TimePoint> ParseAsctime(std::string_view text) {
 
 std::string FormUrlEncode(std::string_view value) { return PercentEncode(value); }
 
-std::string TokenRequestBody(std::string_view assertion) {
-  return "grant_type=" + FormUrlEncode("urn:ietf:params:oauth:grant-type:jwt-bearer") +
-         "&assertion=" + FormUrlEncode(assertion);
-}
-
-std::optional<TimePoint> ParseHttpDate(std::string_view text, TimePoint now) {
-  if (auto t = ParseImfFixdate(text)) return t;
-  if (auto t = ParseRfc850(text, now)) return t;
-  return ParseAsctime(text);
-}
-
 std::optional<std::chrono::milliseconds> ParseRetryAfter(std::string_view value,
                                                          std::optional<TimePoint> response_date,
                                                          TimePoint local_now) {
@@ -249,6 +238,18 @@ std::string SanitizeForMessage(std::string_view text, size_t max_bytes) {
 }
 
 }  // namespace internal
+
+std::string TokenRequestBody(std::string_view assertion) {
+  return "grant_type=" + internal::FormUrlEncode(internal::kJwtBearerGrantType) +
+         "&assertion=" + internal::FormUrlEncode(assertion);
+}
+
+std::optional<std::chrono::system_clock::time_point> ParseHttpDate(
+    std::string_view text, std::chrono::system_clock::time_point now) {
+  if (auto t = internal::ParseImfFixdate(text)) return t;
+  if (auto t = internal::ParseRfc850(text, now)) return t;
+  return internal::ParseAsctime(text);
+}
 
 // ---- MaskinportenError ----
 
@@ -569,7 +570,7 @@ Result<AccessToken> TokenClient::Fetch(const TokenRequest& request, FetchInfo* i
         .url = endpoint,
         .headers = {{"Content-Type", "application/x-www-form-urlencoded"},
                     {"Accept", "application/json"}},
-        .body = internal::TokenRequestBody(grant.assertion)};
+        .body = TokenRequestBody(grant.assertion)};
 
     const TimePoint sent_at = clock.Now();
     if (!first_send) first_send = sent_at;
@@ -588,7 +589,7 @@ Result<AccessToken> TokenClient::Fetch(const TokenRequest& request, FetchInfo* i
     } else {
       std::optional<TimePoint> server_date;
       if (std::optional<std::string> date = sent->Header("date")) {
-        server_date = internal::ParseHttpDate(*date, received_at);
+        server_date = ParseHttpDate(*date, received_at);
       }
       if (server_date) {
         UpdateSkew(skew_, *server_date, received_at, options_.max_skew_correction, log);

@@ -1,5 +1,5 @@
 // Pure pieces of TokenClient, exposed for direct tests (tests/client/retry_test.cc): the form
-// body, HTTP-date and Retry-After parsing, backoff with full jitter, and skew estimation.
+// encoding, Retry-After parsing, backoff with full jitter, and skew estimation.
 // Nothing here does I/O or reads a clock.
 #ifndef MASKINPORTEN_SRC_CLIENT_TOKEN_CLIENT_INTERNAL_H_
 #define MASKINPORTEN_SRC_CLIENT_TOKEN_CLIENT_INTERNAL_H_
@@ -19,16 +19,12 @@ using TimePoint = std::chrono::system_clock::time_point;
 // every other byte as %XX (upper-case hex).
 std::string FormUrlEncode(std::string_view value);
 
-// "grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Ajwt-bearer&assertion=<encoded>"
-// (RFC 7523 §2.1, SPEC §4.1).
-std::string TokenRequestBody(std::string_view assertion);
+// The client layer's name for RFC 7523's grant type: the token request's grant_type and a new
+// client's grant_types (admin_client.cc).
+inline constexpr std::string_view kJwtBearerGrantType =
+    "urn:ietf:params:oauth:grant-type:jwt-bearer";
 
-// An HTTP-date (RFC 7231 §7.1.1.1): IMF-fixdate "Sun, 06 Nov 1994 08:49:37 GMT", and the
-// obsolete RFC 850 "Sunday, 06-Nov-94 08:49:37 GMT" and asctime "Sun Nov  6 08:49:37 1994"
-// forms. A two-digit RFC 850 year that would be more than 50 years after `now` means the
-// previous century. nullopt for anything else (out-of-range fields, bad day for the month,
-// trailing bytes). Leap second 60 is read as 59.
-std::optional<TimePoint> ParseHttpDate(std::string_view text, TimePoint now);
+// TokenRequestBody and ParseHttpDate are public (token_client.h).
 
 // Retry-After (RFC 7231 §7.1.3): delta-seconds, or an HTTP-date taken relative to the response's
 // own Date (`response_date`) when it has one, else to `local_now` (both clocks then agree on
