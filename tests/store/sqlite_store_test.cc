@@ -550,7 +550,7 @@ TEST(SqliteStoreFile, SetsUserVersionAndWalMode) {
   testing::TempDir dir;
   const std::string path = dir.File("registry.db");
   ASSERT_TRUE(OpenFile(path));
-  auto conn = sqlite::Connection::Open(path, RegistryMigrations());
+  auto conn = OpenRegistryDatabase(path, sqlite::Synchronous::kFull);
   ASSERT_TRUE(conn.ok()) << conn.status().ToString();
   EXPECT_EQ((*conn)->UserVersion().value(), RegistrySchemaVersion());
   EXPECT_EQ(RegistrySchemaVersion(), 2);
@@ -564,7 +564,7 @@ TEST(SqliteStoreFile, RefusesNewerSchemaVersionNamingPathAndVersions) {
   testing::TempDir dir;
   const std::string path = dir.File("registry.db");
   {
-    auto conn = sqlite::Connection::Open(path, RegistryMigrations());
+    auto conn = OpenRegistryDatabase(path, sqlite::Synchronous::kFull);
     ASSERT_TRUE(conn.ok());
     ASSERT_TRUE((*conn)->Exec("PRAGMA user_version = 42").ok());
   }

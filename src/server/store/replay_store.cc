@@ -112,7 +112,8 @@ class SqliteReplayStore final : public ReplayStore {
 }  // namespace
 
 Result<std::unique_ptr<ReplayStore>> OpenSqliteReplayStore(const SqliteStoreOptions& options) {
-  MP_ASSIGN_OR_RETURN(std::unique_ptr<sqlite::Connection> db, OpenRegistryDatabase(options.path));
+  MP_ASSIGN_OR_RETURN(std::unique_ptr<sqlite::Connection> db,
+                      OpenRegistryDatabase(options.path, sqlite::Synchronous::kNormal));
   return std::unique_ptr<ReplayStore>(std::make_unique<SqliteReplayStore>(std::move(db)));
 }
 

@@ -775,7 +775,8 @@ class SqliteStore final : public Store {
 }  // namespace
 
 Result<std::unique_ptr<Store>> OpenSqliteStore(const SqliteStoreOptions& options) {
-  MP_ASSIGN_OR_RETURN(std::unique_ptr<Connection> db, OpenRegistryDatabase(options.path));
+  MP_ASSIGN_OR_RETURN(std::unique_ptr<Connection> db,
+                      OpenRegistryDatabase(options.path, sqlite::Synchronous::kNormal));
   return std::unique_ptr<Store>(std::make_unique<SqliteStore>(std::move(db)));
 }
 
