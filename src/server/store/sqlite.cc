@@ -412,7 +412,8 @@ Status Connection::Configure(const Schema& schema, Found found, Synchronous sync
   if (path_ != kMemoryPath) {
     // Readers do not block the writer (the replay store may use a second connection).
     MP_RETURN_IF_ERROR(Exec("PRAGMA journal_mode = WAL"));
-    // Chosen by each store.
+    // Chosen by each store (docs/operations.md, "Durability"): FULL for the registry, so an
+    // acknowledged admin write survives a power loss; NORMAL for the replay store.
     MP_RETURN_IF_ERROR(Exec(synchronous == Synchronous::kFull ? "PRAGMA synchronous = FULL"
                                                               : "PRAGMA synchronous = NORMAL"));
   }
