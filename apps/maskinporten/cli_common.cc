@@ -59,6 +59,12 @@ int FailFlags(const Status& status) {
   }
 }
 
+int FailDocument(const Status& status) {
+  if (status.code() != Errc::kInvalidArgument) return Fail(status);
+  std::cerr << "error: " << ErrcName(status.code()) << ": " << status.message() << "\n";
+  return kExitRejected;
+}
+
 int UsageError(std::string_view detail) {
   std::cerr << "error: " << ErrcName(Errc::kInvalidArgument) << ": " << detail << "\n";
   return kExitUsage;

@@ -33,6 +33,9 @@ int FailTokenFetch(const Status& status, const FetchInfo& info);
 // For errors about values that came from flags (or their environment variables): a value that
 // breaks a rule is a usage error (exit 2), whichever layer noticed it; others as Fail().
 int FailFlags(const Status& status);
+// For errors about a document the verb read (a seed, TLS material): one that breaks a rule is 1,
+// whichever code (kInvalidArgument included); one that cannot be read is 3; others as Fail().
+int FailDocument(const Status& status);
 // Prints like Fail() but always exits 2: the command line itself is wrong.
 int UsageError(std::string_view detail);
 

@@ -75,6 +75,10 @@ int RunServe(const ServeArgs& a) {
     o.tls_key_pem = *key;
   }
   o.db_path = a.db;
+  if (o.db_path == ":memory:" && o.replay_store == ReplayStoreKind::kSqlite) {
+    return UsageError(
+        "--replay-store sqlite keeps claims in the --db file; give a file, not :memory:");
+  }
   o.ca_dir = a.ca_dir;
   if (a.ca_bits != 2048 && a.ca_bits != 3072 && a.ca_bits != 4096) {
     return UsageError("--ca-bits must be 2048, 3072 or 4096");
@@ -95,12 +99,10 @@ int RunServe(const ServeArgs& a) {
   }
   Stopwatch sw;
   Result<std::unique_ptr<LocalMaskinporten>> server = LocalMaskinporten::Start(o);
-  if (!server.ok()) {
-    // A bad seed or database is an input problem of this run: exit 3 (I/O), naming the file.
-    Status s = server.status();
-    std::cerr << "error: " << s.ToString() << "\n";
-    return kExitIo;
-  }
+  // The flags are checked above, so what fails here is a document (the seed, TLS material: 1) or
+  // a file, the registry or the port (3). Both name the file, the seed's errors also the path.
+  // (A --listen the HTTP layer cannot parse arrives as invalid_argument too, and exits 1.)
+  if (!server.ok()) return FailDocument(server.status());
   if (!a.port_file.empty()) {
     Status s = WriteOutput(a.port_file, std::to_string((*server)->port()) + "\n", FileMode::kPublic,
                            Overwrite::kAllow);

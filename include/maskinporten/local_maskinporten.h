@@ -29,7 +29,8 @@ namespace mp {
 
 enum class ReplayStoreKind {
   kMemory,  // sharded in-memory set (default); a restart forgets claimed jti
-  kSqlite,  // in the registry's SQLite file: a restart does not reopen replays
+  kSqlite,  // in the registry's SQLite file: a restart, even after a crash, does not reopen
+            // replays; a power loss may lose the last claims (docs/operations.md, "Durability")
 };
 
 struct LocalMaskinportenOptions {

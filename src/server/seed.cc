@@ -423,22 +423,20 @@ Status CheckReferences(const SeedConfig& seed, Store& store, const Errors& err) 
   for (size_t i = 0; i < seed.access.size(); ++i) {
     MP_ASSIGN_OR_RETURN(std::optional<ScopeRecord> s, lookup.scope(seed.access[i].scope));
     if (!s) {
-      return err.At(Errc::kNotFound, Index("access", i) + ".scope",
+      return err.At(Errc::kInvalidArgument, Index("access", i) + ".scope",
                     "unknown scope " + Quote(seed.access[i].scope));
     }
   }
   for (const SeedClient& c : seed.clients) {
-    Status s = api_internal::CheckClientScopes(c.client, lookup);
-    if (!s.ok() && s.message().find("unknown scope") != std::string::npos) {
-      s = Status(Errc::kNotFound, s.message());
-    }
-    MP_RETURN_IF_ERROR(err.Under(c.path, s));
+    MP_RETURN_IF_ERROR(err.Under(c.path, api_internal::CheckClientScopes(c.client, lookup)));
   }
   for (size_t i = 0; i < seed.delegations.size(); ++i) {
     const Delegation& d = seed.delegations[i];
     const std::string path = Index("delegations", i);
     MP_ASSIGN_OR_RETURN(std::optional<ScopeRecord> s, lookup.scope(d.scope));
-    if (!s) return err.At(Errc::kNotFound, path + ".scope", "unknown scope " + Quote(d.scope));
+    if (!s) {
+      return err.At(Errc::kInvalidArgument, path + ".scope", "unknown scope " + Quote(d.scope));
+    }
     MP_RETURN_IF_ERROR(err.Under(
         path, api_internal::CheckDelegation(s, d.scope, d.consumer_orgno, d.supplier_orgno, "scope",
                                             "supplier_orgno")));
@@ -488,7 +486,9 @@ Status ApplyAccess(const SeedConfig& seed, Store& store, int64_t now, const Erro
     const std::string path = Index("access", i);
     Result<std::optional<ScopeRecord>> scope = lookup.scope(a.scope);
     if (!scope.ok()) return err.About(path, scope.status());
-    if (!scope->has_value()) return err.At(Errc::kNotFound, path + ".scope", "unknown scope");
+    if (!scope->has_value()) {
+      return err.At(Errc::kInvalidArgument, path + ".scope", "unknown scope");
+    }
     a.owner_orgno = (*scope)->owner_orgno;
     Result<std::optional<ScopeAccess>> existing = store.GetAccess(a.scope, a.consumer_orgno);
     if (!existing.ok()) return err.About(path, existing.status());

@@ -53,16 +53,18 @@ struct SeedConfig {
 
 // Parses and checks a seed. `file_name` prefixes messages; relative PEM paths are read from
 // `base_dir`. Errc::kInvalidJson for text that is not a JSON object or a member of the wrong
-// type, kNotFound for a missing PEM file, kInvalidArgument for a value that breaks a rule.
+// type (kDuplicateJsonKey, kLimitExceeded from the strict parser), kNotFound / kIoError for a
+// PEM file that cannot be read, kInvalidArgument for a value that breaks a rule. Only a file that
+// cannot be read is kNotFound or kIoError, so `serve` exits 3 for those and 1 for the rest.
 Result<SeedConfig> LoadSeed(std::string_view json, std::string_view file_name,
                             const std::string& base_dir);
 // Reads `path` and loads it with its directory as base_dir.
 Result<SeedConfig> LoadSeedFile(const std::string& path);
 
 // Checks the seed's references against `store` (scopes named by access entries, clients and
-// delegations; prefixes owned by other orgs) and then upserts every record. Errc::kNotFound for a
-// scope neither in the seed nor in the store; kInvalidArgument for a broken rule. Nothing is
-// written when a check fails.
+// delegations; prefixes owned by other orgs) and then upserts every record. kInvalidArgument for
+// a broken rule (a scope neither in the seed nor in the store included); a store failure keeps
+// its code. Nothing is written when a check fails.
 Status ApplySeed(const SeedConfig& seed, Store& store, const Clock& clock);
 
 // Adds the seed's trust anchors and revoked serials to `config`.

@@ -1,10 +1,16 @@
 // `maskinporten serve` as a user runs it: a process on port 0 that prints where it listens,
-// writes --port-file, serves, and stops cleanly (exit 0) on SIGTERM; a bad seed exits 3 naming
-// the file, the JSON path and the problem.
+// writes --port-file, serves, and stops cleanly (exit 0) on SIGTERM; a seed that breaks a rule
+// exits 1 and one that cannot be read exits 3, naming the file, the JSON path and the problem; a
+// database of another program exits 3 and is left as it was.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <sqlite3.h>
+
 #include <csignal>
+#include <filesystem>
+#include <string>
+#include <vector>
 
 #include "maskinporten/http.h"
 #include "testing/cli_runner.h"
@@ -44,21 +50,81 @@ TEST(ServeCli, ListensWritesThePortFileAndStopsOnSigterm) {
   EXPECT_FALSE(http->Send({.url = "http://127.0.0.1:" + port + "/health"}).ok());
 }
 
-TEST(ServeCli, InvalidSeedExitsThreeNamingFileAndPath) {
+// README: a document that fails a rule exits 1, a file that cannot be read exits 3.
+struct BadSeed {
+  const char* name;
+  std::string json;
+  const char* code;
+  const char* detail;  // after "<seed file>: "
+};
+
+TEST(ServeCli, SeedThatBreaksARuleExitsOneNamingFileAndPath) {
   TempDir dir;
-  WriteFile(dir.File("seed.json"), R"({"scopes":[{"prefix":"nav","subscope":7}]})");
-  ProcessResult r = Cli(ServeArgs(dir, {"--config", dir.File("seed.json")}));
-  EXPECT_EQ(r.exit_code, 3);
-  EXPECT_THAT(r.err, ::testing::StartsWith("error: "));
-  EXPECT_THAT(r.err, HasSubstr(dir.File("seed.json")));
-  EXPECT_THAT(r.err, HasSubstr("scopes[0].subscope"));
+  const std::string deep = std::string(40, '[') + std::string(40, ']');
+  for (const BadSeed& c : std::vector<BadSeed>{
+           {"not JSON", R"({"scopes":[)", "invalid_json", ""},
+           {"wrong type", R"({"scopes":[{"prefix":"nav","subscope":7}]})", "invalid_argument",
+            "scopes[0].subscope"},
+           {"duplicate key", R"({"scopes":[],"scopes":[]})", "invalid_json",
+            "duplicate member \"scopes\""},
+           {"too deep", R"({"scopes":)" + deep + "}", "invalid_json", "nesting deeper than 32"},
+           {"unknown member", R"({"scopez":[]})", "invalid_argument", "scopez: unknown member"},
+           {"invalid org number", R"({"organizations":[{"orgno":"910753615","name":"x"}]})",
+            "invalid_argument", "organizations[0].orgno"},
+           {"unknown scope",
+            R"({"clients":[{"client_name":"a","client_orgno":"910753614","scopes":["no:pe"]}]})",
+            "invalid_argument", "clients[0].scopes[0]: unknown scope"}}) {
+    WriteFile(dir.File("seed.json"), c.json);
+    ProcessResult r = Cli(ServeArgs(dir, {"--config", dir.File("seed.json")}));
+    EXPECT_EQ(r.exit_code, 1) << c.name << ": " << r.err;
+    ExpectErrorLine(r, c.code);
+    EXPECT_THAT(r.err, HasSubstr(dir.File("seed.json") + ": ")) << c.name;
+    EXPECT_THAT(r.err, HasSubstr(c.detail)) << c.name;
+  }
 }
 
-TEST(ServeCli, MissingSeedFileExitsThree) {
+TEST(ServeCli, SeedFileThatCannotBeReadExitsThree) {
   TempDir dir;
-  ProcessResult r = Cli(ServeArgs(dir, {"--config", dir.File("nope.json")}));
+  std::filesystem::create_directory(dir.File("dir.json"));
+  WriteFile(dir.File("pem.json"), R"({"clients":[{"client_name":"a","client_orgno":"910753614",
+                                      "keys":[{"pem_file":"missing.pem","kid":"k"}]}]})");
+  struct Unreadable {
+    std::string seed;
+    const char* code;
+    const char* names;
+  };
+  for (const Unreadable& c :
+       std::vector<Unreadable>{{dir.File("nope.json"), "not_found", "nope.json"},
+                               {dir.File("dir.json"), "io_error", "dir.json"},
+                               {dir.File("pem.json"), "not_found", "missing.pem"}}) {
+    ProcessResult r = Cli(ServeArgs(dir, {"--config", c.seed}));
+    EXPECT_EQ(r.exit_code, 3) << c.seed << ": " << r.err;
+    ExpectErrorLine(r, c.code);
+    EXPECT_THAT(r.err, HasSubstr(c.names));
+  }
+}
+
+// Issue 14: a file of another program is refused before anything in it changes.
+TEST(ServeCli, ForeignDatabaseExitsThreeAndIsLeftUnchanged) {
+  TempDir dir;
+  const std::string db = dir.File("other.db");
+  sqlite3* raw = nullptr;
+  ASSERT_EQ(sqlite3_open(db.c_str(), &raw), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(raw,
+                         "PRAGMA application_id = 305419896; CREATE TABLE notes (body TEXT); "
+                         "INSERT INTO notes VALUES ('keep me');",
+                         nullptr, nullptr, nullptr),
+            SQLITE_OK);
+  ASSERT_EQ(sqlite3_close(raw), SQLITE_OK);
+  const std::string before = ReadFile(db);
+  ProcessResult r =
+      Cli({"serve", "--db", db, "--ca-dir", dir.File("ca"), "--ca-bits", "2048", "--quiet"});
   EXPECT_EQ(r.exit_code, 3);
-  EXPECT_THAT(r.err, HasSubstr("nope.json"));
+  EXPECT_EQ(r.err, "error: io_error: " + db +
+                       ": application_id 0x12345678 is not maskinporten-cpp's (0x4d504350)\n");
+  EXPECT_TRUE(ReadFile(db) == before) << "the foreign file changed";
+  EXPECT_FALSE(std::filesystem::exists(db + "-wal"));
+  EXPECT_FALSE(std::filesystem::exists(db + "-shm"));
 }
 
 TEST(ServeCli, BadFlagValuesAreUsageErrors) {
@@ -66,7 +132,8 @@ TEST(ServeCli, BadFlagValuesAreUsageErrors) {
   for (const auto& extra : std::vector<std::vector<std::string>>{{"--env", "staging"},
                                                                  {"--replay-store", "redis"},
                                                                  {"--issuer", "http://127.0.0.1:1"},
-                                                                 {"--tls-cert", "x.pem"}}) {
+                                                                 {"--tls-cert", "x.pem"},
+                                                                 {"--replay-store", "sqlite"}}) {
     ProcessResult r = Cli(ServeArgs(dir, extra));
     EXPECT_EQ(r.exit_code, 2) << extra[0] << ": " << r.err;
     ExpectErrorLine(r, "invalid_argument");

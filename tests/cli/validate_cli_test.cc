@@ -5,6 +5,7 @@
 
 #include <memory>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "core/json.h"
@@ -165,6 +166,22 @@ TEST_F(ValidateCli, UnreachableKeysExit3) {
   ProcessResult file =
       Cli({"validate", "--jwks", dir_.File("absent.json"), "--iss", server_->issuer(), token_});
   EXPECT_EQ(file.exit_code, 3) << file.err;
+}
+
+// README: a document that breaks a rule exits 1 (a JWKS file here), one that cannot be read 3.
+TEST_F(ValidateCli, JwksFileThatBreaksARuleExits1) {
+  for (const auto& [name, jwks, code] :
+       std::vector<std::tuple<std::string, std::string, std::string>>{
+           {"not json", R"({"keys":[)", "invalid_json"},
+           {"duplicate key", R"({"keys":[],"keys":[]})", "duplicate_json_key"},
+           {"no kty", R"({"keys":[{"kid":"a"}]})", "invalid_jwk"}}) {
+    testing::WriteFile(dir_.File("bad.json"), jwks);
+    ProcessResult r =
+        Cli({"validate", "--jwks", dir_.File("bad.json"), "--iss", server_->issuer(), token_});
+    EXPECT_EQ(r.exit_code, 1) << name << ": " << r.err;
+    ExpectErrorLine(r, code);
+    EXPECT_THAT(r.err, HasSubstr("bad.json")) << name;
+  }
 }
 
 TEST_F(ValidateCli, HelpShowsExamples) {

@@ -384,13 +384,14 @@ INSTANTIATE_TEST_SUITE_P(
                     return Text(R"({"clients":[{"client_name":"a","client_orgno":"910753614",
                                    "scopes":["nope:x"]}]})");
                   },
-                  Errc::kNotFound, "seed.json: clients[0].scopes[0]: unknown scope \"nope:x\""},
+                  Errc::kInvalidArgument,
+                  "seed.json: clients[0].scopes[0]: unknown scope \"nope:x\""},
         SeedError{"AccessUnknownScope",
                   [] {
                     return WithScope(
                         R"("access":[{"scope":"nope:x","consumer_orgno":"910753614"}])");
                   },
-                  Errc::kNotFound, "seed.json: access[0].scope: unknown scope \"nope:x\""},
+                  Errc::kInvalidArgument, "seed.json: access[0].scope: unknown scope \"nope:x\""},
         SeedError{"DelegationOfNonDelegableScope",
                   [] {
                     return WithScope(R"("delegations":[{"consumer_orgno":"910753614",

@@ -161,10 +161,13 @@ TEST(ConsentStoreFile, MigratesAVersion1RegistryKeepingItsRows) {
   testing::TempDir dir;
   const std::string path = dir.File("v1.db");
   {
-    // A registry as the previous release left it: schema version 1 only.
-    auto conn = sqlite::Connection::Open(path, RegistryMigrations().first(1));
+    // A registry as a release with schema version 1 left it: no application_id yet.
+    sqlite::Schema v1 = RegistrySchema();
+    v1.migrations = v1.migrations.first(1);
+    auto conn = sqlite::Connection::Open(path, v1, sqlite::Synchronous::kFull);
     ASSERT_TRUE(conn.ok()) << conn.status().ToString();
     EXPECT_EQ((*conn)->UserVersion().value(), 1);
+    ASSERT_TRUE((*conn)->Exec("PRAGMA application_id = 0").ok());
     ASSERT_TRUE((*conn)
                     ->Exec("INSERT INTO organizations (orgno, name) VALUES "
                            "('910753614', 'TEST FORSIKRING AS')")
@@ -178,7 +181,7 @@ TEST(ConsentStoreFile, MigratesAVersion1RegistryKeepingItsRows) {
               ElementsAre(Organization{.orgno = "910753614", .name = "TEST FORSIKRING AS"}));
   ASSERT_TRUE(store->CreateConsent(SampleConsent("c1")).ok());
   EXPECT_TRUE(store->GetConsent("c1")->has_value());
-  auto conn = sqlite::Connection::Open(path, RegistryMigrations());
+  auto conn = OpenRegistryDatabase(path, sqlite::Synchronous::kFull);
   ASSERT_TRUE(conn.ok());
   EXPECT_EQ((*conn)->UserVersion().value(), 2);
 }

@@ -168,7 +168,7 @@ TEST(MemoryReplayStore, ResetEmptiesEveryShard) {
 // ---- SQLite specifics
 
 int64_t CountRows(const std::string& path, const std::string& sql) {
-  auto conn = sqlite::Connection::Open(path, RegistryMigrations());
+  auto conn = OpenRegistryDatabase(path, sqlite::Synchronous::kFull);
   EXPECT_TRUE(conn.ok()) << conn.status().ToString();
   if (!conn.ok()) return -1;
   auto stmt = (*conn)->Prepare(sql);

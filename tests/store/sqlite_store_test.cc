@@ -550,7 +550,7 @@ TEST(SqliteStoreFile, SetsUserVersionAndWalMode) {
   testing::TempDir dir;
   const std::string path = dir.File("registry.db");
   ASSERT_TRUE(OpenFile(path));
-  auto conn = sqlite::Connection::Open(path, RegistryMigrations());
+  auto conn = OpenRegistryDatabase(path, sqlite::Synchronous::kFull);
   ASSERT_TRUE(conn.ok()) << conn.status().ToString();
   EXPECT_EQ((*conn)->UserVersion().value(), RegistrySchemaVersion());
   EXPECT_EQ(RegistrySchemaVersion(), 2);
@@ -558,37 +558,6 @@ TEST(SqliteStoreFile, SetsUserVersionAndWalMode) {
   ASSERT_TRUE(stmt.ok());
   ASSERT_TRUE(stmt->Step().value());
   EXPECT_EQ(stmt->Text(0), "wal");
-}
-
-TEST(SqliteStoreFile, RefusesNewerSchemaVersionNamingPathAndVersions) {
-  testing::TempDir dir;
-  const std::string path = dir.File("registry.db");
-  {
-    auto conn = sqlite::Connection::Open(path, RegistryMigrations());
-    ASSERT_TRUE(conn.ok());
-    ASSERT_TRUE((*conn)->Exec("PRAGMA user_version = 42").ok());
-  }
-  Result<std::unique_ptr<Store>> store = OpenSqliteStore({.path = path});
-  ASSERT_FALSE(store.ok());
-  EXPECT_EQ(store.status().code(), Errc::kIoError);
-  EXPECT_THAT(store.status().message(), HasSubstr(path));
-  EXPECT_THAT(store.status().message(), HasSubstr("42"));
-  EXPECT_THAT(store.status().message(), HasSubstr("(2)"));
-  EXPECT_FALSE(OpenSqliteReplayStore({.path = path}).ok());
-}
-
-TEST(SqliteStoreFile, RefusesAFileThatIsNotSqliteNamingThePath) {
-  testing::TempDir dir;
-  const std::string path = dir.File("garbage.db");
-  {
-    std::ofstream out(path, std::ios::binary);
-    out << std::string(4096, 'x') << "this is not a database";
-  }
-  Result<std::unique_ptr<Store>> store = OpenSqliteStore({.path = path});
-  ASSERT_FALSE(store.ok());
-  EXPECT_EQ(store.status().code(), Errc::kIoError);
-  EXPECT_THAT(store.status().message(), HasSubstr(path));
-  EXPECT_THAT(store.status().message(), HasSubstr("not a SQLite database"));
 }
 
 TEST(SqliteStoreFile, UnopenablePathIsIoErrorNamingIt) {
@@ -600,15 +569,6 @@ TEST(SqliteStoreFile, UnopenablePathIsIoErrorNamingIt) {
   ASSERT_FALSE(store.ok());
   EXPECT_EQ(store.status().code(), Errc::kIoError);
   EXPECT_THAT(store.status().message(), HasSubstr(path));
-}
-
-TEST(SqliteStoreFile, MigratesAnEmptyExistingFile) {
-  testing::TempDir dir;
-  const std::string path = dir.File("empty.db");
-  { std::ofstream out(path); }
-  auto store = OpenFile(path);
-  ASSERT_TRUE(store);
-  EXPECT_TRUE(store->CreateClient(SampleClient("c1")).ok());
 }
 
 // ---- threads and speed

@@ -6,6 +6,7 @@
 #include <array>
 #include <memory>
 #include <string>
+#include <utility>
 
 #include "testing/process.h"
 
@@ -19,8 +20,16 @@ constexpr std::array<Migration, 2> kTwoSteps = {{
     {.version = 2, .sql = "CREATE TABLE u (id INTEGER PRIMARY KEY);"},
 }};
 
+// An application of its own, so these tests do not depend on the registry's schema.
+Schema TestSchema(std::span<const Migration> migrations) {
+  return {.application_id = 0x54455354,  // "TEST"
+          .application_name = "test",
+          .migrations = migrations};
+}
+
 std::unique_ptr<Connection> OpenOk(const std::string& path, std::span<const Migration> m) {
-  Result<std::unique_ptr<Connection>> conn = Connection::Open(path, m);
+  Result<std::unique_ptr<Connection>> conn =
+      Connection::Open(path, TestSchema(m), Synchronous::kFull);
   EXPECT_TRUE(conn.ok()) << conn.status().ToString();
   return conn.ok() ? std::move(conn).value() : nullptr;
 }
@@ -58,7 +67,8 @@ TEST(SqliteConnection, FailedMigrationChangesNothing) {
       {.version = 1, .sql = "CREATE TABLE t (id INTEGER PRIMARY KEY);"},
       {.version = 2, .sql = "CREATE TABLE t (id INTEGER PRIMARY KEY);"},
   }};
-  Result<std::unique_ptr<Connection>> broken = Connection::Open(path, kBroken);
+  Result<std::unique_ptr<Connection>> broken =
+      Connection::Open(path, TestSchema(kBroken), Synchronous::kFull);
   ASSERT_FALSE(broken.ok());
   EXPECT_EQ(broken.status().code(), Errc::kIoError);
   EXPECT_THAT(broken.status().message(), HasSubstr(path));
@@ -144,8 +154,34 @@ TEST(SqliteConnection, BadSqlIsIoErrorNamingTheStatement) {
   EXPECT_THAT(stmt.status().message(), HasSubstr(":memory:"));
 }
 
+// PRAGMA synchronous is per connection and silently ignored inside a transaction: read it back.
+TEST(SqliteConnection, SynchronousLevelIsInEffectOnAFile) {
+  testing::TempDir dir;
+  for (auto [level, want] :
+       {std::pair{Synchronous::kFull, 2}, std::pair{Synchronous::kNormal, 1}}) {
+    Result<std::unique_ptr<Connection>> db =
+        Connection::Open(dir.File("db"), TestSchema(kTwoSteps), level);
+    ASSERT_TRUE(db.ok()) << db.status().ToString();
+    EXPECT_EQ((*db)->QueryInt("PRAGMA synchronous").value(), want);
+  }
+}
+
+TEST(SqliteConnection, RefusesAnotherApplicationsDatabaseNamingBoth) {
+  testing::TempDir dir;
+  const std::string path = dir.File("db");
+  ASSERT_TRUE(OpenOk(path, kTwoSteps));
+  Schema other = TestSchema(kTwoSteps);
+  other.application_id = 0x4f544852;  // "OTHR"
+  other.application_name = "other";
+  Result<std::unique_ptr<Connection>> db = Connection::Open(path, other, Synchronous::kFull);
+  ASSERT_FALSE(db.ok());
+  EXPECT_EQ(db.status(), Status(Errc::kIoError, path + ": application_id 0x54455354 is not "
+                                                       "other's (0x4f544852)"));
+}
+
 TEST(SqliteConnection, EmptyPathIsInvalidArgument) {
-  EXPECT_EQ(Connection::Open("", kTwoSteps).status().code(), Errc::kInvalidArgument);
+  EXPECT_EQ(Connection::Open("", TestSchema(kTwoSteps), Synchronous::kFull).status().code(),
+            Errc::kInvalidArgument);
 }
 
 }  // namespace

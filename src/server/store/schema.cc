@@ -1,6 +1,7 @@
 #include "server/store/schema.h"
 
 #include <array>
+#include <cstdint>
 
 namespace mp::server {
 namespace {
@@ -133,13 +134,30 @@ constexpr std::array<sqlite::Migration, 2> kMigrations = {{
     {.version = 2, .sql = kSchemaV2},
 }};
 
+// "MPCP": maskinporten-cpp. Not in SQLite's magic.txt registry; chosen to be readable in a hex
+// dump of the header.
+constexpr uint32_t kApplicationId = 0x4d504350;
+
+// Versions 1 and 2 were released before Open wrote the application_id (issue 14). Every later
+// version is written with it, so this number never grows.
+constexpr int kLastUnmarkedVersion = 2;
+
 }  // namespace
 
 std::span<const sqlite::Migration> RegistryMigrations() { return kMigrations; }
 int RegistrySchemaVersion() { return kMigrations.back().version; }
 
-Result<std::unique_ptr<sqlite::Connection>> OpenRegistryDatabase(const std::string& path) {
-  return sqlite::Connection::Open(path, RegistryMigrations());
+const sqlite::Schema& RegistrySchema() {
+  static const sqlite::Schema schema{.application_id = kApplicationId,
+                                     .application_name = "maskinporten-cpp",
+                                     .migrations = kMigrations,
+                                     .last_unmarked_version = kLastUnmarkedVersion};
+  return schema;
+}
+
+Result<std::unique_ptr<sqlite::Connection>> OpenRegistryDatabase(const std::string& path,
+                                                                 sqlite::Synchronous synchronous) {
+  return sqlite::Connection::Open(path, RegistrySchema(), synchronous);
 }
 
 }  // namespace mp::server

@@ -19,9 +19,15 @@ namespace mp::server {
 std::span<const sqlite::Migration> RegistryMigrations();
 int RegistrySchemaVersion();
 
-// Connection::Open with RegistryMigrations(): the registry and the SQLite replay store share the
-// schema, so either may open the file first.
-Result<std::unique_ptr<sqlite::Connection>> OpenRegistryDatabase(const std::string& path);
+// The registry's marker and schema: application_id 0x4d504350 ("MPCP", maskinporten-cpp), the
+// migrations, and versions 1 and 2 as the ones written before the marker existed (adopted when
+// their tables match exactly; docs/operations.md).
+const sqlite::Schema& RegistrySchema();
+
+// Connection::Open with RegistrySchema(): the registry and the SQLite replay store share the
+// schema, so either may open the file first. Each chooses its own `synchronous` (per connection).
+Result<std::unique_ptr<sqlite::Connection>> OpenRegistryDatabase(const std::string& path,
+                                                                 sqlite::Synchronous synchronous);
 
 }  // namespace mp::server
 

@@ -775,7 +775,11 @@ class SqliteStore final : public Store {
 }  // namespace
 
 Result<std::unique_ptr<Store>> OpenSqliteStore(const SqliteStoreOptions& options) {
-  MP_ASSIGN_OR_RETURN(std::unique_ptr<Connection> db, OpenRegistryDatabase(options.path));
+  // synchronous = FULL (docs/operations.md, "Durability"): an admin write is acknowledged only
+  // after its commit is fsynced, so it survives a power loss, not just a crash of the process.
+  // Admin writes are rare; one fsync each is cheap next to losing a registered key or client.
+  MP_ASSIGN_OR_RETURN(std::unique_ptr<Connection> db,
+                      OpenRegistryDatabase(options.path, sqlite::Synchronous::kFull));
   return std::unique_ptr<Store>(std::make_unique<SqliteStore>(std::move(db)));
 }
 

@@ -250,8 +250,11 @@ struct SqliteStoreOptions {
   // A file path (created with mode 0600 and its directory when missing), or ":memory:".
   std::string path = ":memory:";
 };
-// Opens (and migrates: PRAGMA user_version) the SQLite registry. WAL mode for files.
-// Errc::kIoError names the path when the file cannot be opened or is not a registry.
+// Opens (and migrates: PRAGMA user_version) the SQLite registry: a new file, a 0-byte one, or
+// one of ours (PRAGMA application_id, or an older unmarked registry with exactly our tables).
+// Any other file is refused before anything in it changes. WAL mode and synchronous = FULL for
+// files (docs/operations.md, "Durability"). Errc::kIoError names the path and what was found
+// when the file cannot be opened or is not a registry.
 Result<std::unique_ptr<Store>> OpenSqliteStore(const SqliteStoreOptions& options);
 
 // jti replay protection (SPEC §4.4 step 10). Claim is atomic: among concurrent claims of one key
@@ -267,7 +270,9 @@ class ReplayStore {
 // Sharded in-memory set (default); memory_replay_store.h has the class and its Size().
 std::unique_ptr<ReplayStore> NewMemoryReplayStore();
 // Kept in the same SQLite file as the registry (`serve --replay-store sqlite`), on its own
-// connection; ":memory:" gives a private in-memory database, not the registry's.
+// connection with synchronous = NORMAL (claims survive a process crash; docs/operations.md,
+// "Durability"); the file is judged as OpenSqliteStore judges it. ":memory:" gives a private
+// in-memory database, not the registry's.
 Result<std::unique_ptr<ReplayStore>> OpenSqliteReplayStore(const SqliteStoreOptions& options);
 
 std::string_view ScopeVisibilityName(ScopeVisibility v);  // "PUBLIC", "PRIVATE", "INTERNAL"
