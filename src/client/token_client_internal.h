@@ -1,5 +1,5 @@
 // Pure pieces of TokenClient, exposed for direct tests (tests/client/retry_test.cc): the form
-// body, HTTP-date and Retry-After parsing, backoff with full jitter, and skew estimation.
+// body, Retry-After parsing, backoff with full jitter, and skew estimation.
 // Nothing here does I/O or reads a clock.
 #ifndef MASKINPORTEN_SRC_CLIENT_TOKEN_CLIENT_INTERNAL_H_
 #define MASKINPORTEN_SRC_CLIENT_TOKEN_CLIENT_INTERNAL_H_
@@ -9,6 +9,7 @@
 #include <string>
 #include <string_view>
 
+#include "core/utc_time.h"
 #include "maskinporten/token_client.h"
 
 namespace mp::internal {
@@ -23,12 +24,8 @@ std::string FormUrlEncode(std::string_view value);
 // (RFC 7523 §2.1, SPEC §4.1).
 std::string TokenRequestBody(std::string_view assertion);
 
-// An HTTP-date (RFC 7231 §7.1.1.1): IMF-fixdate "Sun, 06 Nov 1994 08:49:37 GMT", and the
-// obsolete RFC 850 "Sunday, 06-Nov-94 08:49:37 GMT" and asctime "Sun Nov  6 08:49:37 1994"
-// forms. A two-digit RFC 850 year that would be more than 50 years after `now` means the
-// previous century. nullopt for anything else (out-of-range fields, bad day for the month,
-// trailing bytes). Leap second 60 is read as 59.
-std::optional<TimePoint> ParseHttpDate(std::string_view text, TimePoint now);
+// An HTTP-date: mp::ParseHttpDate (core/utc_time.h), under the name its tests and the CLI use.
+using ::mp::ParseHttpDate;
 
 // Retry-After (RFC 7231 §7.1.3): delta-seconds, or an HTTP-date taken relative to the response's
 // own Date (`response_date`) when it has one, else to `local_now` (both clocks then agree on
