@@ -37,6 +37,7 @@
 #include "core/mutex.h"
 #include "core/percent.h"
 #include "core/random.h"
+#include "core/utc_time.h"
 #include "maskinporten/consent.h"
 #include "maskinporten/environment.h"
 #include "maskinporten/example_api.h"
@@ -84,16 +85,6 @@ std::string ExampleScope() { return std::string(kScopePrefix) + ":" + kScopeSubs
 
 // "018190*****": never a whole person identifier on screen or in a message.
 std::string Masked(std::string_view person) { return MaskPersonId(person); }
-
-// ISO 8601 UTC of a Unix time, e.g. "2027-11-30T00:00:00Z".
-std::string IsoUtc(int64_t unix_seconds) {
-  std::time_t t = static_cast<std::time_t>(unix_seconds);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
 
 std::string StringMember(const Json& j, const std::string& name) {
   if (!j.is_object() || !j.contains(name) || !j[name].is_string()) return "";
@@ -610,7 +601,7 @@ Status Demo::CreateConsentRequest(StepReport* r) {
                {"offeredBy", kPerson},
                {"offeredByName", "Nordmann"},
                {"handledBy", kSupplierOrg},
-               {"validTo", IsoUtc(valid_to)},
+               {"validTo", FormatUtc(valid_to)},
                {"redirectUrl", "https://forsikring.example/samtykke/kvittering"},
                {"requestResources", Json::array({{{"serviceCode", kServiceCode},
                                                   {"serviceEditionCode", kServiceEdition},
