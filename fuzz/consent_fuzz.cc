@@ -11,6 +11,7 @@
 #include <string_view>
 
 #include "core/openssl.h"
+#include "core/utc_time.h"
 #include "fuzz_check.h"
 #include "maskinporten/consent.h"
 #include "validate/consent_internal.h"
@@ -44,7 +45,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
 
   auto time = mp::internal::ParseIso8601(in, "fuzz");
   if (time.ok()) {
-    auto back = mp::internal::ParseIso8601(mp::internal::FormatUtc(*time), "fuzz");
+    auto back = mp::internal::ParseIso8601(mp::FormatUtc(*time), "fuzz");
     FUZZ_CHECK(back.ok());
     FUZZ_CHECK(std::chrono::floor<std::chrono::seconds>(*back) ==
                std::chrono::floor<std::chrono::seconds>(*time));

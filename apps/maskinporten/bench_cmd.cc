@@ -37,6 +37,8 @@
 #include "cli_common.h"
 #include "client_flags.h"
 #include "core/json.h"
+#include "core/strings.h"
+#include "core/url.h"
 #include "maskinporten/token_client.h"
 
 namespace mp::cli {
@@ -70,33 +72,23 @@ struct Target {
   std::string path;       // "/token"
 };
 
-Result<Target> ParseHttpUrl(const std::string& url) {
-  constexpr std::string_view kScheme = "http://";
-  if (url.rfind(kScheme, 0) != 0) {
+Result<Target> ParseTarget(const std::string& url) {
+  if (url.rfind("http://", 0) != 0) {
     return Status(Errc::kInvalidArgument,
                   "--url must be an http:// URL (bench speaks plain HTTP/1.1), got " + url);
   }
-  std::string rest = url.substr(kScheme.size());
-  size_t slash = rest.find('/');
-  Target t;
-  t.host_port = rest.substr(0, slash);
-  t.path = slash == std::string::npos ? "/" : rest.substr(slash);
-  std::string hp = t.host_port;
-  if (!hp.empty() && hp[0] == '[') {
-    size_t close = hp.find(']');
-    if (close == std::string::npos) return Status(Errc::kInvalidArgument, "--url: bad host");
-    t.host = hp.substr(1, close - 1);
-    if (close + 1 < hp.size() && hp[close + 1] == ':') t.port = hp.substr(close + 2);
-  } else {
-    size_t colon = hp.rfind(':');
-    t.host = hp.substr(0, colon);
-    if (colon != std::string::npos) t.port = hp.substr(colon + 1);
-  }
-  if (t.port.empty()) t.port = "80";
-  if (t.host.empty() || t.port.find_first_not_of("0123456789") != std::string::npos ||
-      t.port.size() > 5 || std::stoi(t.port) > 65535) {
+  std::optional<HttpUrl> parsed = ParseHttpUrl(url);
+  if (!parsed || parsed->userinfo) {
     return Status(Errc::kInvalidArgument, "--url: bad host or port in " + url);
   }
+  const HostPort& hp = parsed->host_port;
+  Target t;
+  t.host = std::string(hp.host);
+  t.port = hp.port ? std::to_string(*hp.port) : "80";
+  t.host_port = hp.ip_literal ? "[" + t.host + "]" : t.host;
+  if (hp.port) t.host_port += ":" + t.port;
+  t.path = parsed->path.empty() || parsed->path.front() != '/' ? "/" + std::string(parsed->path)
+                                                               : std::string(parsed->path);
   return t;
 }
 
@@ -138,8 +130,7 @@ Result<ResponseHead> ParseHead(std::string_view head) {
     pos = end;
     size_t colon = line.find(':');
     if (colon == std::string_view::npos) continue;
-    std::string name(line.substr(0, colon));
-    for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    std::string name = AsciiLower(line.substr(0, colon));
     std::string_view value = line.substr(colon + 1);
     while (!value.empty() && value.front() == ' ') value.remove_prefix(1);
     if (name == "content-length") {
@@ -714,7 +705,7 @@ int RunBench(BenchArgs a) {
   Result<ResolvedClient> rc = ResolveClient(a.client);
   if (!rc.ok()) return FailFlags(rc.status());
   if (a.url.empty()) a.url = rc->spec.issuer + "token";
-  Result<Target> target = ParseHttpUrl(a.url);
+  Result<Target> target = ParseTarget(a.url);
   if (!target.ok()) return FailFlags(target.status());
   GrantSpec spec = rc->spec;
   if (!a.audience.empty()) spec.issuer = a.audience;

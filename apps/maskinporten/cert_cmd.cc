@@ -1,12 +1,12 @@
 // maskinporten cert inspect: what a certificate (virksomhetssertifikat) says, and whether a trust
 // store accepts it.
-#include <ctime>
 #include <iostream>
 
 #include <nlohmann/json.hpp>
 
 #include "cli_common.h"
 #include "core/json.h"
+#include "core/utc_time.h"
 #include "maskinporten/certificate.h"
 
 namespace mp::cli {
@@ -20,21 +20,12 @@ struct InspectArgs {
   int64_t now = 0;
 };
 
-std::string IsoTime(int64_t unix_seconds) {
-  std::time_t t = static_cast<std::time_t>(unix_seconds);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
-
 nlohmann::json Describe(const Certificate& c) {
   nlohmann::json j = {{"subject", c.Subject()},
                       {"issuer", c.Issuer()},
                       {"serial", c.SerialHex()},
-                      {"not_before", IsoTime(c.NotBefore())},
-                      {"not_after", IsoTime(c.NotAfter())},
+                      {"not_before", FormatUtc(c.NotBefore())},
+                      {"not_after", FormatUtc(c.NotAfter())},
                       {"key_usage", c.KeyUsage()},
                       {"is_ca", c.IsCa()},
                       {"sha256_fingerprint", c.Sha256FingerprintHex()},

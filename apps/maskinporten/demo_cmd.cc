@@ -35,6 +35,7 @@
 #include "core/json.h"
 #include "core/mutex.h"
 #include "core/random.h"
+#include "core/utc_time.h"
 #include "maskinporten/admin_client.h"
 #include "maskinporten/consent.h"
 #include "maskinporten/environment.h"
@@ -83,16 +84,6 @@ std::string ExampleScope() { return std::string(kScopePrefix) + ":" + kScopeSubs
 
 // "018190*****": never a whole person identifier on screen or in a message.
 std::string Masked(std::string_view person) { return MaskPersonId(person); }
-
-// ISO 8601 UTC of a Unix time, e.g. "2027-11-30T00:00:00Z".
-std::string IsoUtc(int64_t unix_seconds) {
-  std::time_t t = static_cast<std::time_t>(unix_seconds);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
 
 std::string StringMember(const Json& j, const std::string& name) {
   if (!j.is_object() || !j.contains(name) || !j[name].is_string()) return "";
@@ -557,7 +548,7 @@ Status Demo::CreateConsentRequest(StepReport* r) {
                             .offered_by = kPerson,
                             .offered_by_name = "Nordmann",
                             .handled_by = kSupplierOrg,
-                            .valid_to = IsoUtc(valid_to),
+                            .valid_to = FormatUtc(valid_to),
                             .redirect_url = "https://forsikring.example/samtykke/kvittering",
                             .resources = {{.service_code = kServiceCode,
                                            .service_edition_code = kServiceEdition,

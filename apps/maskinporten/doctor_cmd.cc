@@ -19,6 +19,7 @@
 #include "cli_common.h"
 #include "client_flags.h"
 #include "core/json.h"
+#include "core/utc_time.h"
 #include "maskinporten/admin_client.h"
 #include "maskinporten/certificate.h"
 #include "maskinporten/jwk.h"
@@ -59,21 +60,12 @@ struct Check {
   std::string fix{};  // FAIL only
 };
 
-std::string Date(int64_t unix_seconds) {
-  std::time_t t = static_cast<std::time_t>(unix_seconds);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof(buf), "%Y-%m-%d", &tm);
-  return buf;
-}
+std::string Date(int64_t unix_seconds) { return FormatUtc(unix_seconds).substr(0, 10); }
 
 // "2026-11-30T14:00:00Z" -> Unix seconds; nullopt otherwise.
 std::optional<int64_t> ParseIsoTime(const std::string& s) {
-  std::tm tm{};
-  const char* end = strptime(s.c_str(), "%Y-%m-%dT%H:%M:%S", &tm);
-  if (end == nullptr || (*end != 'Z' && *end != '.')) return std::nullopt;
-  return static_cast<int64_t>(timegm(&tm));
+  Result<int64_t> t = ParseUtcTime(s, TimeSyntax::kRfc3339, "time");
+  return t.ok() ? std::optional<int64_t>(*t) : std::nullopt;
 }
 
 bool FileExists(const std::string& path) {

@@ -9,6 +9,7 @@
 
 #include "cli_common.h"
 #include "core/json.h"
+#include "core/scope_set.h"
 #include "maskinporten/jws.h"
 #include "maskinporten/org_number.h"
 
@@ -76,16 +77,7 @@ nlohmann::json Explain(const nlohmann::json& header, const nlohmann::json& p, in
     if (p.contains(k)) e[k] = p[k];
   }
   if (p.contains("scope") && p["scope"].is_string()) {
-    nlohmann::json scopes = nlohmann::json::array();
-    std::string s = p["scope"].get<std::string>();
-    size_t i = 0;
-    while (i < s.size()) {
-      size_t j = s.find(' ', i);
-      if (j == std::string::npos) j = s.size();
-      if (j > i) scopes.push_back(s.substr(i, j - i));
-      i = j + 1;
-    }
-    e["scopes"] = scopes;
+    e["scopes"] = ScopeSet::Parse(p["scope"].get_ref<const std::string&>()).scopes();
   }
   if (p.contains("consumer")) e["consumer"] = DescribeParty(p["consumer"]);
   if (p.contains("supplier")) e["supplier"] = DescribeParty(p["supplier"]);

@@ -14,6 +14,7 @@
 
 #include "maskinporten/grant.h"
 #include "maskinporten/http.h"
+#include "maskinporten/loopback.h"  // IsLoopbackUrl, IsLoopbackHost (declared here before)
 #include "maskinporten/status.h"
 
 namespace mp {
@@ -39,13 +40,6 @@ Result<Endpoints> EndpointsForIssuer(std::string_view issuer);
 Result<Endpoints> ParseMetadata(std::string_view json, std::string_view expected_issuer);
 // GET <issuer>.well-known/oauth-authorization-server and ParseMetadata.
 Result<Endpoints> Discover(HttpClient& http, std::string_view issuer);
-
-// True for http(s) URLs whose host is loopback (IsLoopbackHost), without userinfo.
-bool IsLoopbackUrl(std::string_view url);
-// The one loopback test for a bare host: "localhost" (any case); 127.0.0.0/8 as a strict dotted
-// quad (no leading zeros, no short forms); ::1, bracketed or not. Anything else is false,
-// including names that merely resolve to loopback and IPv4-mapped addresses (::ffff:127.0.0.1).
-bool IsLoopbackHost(std::string_view host);
 
 // Client configuration; flags win over MASKINPORTEN_* environment variables.
 struct ClientConfig {

@@ -16,6 +16,7 @@
 #include "maskinporten/jwt.h"
 #include "maskinporten/key.h"
 #include "maskinporten/local_maskinporten.h"
+#include "maskinporten/loopback.h"
 #include "maskinporten/mp_errors.h"
 #include "maskinporten/org_number.h"
 #include "maskinporten/status.h"

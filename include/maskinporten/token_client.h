@@ -62,14 +62,6 @@ MaskinportenError ParseMaskinportenError(int http_status, std::string_view body)
 // "grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Ajwt-bearer&assertion=<encoded>".
 std::string TokenRequestBody(std::string_view assertion);
 
-// An HTTP-date (RFC 7231 §7.1.1.1), as TokenClient reads Date and Retry-After: IMF-fixdate
-// "Sun, 06 Nov 1994 08:49:37 GMT", and the obsolete RFC 850 "Sunday, 06-Nov-94 08:49:37 GMT"
-// and asctime "Sun Nov  6 08:49:37 1994" forms. A two-digit RFC 850 year that would be more than
-// 50 years after `now` means the previous century. nullopt for anything else (out-of-range
-// fields, bad day for the month, trailing bytes). Leap second 60 is read as 59.
-std::optional<std::chrono::system_clock::time_point> ParseHttpDate(
-    std::string_view text, std::chrono::system_clock::time_point now);
-
 struct RetryPolicy {
   int max_attempts = 4;
   std::chrono::milliseconds initial_backoff{200};

@@ -2,7 +2,6 @@
 // so that a thread's next request reuses the handle's open connection.
 #include <curl/curl.h>
 
-#include <cctype>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -10,6 +9,8 @@
 #include <utility>
 #include <vector>
 
+#include "core/strings.h"
+#include "core/url.h"
 #include "maskinporten/http.h"
 
 namespace mp {
@@ -37,19 +38,6 @@ Status GlobalInit() {
                   std::string("curl_global_init failed: ") + curl_easy_strerror(rc));
   }
   return OkStatus();
-}
-
-// The URL for messages: without userinfo, which may hold a password.
-std::string UrlForMessage(std::string_view url) {
-  size_t scheme_end = url.find("://");
-  if (scheme_end == std::string_view::npos) return std::string(url);
-  size_t auth_start = scheme_end + 3;
-  size_t auth_end = url.find_first_of("/?#", auth_start);
-  std::string_view authority = url.substr(auth_start, auth_end - auth_start);
-  size_t at = authority.rfind('@');
-  if (at == std::string_view::npos) return std::string(url);
-  return std::string(url.substr(0, auth_start)) + "***@" +
-         std::string(url.substr(auth_start + at + 1));
 }
 
 // What the callbacks of one transfer write into.
@@ -90,8 +78,7 @@ size_t WriteHeader(char* data, size_t size, size_t nmemb, void* user) {
   }
   size_t colon = line.find(':');
   if (colon == std::string_view::npos || colon == 0) return n;
-  std::string name(line.substr(0, colon));
-  for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  std::string name = AsciiLower(line.substr(0, colon));
   std::string_view value = line.substr(colon + 1);
   while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
   while (!value.empty() && (value.back() == ' ' || value.back() == '\t')) value.remove_suffix(1);
@@ -208,13 +195,13 @@ class CurlHttpClient final : public HttpClient {
     curl_easy_setopt(h, CURLOPT_HTTPHEADER, nullptr);
     if (t.too_large || rc == CURLE_FILESIZE_EXCEEDED) {
       return Status(Errc::kNetworkError,
-                    request.method + " " + UrlForMessage(request.url) + ": response larger than " +
+                    request.method + " " + RedactUserinfo(request.url) + ": response larger than " +
                         std::to_string(options_.max_response_bytes) + " bytes");
     }
     if (rc != CURLE_OK) {
       std::string detail = errbuf[0] != '\0' ? std::string(errbuf) : curl_easy_strerror(rc);
       while (!detail.empty() && detail.back() == '\n') detail.pop_back();
-      return Status(Errc::kNetworkError, request.method + " " + UrlForMessage(request.url) + ": " +
+      return Status(Errc::kNetworkError, request.method + " " + RedactUserinfo(request.url) + ": " +
                                              detail + " (" + curl_easy_strerror(rc) + ")");
     }
     long status = 0;

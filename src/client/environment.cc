@@ -9,6 +9,7 @@
 #include <string_view>
 #include <utility>
 
+#include "core/strings.h"
 #include "maskinporten/admin_client.h"
 #include "maskinporten/org_number.h"
 
@@ -26,18 +27,11 @@ void FillFromEnv(std::string& field, const GetEnv& getenv, const char* name) {
   if (field.empty()) field = Env(getenv, name);
 }
 
+// Flags and MASKINPORTEN_SCOPES are typed by people: any ASCII whitespace separates scopes.
 std::vector<std::string> SplitScopes(const std::vector<std::string>& in) {
   std::vector<std::string> out;
   for (const std::string& entry : in) {
-    size_t pos = 0;
-    while (pos < entry.size()) {
-      size_t start = entry.find_first_not_of(" \t\r\n", pos);
-      if (start == std::string::npos) break;
-      size_t end = entry.find_first_of(" \t\r\n", start);
-      if (end == std::string::npos) end = entry.size();
-      out.push_back(entry.substr(start, end - start));
-      pos = end;
-    }
+    for (std::string_view word : SplitAsciiWhitespace(entry)) out.emplace_back(word);
   }
   return out;
 }

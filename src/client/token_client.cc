@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <array>
 #include <atomic>
-#include <cctype>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
@@ -16,6 +15,8 @@
 #include "core/json.h"
 #include "core/percent.h"
 #include "core/random.h"
+#include "core/strings.h"
+#include "core/utc_time.h"
 
 namespace mp {
 namespace internal {
@@ -24,116 +25,6 @@ namespace {
 bool IsBase64UrlChar(char c) {
   return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
          c == '_';
-}
-
-// A cursor over an HTTP-date; each Take* consumes exactly what it names or fails.
-class DateCursor {
- public:
-  explicit DateCursor(std::string_view s) : s_(s) {}
-  bool AtEnd() const { return pos_ == s_.size(); }
-  bool Literal(std::string_view lit) {
-    if (s_.substr(pos_, lit.size()) != lit) return false;
-    pos_ += lit.size();
-    return true;
-  }
-  // Exactly `n` ASCII digits.
-  bool Digits(size_t n, int* out) {
-    if (pos_ + n > s_.size()) return false;
-    int v = 0;
-    for (size_t i = 0; i < n; ++i) {
-      char c = s_[pos_ + i];
-      if (c < '0' || c > '9') return false;
-      v = v * 10 + (c - '0');
-    }
-    pos_ += n;
-    *out = v;
-    return true;
-  }
-  // One of `names`; its index (0-based).
-  template <size_t N>
-  bool OneOf(const std::array<std::string_view, N>& names, int* index) {
-    for (size_t i = 0; i < N; ++i) {
-      if (Literal(names[i])) {
-        *index = static_cast<int>(i);
-        return true;
-      }
-    }
-    return false;
-  }
-
- private:
-  std::string_view s_;
-  size_t pos_ = 0;
-};
-
-constexpr std::array<std::string_view, 7> kDayNames = {"Mon", "Tue", "Wed", "Thu",
-                                                       "Fri", "Sat", "Sun"};
-constexpr std::array<std::string_view, 7> kLongDayNames = {
-    "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"};
-constexpr std::array<std::string_view, 12> kMonthNames = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
-                                                          "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
-
-// "HH:MM:SS"
-bool TakeTimeOfDay(DateCursor& c, int* h, int* m, int* s) {
-  return c.Digits(2, h) && c.Literal(":") && c.Digits(2, m) && c.Literal(":") && c.Digits(2, s) &&
-         *h <= 23 && *m <= 59 && *s <= 60;
-}
-
-std::optional<TimePoint> MakeTime(int year, int month, int day, int h, int m, int s) {
-  using namespace std::chrono;
-  year_month_day ymd{std::chrono::year{year}, std::chrono::month{static_cast<unsigned>(month)},
-                     std::chrono::day{static_cast<unsigned>(day)}};
-  if (!ymd.ok()) return std::nullopt;
-  return TimePoint(sys_days(ymd).time_since_epoch()) + hours(h) + minutes(m) +
-         seconds(std::min(s, 59));
-}
-
-std::optional<TimePoint> ParseImfFixdate(std::string_view text) {
-  DateCursor c(text);
-  int wd = 0, day = 0, mon = 0, year = 0, h = 0, m = 0, s = 0;
-  if (!(c.OneOf(kDayNames, &wd) && c.Literal(", ") && c.Digits(2, &day) && c.Literal(" ") &&
-        c.OneOf(kMonthNames, &mon) && c.Literal(" ") && c.Digits(4, &year) && c.Literal(" ") &&
-        TakeTimeOfDay(c, &h, &m, &s) && c.Literal(" GMT") && c.AtEnd())) {
-    return std::nullopt;
-  }
-  return MakeTime(year, mon + 1, day, h, m, s);
-}
-
-std::optional<TimePoint> ParseRfc850(std::string_view text, TimePoint now) {
-  DateCursor c(text);
-  int wd = 0, day = 0, mon = 0, yy = 0, h = 0, m = 0, s = 0;
-  if (!(c.OneOf(kLongDayNames, &wd) && c.Literal(", ") && c.Digits(2, &day) && c.Literal("-") &&
-        c.OneOf(kMonthNames, &mon) && c.Literal("-") && c.Digits(2, &yy) && c.Literal(" ") &&
-        TakeTimeOfDay(c, &h, &m, &s) && c.Literal(" GMT") && c.AtEnd())) {
-    return std::nullopt;
-  }
-  // RFC 7231 §7.1.1.1: more than 50 years in the future means the most recent past year with
-  // the same last two digits.
-  const int this_year = static_cast<int>(
-      std::chrono::year_month_day(std::chrono::floor<std::chrono::days>(now)).year());
-  int year = this_year / 100 * 100 + yy;
-  if (year > this_year + 50) year -= 100;
-  return MakeTime(year, mon + 1, day, h, m, s);
-}
-
-std::optional<TimePoint> ParseAsctime(std::string_view text) {
-  DateCursor c(text);
-  int wd = 0, day = 0, mon = 0, year = 0, h = 0, m = 0, s = 0;
-  if (!(c.OneOf(kDayNames, &wd) && c.Literal(" ") && c.OneOf(kMonthNames, &mon) &&
-        c.Literal(" "))) {
-    return std::nullopt;
-  }
-  // date3 = month SP ( 2DIGIT / ( SP DIGIT ) )
-  if (c.Literal(" ")) {
-    if (!c.Digits(1, &day)) return std::nullopt;
-  } else if (!c.Digits(2, &day)) {
-    return std::nullopt;
-  }
-  if (!(c.Literal(" ") && TakeTimeOfDay(c, &h, &m, &s) && c.Literal(" ") && c.Digits(4, &year) &&
-        c.AtEnd())) {
-    return std::nullopt;
-  }
-  return MakeTime(year, mon + 1, day, h, m, s);
 }
 
 }  // namespace
@@ -148,7 +39,7 @@ std::optional<std::chrono::milliseconds> ParseRetryAfter(std::string_view value,
   while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
   while (!value.empty() && (value.back() == ' ' || value.back() == '\t')) value.remove_suffix(1);
   if (value.empty()) return std::nullopt;
-  if (std::all_of(value.begin(), value.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+  if (IsDigits(value)) {
     // delta-seconds; anything beyond a day is as good as "very long" (the caller caps it).
     constexpr int64_t kMaxSeconds = 86400;
     int64_t seconds = 0;
@@ -244,13 +135,6 @@ std::string TokenRequestBody(std::string_view assertion) {
          "&assertion=" + internal::FormUrlEncode(assertion);
 }
 
-std::optional<std::chrono::system_clock::time_point> ParseHttpDate(
-    std::string_view text, std::chrono::system_clock::time_point now) {
-  if (auto t = internal::ParseImfFixdate(text)) return t;
-  if (auto t = internal::ParseRfc850(text, now)) return t;
-  return internal::ParseAsctime(text);
-}
-
 // ---- MaskinportenError ----
 
 namespace {
@@ -285,8 +169,7 @@ bool SplitTraceSuffix(std::string& description, std::string_view label, TraceIdF
 
 // "MP-" followed by exactly three digits.
 bool LooksLikeMpCode(std::string_view s) {
-  return s.size() == 6 && s.substr(0, 3) == "MP-" &&
-         std::all_of(s.begin() + 3, s.end(), [](char c) { return c >= '0' && c <= '9'; });
+  return s.size() == 6 && s.starts_with("MP-") && IsDigits(s.substr(3));
 }
 
 // The last path segment of a URI, without query or fragment.
@@ -364,13 +247,6 @@ double SecureRandom01() {
   return static_cast<double>(v >> 11) * 0x1.0p-53;
 }
 
-bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) ==
-                  std::tolower(static_cast<unsigned char>(y));
-         });
-}
-
 // A 200 body (SPEC §5), strictly. Messages name the field, never the token.
 Result<AccessToken> ParseTokenResponse(std::string_view body, TimePoint sent_at) {
   Result<nlohmann::json> parsed = ParseStrictJsonObject(body, {.max_bytes = 256 * 1024});
@@ -387,7 +263,7 @@ Result<AccessToken> ParseTokenResponse(std::string_view body, TimePoint sent_at)
   }
   auto type = obj.find("token_type");
   if (type == obj.end() || !type->is_string() ||
-      !EqualsIgnoreCase(type->get_ref<const std::string&>(), "Bearer")) {
+      !EqualsIgnoreAsciiCase(type->get_ref<const std::string&>(), "Bearer")) {
     return Status(Errc::kHttpError,
                   "token response: token_type must be \"Bearer\", got " +
                       (type == obj.end() ? std::string("none")

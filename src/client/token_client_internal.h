@@ -9,6 +9,7 @@
 #include <string>
 #include <string_view>
 
+#include "core/utc_time.h"
 #include "maskinporten/token_client.h"
 
 namespace mp::internal {
@@ -24,7 +25,8 @@ std::string FormUrlEncode(std::string_view value);
 inline constexpr std::string_view kJwtBearerGrantType =
     "urn:ietf:params:oauth:grant-type:jwt-bearer";
 
-// TokenRequestBody and ParseHttpDate are public (token_client.h).
+// An HTTP-date: mp::ParseHttpDate (core/utc_time.h), under the name its tests use.
+using ::mp::ParseHttpDate;
 
 // Retry-After (RFC 7231 §7.1.3): delta-seconds, or an HTTP-date taken relative to the response's
 // own Date (`response_date`) when it has one, else to `local_now` (both clocks then agree on

@@ -30,6 +30,7 @@
 
 #include "core/json.h"
 #include "core/mutex.h"
+#include "core/scope_set.h"
 
 namespace mp {
 namespace {
@@ -50,24 +51,6 @@ void AppendField(std::string& out, std::string_view value) {
   out += std::to_string(value.size());
   out += ':';
   out.append(value);
-}
-
-// Scope tokens as the server sees them: entries split on spaces (JoinScopes joins with one),
-// empty ones dropped, sorted, de-duplicated.
-std::vector<std::string_view> CanonicalScopes(const std::vector<std::string>& scopes) {
-  std::vector<std::string_view> out;
-  for (std::string_view entry : scopes) {
-    while (!entry.empty()) {
-      size_t space = entry.find(' ');
-      std::string_view token = entry.substr(0, space);
-      if (!token.empty()) out.push_back(token);
-      if (space == std::string_view::npos) break;
-      entry.remove_prefix(space + 1);
-    }
-  }
-  std::sort(out.begin(), out.end());
-  out.erase(std::unique(out.begin(), out.end()), out.end());
-  return out;
 }
 
 // ---- Fast-path hash of a request as spelled ----
@@ -169,7 +152,9 @@ struct Served {
 std::string CanonicalCacheKey(std::string_view cache_namespace, const TokenRequest& request) {
   std::string key = "mp-token-key-1;n";
   AppendField(key, cache_namespace);
-  std::vector<std::string_view> scopes = CanonicalScopes(request.scopes);
+  // Scope tokens as the server sees them (JoinScopes joins the entries with spaces): a set, in
+  // its canonical (sorted) spelling.
+  const std::vector<std::string_view> scopes = ScopeSet::SortedView(request.scopes);
   key += ";s";
   key += std::to_string(scopes.size());
   for (std::string_view scope : scopes) {

@@ -12,14 +12,14 @@
 #include <nlohmann/json.hpp>
 
 #include "core/json.h"
+#include "core/strings.h"
+#include "core/utc_time.h"
 #include "example_api/audit_log.h"
 #include "example_api/discovered_jwks.h"
 #include "example_api/records.h"
-#include "grant/grant_rules.h"
 #include "maskinporten/consent.h"
 #include "maskinporten/validator.h"
 #include "server/http/http_server.h"
-#include "validate/consent_internal.h"
 
 namespace mp {
 namespace {
@@ -162,7 +162,7 @@ server::HttpResponse ExampleApi::Impl::Decide(const server::HttpRequest& request
 
   const std::string* callid = request.Header("x-callid");
   if (callid == nullptr) return BadRequest("x-callid header is missing (a UUID per call)", entry);
-  if (!grant_internal::IsUuid(*callid)) return BadRequest("x-callid is not a UUID", entry);
+  if (!IsUuid(*callid)) return BadRequest("x-callid is not a UUID", entry);
   entry.callid = *callid;
 
   const std::string* person = request.Header("nav-personident");
@@ -245,7 +245,7 @@ server::HttpResponse ExampleApi::Impl::Permit(const std::string& person,
   body["consent_id"] = consent.id;
   body["consent_form"] =
       consent.form == Consent::Form::kAltinn2Token ? "altinn2_samtykketoken" : "altinn3";
-  body["consent_valid_to"] = internal::FormatUtc(consent.valid_to);
+  body["consent_valid_to"] = FormatUtc(consent.valid_to);
   body["synthetic"] = true;
   body["records"] = example_api::SyntheticRecords(*entry.person_hash);
   server::HttpResponse r = server::HttpResponse::Json(
@@ -260,7 +260,7 @@ Status ExampleApi::Impl::Audit(const AuditEntry& entry, int status) const {
     return v ? nlohmann::ordered_json(*v) : nlohmann::ordered_json(nullptr);
   };
   nlohmann::ordered_json line;
-  line["time"] = internal::FormatUtc(clock->Now());
+  line["time"] = FormatUtc(clock->Now());
   line["callid"] = value(entry.callid);
   line["consumer"] = value(entry.consumer);
   line["supplier"] = value(entry.supplier);

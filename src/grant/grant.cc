@@ -1,21 +1,18 @@
 // The grant builder: GrantSpec + Credentials -> a signed RFC 7523 grant (SPEC §4).
 #include "maskinporten/grant.h"
 
-#include <unordered_set>
-
 #include <nlohmann/json.hpp>
 
 #include "core/json.h"
 #include "core/random.h"
+#include "core/scope_set.h"
+#include "core/strings.h"
 #include "grant/grant_rules.h"
 #include "maskinporten/jws.h"
 
 namespace mp {
 namespace {
 
-using grant_internal::HasControlCharacter;
-using grant_internal::IsValidUtf8;
-using grant_internal::Quote;
 
 Status InvalidGrant(std::string message) { return Status(Errc::kInvalidGrant, std::move(message)); }
 
@@ -71,32 +68,15 @@ Status CheckLifetime(std::chrono::seconds lifetime) {
   return OkStatus();
 }
 
-// Calls fn for every non-empty space-separated token of every entry, in order.
-template <typename Fn>
-void ForEachScopeToken(const std::vector<std::string>& scopes, Fn&& fn) {
-  for (const std::string& entry : scopes) {
-    size_t start = 0;
-    while (start <= entry.size()) {
-      size_t space = entry.find(' ', start);
-      std::string_view token = std::string_view(entry).substr(
-          start, space == std::string::npos ? std::string::npos : space - start);
-      if (!token.empty()) fn(token);
-      if (space == std::string::npos) break;
-      start = space + 1;
+Status CheckScopes(const std::vector<std::string>& scopes) {
+  for (const std::string& token : ScopeSet::FromEntries(scopes)) {
+    if (!IsScopeToken(token)) {
+      return InvalidGrant("scope " + Quote(token) +
+                          " contains whitespace, a control character or a character not "
+                          "allowed in a scope (RFC 6749 §3.3)");
     }
   }
-}
-
-Status CheckScopes(const std::vector<std::string>& scopes) {
-  Status status;
-  ForEachScopeToken(scopes, [&](std::string_view token) {
-    if (status.ok() && !grant_internal::IsScopeToken(token)) {
-      status = InvalidGrant("scope " + Quote(token) +
-                            " contains whitespace, a control character or a character not "
-                            "allowed in a scope (RFC 6749 §3.3)");
-    }
-  });
-  return status;
+  return OkStatus();
 }
 
 // RFC 9396: the grant carries an array; we take ONE entry object (SPEC §4.3, §11.3).
@@ -161,15 +141,7 @@ Result<Credentials> Credentials::WithCertificate(PrivateKey key, std::vector<Cer
 }
 
 std::string JoinScopes(const std::vector<std::string>& scopes) {
-  std::string out;
-  std::unordered_set<std::string_view> seen;
-  ForEachScopeToken(scopes, [&](std::string_view token) {
-    if (seen.insert(token).second) {
-      if (!out.empty()) out += ' ';
-      out += token;
-    }
-  });
-  return out;
+  return ScopeSet::FromEntries(scopes).Join();
 }
 
 Result<Grant> BuildGrant(const GrantSpec& spec, const Credentials& credentials, const Clock& clock,

@@ -13,22 +13,23 @@
 
 #include "core/checked.h"
 #include "core/json.h"
+#include "core/scope_set.h"
+#include "core/strings.h"
 #include "grant/grant_rules.h"
 #include "maskinporten/base64.h"
 #include "maskinporten/jwk.h"
 #include "maskinporten/jws.h"
+#include "maskinporten/loopback.h"
 #include "maskinporten/org_number.h"
 
 namespace mp::grant {
 namespace {
 
 using Json = nlohmann::json;
-using grant_internal::IsUuid;
 using grant_internal::IsValidPersonIdentifier;
 using grant_internal::kMaxClockSkewSeconds;
 using grant_internal::kProdIssuer;
 using grant_internal::kTestIssuer;
-using grant_internal::Quote;
 
 // A JSON value for a message: compact, cut to 100 bytes.
 std::string Show(const Json& value) {
@@ -44,22 +45,6 @@ std::string JsonTypeName(const Json& v) {
   if (v.is_boolean()) return "a boolean";
   if (v.is_null()) return "null";
   return "a number";
-}
-
-bool AllDigits(std::string_view s) {
-  return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
-}
-
-bool StartsWith(std::string_view s, std::string_view prefix) {
-  return s.substr(0, prefix.size()) == prefix;
-}
-
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
-  return out;
 }
 
 template <size_t N>
@@ -109,11 +94,11 @@ std::optional<AudProblem> NearMiss(const std::string& aud, const std::string& is
     return AudProblem{"aud-token-endpoint",
                       "aud " + shown + " is the token endpoint; it must be the issuer " + want};
   }
-  if (Lower(aud) == Lower(issuer)) {
+  if (AsciiLower(aud) == AsciiLower(issuer)) {
     return AudProblem{"aud-case", "aud " + shown + " differs from " + want +
                                       " in letter case; aud must match the issuer exactly"};
   }
-  if (StartsWith(aud, "http://") && "https://" + aud.substr(7) == issuer) {
+  if (std::string_view(aud).starts_with("http://") && "https://" + aud.substr(7) == issuer) {
     return AudProblem{"aud-scheme", "aud " + shown + " uses http; the issuer is " + want};
   }
   if (aud == issuer + "/") {
@@ -126,7 +111,7 @@ std::optional<AudProblem> NearMiss(const std::string& aud, const std::string& is
 std::string EnvironmentName(std::string_view issuer) {
   if (issuer == kTestIssuer) return "TEST";
   if (issuer == kProdIssuer) return "PROD";
-  if (grant_internal::IsLoopbackHttpUrl(issuer)) return "the local emulator";
+  if (IsLoopbackUrl(issuer)) return "the local emulator";
   return "";
 }
 
@@ -134,11 +119,11 @@ std::string EnvironmentName(std::string_view issuer) {
 // ("JWS header segment", "JWS header has no \"alg\"", ...); tests/grant pin each mapping.
 std::string DecodeRule(const Status& s) {
   const std::string& m = s.message();
-  if (s.code() == Errc::kLimitExceeded && StartsWith(m, "token is")) return "jws-too-large";
+  if (s.code() == Errc::kLimitExceeded && std::string_view(m).starts_with("token is")) return "jws-too-large";
   if (m.find("dot-separated segments") != std::string::npos) return "jws-segments";
-  if (StartsWith(m, "JWS payload segment")) return "payload-base64";
-  if (StartsWith(m, "JWS signature segment")) return "signature-base64";
-  if (StartsWith(m, "JWS header segment")) {
+  if (std::string_view(m).starts_with("JWS payload segment")) return "payload-base64";
+  if (std::string_view(m).starts_with("JWS signature segment")) return "signature-base64";
+  if (std::string_view(m).starts_with("JWS header segment")) {
     return s.code() == Errc::kInvalidBase64 ? "header-base64" : "header-json";
   }
   if (m.find("has no \"alg\"") != std::string::npos) return "alg-missing";
@@ -404,7 +389,7 @@ void Engine::Header() {
   if (Stopped()) return;
   if (const Json* typ = HeaderMember("typ"); typ != nullptr) {
     // SPEC §4.2: typ is not required; "JWT" is harmless, anything else is suspicious.
-    if (Lower(jws_->header.typ) != "jwt") {
+    if (AsciiLower(jws_->header.typ) != "jwt") {
       Warn("typ-not-jwt", "header typ is " + Show(*typ) +
                               "; Maskinporten needs no typ, and \"JWT\" is the only usual value");
     }
@@ -418,11 +403,11 @@ void Engine::Alg() {
     return;
   }
   std::string why;
-  if (Lower(name) == "none") {
+  if (AsciiLower(name) == "none") {
     why = " (an unsigned grant)";
-  } else if (StartsWith(name, "HS")) {
+  } else if (std::string_view(name).starts_with("HS")) {
     why = " (HMAC: Maskinporten has no shared secret)";
-  } else if (StartsWith(name, "ES") || StartsWith(name, "PS")) {
+  } else if (std::string_view(name).starts_with("ES") || std::string_view(name).starts_with("PS")) {
     why = " (not in Maskinporten's token_endpoint_auth_signing_alg_values_supported)";
   }
   Error("alg-not-allowed",
@@ -629,7 +614,7 @@ void Engine::ScopeSyntax(const std::string& scope) {
     std::string token =
         scope.substr(start, space == std::string::npos ? std::string::npos : space - start);
     if (!token.empty()) {
-      if (!grant_internal::IsScopeToken(token)) {
+      if (!IsScopeToken(token)) {
         Error("scope-token",
               "scope " + Quote(token) +
                   " contains a tab, line break, control or non-ASCII character; scopes are "
@@ -777,13 +762,13 @@ void Engine::AudienceValue(const std::string& aud) {
   const std::optional<std::string>& expected = ctx_.issuer;
   if (expected.has_value() ? aud == *expected
                            : (aud == kTestIssuer || aud == kProdIssuer ||
-                              (grant_internal::IsLoopbackHttpUrl(aud) && aud.back() == '/'))) {
+                              (IsLoopbackUrl(aud) && aud.back() == '/'))) {
     return;
   }
   // The issuers aud was probably meant to be.
   std::vector<std::string> targets = {std::string(kTestIssuer), std::string(kProdIssuer)};
   if (expected.has_value()) targets = {*expected};
-  if (!expected.has_value() && grant_internal::IsLoopbackHttpUrl(aud)) targets.push_back(aud + "/");
+  if (!expected.has_value() && IsLoopbackUrl(aud)) targets.push_back(aud + "/");
   for (const std::string& target : targets) {
     if (std::optional<AudProblem> p = NearMiss(aud, target); p.has_value()) {
       Error(std::move(p->rule), std::move(p->message), MpError::kMp110);
@@ -982,7 +967,7 @@ void Engine::CertificateHeuristics() {
   // CAs say so in their names (Buypass "... Test4 CA 3", our local test CA "... Test ...").
   if (ctx_.issuer == kTestIssuer || ctx_.issuer == kProdIssuer) {
     const std::string issuer_dn = chain_.size() > 1 ? chain_[1].Subject() : leaf.Issuer();
-    const bool test_ca = Lower(issuer_dn).find("test") != std::string::npos;
+    const bool test_ca = AsciiLower(issuer_dn).find("test") != std::string::npos;
     const bool prod = ctx_.issuer == kProdIssuer;
     if (test_ca == prod) {
       Warn("x5c-environment",
@@ -1087,7 +1072,7 @@ void Engine::Replay() {
       why = "is only " + std::to_string(v.size()) + " characters";
     } else if (distinct.size() < 8) {
       why = "has only " + std::to_string(distinct.size()) + " distinct characters";
-    } else if (AllDigits(v)) {
+    } else if (IsDigits(v)) {
       why = "is all digits (a counter or a timestamp?)";
     }
     if (!why.empty()) {
@@ -1292,10 +1277,10 @@ void Engine::ConsentValues(const Json& entry) {
   std::string party;  // the fnr or orgno after the prefix
   if (from != entry.end() && from->is_string()) {
     std::string_view f = from->get_ref<const std::string&>();
-    if (StartsWith(f, grant_internal::kConsentPersonPrefix)) {
+    if (std::string_view(f).starts_with(grant_internal::kConsentPersonPrefix)) {
       std::string_view fnr = f.substr(grant_internal::kConsentPersonPrefix.size());
       if (IsValidPersonIdentifier(fnr)) party = std::string(fnr);
-    } else if (StartsWith(f, grant_internal::kConsentOrgPrefix)) {
+    } else if (std::string_view(f).starts_with(grant_internal::kConsentOrgPrefix)) {
       std::string_view org = f.substr(grant_internal::kConsentOrgPrefix.size());
       if (OrgNumber::Parse(org).ok()) party = std::string(org);
     }

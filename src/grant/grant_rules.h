@@ -85,27 +85,6 @@ bool IsValidPersonIdentifier(std::string_view pid);
 // A registered kid: non-empty, [A-Za-z0-9._-] (SPEC §9, current docs).
 bool IsValidKid(std::string_view kid);
 
-// RFC 6749 §3.3 scope-token: 1*( %x21 / %x23-5B / %x5D-7E ). No whitespace, no control
-// characters, no '"' or '\', ASCII only.
-bool IsScopeToken(std::string_view token);
-
-// An http or https URL whose host is loopback (127.0.0.0/8, localhost, [::1]), as the local
-// emulator's issuer is (SPEC §2).
-bool IsLoopbackHttpUrl(std::string_view url);
-
-// Contains a byte below 0x20 or 0x7f.
-bool HasControlCharacter(std::string_view text);
-
-// Well-formed UTF-8 (RFC 3629: no overlong forms, no surrogates, nothing above U+10FFFF).
-bool IsValidUtf8(std::string_view text);
-
-// 8-4-4-4-12 hexadecimal digits (either case) with dashes: a UUID as jti, client_id, consent id
-// and call ids are written.
-bool IsUuid(std::string_view s);
-
-// `text` quoted as a JSON string, cut to `max` bytes of input with "..." (for messages).
-std::string Quote(std::string_view text, size_t max = 100);
-
 }  // namespace mp::grant_internal
 
 #endif  // MASKINPORTEN_GRANT_GRANT_RULES_H_

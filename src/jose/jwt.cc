@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/json.h"
+#include "core/strings.h"
 
 namespace mp {
 
@@ -36,8 +37,6 @@ int64_t SatSub(int64_t a, int64_t b) {
   }
   return r;
 }
-
-std::string Quoted(std::string_view s) { return "\"" + std::string(s.substr(0, 256)) + "\""; }
 
 }  // namespace
 
@@ -169,8 +168,8 @@ Status ValidateClaims(const Claims& claims, const ClaimsOptions& options) {
     MP_ASSIGN_OR_RETURN(std::optional<std::string> iss, claims.GetString("iss"));
     if (!iss) return Status(Errc::kMissingClaim, "claim iss is missing");
     if (*iss != *options.issuer) {
-      return Status(Errc::kIssuerMismatch,
-                    "iss " + Quoted(*iss) + " is not the expected " + Quoted(*options.issuer));
+      return Status(Errc::kIssuerMismatch, "iss " + Quote(*iss, 256) + " is not the expected " +
+                                               Quote(*options.issuer, 256));
     }
   }
   if (options.audience) {
@@ -181,7 +180,8 @@ Status ValidateClaims(const Claims& claims, const ClaimsOptions& options) {
     for (const std::string& a : *aud) found = found || a == *options.audience;
     if (!found) {
       return Status(Errc::kAudienceMismatch, "aud " + claims.MemberJson("aud").substr(0, 256) +
-                                                 " does not contain " + Quoted(*options.audience));
+                                                 " does not contain " +
+                                                 Quote(*options.audience, 256));
     }
   }
   return OkStatus();

@@ -5,10 +5,11 @@
 #include <openssl/pem.h>
 #include <openssl/x509v3.h>
 
-#include <cctype>
 #include <ctime>
 
 #include "core/openssl.h"
+#include "core/strings.h"
+#include "core/utc_time.h"
 #include "jose/key_internal.h"
 #include "maskinporten/base64.h"
 #include "pki/cert_internal.h"
@@ -43,16 +44,6 @@ int64_t TimeToUnix(const ASN1_TIME* t) {
   struct tm tm = {};
   if (t == nullptr || ASN1_TIME_to_tm(t, &tm) != 1) return 0;
   return static_cast<int64_t>(timegm(&tm));
-}
-
-std::string FormatUnix(int64_t secs) {
-  auto t = static_cast<time_t>(secs);
-  struct tm tm = {};
-  char buf[32];
-  if (gmtime_r(&t, &tm) == nullptr || strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm) == 0) {
-    return std::to_string(secs);
-  }
-  return buf;
 }
 
 // Wraps a parsed X509, refusing one whose extensions OpenSSL could not decode.
@@ -102,13 +93,6 @@ std::string KeyUsageName(uint32_t bit) {
     default:
       return "";
   }
-}
-
-bool AllDigits(std::string_view s) {
-  for (char c : s) {
-    if (c < '0' || c > '9') return false;
-  }
-  return !s.empty();
 }
 
 // What the verify callback saw: time faults are recorded and passed over so that a chain whose
@@ -252,7 +236,7 @@ std::string Certificate::SerialHex() const {
   std::string digits = negative ? out.substr(1) : out;
   size_t first = digits.find_first_not_of('0');
   digits = first == std::string::npos ? "0" : digits.substr(first);
-  for (char& c : digits) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  digits = AsciiLower(digits);
   return negative ? "-" + digits : digits;
 }
 
@@ -428,11 +412,11 @@ Status VerifyChain(const std::vector<Certificate>& chain, const TrustStore& stor
         "certificate at depth " + std::to_string(record.time_depth) + " (" + subject + ") ";
     int64_t now = clock.NowSeconds();
     if (record.time_error == X509_V_ERR_CERT_HAS_EXPIRED) {
-      msg += "expired at " + FormatUnix(TimeToUnix(X509_get0_notAfter(record.time_cert)));
+      msg += "expired at " + FormatUtc(TimeToUnix(X509_get0_notAfter(record.time_cert)));
     } else {
-      msg += "is not valid until " + FormatUnix(TimeToUnix(X509_get0_notBefore(record.time_cert)));
+      msg += "is not valid until " + FormatUtc(TimeToUnix(X509_get0_notBefore(record.time_cert)));
     }
-    msg += "; now is " + FormatUnix(now);
+    msg += "; now is " + FormatUtc(now);
     ClearOpenSslErrors();
     return Status(Errc::kCertificateExpired, std::move(msg));
   }
@@ -467,11 +451,11 @@ Result<EnterpriseProfile> ReadEnterpriseProfile(const Certificate& leaf) {
     digits = org_id.substr(kNtrPrefix.size());
     seid = 2;
     where = "organizationIdentifier " + org_id;
-  } else if (serial.size() == 9 && AllDigits(serial)) {
+  } else if (serial.size() == 9 && IsDigits(serial)) {
     digits = serial;
     seid = 1;
     where = "serialNumber " + serial;
-  } else if (cn.size() >= 9 && AllDigits(std::string_view(cn).substr(0, 9))) {
+  } else if (cn.size() >= 9 && IsDigits(std::string_view(cn).substr(0, 9))) {
     digits = cn.substr(0, 9);
     seid = 0;
     where = "CN " + cn;

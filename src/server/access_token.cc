@@ -7,6 +7,7 @@
 
 #include "core/json.h"
 #include "core/random.h"
+#include "core/scope_set.h"
 #include "grant/grant_rules.h"
 #include "jose/signature.h"
 #include "maskinporten/base64.h"
@@ -133,13 +134,7 @@ Result<IssuedTokenClaims> VerifyIssuedToken(std::string_view token, const Signin
   out.supplier_orgno = PartyDigits(claims, "supplier");
   out.jti = str("jti");
   out.exp = exp->get<int64_t>();
-  std::string scope = str("scope");
-  for (size_t i = 0; i < scope.size();) {
-    size_t end = scope.find(' ', i);
-    if (end == std::string::npos) end = scope.size();
-    if (end > i) out.scopes.push_back(scope.substr(i, end - i));
-    i = end + 1;
-  }
+  out.scopes = ScopeSet::Parse(str("scope")).scopes();
   if (out.client_id.empty() || out.consumer_orgno.empty()) {
     return Status(Errc::kInvalidClaim, "access token lacks client_id or consumer");
   }

@@ -3,7 +3,6 @@
 #include <openssl/evp.h>
 
 #include <algorithm>
-#include <cctype>
 #include <chrono>
 #include <set>
 #include <utility>
@@ -14,7 +13,9 @@
 #include "core/json.h"
 #include "core/mutex.h"
 #include "core/random.h"
-#include "grant/grant_rules.h"
+#include "core/strings.h"
+#include "core/url.h"
+#include "core/utc_time.h"
 #include "jose/key_internal.h"
 #include "jose/signature.h"
 #include "maskinporten/base64.h"
@@ -31,8 +32,6 @@ namespace {
 
 using Json = nlohmann::json;
 using OrderedJson = nlohmann::ordered_json;
-using api_internal::IsoTime;
-using grant_internal::Quote;
 using Caller = BearerCaller;
 
 constexpr int64_t kCertificateDays = 3650;
@@ -45,29 +44,13 @@ HttpResponse ServerError(const Status& s, std::string_view endpoint) {
 
 // ---- small rules
 
-bool IsDigits(std::string_view s) {
-  return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
-}
-
 bool IsOrgNumber(std::string_view s) { return OrgNumber::Parse(s).ok(); }
 
-// https, or http to a loopback host (a local test client's redirect).
+// https, or http to a loopback host (a local test client's redirect); no userinfo, which would
+// hide the real host ("http://127.0.0.1:80@evil.example/").
 bool IsRedirectUrl(std::string_view url) {
-  constexpr std::string_view kHttps = "https://";
-  if (url.substr(0, kHttps.size()) == kHttps) {
-    std::string_view rest = url.substr(kHttps.size());
-    return !rest.empty() && rest.front() != '/' && rest.find(' ') == std::string_view::npos;
-  }
-  constexpr std::string_view kHttp = "http://";
-  if (url.substr(0, kHttp.size()) != kHttp) return false;
-  std::string_view rest = url.substr(kHttp.size());
-  for (std::string_view host : {"127.0.0.1", "localhost", "[::1]"}) {
-    if (rest.substr(0, host.size()) == host &&
-        (rest.size() == host.size() || rest[host.size()] == ':' || rest[host.size()] == '/')) {
-      return true;
-    }
-  }
-  return false;
+  std::optional<HttpUrl> parsed = ParseHttpUrl(url);
+  return parsed && !parsed->userinfo && IsHttpsOrLoopback(*parsed);
 }
 
 std::string Sha1Base64Url(std::string_view data) {
@@ -75,17 +58,6 @@ std::string Sha1Base64Url(std::string_view data) {
   unsigned int len = 0;
   EVP_Digest(data.data(), data.size(), md, &len, EVP_sha1(), nullptr);
   return Base64UrlEncode(std::string_view(reinterpret_cast<const char*>(md), len));
-}
-
-// Parses "dd" digits at s[pos..pos+n).
-std::optional<int> Number(std::string_view s, size_t pos, size_t n) {
-  if (pos + n > s.size()) return std::nullopt;
-  int v = 0;
-  for (size_t i = pos; i < pos + n; ++i) {
-    if (s[i] < '0' || s[i] > '9') return std::nullopt;
-    v = v * 10 + (s[i] - '0');
-  }
-  return v;
 }
 
 // ---- JSON shapes
@@ -104,7 +76,7 @@ OrderedJson ConsentJson(const ConsentRecord& c, std::string_view base_url) {
   j["RequiredDelegator"] = c.required_delegator;
   if (!c.required_delegator_name.empty()) j["RequiredDelegatorName"] = c.required_delegator_name;
   if (!c.handled_by.empty()) j["HandledBy"] = c.handled_by;
-  j["ValidTo"] = IsoTime(c.valid_to);
+  j["ValidTo"] = FormatUtc(c.valid_to);
   j["RedirectUrl"] = c.redirect_url;
   OrderedJson resources = OrderedJson::array();
   for (const ConsentResource& r : c.resources) {
@@ -117,7 +89,7 @@ OrderedJson ConsentJson(const ConsentRecord& c, std::string_view base_url) {
     resources.push_back(std::move(item));
   }
   j["RequestResources"] = std::move(resources);
-  if (c.status != ConsentStatus::kUnopened) j["DecidedDate"] = IsoTime(c.decided);
+  if (c.status != ConsentStatus::kUnopened) j["DecidedDate"] = FormatUtc(c.decided);
   j["_links"] = {{"gui", {{"href", GuiUrl(base_url, c.authorization_code)}}}};
   return j;
 }
@@ -380,7 +352,7 @@ class AltinnConsentApi {
     }
     if (c.valid_to <= now) {
       return ErrorResponse(409, "conflict",
-                           "consent request " + code + " expired at " + IsoTime(c.valid_to),
+                           "consent request " + code + " expired at " + FormatUtc(c.valid_to),
                            kEndpoint);
     }
     if (Status s = ctx_.store.DecideConsent(code, decision, now); !s.ok()) {
@@ -418,9 +390,9 @@ class AltinnConsentApi {
                            kEndpoint);
     }
     if (c.valid_to <= now) {
-      return ErrorResponse(409, "consent_expired",
-                           "consent " + c.authorization_code + " expired at " + IsoTime(c.valid_to),
-                           kEndpoint);
+      return ErrorResponse(
+          409, "consent_expired",
+          "consent " + c.authorization_code + " expired at " + FormatUtc(c.valid_to), kEndpoint);
     }
     const bool by_handler = !c.handled_by.empty() && caller.orgno == c.handled_by;
     API_ASSIGN_OR_RESPOND(std::shared_ptr<const ConsentSigner> signer, Signer(kEndpoint));
@@ -441,7 +413,7 @@ class AltinnConsentApi {
     std::string text = "Local Altinn consent stand-in\n\nConsent request " + c.authorization_code +
                        " (" + std::string(ConsentStatusName(c.status)) + ")\nTo: " + c.covered_by +
                        "\nFrom: " + MaskPerson(c.offered_by) +
-                       "\nValid to: " + IsoTime(c.valid_to) + "\nServices:";
+                       "\nValid to: " + FormatUtc(c.valid_to) + "\nServices:";
     for (const ConsentResource& r : c.resources) {
       text += " " + r.service_code + "_" + std::to_string(r.service_edition_code);
     }
@@ -515,38 +487,10 @@ class AltinnConsentApi {
 
 std::string ConsentIssuer(std::string_view base_url) { return std::string(base_url) + "/altinn/"; }
 
-std::optional<int64_t> ParseConsentTime(std::string_view s) {
-  if (s.size() < 10 || s[4] != '-' || s[7] != '-') return std::nullopt;
-  std::optional<int> year = Number(s, 0, 4), month = Number(s, 5, 2), day = Number(s, 8, 2);
-  if (!year || !month || !day) return std::nullopt;
-  std::chrono::year_month_day ymd{std::chrono::year(*year),
-                                  std::chrono::month(static_cast<unsigned>(*month)),
-                                  std::chrono::day(static_cast<unsigned>(*day))};
-  if (!ymd.ok()) return std::nullopt;
-  int64_t t = std::chrono::sys_seconds(std::chrono::sys_days(ymd)).time_since_epoch().count();
-  if (s.size() == 10) return t;
-  if (s.size() < 19 || (s[10] != 'T' && s[10] != 't') || s[13] != ':' || s[16] != ':') {
-    return std::nullopt;
-  }
-  std::optional<int> h = Number(s, 11, 2), m = Number(s, 14, 2), sec = Number(s, 17, 2);
-  if (!h || !m || !sec || *h > 23 || *m > 59 || *sec > 59) return std::nullopt;
-  t += *h * 3600 + *m * 60 + *sec;
-  size_t i = 19;
-  if (i < s.size() && s[i] == '.') {
-    ++i;
-    size_t start = i;
-    while (i < s.size() && s[i] >= '0' && s[i] <= '9') ++i;
-    if (i == start || i - start > 9) return std::nullopt;
-  }
-  std::string_view zone = s.substr(i);
-  if (zone.empty() || zone == "Z" || zone == "z") return t;
-  if (zone.size() != 6 || (zone[0] != '+' && zone[0] != '-') || zone[3] != ':') {
-    return std::nullopt;
-  }
-  std::optional<int> zh = Number(zone, 1, 2), zm = Number(zone, 4, 2);
-  if (!zh || !zm || *zh > 23 || *zm > 59) return std::nullopt;
-  int64_t offset = *zh * 3600 + *zm * 60;
-  return zone[0] == '+' ? t - offset : t + offset;
+std::optional<int64_t> ParseConsentTime(std::string_view text) {
+  Result<int64_t> t = ParseUtcTime(text, TimeSyntax::kRfc3339, "validTo");
+  if (!t.ok()) return std::nullopt;
+  return *t;
 }
 
 Status EnsureAltinnScopes(Store& store, const Clock& clock) {

@@ -84,7 +84,8 @@ Result<std::string> MintConsentToken(const ConsentRecord& consent, bool fetched_
                                      int64_t now);
 
 // "YYYY-MM-DD" (midnight UTC) or "YYYY-MM-DDThh:mm:ss[.fff](Z|±hh:mm)"; a time without zone is
-// UTC. nullopt when it is none of these or not a real date.
+// UTC (mp::ParseUtcTime with TimeSyntax::kRfc3339). nullopt when it is none of these, not a real
+// date, or outside the years 1970..2199.
 std::optional<int64_t> ParseConsentTime(std::string_view text);
 
 // What the routes use. The references must outlive the router. The signing key is loaded (or

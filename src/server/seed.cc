@@ -10,6 +10,7 @@
 
 #include "core/file.h"
 #include "core/json.h"
+#include "core/strings.h"
 #include "grant/grant_rules.h"
 #include "maskinporten/jwk.h"
 #include "maskinporten/key.h"
@@ -19,7 +20,6 @@ namespace mp::server {
 namespace {
 
 using api_internal::Json;
-using grant_internal::Quote;
 
 // SPEC §8: the delegation sources of TEST and PROD. A seed may be loaded before the environment is
 // known, so either is accepted here (the API accepts only the running environment's).
@@ -144,8 +144,7 @@ Status LoadOrganizations(const Json& root, const Errors& err, SeedConfig& seed) 
     const std::string path = Index("organizations", i);
     MP_ASSIGN_OR_RETURN(auto m, StringMembers((*list)[i], path, {"orgno", "name"}, {}, err));
     MP_RETURN_IF_ERROR(CheckOrg(m["orgno"], path + ".orgno", err));
-    if (m["name"].empty() || m["name"].size() > 200 ||
-        grant_internal::HasControlCharacter(m["name"])) {
+    if (m["name"].empty() || m["name"].size() > 200 || HasControlCharacter(m["name"])) {
       return err.At(Errc::kInvalidArgument, path + ".name",
                     "must be 1..200 characters without control characters");
     }
@@ -215,7 +214,7 @@ Status LoadRevokedSerials(const Json& root, const Errors& err, SeedConfig& seed)
       if (!std::isxdigit(static_cast<unsigned char>(c))) {
         return err.At(Errc::kInvalidArgument, path, Quote(raw) + " is not a hex serial number");
       }
-      hex += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      hex += AsciiLower(c);
     }
     if (hex.empty()) return err.At(Errc::kInvalidArgument, path, "must not be empty");
     size_t nz = hex.find_first_not_of('0');

@@ -2,16 +2,17 @@
 // a Maskinporten token's authorization_details, and NAV's rule tying either to the request.
 #include "maskinporten/consent.h"
 
-#include <time.h>
-
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <limits>
 #include <nlohmann/json.hpp>
 
+#include "core/checked.h"
 #include "core/json.h"
 #include "core/openssl.h"
+#include "core/strings.h"
+#include "core/utc_time.h"
 #include "maskinporten/jwk.h"
 #include "maskinporten/jws.h"
 #include "maskinporten/jwt.h"
@@ -27,89 +28,18 @@ Status BadTime(std::string_view name, std::string_view why) {
   return Status(Errc::kInvalidClaim, "claim " + std::string(name) + " " + std::string(why));
 }
 
-// Reads exactly `n` ASCII digits at text[*pos]; advances *pos.
-bool ReadDigits(std::string_view text, size_t* pos, size_t n, int* out) {
-  if (*pos + n > text.size()) return false;
-  int v = 0;
-  for (size_t i = 0; i < n; ++i) {
-    char c = text[*pos + i];
-    if (c < '0' || c > '9') return false;
-    v = v * 10 + (c - '0');
-  }
-  *pos += n;
-  *out = v;
-  return true;
-}
-
-std::string Shown(std::string_view text) {
-  return "\"" + std::string(text.substr(0, 64)) + (text.size() > 64 ? "...\"" : "\"");
-}
-
-constexpr int kMinYear = 1970;
-constexpr int kMaxYear = 2199;
-
 }  // namespace
 
 Result<TimePoint> ParseIso8601(std::string_view text, std::string_view name) {
-  const std::string why = "is not an ISO 8601 date or date-time: " + Shown(text);
-  size_t pos = 0;
-  int y = 0, mo = 0, d = 0, h = 0, mi = 0, s = 0;
-  if (!ReadDigits(text, &pos, 4, &y) || pos >= text.size() || text[pos++] != '-' ||
-      !ReadDigits(text, &pos, 2, &mo) || pos >= text.size() || text[pos++] != '-' ||
-      !ReadDigits(text, &pos, 2, &d)) {
-    return BadTime(name, why);
-  }
-  const std::chrono::year_month_day ymd{std::chrono::year(y), std::chrono::month(mo),
-                                        std::chrono::day(d)};
-  if (!ymd.ok()) return BadTime(name, "is not a calendar date: " + Shown(text));
-  // A time_point counts nanoseconds in 64 bits (years 1677..2262); consent dates lie in
-  // 1970..2199, which also keeps the arithmetic below in range.
-  if (y < kMinYear || y > kMaxYear) {
-    return BadTime(name, "is out of range (years " + std::to_string(kMinYear) + ".." +
-                             std::to_string(kMaxYear) + "): " + Shown(text));
-  }
-  int64_t offset_seconds = 0;
-  if (pos < text.size()) {
-    if (text[pos++] != 'T' || !ReadDigits(text, &pos, 2, &h) || pos >= text.size() ||
-        text[pos++] != ':' || !ReadDigits(text, &pos, 2, &mi)) {
-      return BadTime(name, why);
-    }
-    if (pos < text.size() && text[pos] == ':') {
-      ++pos;
-      if (!ReadDigits(text, &pos, 2, &s)) return BadTime(name, why);
-      if (pos < text.size() && text[pos] == '.') {
-        ++pos;
-        size_t start = pos;
-        while (pos < text.size() && text[pos] >= '0' && text[pos] <= '9') ++pos;
-        if (pos == start) return BadTime(name, why);
-      }
-    }
-    if (h > 23 || mi > 59 || s > 59) return BadTime(name, "has an impossible time: " + Shown(text));
-    if (pos < text.size()) {
-      char sign = text[pos++];
-      if (sign == 'Z') {
-        if (pos != text.size()) return BadTime(name, why);
-      } else if (sign == '+' || sign == '-') {
-        int oh = 0, om = 0;
-        if (!ReadDigits(text, &pos, 2, &oh)) return BadTime(name, why);
-        if (pos < text.size() && text[pos] == ':') ++pos;
-        if (pos < text.size() && !ReadDigits(text, &pos, 2, &om)) return BadTime(name, why);
-        if (pos != text.size() || oh > 23 || om > 59) return BadTime(name, why);
-        offset_seconds = (sign == '+' ? 1 : -1) * (oh * 3600 + om * 60);
-      } else {
-        return BadTime(name, why);
-      }
-    }
-  }
-  const std::chrono::sys_days day(ymd);
-  return TimePoint(day) + std::chrono::hours(h) + std::chrono::minutes(mi) +
-         std::chrono::seconds(s) - std::chrono::seconds(offset_seconds);
+  Result<int64_t> seconds = ParseUtcTime(text, TimeSyntax::kIso8601, "claim " + std::string(name));
+  if (!seconds.ok()) return Status(Errc::kInvalidClaim, seconds.status().message());
+  return TimePoint(std::chrono::seconds(*seconds));
 }
 
 Result<TimePoint> ParseConsentTime(const nlohmann::json& value, std::string_view name) {
   // Before 1970 or after 2199 is no consent date; it also keeps the arithmetic in range (a
   // time_point counts nanoseconds in 64 bits).
-  constexpr int64_t kMaxSeconds = 7258118399;  // 2199-12-31T23:59:59Z
+  constexpr int64_t kMaxSeconds = kMaxEpochSeconds;  // 2199-12-31T23:59:59Z
   auto from_seconds = [&](int64_t v) -> Result<TimePoint> {
     if (v < 0 || v > kMaxSeconds) {
       return BadTime(name, "is out of range: " + std::to_string(v) + " epoch seconds");
@@ -135,23 +65,10 @@ Result<TimePoint> ParseConsentTime(const nlohmann::json& value, std::string_view
                              std::string(value.type_name()));
   }
   const std::string& text = value.get_ref<const std::string&>();
-  if (!text.empty() && text.size() <= 12 &&
-      std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+  if (text.size() <= 12 && IsDigits(text)) {
     return from_seconds(std::stoll(text));
   }
   return ParseIso8601(text, name);
-}
-
-std::string FormatUtc(TimePoint t) {
-  const time_t secs =
-      static_cast<time_t>(std::chrono::floor<std::chrono::seconds>(t.time_since_epoch()).count());
-  struct tm tm {};
-  char buf[40];
-  if (gmtime_r(&secs, &tm) == nullptr ||
-      strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm) == 0) {
-    return std::to_string(secs);
-  }
-  return buf;
 }
 
 }  // namespace internal
@@ -160,18 +77,13 @@ namespace {
 
 using Json = nlohmann::json;
 using OrderedJson = nlohmann::ordered_json;
-using internal::FormatUtc;
 using internal::ParseConsentTime;
 
 constexpr std::string_view kConsentType = "urn:altinn:consent";
 constexpr std::string_view kPersonPrefix = "urn:altinn:person:identifier-no:";
 constexpr std::string_view kOrgPrefix = "urn:altinn:organization:identifier-no:";
 
-bool AllDigits(std::string_view s) {
-  return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
-}
-
-bool IsPersonId(std::string_view s) { return s.size() == 11 && AllDigits(s); }
+bool IsPersonId(std::string_view s) { return s.size() == 11 && IsDigits(s); }
 
 Status InvalidClaim(std::string_view name, std::string_view why) {
   return Status(Errc::kInvalidClaim, "claim " + std::string(name) + " " + std::string(why));
@@ -179,12 +91,8 @@ Status InvalidClaim(std::string_view name, std::string_view why) {
 
 // A person id masked; an org number (not personal) in full.
 std::string ShowParty(std::string_view id) {
-  if (id.size() == 9 && AllDigits(id)) return std::string(id);
+  if (id.size() == 9 && IsDigits(id)) return std::string(id);
   return MaskPersonId(id);
-}
-
-std::string Shown(std::string_view text) {
-  return "\"" + std::string(text.substr(0, 64)) + (text.size() > 64 ? "...\"" : "\"");
 }
 
 // OfferedBy / from: an 11-digit person id or a valid 9-digit org number. The value is never
@@ -203,7 +111,7 @@ Status CheckParty(std::string_view id, std::string_view name) {
 // "<code>_<edition>" with both parts digits.
 bool IsServiceId(std::string_view s) {
   size_t us = s.find('_');
-  return us != std::string_view::npos && AllDigits(s.substr(0, us)) && AllDigits(s.substr(us + 1));
+  return us != std::string_view::npos && IsDigits(s.substr(0, us)) && IsDigits(s.substr(us + 1));
 }
 
 Result<std::vector<std::string>> ServiceEntries(const Json& claims) {
@@ -257,7 +165,7 @@ Result<std::vector<ConsentService>> ParseServices(const Json& claims) {
   for (const std::string& e : entries) {
     if (e.find('=') != std::string::npos) continue;
     if (!IsServiceId(e)) {
-      return InvalidClaim(name, "entry " + Shown(e) +
+      return InvalidClaim(name, "entry " + Quote(e, 64) +
                                     " is neither \"<code>_<edition>\" nor "
                                     "\"<code>_<edition>_<key>=<value>\"");
     }
@@ -273,7 +181,7 @@ Result<std::vector<ConsentService>> ParseServices(const Json& claims) {
     size_t second = first == std::string_view::npos ? first : head.find('_', first + 1);
     if (second == std::string_view::npos || !IsServiceId(head.substr(0, second)) ||
         second + 1 >= head.size()) {
-      return InvalidClaim(name, "entry " + Shown(e) +
+      return InvalidClaim(name, "entry " + Quote(e, 64) +
                                     " is neither \"<code>_<edition>\" nor "
                                     "\"<code>_<edition>_<key>=<value>\"");
     }
@@ -281,7 +189,7 @@ Result<std::vector<ConsentService>> ParseServices(const Json& claims) {
     auto it = std::find_if(services.begin(), services.end(),
                            [&](const ConsentService& s) { return s.id == service; });
     if (it == services.end()) {
-      return InvalidClaim(name, "metadata entry " + Shown(e) + " names service " +
+      return InvalidClaim(name, "metadata entry " + Quote(e, 64) + " names service " +
                                     std::string(service) + ", which the token does not list");
     }
     it->metadata.emplace_back(std::string(head.substr(second + 1)), e.substr(eq + 1));
@@ -326,7 +234,7 @@ Result<std::chrono::system_clock::time_point> TimeClaim(const Json& claims, std:
 Status CheckAlgorithm(const JwsHeader& header) {
   if (header.alg == Algorithm::kRS256) return OkStatus();
   if (!header.alg) {
-    return Status(Errc::kUnsupportedAlgorithm, "samtykketoken alg " + Shown(header.alg_name) +
+    return Status(Errc::kUnsupportedAlgorithm, "samtykketoken alg " + Quote(header.alg_name, 64) +
                                                    " is not supported; Altinn "
                                                    "signs with RS256");
   }
@@ -353,7 +261,7 @@ Result<std::chrono::system_clock::time_point> MemberTime(const OrderedJson& entr
                                                          std::string_view member) {
   MP_ASSIGN_OR_RETURN(std::string text, MemberString(entry, member));
   Result<std::chrono::system_clock::time_point> t = internal::ParseIso8601(text, member);
-  if (!t.ok()) return BadMember(member, "is not an ISO 8601 date-time: " + Shown(text));
+  if (!t.ok()) return BadMember(member, "is not an ISO 8601 date-time: " + Quote(text, 64));
   return t;
 }
 
@@ -370,7 +278,7 @@ Result<std::string> ParseFrom(const OrderedJson& entry) {
     std::string_view id = v.substr(kOrgPrefix.size());
     if (OrgNumber::Parse(id).ok()) return std::string(id);
     return BadMember("from", "must name a valid organisation number after " +
-                                 std::string(kOrgPrefix) + " (got " + Shown(id) + ")");
+                                 std::string(kOrgPrefix) + " (got " + Quote(id, 64) + ")");
   }
   return BadMember(
       "from", "must start with " + std::string(kPersonPrefix) + " or " + std::string(kOrgPrefix));
@@ -415,7 +323,8 @@ Result<std::vector<ConsentService>> ParseConsentRights(const OrderedJson& entry)
       if (!md->is_object()) return BadMember("consentRights", "metadata must be an object");
       for (auto it = md->begin(); it != md->end(); ++it) {
         if (!it->is_string()) {
-          return BadMember("consentRights", "metadata " + Shown(it.key()) + " must be a string");
+          return BadMember("consentRights",
+                           "metadata " + Quote(it.key(), 64) + " must be a string");
         }
         metadata.emplace_back(it.key(), it->get<std::string>());
       }

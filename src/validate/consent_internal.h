@@ -1,8 +1,7 @@
-// Pieces of consent.cc that its tests reach directly: reading the consent's date members and
-// printing times in messages.
+// Pieces of consent.cc that its tests reach directly: reading the consent's date members (times
+// are printed with mp::FormatUtc, core/utc_time.h).
 //
 //   MP_ASSIGN_OR_RETURN(auto t, mp::internal::ParseConsentTime(claim_json, "ValidToDate"));
-//   std::string text = mp::internal::FormatUtc(t);  // "2027-11-30T00:00:00Z"
 #ifndef MASKINPORTEN_VALIDATE_CONSENT_INTERNAL_H_
 #define MASKINPORTEN_VALIDATE_CONSENT_INTERNAL_H_
 
@@ -16,11 +15,8 @@
 
 namespace mp::internal {
 
-// An ISO 8601 calendar date or date-time in one of these forms (UTC unless an offset is given):
-//   "2027-11-30"                       (00:00:00 UTC that day)
-//   "2027-11-30T12:00" / "...T12:00:00" / "...T12:00:00.1234567" (fraction truncated)
-//   any of the date-times followed by "Z", "+01:00", "-0230" or "+01"
-// Errc::kInvalidClaim naming `name` otherwise (including impossible dates such as 2027-02-30).
+// mp::ParseUtcTime(text, TimeSyntax::kIso8601, ...) for a claim: Errc::kInvalidClaim
+// "claim <name> ..." otherwise (including impossible dates such as 2027-02-30).
 Result<std::chrono::system_clock::time_point> ParseIso8601(std::string_view text,
                                                            std::string_view name);
 
@@ -29,9 +25,6 @@ Result<std::chrono::system_clock::time_point> ParseIso8601(std::string_view text
 // `name` otherwise.
 Result<std::chrono::system_clock::time_point> ParseConsentTime(const nlohmann::json& value,
                                                                std::string_view name);
-
-// "2027-11-30T00:00:00Z" (whole seconds, UTC).
-std::string FormatUtc(std::chrono::system_clock::time_point t);
 
 }  // namespace mp::internal
 

@@ -11,6 +11,8 @@
 #include <utility>
 #include <vector>
 
+#include "core/scope_set.h"
+#include "core/strings.h"
 #include "maskinporten/jws.h"
 #include "maskinporten/validator.h"
 
@@ -22,9 +24,6 @@ constexpr std::string_view kIso6523Authority = "iso6523-actorid-upis";
 // is not bound to any resource.
 constexpr std::string_view kUnspecifiedAudience = "unspecified";
 
-std::string Quoted(std::string_view s) { return "\"" + std::string(s.substr(0, 256)) + "\""; }
-
-// The JWK's own restrictions (RFC 7517 use / key_ops / alg), as VerifyJws applies them.
 // consumer / supplier: {"authority":"iso6523-actorid-upis","ID":"0192:<orgno>"}. nullopt when
 // the claim is absent.
 Result<std::optional<OrgNumber>> OrgClaim(const Claims& claims, std::string_view name) {
@@ -38,7 +37,7 @@ Result<std::optional<OrgNumber>> OrgClaim(const Claims& claims, std::string_view
     return Status(Errc::kInvalidClaim, "claim " + n + ".authority must be a string");
   }
   if (*authority && **authority != kIso6523Authority) {
-    return Status(Errc::kInvalidClaim, "claim " + n + ".authority " + Quoted(**authority) +
+    return Status(Errc::kInvalidClaim, "claim " + n + ".authority " + Quote(**authority, 256) +
                                            " is not \"iso6523-actorid-upis\"");
   }
   Result<std::optional<std::string>> id = obj.GetString("ID");
@@ -47,7 +46,7 @@ Result<std::optional<OrgNumber>> OrgClaim(const Claims& claims, std::string_view
   Result<OrgNumber> org = OrgNumber::ParseIso6523(**id);
   if (!org.ok()) {
     return Status(Errc::kInvalidOrgNumber,
-                  "claim " + n + ".ID " + Quoted(**id) +
+                  "claim " + n + ".ID " + Quote(**id, 256) +
                       " is not \"0192:<org number>\": " + org.status().message());
   }
   return std::optional<OrgNumber>(*std::move(org));
@@ -56,22 +55,6 @@ Result<std::optional<OrgNumber>> OrgClaim(const Claims& claims, std::string_view
 Result<std::string> OptionalString(const Claims& claims, std::string_view name) {
   MP_ASSIGN_OR_RETURN(std::optional<std::string> value, claims.GetString(name));
   return value ? *std::move(value) : std::string();
-}
-
-// RFC 6749 §3.3 scope: space-separated; empty items (extra spaces) are skipped, duplicates
-// dropped, order kept. Nothing else is normalised: "a\tb" is one (unusable) scope.
-std::vector<std::string> SplitScopes(std::string_view scope) {
-  std::vector<std::string> out;
-  while (!scope.empty()) {
-    size_t sp = scope.find(' ');
-    std::string_view item = scope.substr(0, sp);
-    if (!item.empty() && std::find(out.begin(), out.end(), item) == out.end()) {
-      out.emplace_back(item);
-    }
-    if (sp == std::string_view::npos) break;
-    scope.remove_prefix(sp + 1);
-  }
-  return out;
 }
 
 // system_clock counts nanoseconds in 64 bits (years 1677..2262): a NumericDate outside
@@ -150,12 +133,12 @@ Result<ValidatedAccessToken> AccessTokenValidator::Validate(
     if (!aud) {
       return Status(Errc::kMissingClaim,
                     "claim aud is missing; this API accepts only tokens for resource " +
-                        Quoted(*policy_.audience));
+                        Quote(*policy_.audience, 256));
     }
     if (std::find(aud->begin(), aud->end(), *policy_.audience) == aud->end()) {
       return Status(Errc::kAudienceMismatch, "aud " + claims.MemberJson("aud").substr(0, 256) +
                                                  " does not contain this API's resource " +
-                                                 Quoted(*policy_.audience));
+                                                 Quote(*policy_.audience, 256));
     }
     audience = *policy_.audience;
   } else if (aud && !(aud->size() == 1 && aud->front() == kUnspecifiedAudience)) {
@@ -178,12 +161,14 @@ Result<ValidatedAccessToken> AccessTokenValidator::Validate(
   // 8. Scopes: every required one by exact equality.
   MP_ASSIGN_OR_RETURN(std::optional<std::string> scope, claims.GetString("scope"));
   if (!scope) return Status(Errc::kMissingClaim, "claim scope is missing");
-  std::vector<std::string> scopes = SplitScopes(*scope);
+  // RFC 6749 §3.3: the claim is a set; nothing but splitting on spaces is normalised, so
+  // "a\tb" is one (unusable) scope.
+  ScopeSet scopes = ScopeSet::Parse(*scope);
   for (const std::vector<std::string>* required : {&policy_.required_scopes, &extra_scopes}) {
     for (const std::string& s : *required) {
-      if (std::find(scopes.begin(), scopes.end(), s) == scopes.end()) {
-        return Status(Errc::kInsufficientScope,
-                      "token lacks scope " + Quoted(s) + "; it has scope " + Quoted(*scope));
+      if (!scopes.Contains(s)) {
+        return Status(Errc::kInsufficientScope, "token lacks scope " + Quote(s, 256) +
+                                                    "; it has scope " + Quote(*scope, 256));
       }
     }
   }
@@ -209,7 +194,7 @@ Result<ValidatedAccessToken> AccessTokenValidator::Validate(
       .consumer = *std::move(consumer),
       .supplier = std::move(supplier),
       .delegation_source = std::move(delegation_source),
-      .scopes = std::move(scopes),
+      .scopes = std::move(scopes).scopes(),
       .client_id = std::move(client_id),
       .client_amr = std::move(client_amr),
       .jti = std::move(jti),

@@ -9,6 +9,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/utc_time.h"
 #include "validate/consent_fixtures.h"
 #include "validate/consent_internal.h"
 
@@ -150,8 +151,7 @@ TEST(ConsentTime, RefusesMalformedValuesNamingTheClaim) {
 }
 
 TEST(ConsentTime, FormatsUtcWithWholeSeconds) {
-  EXPECT_EQ(internal::FormatUtc(At(1827532800) + std::chrono::milliseconds(999)),
-            "2027-11-30T00:00:00Z");
+  EXPECT_EQ(FormatUtc(At(1827532800) + std::chrono::milliseconds(999)), "2027-11-30T00:00:00Z");
 }
 
 // ---- VerifyAltinn2Consent: the happy path and the claims ----

@@ -1,8 +1,8 @@
 #include "server/handlers/api_response.h"
 
 #include <algorithm>
-#include <cctype>
 
+#include "core/strings.h"
 #include "server/access_token.h"
 
 namespace mp::server {
@@ -31,9 +31,7 @@ Outcome<BearerCaller> AuthenticateBearer(const HttpRequest& req, const BearerAut
   // RFC 6750 §2.1: the scheme is case-insensitive; anything but Bearer counts as no token.
   constexpr std::string_view kScheme = "bearer ";
   const bool bearer = value.size() > kScheme.size() &&
-                      std::equal(kScheme.begin(), kScheme.end(), value.begin(), [](char a, char b) {
-                        return a == std::tolower(static_cast<unsigned char>(b));
-                      });
+                      EqualsIgnoreAsciiCase(value.substr(0, kScheme.size()), kScheme);
   if (!bearer) {
     HttpResponse r = ErrorResponse(
         401, "invalid_token", "a Bearer access token from this server is required", auth.endpoint);

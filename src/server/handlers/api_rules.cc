@@ -1,19 +1,19 @@
 #include "server/handlers/api_rules.h"
 
 #include <algorithm>
-#include <ctime>
 #include <set>
 #include <utility>
 
 #include "core/json.h"
+#include "core/scope_set.h"
+#include "core/strings.h"
+#include "core/utc_time.h"
 #include "grant/grant_rules.h"
 #include "maskinporten/jwk.h"
 #include "maskinporten/org_number.h"
 
 namespace mp::server::api_internal {
 namespace {
-
-using grant_internal::Quote;
 
 std::string Join(std::string_view path, std::string_view member) {
   if (path.empty()) return std::string(member);
@@ -138,7 +138,7 @@ Result<ClientRecord> ParseClient(const Json& body, ClientFields fields) {
       MP_ASSIGN_OR_RETURN(c.scopes, StringArrayField(value, name));
       std::set<std::string> seen;
       for (size_t i = 0; i < c.scopes.size(); ++i) {
-        if (!grant_internal::IsScopeToken(c.scopes[i])) {
+        if (!IsScopeToken(c.scopes[i])) {
           return FieldError(Index(name, i), Quote(c.scopes[i]) + " is not a valid scope name");
         }
         if (!seen.insert(c.scopes[i]).second) {
@@ -159,9 +159,8 @@ Result<ClientRecord> ParseClient(const Json& body, ClientFields fields) {
       // Read-only: a client GETs a client and PUTs it back (SPEC §9).
     } else if (fields == ClientFields::kSeed && name == "client_id") {
       MP_ASSIGN_OR_RETURN(c.client_id, StringField(value, name));
-      if (c.client_id.empty() || c.client_id.size() > 100 ||
-          grant_internal::HasControlCharacter(c.client_id) ||
-          !grant_internal::IsScopeToken(c.client_id)) {
+      if (c.client_id.empty() || c.client_id.size() > 100 || HasControlCharacter(c.client_id) ||
+          !IsScopeToken(c.client_id)) {
         return FieldError(
             name, Quote(c.client_id) + " must be 1..100 printable ASCII characters without spaces");
       }
@@ -293,7 +292,7 @@ Status CheckScopeName(std::string_view prefix, std::string_view subscope) {
     return FieldError("subscope", Quote(subscope) + " must be 1..200 characters [a-zA-Z0-9._/:-]");
   }
   std::string name = std::string(prefix) + ":" + std::string(subscope);
-  if (!grant_internal::IsScopeToken(name)) {
+  if (!IsScopeToken(name)) {
     return FieldError("subscope", Quote(name) + " is not a valid scope name");
   }
   return OkStatus();
@@ -419,17 +418,6 @@ Status CheckDelegation(const std::optional<ScopeRecord>& scope, std::string_view
 // ---------------------------------------------------------------------------------------------
 // JSON shapes
 
-std::string IsoTime(int64_t unix_seconds) {
-  std::time_t t = static_cast<std::time_t>(unix_seconds);
-  std::tm tm{};
-  char buf[32];
-  if (gmtime_r(&t, &tm) == nullptr ||
-      std::strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm) == 0) {
-    return "1970-01-01T00:00:00Z";
-  }
-  return buf;
-}
-
 OrderedJson ClientJson(const ClientRecord& c) {
   OrderedJson j;
   j["client_id"] = c.client_id;
@@ -443,8 +431,8 @@ OrderedJson ClientJson(const ClientRecord& c) {
   if (!c.supplier_orgno.empty()) j["supplier_orgno"] = c.supplier_orgno;
   j["access_token_lifetime"] = c.access_token_lifetime;
   j["active"] = c.active;
-  j["created"] = IsoTime(c.created);
-  j["last_updated"] = IsoTime(c.last_updated);
+  j["created"] = FormatUtc(c.created);
+  j["last_updated"] = FormatUtc(c.last_updated);
   return j;
 }
 
@@ -462,8 +450,8 @@ OrderedJson ScopeJson(const ScopeRecord& s) {
   j["accessible_for_all"] = s.accessible_for_all;
   j["at_max_age"] = s.at_max_age;
   j["delegation_source"] = s.delegation_source;
-  j["created"] = IsoTime(s.created);
-  j["last_updated"] = IsoTime(s.last_updated);
+  j["created"] = FormatUtc(s.created);
+  j["last_updated"] = FormatUtc(s.last_updated);
   return j;
 }
 
@@ -473,8 +461,8 @@ OrderedJson AccessJson(const ScopeAccess& a) {
   j["consumer_orgno"] = a.consumer_orgno;
   j["owner_orgno"] = a.owner_orgno;
   j["state"] = std::string(AccessStateName(a.state));
-  j["created"] = IsoTime(a.created);
-  j["last_updated"] = IsoTime(a.last_updated);
+  j["created"] = FormatUtc(a.created);
+  j["last_updated"] = FormatUtc(a.last_updated);
   return j;
 }
 
@@ -483,7 +471,7 @@ OrderedJson DelegationJson(const Delegation& d) {
   j["consumer_orgno"] = d.consumer_orgno;
   j["supplier_orgno"] = d.supplier_orgno;
   j["scope"] = d.scope;
-  j["created"] = IsoTime(d.created);
+  j["created"] = FormatUtc(d.created);
   return j;
 }
 
@@ -495,8 +483,8 @@ OrderedJson JwksJson(const ClientJwks& jwks) {
     keys.push_back(OrderedJson::parse(k.jwk_json, nullptr, /*allow_exceptions=*/false));
   }
   j["keys"] = std::move(keys);
-  j["created"] = IsoTime(jwks.created);
-  j["last_updated"] = IsoTime(jwks.last_updated);
+  j["created"] = FormatUtc(jwks.created);
+  j["last_updated"] = FormatUtc(jwks.last_updated);
   return j;
 }
 

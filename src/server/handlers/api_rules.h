@@ -22,6 +22,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/utc_time.h"
 #include "maskinporten/status.h"
 #include "server/store/store.h"
 
@@ -100,8 +101,9 @@ Status CheckDelegation(const std::optional<ScopeRecord>& scope, std::string_view
 // A valid org number (OrgNumber::Parse), else FieldError(path, ...).
 Status CheckOrgNumber(std::string_view orgno, std::string_view path);
 
-// Unix seconds -> "2026-11-30T14:00:00Z".
-std::string IsoTime(int64_t unix_seconds);
+// Unix seconds -> "2026-11-30T14:00:00Z": mp::FormatUtc (core/utc_time.h), kept under this name
+// for the grant validator until the grant-rule engine replaces it.
+inline std::string IsoTime(int64_t unix_seconds) { return FormatUtc(unix_seconds); }
 
 // The API's JSON shapes (api_contract.md member order).
 OrderedJson ClientJson(const ClientRecord& c);

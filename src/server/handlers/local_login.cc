@@ -11,8 +11,8 @@
 
 #include "core/json.h"
 #include "core/mutex.h"
-#include "grant/grant_rules.h"
-#include "maskinporten/environment.h"
+#include "core/strings.h"
+#include "core/url.h"
 #include "maskinporten/grant.h"
 #include "maskinporten/jwk.h"
 #include "maskinporten/key.h"
@@ -25,7 +25,6 @@ namespace {
 
 using Json = nlohmann::json;
 using OrderedJson = nlohmann::ordered_json;
-using grant_internal::Quote;
 
 constexpr std::string_view kOrganisationsEndpoint = "local_login.organisations";
 constexpr std::string_view kTokenEndpoint = "local_login.token";
@@ -80,7 +79,9 @@ bool IsOwnOrigin(const HttpRequest& req) {
   const std::string* origin = req.Header("origin");
   if (origin == nullptr) return true;
   const std::string* host = req.Header("host");
-  if (host == nullptr || !IsLoopbackHost(RemoteHost(*host))) return false;
+  if (host == nullptr) return false;
+  std::optional<HostPort> authority = ParseHostPort(*host);
+  if (!authority || !IsLoopbackHost(*authority)) return false;
   return *origin == "http://" + *host || *origin == "https://" + *host;
 }
 

@@ -9,7 +9,7 @@
 
 #include "core/json.h"
 #include "core/random.h"
-#include "grant/grant_rules.h"
+#include "core/strings.h"
 #include "server/handlers/api_response.h"
 #include "server/handlers/api_rules.h"
 #include "server/access_token.h"
@@ -19,7 +19,6 @@ namespace {
 
 using api_internal::OrderedJson;
 using Caller = BearerCaller;
-using grant_internal::Quote;
 
 constexpr std::string_view kDcrRead = "idporten:dcr.read";
 constexpr std::string_view kDcrWrite = "idporten:dcr.write";

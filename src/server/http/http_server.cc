@@ -34,6 +34,8 @@
 
 #include "core/mutex.h"
 #include "core/random.h"
+#include "core/strings.h"
+#include "core/utc_time.h"
 
 namespace mp::server {
 namespace {
@@ -47,21 +49,6 @@ using SteadyClock = std::chrono::steady_clock;
 
 constexpr std::string_view kServerName = "maskinporten-cpp";
 
-// RFC 9110 §5.6.7 IMF-fixdate: "Sun, 06 Nov 1994 08:49:37 GMT" (English names, whatever the
-// locale).
-std::string HttpDate(std::chrono::system_clock::time_point t) {
-  static constexpr const char* kDays[] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
-  static constexpr const char* kMonths[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
-                                            "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
-  std::time_t secs = std::chrono::system_clock::to_time_t(t);
-  std::tm tm{};
-  ::gmtime_r(&secs, &tm);
-  char buf[40];
-  std::snprintf(buf, sizeof(buf), "%s, %02d %s %04d %02d:%02d:%02d GMT", kDays[tm.tm_wday],
-                tm.tm_mday, kMonths[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour, tm.tm_min,
-                tm.tm_sec);
-  return buf;
-}
 // After the last response on a connection the server stops sending and reads (and discards) what
 // the client still sends for a moment, so closing with unread bytes does not reset the connection
 // before the client has read the answer (a 413 sent while the body is still arriving).
@@ -85,12 +72,6 @@ constexpr std::string_view kServiceUnavailable =
     "\r\n"
     R"({"error":"temporarily_unavailable","error_description":"too many connections"})";
 constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
-
-std::string ToLower(std::string_view text) {
-  std::string out(text);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
 
 std::string_view Trim(std::string_view text) {
   while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
@@ -330,7 +311,8 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
     request.path = request.target.substr(0, query);
     if (query != std::string::npos) request.query = request.target.substr(query + 1);
     for (const auto& field : req) {
-      request.headers.emplace_back(ToLower(field.name_string()), std::string(Trim(field.value())));
+      request.headers.emplace_back(AsciiLower(field.name_string()),
+                                   std::string(Trim(field.value())));
     }
     request.body = std::move(req.body());
     request.remote = remote_;
@@ -372,7 +354,7 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
     res_.version(header_parsed ? parser_->get().version() : 11);
     res_.result(static_cast<unsigned>(response.status));
     res_.set(http::field::server, kServerName);
-    res_.set(http::field::date, HttpDate(state_->Clock().Now()));
+    res_.set(http::field::date, FormatHttpDate(state_->Clock().Now()));
     res_.set(http::field::content_type, response.content_type);
     if (response.content_type.rfind("application/json", 0) == 0) {
       res_.set(http::field::cache_control, "no-store");
@@ -384,7 +366,7 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
           value.find_first_of("\r\n") != std::string::npos) {
         continue;
       }
-      std::string lower = ToLower(name);
+      std::string lower = AsciiLower(name);
       if (std::find(replaced.begin(), replaced.end(), lower) == replaced.end()) {
         res_.erase(name);  // the handler's value replaces a default of the same name
         replaced.push_back(std::move(lower));
@@ -518,8 +500,7 @@ Result<tcp::endpoint> ParseListen(std::string_view listen) {
     port = listen.substr(colon + 1);
     if (host.find(':') != std::string_view::npos) return bad("an IPv6 host needs brackets");
   }
-  if (port.empty() || port.size() > 5 ||
-      !std::all_of(port.begin(), port.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+  if (port.size() > 5 || !IsDigits(port)) {
     return bad("the port must be a number 0-65535");
   }
   const unsigned long port_number = std::stoul(std::string(port));

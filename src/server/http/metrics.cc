@@ -1,9 +1,10 @@
 #include "server/http/metrics.h"
 
 #include <charconv>
-#include <ctime>
 
 #include <nlohmann/json.hpp>
+
+#include "core/utc_time.h"
 
 namespace mp::server {
 namespace {
@@ -35,23 +36,6 @@ std::string FormatDouble(double value) {
   char buffer[64];
   const auto result = std::to_chars(buffer, buffer + sizeof(buffer), value);
   return std::string(buffer, result.ptr);
-}
-
-std::string Iso8601Millis(int64_t unix_millis) {
-  int64_t seconds = unix_millis / 1000;
-  int64_t millis = unix_millis % 1000;
-  if (millis < 0) {  // before 1970: floor, not truncation
-    millis += 1000;
-    --seconds;
-  }
-  const auto t = static_cast<std::time_t>(seconds);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char date[32];
-  std::strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%S", &tm);
-  char out[48];
-  std::snprintf(out, sizeof(out), "%s.%03dZ", date, static_cast<int>(millis));
-  return out;
 }
 
 }  // namespace
@@ -119,7 +103,7 @@ std::string Metrics::Render() const {
 std::string RequestLogLine(const RequestLogEntry& entry, int64_t unix_millis) {
   const std::string_view path = std::string_view(entry.path).substr(0, entry.path.find('?'));
   nlohmann::ordered_json line;
-  line["time"] = Iso8601Millis(unix_millis);
+  line["time"] = FormatUtcMillis(unix_millis);
   line["level"] = entry.status >= 500 ? "error" : entry.status >= 400 ? "warn" : "info";
   line["trace_id"] = entry.trace_id;
   line["method"] = entry.method;

@@ -13,6 +13,7 @@
 
 #include "core/json.h"
 #include "core/mutex.h"
+#include "core/strings.h"
 #include "server/store/schema.h"
 #include "server/store/sqlite.h"
 #include "server/store/store.h"
@@ -22,8 +23,6 @@ namespace {
 
 using sqlite::Connection;
 using sqlite::Statement;
-
-std::string Quote(std::string_view s) { return "\"" + std::string(s) + "\""; }
 
 std::string JsonArray(const std::vector<std::string>& items) {
   return DumpJson(nlohmann::json(items));
