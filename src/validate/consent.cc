@@ -5,11 +5,10 @@
 #include <time.h>
 
 #include <algorithm>
-#include <cmath>
 #include <cstdint>
-#include <limits>
 #include <nlohmann/json.hpp>
 
+#include "core/checked.h"
 #include "core/json.h"
 #include "core/openssl.h"
 #include "maskinporten/jwk.h"
@@ -101,34 +100,32 @@ Result<TimePoint> ParseIso8601(std::string_view text, std::string_view name) {
       }
     }
   }
-  const std::chrono::sys_days day(ymd);
-  return TimePoint(day) + std::chrono::hours(h) + std::chrono::minutes(mi) +
-         std::chrono::seconds(s) - std::chrono::seconds(offset_seconds);
+  // The year bound keeps this sum far inside int64; the offset may still move the instant out of
+  // 1970..2199 ("1970-01-01T00:30+01:00"), which the same range check as epoch seconds refuses.
+  const int64_t seconds = std::chrono::sys_days(ymd).time_since_epoch().count() * int64_t{86400} +
+                          h * 3600 + mi * 60 + s - offset_seconds;
+  if (!EpochSeconds(seconds, name).ok()) {
+    return BadTime(name, "is out of range (years 1970..2199): " + Shown(text));
+  }
+  return TimePoint(std::chrono::seconds(seconds));
 }
 
 Result<TimePoint> ParseConsentTime(const nlohmann::json& value, std::string_view name) {
   // Before 1970 or after 2199 is no consent date; it also keeps the arithmetic in range (a
-  // time_point counts nanoseconds in 64 bits).
-  constexpr int64_t kMaxSeconds = 7258118399;  // 2199-12-31T23:59:59Z
-  auto from_seconds = [&](int64_t v) -> Result<TimePoint> {
-    if (v < 0 || v > kMaxSeconds) {
-      return BadTime(name, "is out of range: " + std::to_string(v) + " epoch seconds");
-    }
-    return TimePoint(std::chrono::seconds(v));
+  // time_point counts nanoseconds in 64 bits). core/checked.h does the range check.
+  const std::string what = "claim " + std::string(name);
+  auto as_time = [](Result<int64_t> seconds) -> Result<TimePoint> {
+    MP_RETURN_IF_ERROR(seconds.status());
+    return TimePoint(std::chrono::seconds(*seconds));
   };
   if (value.is_number_unsigned()) {
-    uint64_t v = value.get<uint64_t>();
-    if (v > static_cast<uint64_t>(kMaxSeconds))
-      return BadTime(name, "is out of range: " + value.dump());
-    return from_seconds(static_cast<int64_t>(v));
+    return as_time(EpochSecondsFromUnsigned(value.get<uint64_t>(), what, Errc::kInvalidClaim));
   }
-  if (value.is_number_integer()) return from_seconds(value.get<int64_t>());
+  if (value.is_number_integer()) {
+    return as_time(EpochSeconds(value.get<int64_t>(), what, Errc::kInvalidClaim));
+  }
   if (value.is_number_float()) {
-    double v = std::floor(value.get<double>());
-    if (!std::isfinite(v) || v < 0 || v > static_cast<double>(kMaxSeconds)) {
-      return BadTime(name, "is out of range: " + value.dump());
-    }
-    return from_seconds(static_cast<int64_t>(v));
+    return as_time(EpochSecondsFromDouble(value.get<double>(), what, Errc::kInvalidClaim));
   }
   if (!value.is_string()) {
     return BadTime(name, "must be epoch seconds or an ISO 8601 string; it is " +
@@ -137,7 +134,7 @@ Result<TimePoint> ParseConsentTime(const nlohmann::json& value, std::string_view
   const std::string& text = value.get_ref<const std::string&>();
   if (!text.empty() && text.size() <= 12 &&
       std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; })) {
-    return from_seconds(std::stoll(text));
+    return as_time(EpochSeconds(std::stoll(text), what, Errc::kInvalidClaim));
   }
   return ParseIso8601(text, name);
 }
@@ -481,8 +478,11 @@ Result<Consent> VerifyAltinn2Consent(std::string_view token, JwksCache& altinn_k
                                               .require_exp = true,
                                               .require_iat = true,
                                               .clock = options.clock}));
-  const int64_t exp = claims->GetNumericDate("exp")->value_or(0);
-  const int64_t iat = claims->GetNumericDate("iat")->value_or(0);
+  // Both present (ValidateClaims requires them) and range-checked before the subtraction.
+  MP_ASSIGN_OR_RETURN(const int64_t exp, EpochSeconds(claims->GetNumericDate("exp")->value_or(0),
+                                                      "claim exp", Errc::kInvalidClaim));
+  MP_ASSIGN_OR_RETURN(const int64_t iat, EpochSeconds(claims->GetNumericDate("iat")->value_or(0),
+                                                      "claim iat", Errc::kInvalidClaim));
   if (iat > exp) {
     return InvalidClaim("exp", std::to_string(exp) + " is before iat " + std::to_string(iat));
   }
