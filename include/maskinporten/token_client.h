@@ -57,6 +57,8 @@ struct MaskinportenError {
 // Decodes an error body; tolerant of missing fields, strict JSON.
 MaskinportenError ParseMaskinportenError(int http_status, std::string_view body);
 
+// Every wait here, and max_skew_correction, must be 0..24 h: Fetch refuses others with
+// Errc::kInvalidArgument before any clock arithmetic with them.
 struct RetryPolicy {
   int max_attempts = 4;
   std::chrono::milliseconds initial_backoff{200};
