@@ -19,6 +19,7 @@
 #include <optional>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include <boost/asio/ssl.hpp>
@@ -211,6 +212,30 @@ TEST(HttpServer, Answers413ForTooLargeContentLengthBeforeTheBody) {
   std::optional<RawReply> reply = c.Read();
   ASSERT_TRUE(reply.has_value()) << c.last_error().message();
   EXPECT_EQ(reply->status, 413);
+}
+
+// Content-Length is a number from outside: a value past 64 bits, a negative or a list is a
+// malformed request (400), one that fits but exceeds max_body_bytes is 413, before any body.
+TEST(HttpServer, ContentLengthAtAndBeyondThe64BitLimitIsRefused) {
+  const std::vector<std::pair<std::string, int>> cases = {{"18446744073709551615", 413},
+                                                          {"18446744073709551616", 400},
+                                                          {"99999999999999999999999", 400},
+                                                          {"9223372036854775808", 413},
+                                                          {"-1", 400},
+                                                          {"1, 2", 400},
+                                                          {"1.5", 400},
+                                                          {"65537", 413}};
+  auto server = StartOrDie({});
+  ASSERT_NE(server, nullptr);
+  for (const auto& [length, status] : cases) {
+    RawConnection c = RawConnection::Connect(server->port());
+    ASSERT_TRUE(
+        c.Send("POST /token HTTP/1.1\r\nHost: x\r\nContent-Length: " + length + "\r\n\r\n"));
+    std::optional<RawReply> reply = c.Read();
+    ASSERT_TRUE(reply.has_value()) << length << ": " << c.last_error().message();
+    EXPECT_EQ(reply->status, status) << length;
+    EXPECT_FALSE(reply->keep_alive) << length;
+  }
 }
 
 TEST(HttpServer, AcceptsBodyAtTheLimit) {
@@ -755,12 +780,21 @@ TEST(HttpServer, StartRefusesBadListenAddresses) {
   }
 }
 
-TEST(HttpServer, StartRefusesANegativePressureSilentTimeout) {
-  Result<std::unique_ptr<HttpServer>> server =
-      HttpServer::Start({.pressure_silent_timeout = milliseconds(-1)}, EchoHandler);
-  ASSERT_FALSE(server.ok());
-  EXPECT_EQ(server.status().code(), Errc::kInvalidArgument);
-  EXPECT_THAT(server.status().message(), HasSubstr("pressure_silent_timeout is -1 ms"));
+TEST(HttpServer, StartRefusesTimeoutsOutsideADay) {
+  const std::vector<std::pair<HttpServerOptions, std::string>> cases = {
+      {{.pressure_silent_timeout = milliseconds(-1)}, "pressure_silent_timeout is -1 ms"},
+      {{.read_timeout = milliseconds::max()}, "read_timeout is 9223372036854775807 ms"},
+      {{.idle_timeout = std::chrono::hours(24) + milliseconds(1)}, "idle_timeout is 86400001 ms"},
+      {{.read_timeout = milliseconds::min()}, "read_timeout is -9223372036854775808 ms"},
+  };
+  for (const auto& [options, message] : cases) {
+    Result<std::unique_ptr<HttpServer>> server = HttpServer::Start(options, EchoHandler);
+    ASSERT_FALSE(server.ok()) << message;
+    EXPECT_EQ(server.status().code(), Errc::kInvalidArgument);
+    EXPECT_THAT(server.status().message(), HasSubstr(message));
+  }
+  auto server = StartOrDie({.read_timeout = std::chrono::hours(24)});
+  EXPECT_NE(server, nullptr);
 }
 
 TEST(HttpServer, StartReportsBindFailureAsIoError) {

@@ -662,6 +662,27 @@ Result<std::unique_ptr<ssl::context>> MakeTlsContext(const std::string& cert_pem
   return ctx;
 }
 
+// The configured limits, before any timer or buffer arithmetic with them: timeouts up to a day
+// (a steady_clock deadline now + timeout then cannot overflow), at least one connection.
+Status CheckOptions(const HttpServerOptions& options) {
+  if (options.max_connections == 0) {
+    return Status(Errc::kInvalidArgument, "max_connections must be at least 1");
+  }
+  constexpr std::chrono::milliseconds kDay = std::chrono::hours(24);
+  const std::pair<std::string_view, std::chrono::milliseconds> timeouts[] = {
+      {"read_timeout", options.read_timeout},
+      {"idle_timeout", options.idle_timeout},
+      {"pressure_silent_timeout", options.pressure_silent_timeout}};
+  for (const auto& [name, timeout] : timeouts) {
+    if (timeout.count() < 0 || timeout > kDay) {
+      return Status(Errc::kInvalidArgument,
+                    std::string(name) + " is " + std::to_string(timeout.count()) +
+                        " ms; must be 0.." + std::to_string(kDay.count()) + " ms (a day)");
+    }
+  }
+  return OkStatus();
+}
+
 class BeastHttpServer final : public HttpServer {
  public:
   // One io_context per thread, each run by exactly one thread, and connections spread over them
@@ -867,15 +888,7 @@ class BeastHttpServer final : public HttpServer {
 Result<std::unique_ptr<HttpServer>> HttpServer::Start(const HttpServerOptions& options,
                                                       Handler handler) {
   if (!handler) return Status(Errc::kInvalidArgument, "HttpServer::Start needs a handler");
-  if (options.max_connections == 0) {
-    return Status(Errc::kInvalidArgument, "max_connections must be at least 1");
-  }
-  if (options.pressure_silent_timeout.count() < 0) {
-    return Status(Errc::kInvalidArgument,
-                  "pressure_silent_timeout is " +
-                      std::to_string(options.pressure_silent_timeout.count()) +
-                      " ms; must not be negative");
-  }
+  MP_RETURN_IF_ERROR(CheckOptions(options));
   MP_ASSIGN_OR_RETURN(const tcp::endpoint endpoint, ParseListen(options.listen));
   auto state = std::make_shared<ServerState>();
   state->options = options;
