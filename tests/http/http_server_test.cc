@@ -372,18 +372,28 @@ TEST(HttpServer, DropConnectionClosesWithoutAnswer) {
   EXPECT_EQ(received, "");
 }
 
-TEST(HttpServer, RefusesConnectionsBeyondMaxConnections) {
+// A server with max_connections = 2 whose slots are held by two connections that have each made
+// a round trip (so neither is silent, nor shed to make room): the next connection is refused.
+std::unique_ptr<HttpServer> StartFullServer(std::vector<RawConnection>& held) {
   auto server = StartOrDie({.max_connections = 2});
+  if (server == nullptr) return nullptr;
+  for (int i = 0; i < 2; ++i) {
+    held.push_back(RawConnection::Connect(server->port()));
+    EXPECT_TRUE(held.back().Send(Get("/")) && held.back().Read().has_value());
+  }
+  return server;
+}
+
+TEST(HttpServer, RefusesConnectionsBeyondMaxConnections) {
+  std::vector<RawConnection> held;
+  auto server = StartFullServer(held);
   ASSERT_NE(server, nullptr);
-  // Two served connections, each proven accepted by a round trip.
-  RawConnection a = RawConnection::Connect(server->port());
-  RawConnection b = RawConnection::Connect(server->port());
-  ASSERT_TRUE(a.Send(Get("/")) && a.Read().has_value());
-  ASSERT_TRUE(b.Send(Get("/")) && b.Read().has_value());
+  RawConnection& a = held[0];
+  RawConnection& b = held[1];
   RawConnection third = RawConnection::Connect(server->port());
   std::string received;
   EXPECT_TRUE(third.WaitForClose(&received));
-  EXPECT_TRUE(received.empty() || received.rfind("HTTP/1.1 503", 0) == 0) << received;
+  EXPECT_EQ(received.rfind("HTTP/1.1 503", 0), 0u) << received;
   // The served connections still work, and a slot frees up when one closes.
   ASSERT_TRUE(a.Send(Get("/")));
   EXPECT_TRUE(a.Read().has_value());
@@ -409,14 +419,26 @@ bool WaitForOpenConnections(const HttpServer& server, size_t n) {
   return true;
 }
 
+// Opens `n` connections that send nothing, one at a time, each seen served before the next (so
+// their age order is the order here). Fewer when one is not served within 5 s.
+std::vector<RawConnection> OpenSilentConnections(const HttpServer& server, size_t n) {
+  std::vector<RawConnection> silent;
+  const size_t before = server.open_connections();
+  for (size_t i = 1; i <= n; ++i) {
+    silent.push_back(RawConnection::Connect(server.port()));
+    if (!WaitForOpenConnections(server, before + i)) {
+      ADD_FAILURE() << "silent connection " << i << " was not served";
+      break;
+    }
+  }
+  return silent;
+}
+
 TEST(HttpServer, AtTheCapANewConnectionTakesTheSlotOfTheOldestSilentOne) {
   auto server = StartOrDie({.max_connections = 3});
   ASSERT_NE(server, nullptr);
-  std::vector<RawConnection> silent;
-  for (size_t i = 1; i <= 3; ++i) {
-    silent.push_back(RawConnection::Connect(server->port()));
-    ASSERT_TRUE(WaitForOpenConnections(*server, i));
-  }
+  std::vector<RawConnection> silent = OpenSilentConnections(*server, 3);
+  ASSERT_EQ(silent.size(), size_t{3});
   RawConnection fresh = RawConnection::Connect(server->port());
   ASSERT_TRUE(fresh.Send(Get("/fresh")));
   std::optional<RawReply> reply = fresh.Read();
@@ -439,11 +461,8 @@ TEST(HttpServer, NearTheCapClosesConnectionsSilentLongerThanTheTimeout) {
   // 8 of 10 is the 80% threshold; read_timeout alone would keep them for 10 s.
   auto server = StartOrDie({.max_connections = 10, .pressure_silent_timeout = milliseconds(100)});
   ASSERT_NE(server, nullptr);
-  std::vector<RawConnection> silent;
-  for (size_t i = 1; i <= 7; ++i) {
-    silent.push_back(RawConnection::Connect(server->port()));
-    ASSERT_TRUE(WaitForOpenConnections(*server, i));
-  }
+  std::vector<RawConnection> silent = OpenSilentConnections(*server, 7);
+  ASSERT_EQ(silent.size(), size_t{7});
   // One that has sent part of a request is not silent, however slow it is.
   RawConnection talking = RawConnection::Connect(server->port());
   ASSERT_TRUE(talking.Send("GET /slow HTTP/1.1\r\n"));
@@ -469,11 +488,8 @@ TEST(HttpServer, NearTheCapClosesConnectionsSilentLongerThanTheTimeout) {
 TEST(HttpServer, BelowThePressureThresholdSilentConnectionsStay) {
   auto server = StartOrDie({.max_connections = 10, .pressure_silent_timeout = milliseconds(100)});
   ASSERT_NE(server, nullptr);
-  std::vector<RawConnection> silent;
-  for (size_t i = 1; i <= 6; ++i) {
-    silent.push_back(RawConnection::Connect(server->port()));
-    ASSERT_TRUE(WaitForOpenConnections(*server, i));
-  }
+  std::vector<RawConnection> silent = OpenSilentConnections(*server, 6);
+  ASSERT_EQ(silent.size(), size_t{6});
   std::this_thread::sleep_for(milliseconds(150));
   RawConnection fresh = RawConnection::Connect(server->port());  // the 7th: below 8 of 10
   ASSERT_TRUE(fresh.Send(Get("/")));
@@ -489,13 +505,9 @@ TEST(HttpServer, BelowThePressureThresholdSilentConnectionsStay) {
 // Defect 4 of issue 14: the server closed a refused connection at once, with the request unread,
 // so a client still sending its body got EPIPE/ECONNRESET instead of the 503.
 TEST(HttpServer, ClientWritingALargeBodyToAFullServerReadsThe503) {
-  auto server = StartOrDie({.max_connections = 2});
+  std::vector<RawConnection> held;
+  auto server = StartFullServer(held);
   ASSERT_NE(server, nullptr);
-  RawConnection a = RawConnection::Connect(server->port());
-  RawConnection b = RawConnection::Connect(server->port());
-  ASSERT_TRUE(a.Send(Get("/")) && a.Read().has_value());
-  ASSERT_TRUE(b.Send(Get("/")) && b.Read().has_value());
-
   RawConnection c = RawConnection::Connect(server->port());
   // 512 KiB: far more than the socket buffers take at once, within the 1 MiB the server drains.
   const std::string request = Post("/token", std::string(512 * 1024, 'x'));
