@@ -516,6 +516,7 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
   // still sending its request reads the answer instead of a reset or a broken pipe.
   void Refuse() {
     phase_ = Phase::kClosing;
+    if constexpr (kTls) return CloseNow();  // no handshake to answer in (Serve does not get here)
     Lowest().expires_after(kLingerTimeout);
     net::async_write(stream_, net::buffer(kServiceUnavailable.data(), kServiceUnavailable.size()),
                      [self = this->shared_from_this()](beast::error_code ec, size_t) {
