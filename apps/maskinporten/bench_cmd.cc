@@ -153,7 +153,8 @@ Result<std::optional<size_t>> ParseChunkedBody(std::string_view buf, size_t pos,
     size_t eol = buf.find("\r\n", pos);
     if (eol == std::string_view::npos) return std::optional<size_t>();
     size_t size = std::strtoull(std::string(buf.substr(pos, eol - pos)).c_str(), nullptr, 16);
-    if (body.size() + size > kMaxResponseBytes) {
+    // Compared without a sum: a chunk size from the server may be anything up to 2^64 - 1.
+    if (size > kMaxResponseBytes - body.size()) {
       return Status(Errc::kNetworkError, "response body too large");
     }
     pos = eol + 2;

@@ -110,7 +110,8 @@ void AddCert(CLI::App& app, int* exit_code) {
                       "TEST trust anchors PEM; environment is \"test\" when they verify the chain");
   inspect->add_option("--trust-prod", a->trust_prod,
                       "PROD trust anchors PEM; environment is \"prod\" when they verify the chain");
-  inspect->add_option("--now", a->now, "verify at this Unix time instead of now");
+  inspect->add_option("--now", a->now, "verify at this Unix time instead of now")
+      ->check(UnixTimeFlag());
   SetExamples(inspect,
               "  maskinporten cert inspect org.chain.pem\n"
               "  maskinporten cert inspect org.chain.pem --trust ca/root.pem\n"

@@ -5,13 +5,16 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <charconv>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <iostream>
 #include <iterator>
 #include <sstream>
+#include <system_error>
 
+#include "core/checked.h"
 #include "core/file.h"
 #include "core/random.h"
 
@@ -68,6 +71,22 @@ int FailDocument(const Status& status) {
 int UsageError(std::string_view detail) {
   std::cerr << "error: " << ErrcName(Errc::kInvalidArgument) << ": " << detail << "\n";
   return kExitUsage;
+}
+
+CLI::Validator UnixTimeFlag() {
+  return CLI::Validator(
+      [](std::string& input) -> std::string {
+        int64_t seconds = 0;
+        const char* end = input.data() + input.size();
+        const auto [ptr, ec] = std::from_chars(input.data(), end, seconds);
+        if (ec != std::errc() || ptr != end) {
+          return "'" + input.substr(0, 32) + "' is not a Unix time in whole seconds (0..." +
+                 std::to_string(kMaxEpochSeconds) + ")";
+        }
+        Result<int64_t> checked = EpochSeconds(seconds, "Unix time");
+        return checked.ok() ? std::string() : checked.status().message();
+      },
+      "UNIX_TIME");
 }
 
 std::string ServeDataDir() {

@@ -66,6 +66,11 @@ enum class Overwrite { kRefuse, kAllow };
 Status WriteOutput(const std::string& path, std::string_view data, FileMode mode,
                    Overwrite overwrite);
 
+// The check for a --now flag (add_option(...)->check(UnixTimeFlag())): a whole number of seconds
+// in 1970..2199 (core/checked.h), 0 meaning the real time. Anything else is a usage error naming
+// the flag before the verb runs, so a FakeClock at that time cannot overflow.
+CLI::Validator UnixTimeFlag();
+
 // Adds an "Examples:" footer to a subcommand's --help.
 void SetExamples(CLI::App* app, std::string_view examples);
 

@@ -29,7 +29,8 @@ void AddClientFlags(CLI::App* cmd, ClientFlags* f) {
   cmd->add_option("--alg", f->alg, "RS256 | RS384 | RS512")->capture_default_str();
   cmd->add_option("--lifetime", f->lifetime, "grant lifetime in seconds (1..120)")
       ->capture_default_str();
-  cmd->add_option("--now", f->now, "sign as if the time were this Unix time");
+  cmd->add_option("--now", f->now, "sign as if the time were this Unix time")
+      ->check(UnixTimeFlag());
 }
 
 Result<ResolvedClient> ResolveClient(const ClientFlags& f) {

@@ -111,7 +111,6 @@ int RunVerify(const VerifyArgs& a) {
   if (a.consent == "-" && a.access_token == "-") {
     return UsageError("only one of --consent and --access-token can be read from stdin");
   }
-  if (a.now < 0) return UsageError("--now must be a Unix time");
 
   FakeClock fixed(a.now);
   const Clock* clock = a.now != 0 ? static_cast<const Clock*>(&fixed) : &SystemClock::Instance();
@@ -221,7 +220,8 @@ void AddConsent(CLI::App& app, int* exit_code) {
   verify->add_flag("--allow-supplier", a->allow_supplier,
                    "accept a token a supplier got for the consumer through Altinn delegation");
   verify->add_option("--ca-file", a->ca_file, "PEM CA bundle for fetching keys over https");
-  verify->add_option("--now", a->now, "check times at this Unix time instead of now");
+  verify->add_option("--now", a->now, "check times at this Unix time instead of now")
+      ->check(UnixTimeFlag());
   SetExamples(
       verify,
       "  # Altinn 2: samtykketoken in NAV-Samtykke-Token, keys from local files\n"

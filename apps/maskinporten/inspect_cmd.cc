@@ -1,6 +1,5 @@
 // maskinporten inspect: explains a Maskinporten access token in plain words, WITHOUT verifying it
 // (use `maskinporten jwt verify` or, as an API owner, `validate` for that).
-#include <cmath>
 #include <ctime>
 #include <iostream>
 #include <optional>
@@ -8,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli_common.h"
+#include "core/checked.h"
 #include "core/json.h"
 #include "core/scope_set.h"
 #include "maskinporten/jws.h"
@@ -56,15 +56,14 @@ std::string MaskPid(const std::string& pid) {
   return std::string(pid.size() - 2, '*') + pid.substr(pid.size() - 2);
 }
 
-// A JWT NumericDate within +-10^12 s (about 30,000 years), else nullopt: hostile values (1e300,
-// 2^64-1) must not overflow the arithmetic below.
+// A JWT NumericDate in 1970..2199 (core/checked.h), fractions floored, else nullopt: hostile
+// values (1e300, 2^64-1, INT64_MIN) are left out rather than overflowing the arithmetic below.
 std::optional<int64_t> NumericDate(const nlohmann::json& p, const char* name) {
-  constexpr double kBound = 1e12;
   auto it = p.find(name);
   if (it == p.end() || !it->is_number()) return std::nullopt;
-  double v = it->get<double>();
-  if (!(v > -kBound && v < kBound)) return std::nullopt;
-  return static_cast<int64_t>(std::floor(v));
+  Result<int64_t> seconds = EpochSecondsFromDouble(it->get<double>(), name);
+  if (!seconds.ok()) return std::nullopt;
+  return *seconds;
 }
 
 nlohmann::json Explain(const nlohmann::json& header, const nlohmann::json& p, int64_t now) {
@@ -176,7 +175,7 @@ void AddInspect(CLI::App& app, int* exit_code) {
   CLI::App* cmd = app.add_subcommand(
       "inspect", "Explain a Maskinporten access token in plain words (decodes; does not verify)");
   cmd->add_option("token", a->token, "the access token, or - for stdin")->required();
-  cmd->add_option("--now", a->now, "compute 'expires in' at this Unix time");
+  cmd->add_option("--now", a->now, "compute 'expires in' at this Unix time")->check(UnixTimeFlag());
   cmd->add_flag("--json", a->json, "print the explanation as JSON");
   SetExamples(cmd,
               "  maskinporten inspect eyJraWQiOi...\n"

@@ -185,7 +185,8 @@ void AddJwt(CLI::App& app, int* exit_code) {
   verify->add_option("--iss", v->iss, "required issuer (exact)");
   verify->add_option("--aud", v->aud, "required audience");
   verify->add_option("--leeway", v->leeway, "clock leeway in seconds (0..3600)");
-  verify->add_option("--now", v->now, "check times at this Unix time instead of now");
+  verify->add_option("--now", v->now, "check times at this Unix time instead of now")
+      ->check(UnixTimeFlag());
   verify->add_flag("--no-exp", v->no_exp, "accept a token without exp");
   verify->add_flag("--json", v->json, "print {header, payload, verified}");
   verify->add_option("token", v->token, "the token, or - for stdin")->required();

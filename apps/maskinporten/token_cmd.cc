@@ -23,9 +23,10 @@ struct TokenArgs {
 };
 
 int RunToken(const TokenArgs& a) {
+  // Written so NaN fails too: a NaN * 1000 cast to an integer is undefined.
+  if (!(a.timeout > 0 && a.timeout <= 600)) return UsageError("--timeout must be 0..600 seconds");
   Result<ResolvedClient> rc = ResolveClient(a.client);
   if (!rc.ok()) return FailFlags(rc.status());
-  if (a.timeout <= 0 || a.timeout > 600) return UsageError("--timeout must be 0..600 seconds");
   auto ms = std::chrono::milliseconds(static_cast<int64_t>(a.timeout * 1000));
   std::unique_ptr<HttpClient> http =
       MakeCurlHttpClient({.ca_file = a.ca_file,

@@ -65,7 +65,6 @@ int RunValidate(const ValidateArgs& a) {
     return UsageError("--iss (the expected issuer) is required with --jwks-uri and --jwks");
   }
   if (a.leeway < 0 || a.leeway > 3600) return UsageError("--leeway must be 0..3600 seconds");
-  if (a.now < 0) return UsageError("--now must be a Unix time in seconds");
   AccessTokenPolicy policy;
   policy.issuer = expected_iss;
   Result<std::vector<Algorithm>> algs = ParseAlgorithmList(a.alg);
@@ -125,7 +124,8 @@ void AddValidate(CLI::App& app, int* exit_code) {
                       "are refused)");
   cmd->add_option("--leeway", a->leeway, "clock leeway in seconds for exp, nbf, iat")
       ->capture_default_str();
-  cmd->add_option("--now", a->now, "validate as of this Unix time (default: now)");
+  cmd->add_option("--now", a->now, "validate as of this Unix time (default: now)")
+      ->check(UnixTimeFlag());
   cmd->add_option("--alg", a->alg, "accepted algorithms, comma-separated")->capture_default_str();
   cmd->add_option("--ca-file", a->ca_file, "PEM CA bundle for TLS to the issuer");
   cmd->add_flag("--json", a->json, "output is JSON (always; accepted for symmetry)");

@@ -62,6 +62,8 @@ MaskinportenError ParseMaskinportenError(int http_status, std::string_view body)
 // "grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Ajwt-bearer&assertion=<encoded>".
 std::string TokenRequestBody(std::string_view assertion);
 
+// Every wait here, and max_skew_correction, must be 0..24 h: Fetch refuses others with
+// Errc::kInvalidArgument before any clock arithmetic with them.
 struct RetryPolicy {
   int max_attempts = 4;
   std::chrono::milliseconds initial_backoff{200};

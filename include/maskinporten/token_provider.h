@@ -39,7 +39,8 @@ std::unique_ptr<TokenSource> MakeTokenSource(TokenClient& client);
 struct TokenProviderOptions {
   // Refresh in the background once a token has less than this left...
   std::chrono::seconds refresh_ahead{20};
-  // ...and serve nothing with less than this left (treated as expired).
+  // ...and serve nothing with less than this left (treated as expired). Both are taken as
+  // 0..10 years (the longest lifetime TokenClient accepts): a negative one as 0.
   std::chrono::seconds min_remaining{5};
   size_t max_entries = 1000;     // LRU bound
   const Clock* clock = nullptr;  // SystemClock when null

@@ -12,6 +12,7 @@
 #include <utility>
 
 #include "client/token_client_internal.h"
+#include "core/checked.h"
 #include "core/json.h"
 #include "core/percent.h"
 #include "core/random.h"
@@ -237,9 +238,6 @@ using internal::TimePoint;
 using std::chrono::milliseconds;
 using std::chrono::seconds;
 
-// Larger is not a token lifetime but a server bug, and would overflow time arithmetic.
-constexpr int64_t kMaxExpiresIn = int64_t{10} * 365 * 24 * 3600;
-
 double SecureRandom01() {
   const std::string bytes = RandomBytes(8);
   uint64_t v = 0;
@@ -276,12 +274,13 @@ Result<AccessToken> ParseTokenResponse(std::string_view body, TimePoint sent_at)
   int64_t expires_in = 0;
   if (exp->is_number_unsigned()) {
     const uint64_t u = exp->get<uint64_t>();
-    expires_in =
-        u > static_cast<uint64_t>(kMaxExpiresIn) ? kMaxExpiresIn + 1 : static_cast<int64_t>(u);
+    expires_in = u > static_cast<uint64_t>(internal::kMaxExpiresInSeconds)
+                     ? internal::kMaxExpiresInSeconds + 1
+                     : static_cast<int64_t>(u);
   } else {
     expires_in = exp->get<int64_t>();
   }
-  if (expires_in <= 0 || expires_in > kMaxExpiresIn) {
+  if (expires_in <= 0 || expires_in > internal::kMaxExpiresInSeconds) {
     return Status(Errc::kHttpError, "token response: expires_in " + std::to_string(expires_in) +
                                         " is not a positive lifetime of at most 10 years");
   }
@@ -399,6 +398,29 @@ AttemptOutcome JudgeResponse(const HttpResponse& response, const MaskinportenErr
   return out;
 }
 
+// The configured waits and bounds, before any clock arithmetic with them: each within a day, so
+// now + wait and the skew correction stay far inside a time_point.
+Status CheckDurations(const TokenClientOptions& o) {
+  constexpr int64_t kDaySeconds = 24 * 3600;
+  const auto within_a_day = [](std::string_view name, int64_t value, int64_t day,
+                               std::string_view unit) {
+    if (value >= 0 && value <= day) return OkStatus();
+    return Status(Errc::kInvalidArgument, "TokenClientOptions." + std::string(name) + " is " +
+                                              std::to_string(value) + " " + std::string(unit) +
+                                              "; must be 0.." + std::to_string(day) + " " +
+                                              std::string(unit) + " (a day)");
+  };
+  const std::pair<std::string_view, milliseconds> waits[] = {
+      {"retry.initial_backoff", o.retry.initial_backoff},
+      {"retry.max_backoff", o.retry.max_backoff},
+      {"retry.total_budget", o.retry.total_budget},
+      {"retry.max_retry_after", o.retry.max_retry_after}};
+  for (const auto& [name, wait] : waits) {
+    MP_RETURN_IF_ERROR(within_a_day(name, wait.count(), kDaySeconds * 1000, "ms"));
+  }
+  return within_a_day("max_skew_correction", o.max_skew_correction.count(), kDaySeconds, "s");
+}
+
 std::string GaveUp(const Status& last, int attempts, std::string_view why = "") {
   return last.message() + " (gave up after " + AttemptsNote(attempts) + std::string(why) + ")";
 }
@@ -420,6 +442,7 @@ Result<AccessToken> TokenClient::Fetch(const TokenRequest& request, FetchInfo* i
   if (options_.endpoints.token_endpoint.empty()) {
     return Status(Errc::kInvalidArgument, "TokenClientOptions.endpoints.token_endpoint is empty");
   }
+  MP_RETURN_IF_ERROR(CheckDurations(options_));
   const Clock& clock = options_.clock != nullptr ? *options_.clock : SystemClock::Instance();
   const RetryPolicy& policy = options_.retry;
   const int max_attempts = std::max(1, policy.max_attempts);

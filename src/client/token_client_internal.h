@@ -16,6 +16,10 @@ namespace mp::internal {
 
 using TimePoint = std::chrono::system_clock::time_point;
 
+// The longest expires_in a token response may carry (10 years): larger is not a token lifetime
+// but a server bug, and would overflow time arithmetic.
+constexpr int64_t kMaxExpiresInSeconds = int64_t{10} * 365 * 24 * 3600;
+
 // application/x-www-form-urlencoded value: RFC 3986 unreserved bytes (A-Z a-z 0-9 - . _ ~) kept,
 // every other byte as %XX (upper-case hex).
 std::string FormUrlEncode(std::string_view value);

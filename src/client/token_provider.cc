@@ -28,6 +28,8 @@
 #include <utility>
 #include <vector>
 
+#include "client/token_client_internal.h"
+#include "core/checked.h"
 #include "core/json.h"
 #include "core/mutex.h"
 #include "core/scope_set.h"
@@ -36,6 +38,23 @@ namespace mp {
 namespace {
 
 using TimePoint = std::chrono::system_clock::time_point;
+
+// The margins as the provider uses them: 0 .. the longest token lifetime TokenClient accepts. A
+// negative margin would serve expired tokens; a longer one means "never serve" or "always
+// refresh" just as well, and keeps the margin far inside a nanosecond time_point.
+TokenProviderOptions Bounded(TokenProviderOptions options) {
+  const std::chrono::seconds longest(internal::kMaxExpiresInSeconds);
+  options.refresh_ahead = std::clamp(options.refresh_ahead, std::chrono::seconds(0), longest);
+  options.min_remaining = std::clamp(options.min_remaining, std::chrono::seconds(0), longest);
+  return options;
+}
+
+// expires_at - margin, saturating: expires_at comes from any TokenSource, unchecked.
+TimePoint Before(TimePoint expires_at, std::chrono::seconds margin) {
+  using Duration = TimePoint::duration;
+  const int64_t margin_ticks = std::chrono::duration_cast<Duration>(margin).count();  // bounded
+  return TimePoint(Duration(SaturatingSub(expires_at.time_since_epoch().count(), margin_ticks)));
+}
 
 // After a failed refresh-ahead the next one waits this long: the token is still valid, and the
 // source (TokenClient) has already retried with backoff inside the fetch that failed.
@@ -240,7 +259,7 @@ struct TokenProvider::Impl {
 
   Impl(TokenSource& source, TokenProviderOptions options)
       : source_(source),
-        options_(std::move(options)),
+        options_(Bounded(std::move(options))),
         clock_(options_.clock != nullptr ? *options_.clock : SystemClock::Instance()),
         namespace_(source.CacheNamespace()) {}
 
@@ -488,8 +507,8 @@ struct TokenProvider::Impl {
       entries_.emplace(key, std::move(owned));
     }
     entry->token = token;
-    entry->valid_until = token.expires_at - options_.min_remaining;
-    entry->refresh_at = token.expires_at - options_.refresh_ahead;
+    entry->valid_until = Before(token.expires_at, options_.min_remaining);
+    entry->refresh_at = Before(token.expires_at, options_.refresh_ahead);
     entry->refresh_hold_until = TimePoint{};
     entry->stale = false;
     entry->last_used.store(tick_.fetch_add(1, std::memory_order_relaxed) + 1,

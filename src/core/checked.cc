@@ -12,10 +12,10 @@ Status Overflow(std::string_view what, int64_t a, char op, int64_t b) {
                                           " is outside the 64-bit range");
 }
 
-Status OutOfRange(std::string_view what, const std::string& shown) {
-  return Status(Errc::kLimitExceeded, std::string(what) + " " + shown +
-                                          " is outside 1970..2199 (epoch seconds 0.." +
-                                          std::to_string(kMaxEpochSeconds) + ")");
+Status OutOfRange(Errc code, std::string_view what, const std::string& shown) {
+  return Status(code, std::string(what) + " " + shown +
+                          " is outside 1970..2199 (epoch seconds 0.." +
+                          std::to_string(kMaxEpochSeconds) + ")");
 }
 
 }  // namespace
@@ -32,26 +32,26 @@ Result<int64_t> CheckedSub(int64_t a, int64_t b, std::string_view what) {
   return r;
 }
 
-Result<int64_t> EpochSeconds(int64_t seconds, std::string_view what) {
+Result<int64_t> EpochSeconds(int64_t seconds, std::string_view what, Errc code) {
   if (seconds < kMinEpochSeconds || seconds > kMaxEpochSeconds) {
-    return OutOfRange(what, std::to_string(seconds));
+    return OutOfRange(code, what, std::to_string(seconds));
   }
   return seconds;
 }
 
-Result<int64_t> EpochSecondsFromDouble(double seconds, std::string_view what) {
+Result<int64_t> EpochSecondsFromDouble(double seconds, std::string_view what, Errc code) {
   // Compared as doubles before any conversion: a cast of an out-of-range double is undefined.
   if (!std::isfinite(seconds) || seconds < static_cast<double>(kMinEpochSeconds) ||
       std::floor(seconds) > static_cast<double>(kMaxEpochSeconds)) {
     std::string shown = std::isfinite(seconds) ? std::to_string(seconds) : "(not finite)";
-    return OutOfRange(what, shown);
+    return OutOfRange(code, what, shown);
   }
   return static_cast<int64_t>(std::floor(seconds));
 }
 
-Result<int64_t> EpochSecondsFromUnsigned(uint64_t seconds, std::string_view what) {
+Result<int64_t> EpochSecondsFromUnsigned(uint64_t seconds, std::string_view what, Errc code) {
   if (seconds > static_cast<uint64_t>(kMaxEpochSeconds)) {
-    return OutOfRange(what, std::to_string(seconds));
+    return OutOfRange(code, what, std::to_string(seconds));
   }
   return static_cast<int64_t>(seconds);
 }

@@ -43,15 +43,19 @@ constexpr int64_t SaturatingSub(int64_t a, int64_t b) {
   return r;
 }
 
-// `seconds` when it is in kMinEpochSeconds..kMaxEpochSeconds, else Errc::kLimitExceeded
+// `seconds` when it is in kMinEpochSeconds..kMaxEpochSeconds, else `code` (kLimitExceeded unless
+// the caller's contract names another, e.g. kInvalidClaim for a token claim)
 // "<what> <seconds> is outside 1970..2199".
-Result<int64_t> EpochSeconds(int64_t seconds, std::string_view what);
+Result<int64_t> EpochSeconds(int64_t seconds, std::string_view what,
+                             Errc code = Errc::kLimitExceeded);
 
 // A JSON number (as the strict parser gives it: signed, unsigned or double) as whole epoch
-// seconds, fractions floored, in 1970..2199; Errc::kLimitExceeded naming `what` otherwise,
-// also for NaN and infinities.
-Result<int64_t> EpochSecondsFromDouble(double seconds, std::string_view what);
-Result<int64_t> EpochSecondsFromUnsigned(uint64_t seconds, std::string_view what);
+// seconds, fractions floored, in 1970..2199; `code` naming `what` otherwise, also for NaN and
+// infinities.
+Result<int64_t> EpochSecondsFromDouble(double seconds, std::string_view what,
+                                       Errc code = Errc::kLimitExceeded);
+Result<int64_t> EpochSecondsFromUnsigned(uint64_t seconds, std::string_view what,
+                                         Errc code = Errc::kLimitExceeded);
 
 // A JSON number of seconds that is not (yet) a date of ours, as whole int64 seconds: a double is
 // floored and must be finite and within ±2^53 (where every double is an exact integer), an

@@ -150,9 +150,10 @@ std::optional<TimePoint> MakeTime(int year, int month, int day, int h, int m, in
   if (month < 1 || month > 12 || day < 1 || day > DaysInMonth(year, month)) return std::nullopt;
   const int64_t seconds =
       DaysFromCivil(year, month, day) * kSecondsPerDay + h * 3600 + m * 60 + std::min(s, 59);
-  // system_clock counts nanoseconds in 64 bits: about 1678..2261.
-  constexpr int64_t kLimit = std::numeric_limits<int64_t>::max() / 1000000000;
-  if (seconds < -kLimit || seconds > kLimit) return std::nullopt;
+  // A date from a server header as a time_point, nullopt outside 1970..2199: a four-digit year
+  // does not fit a nanosecond time_point (1677..2262), and no clock we correct against is that
+  // far off.
+  if (!EpochSeconds(seconds, "HTTP-date").ok()) return std::nullopt;
   return TimePoint(std::chrono::seconds(seconds));
 }
 

@@ -5,6 +5,7 @@
 #include <limits>
 #include <nlohmann/json.hpp>
 
+#include "core/checked.h"
 #include "core/json.h"
 #include "core/strings.h"
 
@@ -23,20 +24,6 @@ Status InvalidClaim(std::string_view name, std::string_view what) {
   return Status(Errc::kInvalidClaim, "claim " + std::string(name) + " " + std::string(what));
 }
 
-// a + b for b >= 0, saturating at the int64 maximum.
-int64_t SatAdd(int64_t a, int64_t b) {
-  if (a > std::numeric_limits<int64_t>::max() - b) return std::numeric_limits<int64_t>::max();
-  return a + b;
-}
-
-// a - b, saturating at the int64 limits (for messages about absurd dates).
-int64_t SatSub(int64_t a, int64_t b) {
-  int64_t r = 0;
-  if (__builtin_sub_overflow(a, b, &r)) {
-    return b < 0 ? std::numeric_limits<int64_t>::max() : std::numeric_limits<int64_t>::min();
-  }
-  return r;
-}
 
 }  // namespace
 
@@ -140,29 +127,35 @@ Status ValidateClaims(const Claims& claims, const ClaimsOptions& options) {
   const Clock& clock = options.clock != nullptr ? *options.clock : SystemClock::Instance();
   const int64_t now = clock.NowSeconds();
   const int64_t leeway = options.leeway.count();
+  // The claims are numbers from outside: every sum and difference below saturates at the int64
+  // limits instead of wrapping, which keeps each comparison exact (the leeway is not negative,
+  // and a sum past INT64_MAX compares like INT64_MAX against a clock's time).
   const std::string leeway_text = "(leeway " + std::to_string(leeway) + " s)";
 
   // RFC 7519 §4.1.4: the current time MUST be before exp.
   MP_ASSIGN_OR_RETURN(std::optional<int64_t> exp, claims.GetNumericDate("exp"));
   if (!exp && options.require_exp) return Status(Errc::kMissingClaim, "claim exp is missing");
-  if (exp && now >= SatAdd(*exp, leeway)) {
+  if (exp && now >= SaturatingAdd(*exp, leeway)) {
     return Status(Errc::kTokenExpired, "exp " + std::to_string(*exp) + " is " +
-                                           std::to_string(SatSub(now, *exp)) + " s before now " +
-                                           std::to_string(now) + " " + leeway_text);
+                                           std::to_string(SaturatingSub(now, *exp)) +
+                                           " s before now " + std::to_string(now) + " " +
+                                           leeway_text);
   }
   // RFC 7519 §4.1.5: not before nbf.
   MP_ASSIGN_OR_RETURN(std::optional<int64_t> nbf, claims.GetNumericDate("nbf"));
-  if (nbf && SatAdd(now, leeway) < *nbf) {
+  if (nbf && SaturatingAdd(now, leeway) < *nbf) {
     return Status(Errc::kTokenNotYetValid, "nbf " + std::to_string(*nbf) + " is " +
-                                               std::to_string(SatSub(*nbf, now)) + " s after now " +
-                                               std::to_string(now) + " " + leeway_text);
+                                               std::to_string(SaturatingSub(*nbf, now)) +
+                                               " s after now " + std::to_string(now) + " " +
+                                               leeway_text);
   }
   MP_ASSIGN_OR_RETURN(std::optional<int64_t> iat, claims.GetNumericDate("iat"));
   if (!iat && options.require_iat) return Status(Errc::kMissingClaim, "claim iat is missing");
-  if (iat && *iat > SatAdd(now, leeway)) {
+  if (iat && *iat > SaturatingAdd(now, leeway)) {
     return Status(Errc::kIssuedInFuture, "iat " + std::to_string(*iat) + " is " +
-                                             std::to_string(SatSub(*iat, now)) + " s after now " +
-                                             std::to_string(now) + " " + leeway_text);
+                                             std::to_string(SaturatingSub(*iat, now)) +
+                                             " s after now " + std::to_string(now) + " " +
+                                             leeway_text);
   }
   if (options.issuer) {
     MP_ASSIGN_OR_RETURN(std::optional<std::string> iss, claims.GetString("iss"));

@@ -11,6 +11,7 @@
 #include <utility>
 #include <vector>
 
+#include "core/checked.h"
 #include "core/scope_set.h"
 #include "core/strings.h"
 #include "maskinporten/jws.h"
@@ -57,17 +58,17 @@ Result<std::string> OptionalString(const Claims& claims, std::string_view name) 
   return value ? *std::move(value) : std::string();
 }
 
-// system_clock counts nanoseconds in 64 bits (years 1677..2262): a NumericDate outside
-// 1970..2199 is refused rather than overflowed.
-Result<std::chrono::system_clock::time_point> TimeClaim(std::optional<int64_t> s,
-                                                        std::string_view name) {
-  constexpr int64_t kMaxSeconds = 7258118399;  // 2199-12-31T23:59:59Z
-  if (!s) return Status(Errc::kMissingClaim, "claim " + std::string(name) + " is missing");
-  if (*s < 0 || *s > kMaxSeconds) {
-    return Status(Errc::kInvalidClaim, "claim " + std::string(name) + " is out of range: " +
-                                           std::to_string(*s) + " (years 1970..2199)");
-  }
-  return std::chrono::system_clock::time_point(std::chrono::seconds(*s));
+// A time claim as a time_point, nullopt when absent. system_clock counts nanoseconds in 64 bits
+// (years 1677..2262): a NumericDate outside 1970..2199 is refused (core/checked.h) before any
+// arithmetic on it.
+Result<std::optional<std::chrono::system_clock::time_point>> TimeClaim(const Claims& claims,
+                                                                       std::string_view name) {
+  using TimePoint = std::chrono::system_clock::time_point;
+  MP_ASSIGN_OR_RETURN(std::optional<int64_t> s, claims.GetNumericDate(name));
+  if (!s) return std::optional<TimePoint>();
+  MP_ASSIGN_OR_RETURN(int64_t seconds,
+                      EpochSeconds(*s, "claim " + std::string(name), Errc::kInvalidClaim));
+  return std::optional<TimePoint>(TimePoint(std::chrono::seconds(seconds)));
 }
 
 }  // namespace
@@ -116,15 +117,15 @@ Result<ValidatedAccessToken> AccessTokenValidator::Validate(
   Result<Claims> parsed = Claims::Parse(jws.payload);
   if (!parsed.ok()) return parsed.status().WithContext("access token claims");
   const Claims& claims = *parsed;
+  // Range first: a date no Maskinporten token can carry is an invalid claim, whatever the clock.
+  MP_ASSIGN_OR_RETURN(auto issued_at, TimeClaim(claims, "iat"));
+  MP_ASSIGN_OR_RETURN(auto expires_at, TimeClaim(claims, "exp"));
+  MP_RETURN_IF_ERROR(TimeClaim(claims, "nbf").status());
   MP_RETURN_IF_ERROR(ValidateClaims(claims, ClaimsOptions{.issuer = policy_.issuer,
                                                           .leeway = policy_.leeway,
                                                           .require_exp = true,
                                                           .require_iat = true,
                                                           .clock = policy_.clock}));
-  MP_ASSIGN_OR_RETURN(std::optional<int64_t> iat, claims.GetNumericDate("iat"));
-  MP_ASSIGN_OR_RETURN(std::optional<int64_t> exp, claims.GetNumericDate("exp"));
-  MP_ASSIGN_OR_RETURN(auto issued_at, TimeClaim(iat, "iat"));
-  MP_ASSIGN_OR_RETURN(auto expires_at, TimeClaim(exp, "exp"));
 
   // 6. Audience (RFC 8707 resource binding).
   std::optional<std::string> audience;
@@ -199,8 +200,8 @@ Result<ValidatedAccessToken> AccessTokenValidator::Validate(
       .client_amr = std::move(client_amr),
       .jti = std::move(jti),
       .kid = jws.header.kid.empty() ? std::move(kid) : std::move(jws.header.kid),
-      .issued_at = issued_at,
-      .expires_at = expires_at,
+      .issued_at = *issued_at,  // both present: ValidateClaims requires them
+      .expires_at = *expires_at,
       .audience = std::move(audience),
       .authorization_details_json = std::move(details),
       .claims = *std::move(parsed),

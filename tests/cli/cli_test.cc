@@ -24,6 +24,37 @@ using testing::RunProcess;
 using testing::TempDir;
 using testing::WriteFile;
 
+// Issue 14: every --now is range-checked (1970..2199) when the command line is parsed, before a
+// clock is made from it; out of range, negative, fractional or past 64 bits is a usage error.
+TEST(Cli, NowOutside1970To2199IsAUsageErrorForEveryVerb) {
+  const std::vector<std::vector<std::string>> verbs = {
+      {"jwt", "verify", "--key", "k.pem", "tok"},
+      {"validate", "--jwks", "jwks.json", "--iss", "https://issuer/", "tok"},
+      {"consent", "verify", "--access-token", "tok", "--person", "01819010001"},
+      {"inspect", "tok"},
+      {"cert", "inspect", "cert.pem"},
+      {"token"},
+  };
+  for (const char* now :
+       {"-1", "7258118400", "9223372036854775807", "99999999999999999999", "1.5", "soon"}) {
+    for (std::vector<std::string> args : verbs) {
+      args.insert(args.end(), {"--now", now});
+      ProcessResult r = Cli(args);
+      EXPECT_EQ(r.exit_code, 2) << args[0] << " --now " << now << ": " << r.err;
+      EXPECT_THAT(r.err, HasSubstr("--now")) << args[0] << " --now " << now;
+      ExpectErrorLine(r, "invalid_argument");
+    }
+  }
+}
+
+TEST(Cli, TokenTimeoutThatIsNotANumberOfSecondsIsAUsageError) {
+  for (const char* timeout : {"nan", "-nan", "inf", "0", "-1", "601"}) {
+    ProcessResult r = Cli({"token", "--timeout", timeout});
+    EXPECT_EQ(r.exit_code, 2) << timeout << ": " << r.err;
+    EXPECT_THAT(r.err, HasSubstr("--timeout")) << timeout;
+  }
+}
+
 // A CA and an org certificate, made once for the suite through the CLI itself.
 class CliWithCa : public ::testing::Test {
  protected:

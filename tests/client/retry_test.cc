@@ -74,6 +74,20 @@ TEST(ParseHttpDate, HandlesLeapYears) {
   EXPECT_EQ(ParseHttpDate("Thu, 29 Feb 2023 12:00:00 GMT", kNow2025), std::nullopt);
 }
 
+// Issue 14: a four-digit year does not fit a nanosecond time_point; a Date or Retry-After
+// outside 1970..2199 is no date (and was an overflow before it was checked).
+TEST(ParseHttpDate, AcceptsExactly1970To2199) {
+  EXPECT_EQ(ParseHttpDate("Thu, 01 Jan 1970 00:00:00 GMT", kNow2025), At(0));
+  EXPECT_EQ(ParseHttpDate("Wed, 31 Dec 1969 23:59:59 GMT", kNow2025), std::nullopt);
+  EXPECT_EQ(ParseHttpDate("Tue, 31 Dec 2199 23:59:59 GMT", kNow2025), At(7258118399));
+  EXPECT_EQ(ParseHttpDate("Tue, 31 Dec 2199 23:59:60 GMT", kNow2025), At(7258118399));
+  EXPECT_EQ(ParseHttpDate("Wed, 01 Jan 2200 00:00:00 GMT", kNow2025), std::nullopt);
+  EXPECT_EQ(ParseHttpDate("Fri, 31 Dec 9999 23:59:59 GMT", kNow2025), std::nullopt);
+  EXPECT_EQ(ParseHttpDate("Mon, 01 Jan 0001 00:00:00 GMT", kNow2025), std::nullopt);
+  EXPECT_EQ(ParseHttpDate("Sat, 01 Jan 0000 00:00:00 GMT", kNow2025), std::nullopt);
+  EXPECT_EQ(ParseHttpDate("Fri Dec 31 23:59:59 9999", kNow2025), std::nullopt);
+}
+
 class ParseHttpDateRejects : public ::testing::TestWithParam<const char*> {};
 
 TEST_P(ParseHttpDateRejects, MalformedDate) {
@@ -104,6 +118,22 @@ TEST(ParseRetryAfter, ReadsDeltaSeconds) {
 TEST(ParseRetryAfter, ClampsHugeDeltaSecondsWithoutOverflow) {
   EXPECT_EQ(ParseRetryAfter("99999999999999999999999999", std::nullopt, kNow2025),
             milliseconds(86400 * 1000));
+}
+
+TEST(ParseRetryAfter, DeltaSecondsAroundTheInt64LimitsClampToADay) {
+  for (const char* v :
+       {"86400", "86401", "9223372036854775807", "9223372036854775808", "18446744073709551616"}) {
+    EXPECT_EQ(ParseRetryAfter(v, std::nullopt, kNow2025), milliseconds(86400 * 1000)) << v;
+  }
+  EXPECT_EQ(ParseRetryAfter("86399", std::nullopt, kNow2025), milliseconds(86399 * 1000));
+}
+
+TEST(ParseRetryAfter, DateOutside1970To2199IsNoDate) {
+  EXPECT_EQ(ParseRetryAfter("Fri, 31 Dec 9999 23:59:59 GMT", std::nullopt, kNow2025), std::nullopt);
+  EXPECT_EQ(ParseRetryAfter("Mon, 01 Jan 0001 00:00:00 GMT", std::nullopt, kNow2025), std::nullopt);
+  // The latest date there is, from the earliest "now": a long wait, computed without overflow.
+  EXPECT_EQ(ParseRetryAfter("Tue, 31 Dec 2199 23:59:59 GMT", At(0), kNow2025),
+            milliseconds(int64_t{7258118399} * 1000));
 }
 
 TEST(ParseRetryAfter, ReadsHttpDateRelativeToTheResponseDate) {

@@ -8,10 +8,12 @@
 #include <chrono>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <map>
 #include <memory>
 #include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <gmock/gmock.h>
@@ -256,8 +258,54 @@ INSTANTIATE_TEST_SUITE_P(
         R"({"access_token":"at-secret-1","token_type":"Bearer","expires_in":119.5})",
         R"({"access_token":"at-secret-1","token_type":"Bearer","expires_in":1e30})",
         R"({"access_token":"at-secret-1","token_type":"Bearer","expires_in":18446744073709551615})",
+        R"({"access_token":"at-secret-1","token_type":"Bearer","expires_in":9223372036854775807})",
+        R"({"access_token":"at-secret-1","token_type":"Bearer","expires_in":-9223372036854775808})",
+        R"({"access_token":"at-secret-1","token_type":"Bearer","expires_in":315360001})",
+        R"({"access_token":"at-secret-1","token_type":"Bearer","expires_in":0.5})",
         R"({"access_token":"at-secret-1","token_type":"Bearer","expires_in":119,"scope":7})",
         R"({"access_token":"at-secret-1","access_token":"b","token_type":"Bearer","expires_in":1})"));
+
+TEST_F(TokenClientTest, AcceptsExpiresInUpToTenYearsAndCountsFromTheSendTime) {
+  for (int64_t expires_in : {int64_t{1}, int64_t{315360000}}) {
+    http_.PushJson(200, R"({"access_token":"x","token_type":"Bearer","expires_in":)" +
+                            std::to_string(expires_in) + "}");
+    TokenClient client(Options());
+    Result<AccessToken> t = client.Fetch(Request());
+    ASSERT_TRUE(t.ok()) << expires_in << ": " << t.status().ToString();
+    EXPECT_EQ(t->expires_in, expires_in);
+    EXPECT_EQ(t->expires_at, clock_.Now() + seconds(expires_in));
+  }
+}
+
+// Issue 14: the configured waits are range-checked before any clock arithmetic with them.
+TEST_F(TokenClientTest, RefusesWaitsOutsideADayBeforeSendingAnything) {
+  constexpr int64_t kDayMs = 86400000;
+  const std::vector<std::pair<std::string, std::function<void(TokenClientOptions&)>>> cases = {
+      {"retry.initial_backoff", [](auto& o) { o.retry.initial_backoff = milliseconds(-1); }},
+      {"retry.max_backoff", [](auto& o) { o.retry.max_backoff = milliseconds::max(); }},
+      {"retry.total_budget", [](auto& o) { o.retry.total_budget = milliseconds(kDayMs + 1); }},
+      {"retry.max_retry_after", [](auto& o) { o.retry.max_retry_after = milliseconds::min(); }},
+      {"max_skew_correction", [](auto& o) { o.max_skew_correction = seconds::max(); }},
+      {"max_skew_correction", [](auto& o) { o.max_skew_correction = seconds(-1); }},
+  };
+  for (const auto& [field, change] : cases) {
+    TokenClientOptions o = Options();
+    change(o);
+    TokenClient client(o);
+    Result<AccessToken> t = client.Fetch(Request());
+    ASSERT_FALSE(t.ok()) << field;
+    EXPECT_EQ(t.status().code(), Errc::kInvalidArgument) << field;
+    EXPECT_THAT(t.status().message(), HasSubstr("TokenClientOptions." + field)) << field;
+  }
+  EXPECT_EQ(http_.CallCount(), 0u);
+  // The limits themselves are fine.
+  TokenClientOptions o = Options();
+  o.retry.total_budget = milliseconds(kDayMs);
+  o.retry.initial_backoff = milliseconds(0);
+  o.max_skew_correction = seconds(86400);
+  http_.PushJson(200, kOkBody);
+  EXPECT_TRUE(TokenClient(o).Fetch(Request()).ok());
+}
 
 TEST_F(TokenClientTest, TokenTypeNotBearerIsAnHttpErrorNamingTheType) {
   http_.PushJson(200, R"({"access_token":"at-secret-1","token_type":"mac","expires_in":119})");

@@ -9,6 +9,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 #include <thread>
@@ -49,7 +50,7 @@ class FakeSource : public TokenSource {
     token.token_type = "Bearer";
     token.expires_in = kLifetime;
     token.obtained_at = clock_.Now();
-    token.expires_at = token.obtained_at + seconds(kLifetime);
+    token.expires_at = expires_at_.value_or(token.obtained_at + seconds(kLifetime));
     return token;
   }
 
@@ -84,6 +85,11 @@ class FakeSource : public TokenSource {
     std::lock_guard<std::mutex> lock(mu_);
     fail_ = fail;
   }
+  // Tokens expire at `at` instead of kLifetime from now (a source the provider cannot trust).
+  void SetExpiresAt(std::chrono::system_clock::time_point at) {
+    std::lock_guard<std::mutex> lock(mu_);
+    expires_at_ = at;
+  }
 
  private:
   const FakeClock& clock_;
@@ -94,6 +100,7 @@ class FakeSource : public TokenSource {
   bool block_all_ = false;
   std::set<std::string> blocked_scopes_;
   bool fail_ = false;
+  std::optional<std::chrono::system_clock::time_point> expires_at_;
 };
 
 // Counts background refreshes reported through on_background_refresh; tests wait on it.
@@ -394,6 +401,44 @@ TEST_F(TokenProviderTest, TokenAtMinRemainingIsNotServedWhenTheFetchFails) {
   clock_.Advance(seconds(kLifetime - 5));  // still before expires_at, but not > min_remaining
   EXPECT_EQ(provider.Get(Req({"a"})).status().code(), Errc::kNetworkError);
   EXPECT_EQ(provider.stats().stale_served, 0u);
+}
+
+// Issue 14: the margins are config and the expiry comes from any TokenSource; neither may
+// overflow the time_point arithmetic.
+TEST_F(TokenProviderTest, NegativeMinRemainingNeverServesAnExpiredToken) {
+  TokenProviderOptions options = Options();
+  options.refresh_ahead = seconds(-1);
+  options.min_remaining = seconds(-100);  // taken as 0
+  TokenProvider provider(source_, options);
+  EXPECT_EQ(TokenOf(provider, Req({"a"})), "token-1");
+  clock_.Advance(seconds(kLifetime) - microseconds(1));
+  EXPECT_EQ(TokenOf(provider, Req({"a"})), "token-1");
+  clock_.Advance(microseconds(1));  // at expires_at
+  EXPECT_EQ(TokenOf(provider, Req({"a"})), "token-2");
+}
+
+TEST_F(TokenProviderTest, MarginsAtTheLimitsMeanNeverServeFromTheCache) {
+  TokenProviderOptions options = Options();
+  options.refresh_ahead = seconds::max();
+  options.min_remaining = seconds::max();
+  TokenProvider provider(source_, options);
+  EXPECT_EQ(TokenOf(provider, Req({"a"})), "token-1");
+  EXPECT_EQ(TokenOf(provider, Req({"a"})), "token-2");
+  EXPECT_EQ(provider.stats().hits, 0u);
+}
+
+TEST_F(TokenProviderTest, ExpiryAtTheTimePointLimitsSaturates) {
+  source_.SetExpiresAt(std::chrono::system_clock::time_point::max());
+  TokenProvider provider(source_, Options());
+  EXPECT_EQ(TokenOf(provider, Req({"a"})), "token-1");
+  clock_.Advance(seconds(int64_t{100} * 365 * 86400));
+  EXPECT_EQ(TokenOf(provider, Req({"a"})), "token-1");  // still far from the end of time
+
+  source_.SetExpiresAt(std::chrono::system_clock::time_point::min());
+  TokenProvider expired(source_, Options());
+  EXPECT_EQ(TokenOf(expired, Req({"b"})), "token-2");  // handed out once, never cached as valid
+  EXPECT_EQ(TokenOf(expired, Req({"b"})), "token-3");
+  EXPECT_EQ(expired.stats().hits, 0u);
 }
 
 // ---- Refresh-ahead ----

@@ -53,6 +53,17 @@ TEST(EpochSeconds, AcceptsExactly1970To2199) {
             "claim exp 9223372036854775807 is outside 1970..2199 (epoch seconds 0..7258118399)");
 }
 
+TEST(EpochSeconds, ReportsTheErrorCodeTheCallerNames) {
+  EXPECT_EQ(EpochSeconds(-1, "iat").status().code(), Errc::kLimitExceeded);
+  EXPECT_EQ(EpochSeconds(-1, "claim iat", Errc::kInvalidClaim).status().code(),
+            Errc::kInvalidClaim);
+  EXPECT_EQ(EpochSecondsFromDouble(-0.5, "x", Errc::kInvalidClaim).status().code(),
+            Errc::kInvalidClaim);
+  EXPECT_EQ(
+      EpochSecondsFromUnsigned(18446744073709551615u, "x", Errc::kInvalidArgument).status().code(),
+      Errc::kInvalidArgument);
+}
+
 TEST(EpochSeconds, FromDoubleFloorsFractionsAndRefusesNonFinite) {
   EXPECT_EQ(EpochSecondsFromDouble(1700000000.9, "iat").value(), 1700000000);
   EXPECT_EQ(EpochSecondsFromDouble(0.5, "iat").value(), 0);

@@ -7,7 +7,7 @@
 #include <set>
 
 #include "core/json.h"
-#include "grant/grant_rules.h"
+#include "core/strings.h"
 #include "maskinporten/base64.h"
 #include "maskinporten/jws.h"
 #include "maskinporten/test_ca.h"
@@ -180,7 +180,7 @@ TEST(BuildGrant, JtiIsAUuidV4) {
   FakeClock clock(kNow);
   Grant g = *BuildGrant(Spec(), KidCreds(), clock);
   ASSERT_EQ(g.jti.size(), 36u);
-  EXPECT_TRUE(grant_internal::IsUuid(g.jti)) << g.jti;
+  EXPECT_TRUE(IsUuid(g.jti)) << g.jti;
   EXPECT_EQ(g.jti[14], '4') << g.jti;                                          // version
   EXPECT_NE(std::string("89ab").find(g.jti[19]), std::string::npos) << g.jti;  // variant
   EXPECT_EQ(g.jti.find_first_of("ABCDEF"), std::string::npos) << g.jti;

@@ -2,7 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <limits>
 #include <string>
+#include <vector>
 
 #include "maskinporten/base64.h"
 
@@ -150,6 +152,54 @@ TEST(ValidateClaims, NonIntegerExpIsFloored) {
 TEST(ValidateClaims, FarFutureExpWithLeewayDoesNotOverflow) {
   EXPECT_TRUE(ValidateAt(kNow, Exp(9223372036854775807), 60).ok());
   EXPECT_EQ(ValidateAt(kNow, Exp(-9223372036854775807), 60).code(), Errc::kTokenExpired);
+}
+
+// Issue 14: claims and leeway at the int64 limits. Every comparison saturates instead of wrapping,
+// so each verdict is the one exact arithmetic gives.
+TEST(ValidateClaims, ClaimsAtTheInt64LimitsGetExactVerdicts) {
+  constexpr int64_t kMax = std::numeric_limits<int64_t>::max();
+  constexpr int64_t kMin = std::numeric_limits<int64_t>::min();
+  struct Case {
+    std::string claims;
+    int64_t leeway;
+    Errc want;
+  };
+  const std::string exp_ok = R"("exp":1800000000)";
+  const std::vector<Case> cases = {
+      {Exp(kMax), 0, Errc::kOk},
+      {Exp(kMax), kMax, Errc::kOk},
+      {Exp(kMin), 0, Errc::kTokenExpired},
+      {Exp(kMin), kMax, Errc::kTokenExpired},  // INT64_MIN + INT64_MAX = -1, long past
+      {Exp(-1), 0, Errc::kTokenExpired},
+      {Exp(kNow), kMax, Errc::kOk},
+      {"{" + exp_ok + R"(,"nbf":)" + std::to_string(kMax) + "}", 0, Errc::kTokenNotYetValid},
+      {"{" + exp_ok + R"(,"nbf":)" + std::to_string(kMax) + "}", kMax, Errc::kOk},
+      {"{" + exp_ok + R"(,"nbf":)" + std::to_string(kMin) + "}", 0, Errc::kOk},
+      {"{" + exp_ok + R"(,"iat":)" + std::to_string(kMax) + "}", 0, Errc::kIssuedInFuture},
+      {"{" + exp_ok + R"(,"iat":)" + std::to_string(kMax) + "}", kMax, Errc::kOk},
+      {"{" + exp_ok + R"(,"iat":)" + std::to_string(kMin) + "}", kMax, Errc::kOk},
+      // Fractions are floored; a double at or beyond 2^63 does not fit int64 at all.
+      {R"({"exp":1700000000.5})", 0, Errc::kTokenExpired},
+      {R"({"exp":1700000000.5})", 1, Errc::kOk},
+      {R"({"exp":-0.5})", 0, Errc::kTokenExpired},
+      {R"({"exp":9223372036854775807.0})", 0, Errc::kInvalidClaim},
+      {R"({"exp":-9223372036854777856.0})", 0, Errc::kInvalidClaim},
+      {R"({"exp":9223372036854774784.0})", 0, Errc::kOk},  // the largest double below 2^63
+      {R"({"exp":9223372036854775808})", 0, Errc::kInvalidClaim},
+  };
+  for (const Case& c : cases) {
+    EXPECT_EQ(ValidateAt(kNow, c.claims, c.leeway).code(), c.want)
+        << c.claims << " leeway " << c.leeway;
+  }
+}
+
+TEST(ValidateClaims, MessagesAboutAbsurdDatesShowSaturatedDifferences) {
+  Status s = ValidateAt(kNow, Exp(std::numeric_limits<int64_t>::min()));
+  EXPECT_EQ(s.message(),
+            "exp -9223372036854775808 is 9223372036854775807 s before now 1700000000 (leeway 0 s)");
+  s = ValidateAt(kNow, R"({"exp":1800000000,"iat":9223372036854775807})");
+  EXPECT_EQ(s.message(),
+            "iat 9223372036854775807 is 9223372035154775807 s after now 1700000000 (leeway 0 s)");
 }
 
 TEST(ValidateClaims, NbfBoundaries) {

@@ -4,10 +4,12 @@
 #include <atomic>
 #include <functional>
 #include <latch>
+#include <limits>
 #include <memory>
 #include <ostream>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "server/store/memory_replay_store.h"
@@ -54,6 +56,28 @@ TEST_P(ReplayStoreTest, FirstClaimWinsAndSecondLoses) {
   EXPECT_FALSE(Claim("client jti-1", 200, 101));
   EXPECT_FALSE(Claim("client jti-1", 500, 199));
   EXPECT_TRUE(Claim("client jti-2", 200, 101));
+}
+
+// Issue 14: an overflowed exp + skew reached the store as a negative expiry, which is forgotten
+// at once, so the same grant was accepted again and again. Such claims are refused and record
+// nothing; the limits themselves are fine.
+TEST_P(ReplayStoreTest, RefusesClaimsThatWouldProtectNothing) {
+  constexpr int64_t kMax = std::numeric_limits<int64_t>::max();
+  constexpr int64_t kMin = std::numeric_limits<int64_t>::min();
+  constexpr int64_t kNow = 1700000000;
+  const std::vector<std::pair<int64_t, int64_t>> refused = {
+      {kMin, kNow}, {-1, kNow},         {kNow, kNow},    {kNow - 1, kNow},
+      {kMax, kNow}, {7258118400, kNow}, {kNow + 60, -1}, {kNow + 60, kMax}};
+  for (const auto& [expires_at, now] : refused) {
+    Result<bool> claimed = store_->Claim("k", expires_at, now);
+    ASSERT_FALSE(claimed.ok()) << expires_at << " at " << now;
+    EXPECT_EQ(claimed.status().code(), Errc::kInvalidArgument);
+    EXPECT_THAT(claimed.status().message(), ::testing::HasSubstr("replay"));
+  }
+  EXPECT_TRUE(Claim("k", kNow + 1, kNow));  // nothing was recorded by the refusals
+  EXPECT_FALSE(Claim("k", kNow + 1, kNow));
+  EXPECT_TRUE(Claim("edge", 7258118399, 7258118398));
+  EXPECT_TRUE(Claim("zero", 1, 0));
 }
 
 TEST_P(ReplayStoreTest, ExpiredKeyCanBeClaimedAgain) {

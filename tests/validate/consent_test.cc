@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <functional>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -147,6 +148,46 @@ TEST(ConsentTime, RefusesMalformedValuesNamingTheClaim) {
     ASSERT_FALSE(t.ok()) << v.dump();
     EXPECT_EQ(t.status().code(), Errc::kInvalidClaim) << v.dump();
     EXPECT_THAT(t.status().message(), HasSubstr("DelegatedDate")) << v.dump();
+  }
+}
+
+TEST(ConsentTime, AcceptsExactly1970To2199InEveryForm) {
+  struct Case {
+    nlohmann::json value;
+    int64_t want;  // -1: refused
+  };
+  const std::vector<Case> cases = {
+      {nlohmann::json(0), 0},
+      {nlohmann::json(7258118399LL), 7258118399},
+      {nlohmann::json(7258118400LL), -1},
+      {nlohmann::json(-1), -1},
+      {nlohmann::json(std::numeric_limits<int64_t>::min()), -1},
+      {nlohmann::json(std::numeric_limits<int64_t>::max()), -1},
+      {nlohmann::json(std::numeric_limits<uint64_t>::max()), -1},
+      {nlohmann::json(0.5), 0},
+      {nlohmann::json(-0.5), -1},
+      {nlohmann::json(7258118399.9), 7258118399},
+      {nlohmann::json(7258118400.0), -1},
+      {nlohmann::json(-1e300), -1},
+      {nlohmann::json("0"), 0},
+      {nlohmann::json("7258118399"), 7258118399},
+      {nlohmann::json("7258118400"), -1},
+      {nlohmann::json("1970-01-01T00:00:00Z"), 0},
+      {nlohmann::json("1970-01-01T00:00:00+00:01"), -1},  // 1969-12-31T23:59:00Z
+      {nlohmann::json("2199-12-31T23:59:59Z"), 7258118399},
+      {nlohmann::json("2199-12-31T23:59:59-00:01"), -1},  // 2200-01-01T00:00:59Z
+  };
+  for (const Case& c : cases) {
+    Result<std::chrono::system_clock::time_point> t =
+        internal::ParseConsentTime(c.value, "ValidToDate");
+    if (c.want < 0) {
+      ASSERT_FALSE(t.ok()) << c.value.dump();
+      EXPECT_EQ(t.status().code(), Errc::kInvalidClaim) << c.value.dump();
+      EXPECT_THAT(t.status().message(), HasSubstr("ValidToDate")) << c.value.dump();
+    } else {
+      ASSERT_TRUE(t.ok()) << c.value.dump() << ": " << t.status().ToString();
+      EXPECT_EQ(*t, At(c.want)) << c.value.dump();
+    }
   }
 }
 
@@ -472,6 +513,38 @@ TEST_F(ConsentTest, RefusesALifetimeAboveTheMaximum) {
   claims["iat"] = kNow + 20;
   claims["exp"] = kNow + 10;
   EXPECT_EQ(VerifyError(claims).code(), Errc::kInvalidClaim);
+}
+
+// Issue 14: exp - iat wrapped around for iat far in the past, and the overflowed (negative)
+// lifetime passed the max_lifetime check. Both claims are range-checked before the subtraction.
+TEST_F(ConsentTest, LifetimeOfClaimsAtTheInt64LimitsIsRefusedNotWrapped) {
+  constexpr int64_t kMax = std::numeric_limits<int64_t>::max();
+  constexpr int64_t kMin = std::numeric_limits<int64_t>::min();
+  struct Case {
+    Json iat;
+    Json exp;
+  };
+  const std::vector<Case> cases = {
+      {kMin, kNow + 60},  // exp - iat overflows int64
+      {-4611686018427387904, kMax},
+      {-1, kNow + 60},     // before 1970
+      {-0.5, kNow + 60},   // floored to -1
+      {kNow, 7258118400},  // after 2199 (ValidateClaims alone accepts a far future exp)
+      {kNow, kMax},
+  };
+  for (const Case& c : cases) {
+    Json claims = SamtykkeClaims(kNow);
+    claims["iat"] = c.iat;
+    claims["exp"] = c.exp;
+    Status s = VerifyError(claims);
+    EXPECT_EQ(s.code(), Errc::kInvalidClaim) << claims.dump() << " " << s.ToString();
+    EXPECT_THAT(s.message(), HasSubstr("is outside 1970..2199")) << s.ToString();
+  }
+  // Just inside: fractional seconds are floored, and the lifetime is exactly the maximum.
+  Json claims = SamtykkeClaims(kNow);
+  claims["iat"] = kNow + 0.9;
+  claims["exp"] = kNow + 300.5;
+  EXPECT_TRUE(Verify(claims).ok());
 }
 
 TEST_F(ConsentTest, ChecksTheAudienceOnlyWhenConfigured) {

@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <limits>
 #include <memory>
 #include <string>
 #include <thread>
@@ -108,6 +109,48 @@ TEST_F(ValidatorTest, TimesANanosecondClockCannotHoldAreInvalidClaims) {
   EXPECT_EQ(CodeOf({.exp_offset = 100000000000}), Errc::kInvalidClaim);
   EXPECT_EQ(CodeOf({.iat_offset = -kTestNow - 1}), Errc::kInvalidClaim);
   EXPECT_EQ(CodeOf({.exp_offset = 7258118399 - kTestNow}), Errc::kOk);  // 2199-12-31T23:59:59Z
+}
+
+// Issue 14: every time claim is range-checked (1970..2199) before the leeway arithmetic, so a
+// value at the int64 limits is an invalid claim naming it, never an overflow or a lucky verdict.
+TEST_F(ValidatorTest, TimeClaimsAtAndAroundTheLimitsAreRangeCheckedFirst) {
+  constexpr int64_t kMax = std::numeric_limits<int64_t>::max();
+  constexpr int64_t kMin = std::numeric_limits<int64_t>::min();
+  struct Case {
+    const char* claim;
+    nlohmann::ordered_json value;
+    Errc want;
+  };
+  const std::vector<Case> cases = {
+      {"exp", kMax, Errc::kInvalidClaim},
+      {"exp", kMin, Errc::kInvalidClaim},
+      {"exp", -1, Errc::kInvalidClaim},
+      {"exp", 7258118399, Errc::kOk},
+      {"exp", 7258118400, Errc::kInvalidClaim},
+      {"exp", 7258118399.9, Errc::kOk},
+      {"exp", 7258118400.0, Errc::kInvalidClaim},
+      {"exp", 18446744073709551615u, Errc::kInvalidClaim},
+      {"exp", 1e300, Errc::kInvalidClaim},
+      {"exp", kTestNow + 0.5, Errc::kOk},  // floored to now: inside the 30 s leeway
+      {"iat", kMin, Errc::kInvalidClaim},
+      {"iat", kMax, Errc::kInvalidClaim},
+      {"iat", -0.5, Errc::kInvalidClaim},
+      {"iat", 0, Errc::kOk},
+      {"iat", kTestNow + 30.9, Errc::kOk},
+      {"iat", kTestNow + 31, Errc::kIssuedInFuture},
+      {"nbf", kMax, Errc::kInvalidClaim},
+      {"nbf", -1, Errc::kInvalidClaim},
+      {"nbf", 0, Errc::kOk},
+  };
+  for (const Case& c : cases) {
+    AccessTokenSpec spec;
+    spec.extra_claims[c.claim] = c.value;
+    EXPECT_EQ(CodeOf(spec), c.want) << c.claim << " " << c.value.dump();
+  }
+  AccessTokenSpec spec;
+  spec.extra_claims["exp"] = kMax;
+  EXPECT_EQ(Validate(MintAccessToken(spec, kTestNow)).status().message(),
+            "claim exp 9223372036854775807 is outside 1970..2199 (epoch seconds 0..7258118399)");
 }
 
 TEST_F(ValidatorTest, ZeroLeewayIsExact) {

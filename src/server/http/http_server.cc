@@ -10,6 +10,7 @@
 #include <cstdio>
 #include <ctime>
 #include <exception>
+#include <map>
 #include <optional>
 #include <thread>
 #include <unordered_map>
@@ -105,7 +106,21 @@ class SessionBase {
   // Closes the connection if it waits for a request; a request in flight is answered first.
   virtual void OnStop() = 0;
   virtual void ForceClose() = 0;
+
+  // Set once its place under max_connections is given back: when it closes, or earlier when it is
+  // closed to make room (ServerState::TakeSilentToShed).
+  std::atomic<bool> slot_released{false};
 };
+
+// A connection below the cap is served; one past it is refused (a 503, then a linger).
+enum class Admission { kServe, kRefuse };
+
+// Past the cap, how many refusals may linger at once (each holds a descriptor for up to
+// kLingerTimeout); beyond, a connection gets a best-effort 503 and is closed at once.
+size_t MaxRefusing(size_t max_connections) { return max_connections / 8 + 1; }
+
+// "Near the cap": 80% of it.
+size_t PressureThreshold(size_t max_connections) { return max_connections - max_connections / 5; }
 
 // What the server and its sessions share; sessions may outlive the server object by a moment.
 struct ServerState {
@@ -116,21 +131,64 @@ struct ServerState {
   }
   std::unique_ptr<ssl::context> tls;  // null: plain HTTP
   std::atomic<bool> stopping{false};
-  std::atomic<size_t> connections{0};
+  std::atomic<size_t> alive{0};        // every Session object: Stop waits for these
+  std::atomic<size_t> connections{0};  // served connections holding a slot (<= max_connections)
+  std::atomic<size_t> refusing{0};     // refusals writing their 503 or lingering
+
+  struct Silent {
+    std::weak_ptr<SessionBase> session;
+    SteadyClock::time_point since;
+  };
 
   Mutex mu;
   std::unordered_map<uint64_t, std::weak_ptr<SessionBase>> sessions MP_GUARDED_BY(mu);
+  // Served connections that have not sent a byte of a request yet, oldest first (ids grow with
+  // time, and `since` is taken under the same lock).
+  std::map<uint64_t, Silent> silent MP_GUARDED_BY(mu);
   uint64_t next_session_id MP_GUARDED_BY(mu) = 0;
 
-  uint64_t Register(std::weak_ptr<SessionBase> session) {
+  uint64_t Register(std::weak_ptr<SessionBase> session, Admission admission) {
     MutexLock lock(mu);
     const uint64_t id = next_session_id++;
+    if (admission == Admission::kServe) silent.emplace(id, Silent{session, SteadyClock::now()});
     sessions.emplace(id, std::move(session));
     return id;
   }
   void Unregister(uint64_t id) {
     MutexLock lock(mu);
     sessions.erase(id);
+    silent.erase(id);
+  }
+  // The first byte of a request arrived. false: the connection was closed to make room first.
+  bool LeaveSilent(uint64_t id) {
+    MutexLock lock(mu);
+    return silent.erase(id) == 1;
+  }
+  // Gives a served connection's slot back, once.
+  void ReleaseSlot(SessionBase& session) {
+    if (!session.slot_released.exchange(true)) connections.fetch_sub(1);
+  }
+
+  // The rule near the cap (HttpServerOptions::pressure_silent_timeout, docs/emulator.md): with
+  // 80% of max_connections open, every connection silent for longer than the timeout is shed;
+  // at the cap, also the oldest silent one, so a new connection has a slot. A connection that has
+  // sent a byte is never shed. The sessions returned have given their slot back already (a slot
+  // is free the moment a new connection needs it); the caller closes them.
+  std::vector<std::shared_ptr<SessionBase>> TakeSilentToShed(SteadyClock::time_point now) {
+    std::vector<std::shared_ptr<SessionBase>> shed;
+    const size_t cap = options.max_connections;
+    if (connections.load() < PressureThreshold(cap)) return shed;
+    MutexLock lock(mu);
+    for (auto it = silent.begin(); it != silent.end();) {
+      const bool stale = now - it->second.since > options.pressure_silent_timeout;
+      if (!stale && connections.load() < cap) break;
+      std::shared_ptr<SessionBase> session = it->second.session.lock();
+      it = silent.erase(it);
+      if (!session) continue;  // being destroyed: its destructor gives the slot back
+      ReleaseSlot(*session);
+      shed.push_back(std::move(session));
+    }
+    return shed;
   }
   std::vector<std::shared_ptr<SessionBase>> LiveSessions() {
     std::vector<std::shared_ptr<SessionBase>> live;
@@ -151,21 +209,30 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
  public:
   static constexpr bool kTls = !std::is_same_v<Stream, beast::tcp_stream>;
 
-  Session(std::shared_ptr<ServerState> state, Stream stream, std::string remote)
+  Session(std::shared_ptr<ServerState> state, Stream stream, std::string remote,
+          Admission admission)
       : state_(std::move(state)),
         stream_(std::move(stream)),
         remote_(std::move(remote)),
+        admission_(admission),
+        silent_(admission == Admission::kServe),
         read_timer_(stream_.get_executor()),
         delay_timer_(stream_.get_executor()) {
-    state_->connections.fetch_add(1);
+    state_->alive.fetch_add(1);
+    (admission_ == Admission::kServe ? state_->connections : state_->refusing).fetch_add(1);
   }
   ~Session() override {
     if (registered_) state_->Unregister(id_);
-    state_->connections.fetch_sub(1);
+    if (admission_ == Admission::kServe) {
+      state_->ReleaseSlot(*this);
+    } else {
+      state_->refusing.fetch_sub(1);
+    }
+    state_->alive.fetch_sub(1);
   }
 
   void Run() {
-    id_ = state_->Register(this->weak_from_this());
+    id_ = state_->Register(this->weak_from_this(), admission_);
     registered_ = true;
     net::dispatch(stream_.get_executor(), [self = this->shared_from_this()] { self->Begin(); });
   }
@@ -188,6 +255,7 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
 
   void Begin() {
     if (state_->stopping) return CloseNow();
+    if (admission_ == Admission::kRefuse) return Refuse();
     if constexpr (kTls) {
       phase_ = Phase::kHandshake;
       Lowest().expires_after(options().read_timeout);
@@ -238,6 +306,12 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
   void OnFirstBytes(beast::error_code ec, size_t n) {
     CancelReadTimer();
     if (ec || phase_ == Phase::kClosing) return CloseNow();
+    if (silent_) {
+      silent_ = false;
+      // Shed to make room just before its request arrived: the client sees the connection close
+      // without an answer, as with any connection closed while idle.
+      if (!state_->LeaveSilent(id_)) return CloseNow();
+    }
     buffer_.commit(n);
     start_ = SteadyClock::now();
     ReadRequest();
@@ -420,6 +494,20 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
     ReadIdle();
   }
 
+  // Past the cap (plain HTTP only): the whole 503 first, then GracefulClose's linger, so a client
+  // still sending its request reads the answer instead of a reset or a broken pipe.
+  void Refuse() {
+    phase_ = Phase::kClosing;
+    if constexpr (kTls) return CloseNow();  // no handshake to answer in (Serve does not get here)
+    Lowest().expires_after(kLingerTimeout);
+    net::async_write(stream_, net::buffer(kServiceUnavailable.data(), kServiceUnavailable.size()),
+                     [self = this->shared_from_this()](beast::error_code ec, size_t) {
+                       self->Lowest().expires_never();
+                       if (ec) return self->CloseNow();
+                       self->GracefulClose();
+                     });
+  }
+
   // Ends the connection after refusing a request that may still be arriving (see kLingerTimeout).
   void GracefulClose() {
     phase_ = Phase::kClosing;
@@ -461,6 +549,8 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
   std::shared_ptr<ServerState> state_;
   Stream stream_;
   std::string remote_;
+  Admission admission_;
+  bool silent_;  // served, and no byte of a request received yet
   uint64_t id_ = 0;
   bool registered_ = false;
   beast::flat_buffer buffer_;
@@ -554,6 +644,27 @@ Result<std::unique_ptr<ssl::context>> MakeTlsContext(const std::string& cert_pem
   return ctx;
 }
 
+// The configured limits, before any timer or buffer arithmetic with them: timeouts up to a day
+// (a steady_clock deadline now + timeout then cannot overflow), at least one connection.
+Status CheckOptions(const HttpServerOptions& options) {
+  if (options.max_connections == 0) {
+    return Status(Errc::kInvalidArgument, "max_connections must be at least 1");
+  }
+  constexpr std::chrono::milliseconds kDay = std::chrono::hours(24);
+  const std::pair<std::string_view, std::chrono::milliseconds> timeouts[] = {
+      {"read_timeout", options.read_timeout},
+      {"idle_timeout", options.idle_timeout},
+      {"pressure_silent_timeout", options.pressure_silent_timeout}};
+  for (const auto& [name, timeout] : timeouts) {
+    if (timeout.count() < 0 || timeout > kDay) {
+      return Status(Errc::kInvalidArgument,
+                    std::string(name) + " is " + std::to_string(timeout.count()) +
+                        " ms; must be 0.." + std::to_string(kDay.count()) + " ms (a day)");
+    }
+  }
+  return OkStatus();
+}
+
 class BeastHttpServer final : public HttpServer {
  public:
   // One io_context per thread, each run by exactly one thread, and connections spread over them
@@ -621,6 +732,7 @@ class BeastHttpServer final : public HttpServer {
   }
 
   uint16_t port() const override { return port_; }
+  size_t open_connections() const override { return state_->connections.load(); }
   std::string BaseUrl() const override { return base_url_; }
 
   void Stop(std::chrono::milliseconds grace) override {
@@ -638,12 +750,12 @@ class BeastHttpServer final : public HttpServer {
     });
     for (auto& session : state_->LiveSessions()) session->OnStop();
     WaitForConnections(SteadyClock::now() + grace);
-    if (state_->connections.load() > 0) {
+    if (state_->alive.load() > 0) {
       for (auto& session : state_->LiveSessions()) session->ForceClose();
       WaitForConnections(SteadyClock::now() + kForceCloseWait);
     }
     for (auto& work : work_) work.reset();
-    if (state_->connections.load() > 0) {
+    if (state_->alive.load() > 0) {
       for (auto& ioc : iocs_) ioc->stop();
     }
     for (std::thread& thread : threads_) {
@@ -661,7 +773,7 @@ class BeastHttpServer final : public HttpServer {
 
  private:
   void WaitForConnections(SteadyClock::time_point deadline) {
-    while (state_->connections.load() > 0 && SteadyClock::now() < deadline) {
+    while (state_->alive.load() > 0 && SteadyClock::now() < deadline) {
       std::this_thread::sleep_for(std::chrono::milliseconds(2));
     }
   }
@@ -695,24 +807,32 @@ class BeastHttpServer final : public HttpServer {
     // Small request/response exchanges: never let Nagle hold a response segment back waiting for
     // the peer's delayed ACK (up to 40 ms on Linux).
     socket.set_option(tcp::no_delay(true), ec);
-    if (state_->connections.load() >= state_->options.max_connections) {
-      // The only writer of a fresh socket's empty send buffer: a short non-blocking write fits.
-      if (!state_->tls) {
-        socket.non_blocking(true, ec);
-        socket.write_some(net::buffer(kServiceUnavailable.data(), kServiceUnavailable.size()), ec);
-      }
-      socket.shutdown(tcp::socket::shutdown_both, ec);
-      socket.close(ec);
-      return;
+    for (auto& shed : state_->TakeSilentToShed(SteadyClock::now())) shed->ForceClose();
+    const size_t cap = state_->options.max_connections;
+    if (state_->connections.load() < cap) {
+      return StartSession(std::move(socket), remote, Admission::kServe);
     }
+    if (!state_->tls && state_->refusing.load() < MaxRefusing(cap)) {
+      return StartSession(std::move(socket), remote, Admission::kRefuse);
+    }
+    // The only writer of a fresh socket's empty send buffer: a short non-blocking write fits.
+    if (!state_->tls) {
+      socket.non_blocking(true, ec);
+      socket.write_some(net::buffer(kServiceUnavailable.data(), kServiceUnavailable.size()), ec);
+    }
+    socket.shutdown(tcp::socket::shutdown_both, ec);
+    socket.close(ec);
+  }
+
+  void StartSession(tcp::socket socket, const tcp::endpoint& remote, Admission admission) {
     if (state_->tls) {
       using TlsStream = beast::ssl_stream<beast::tcp_stream>;
       std::make_shared<Session<TlsStream>>(state_, TlsStream(std::move(socket), *state_->tls),
-                                           EndpointString(remote))
+                                           EndpointString(remote), admission)
           ->Run();
     } else {
       std::make_shared<Session<beast::tcp_stream>>(state_, beast::tcp_stream(std::move(socket)),
-                                                   EndpointString(remote))
+                                                   EndpointString(remote), admission)
           ->Run();
     }
   }
@@ -750,9 +870,7 @@ class BeastHttpServer final : public HttpServer {
 Result<std::unique_ptr<HttpServer>> HttpServer::Start(const HttpServerOptions& options,
                                                       Handler handler) {
   if (!handler) return Status(Errc::kInvalidArgument, "HttpServer::Start needs a handler");
-  if (options.max_connections == 0) {
-    return Status(Errc::kInvalidArgument, "max_connections must be at least 1");
-  }
+  MP_RETURN_IF_ERROR(CheckOptions(options));
   MP_ASSIGN_OR_RETURN(const tcp::endpoint endpoint, ParseListen(options.listen));
   auto state = std::make_shared<ServerState>();
   state->options = options;

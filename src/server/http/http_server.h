@@ -1,8 +1,9 @@
 // The local Maskinporten's HTTP/1.1 server on Boost.Beast/Asio: one io_context, N threads,
-// keep-alive, optional TLS, bounded header/body sizes, read timeout and connection count, and a
-// graceful stop. It knows nothing of Maskinporten: it turns wire requests into HttpRequest, calls
-// one Handler (usually Router::Dispatch), and writes the HttpResponse (STYLE.md: the Beast
-// example's shape and nothing more).
+// keep-alive, optional TLS, bounded header/body sizes, read timeout and connection count (with
+// silent connections making room under a flood), and a graceful stop. It knows nothing of
+// Maskinporten: it turns wire requests into HttpRequest, calls one Handler (usually
+// Router::Dispatch), and writes the HttpResponse (STYLE.md: the Beast example's shape and nothing
+// more).
 //
 //   MP_ASSIGN_OR_RETURN(auto server, HttpServer::Start({.listen = "127.0.0.1:0"}, handler));
 //   std::cout << "listening on " << server->BaseUrl() << "\n";
@@ -42,7 +43,18 @@ struct HttpServerOptions {
   size_t max_body_bytes = 64 * 1024;              // larger: 413
   std::chrono::milliseconds read_timeout{10000};  // slow request: 408 and close
   std::chrono::milliseconds idle_timeout{30000};  // keep-alive connection with no request: close
-  size_t max_connections = 1024;  // more: accepted, answered 503 (TLS: closed) and closed at once
+  // Connections served at once. Near the cap, connections that have sent nothing make room (see
+  // pressure_silent_timeout); past it, a new connection is answered 503 in full, its request read
+  // and discarded for up to 1 s / 1 MiB so the client reads the answer, then closed (TLS: closed
+  // without an answer). At most max_connections / 8 + 1 such refusals linger at once; beyond that
+  // a connection gets a best-effort 503 and is closed at once.
+  size_t max_connections = 1024;
+  // The rule near the cap: once 80% of max_connections are open, each new connection closes the
+  // open ones that have sent no byte for longer than this; at the cap, a new connection closes the
+  // oldest one that has sent no byte and takes its place. A connection that has sent a request
+  // (even one now idle between requests) is never closed for this; only when none is left to
+  // close does a new connection get the 503.
+  std::chrono::milliseconds pressure_silent_timeout{1000};
   // PEM certificate chain and private key for HTTPS; both empty: plain HTTP.
   std::string tls_cert_pem{};
   std::string tls_key_pem{};
@@ -66,6 +78,8 @@ class HttpServer {
   virtual ~HttpServer() = default;
 
   virtual uint16_t port() const = 0;
+  // Connections being served now (at most max_connections; refusals and closing ones not counted).
+  virtual size_t open_connections() const = 0;
   // "http://127.0.0.1:PORT" or "https://..." (no trailing slash); IPv6 hosts in brackets.
   virtual std::string BaseUrl() const = 0;
   // Stops accepting, lets requests in flight finish (up to `grace`; each such connection closes

@@ -263,7 +263,9 @@ Result<std::unique_ptr<Store>> OpenSqliteStore(const SqliteStoreOptions& options
 class ReplayStore {
  public:
   virtual ~ReplayStore() = default;
-  // true: newly claimed; false: already claimed and not expired at `now`.
+  // true: newly claimed; false: already claimed and not expired at `now`. Errc::kInvalidArgument,
+  // claiming nothing, when either time is outside 1970..2199 or expires_at <= now (a claim that
+  // would be forgotten at once).
   virtual Result<bool> Claim(std::string_view key, int64_t expires_at, int64_t now) = 0;
   virtual Status Reset() = 0;  // forget everything (test control)
 };
