@@ -297,7 +297,12 @@ Result<int64_t> ParseUtcTime(std::string_view text, TimeSyntax syntax, std::stri
   if (rfc3339 ? !(colon && minutes) : !(minutes || c.AtEnd())) return BadTime(what, why);
   if (!c.AtEnd() || oh > 23 || om > 59) return BadTime(what, why);
   const int64_t offset = oh * 3600 + om * 60;
-  return east ? local - offset : local + offset;
+  // The offset may move the instant out of 1970..2199 ("1970-01-01T00:30+01:00").
+  const int64_t instant = east ? local - offset : local + offset;
+  if (instant < kMinEpochSeconds || instant > kMaxEpochSeconds) {
+    return BadTime(what, "is out of range (years 1970..2199): " + Quote(text, 64));
+  }
+  return instant;
 }
 
 }  // namespace mp

@@ -204,5 +204,14 @@ TEST(ParseUtcTimeRfc3339, RefusesTheLenientIso8601Forms) {
             "validTo is not an RFC 3339 date or date-time: \"2027-11-30T00:00\"");
 }
 
+// An offset that moves the instant out of 1970..2199 is refused like a date out of range.
+TEST(ParseUtcTime, AnOffsetThatLeavesTheRangeIsRefused) {
+  EXPECT_FALSE(ParseUtcTime("1970-01-01T00:00:00+00:01", TimeSyntax::kIso8601, "t").ok());
+  EXPECT_EQ(ParseUtcTime("1970-01-01T00:00:00-00:01", TimeSyntax::kIso8601, "t").value(), 60);
+  EXPECT_FALSE(ParseUtcTime("2199-12-31T23:59:59-00:01", TimeSyntax::kIso8601, "t").ok());
+  EXPECT_EQ(ParseUtcTime("2199-12-31T23:59:59+00:01", TimeSyntax::kIso8601, "t").value(),
+            kMaxEpochSeconds - 60);
+}
+
 }  // namespace
 }  // namespace mp
