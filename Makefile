@@ -6,7 +6,7 @@ JOBS ?= $(shell nproc)
 FUZZ_SECONDS ?= 60
 BUILD_DIR := build/$(PRESET)
 
-.PHONY: all deps build test demo bench bench-server fuzz format asan tsa clean
+.PHONY: all deps build test demo bench bench-server soak fuzz format asan tsa clean
 
 all: build
 
@@ -29,6 +29,10 @@ bench: build
 # The local Maskinporten's token endpoint under load vs the machine's RSA-3072 signing limit.
 bench-server: build
 	scripts/bench-server.sh
+
+# Token and admin load on `serve` for SOAK_MINUTES (default 5); fails when its RSS keeps growing.
+soak: build
+	scripts/soak.sh
 
 fuzz:
 	@scripts/install-deps.sh clang
