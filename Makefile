@@ -6,7 +6,7 @@ JOBS ?= $(shell nproc)
 FUZZ_SECONDS ?= 60
 BUILD_DIR := build/$(PRESET)
 
-.PHONY: all deps build test demo bench bench-server fuzz format asan tsa clean
+.PHONY: all deps build test demo bench bench-server soak fuzz format asan tsan tsa clean
 
 all: build
 
@@ -30,6 +30,10 @@ bench: build
 bench-server: build
 	scripts/bench-server.sh
 
+# Token and admin load on `serve` for SOAK_MINUTES (default 5); fails when its RSS keeps growing.
+soak: build
+	scripts/soak.sh
+
 fuzz:
 	@scripts/install-deps.sh clang
 	scripts/fuzz.sh $(FUZZ_SECONDS)
@@ -37,6 +41,12 @@ fuzz:
 # The sanitizer (ASan+UBSan) and clang thread-safety presets, built and tested.
 asan:
 	@$(MAKE) --no-print-directory PRESET=asan test
+# ThreadSanitizer over the multi-threaded suites: the server, the client and the HTTP layer.
+TSAN_SUITES := mp_server_tests mp_client_tests mp_http_tests
+tsan: deps
+	@cmake --preset tsan >/dev/null
+	@cmake --build --preset tsan -j $(JOBS) --target $(TSAN_SUITES)
+	@rc=0; for suite in $(TSAN_SUITES); do build/tsan/tests/$$suite || rc=1; done; exit $$rc
 tsa:
 	@scripts/install-deps.sh clang
 	@$(MAKE) --no-print-directory PRESET=clang-tsa test

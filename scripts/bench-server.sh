@@ -24,13 +24,10 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 out="$root/build/bench"
 mkdir -p "$out"
 
-cli=${MP_CLI:-$root/build/bin/maskinporten}
-if [[ ! -x "$cli" ]]; then
-  echo "bench-server: $cli is missing; building it with the release preset"
-  cmake --preset release -S "$root" >/dev/null
-  cmake --build "$root/build/release" --target maskinporten -j "${MP_JOBS:-2}"
-  [[ -x "$cli" ]] || cli="$root/build/release/apps/maskinporten/maskinporten"
-fi
+name=bench-server
+# shellcheck source=scripts/serve-lib.sh
+source "$root/scripts/serve-lib.sh"
+serve_find_cli "$root"
 
 connections=${BENCH_CONNECTIONS:-32}
 duration=${BENCH_DURATION:-10}
@@ -39,14 +36,8 @@ speed_seconds=${SPEED_SECONDS:-5}
 cores=$(nproc)
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/mp-bench-server.XXXXXX")
-server_pid=""
 cleanup() {
-  if [[ -n "$server_pid" ]] && kill -0 "$server_pid" 2>/dev/null; then
-    kill -TERM "$server_pid" 2>/dev/null || true
-    for _ in $(seq 50); do kill -0 "$server_pid" 2>/dev/null || break; sleep 0.1; done
-    kill -KILL "$server_pid" 2>/dev/null || true
-    wait "$server_pid" 2>/dev/null || true
-  fi
+  serve_stop
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -82,32 +73,9 @@ JSON
 
 # 3. The server on a free port.
 echo "bench-server: starting maskinporten serve ..."
-# --quiet: no request log (it would cost the server time under load); --ca-dir: a throwaway local
-# CA instead of the one in the user's data directory.
-"$cli" serve --config "$work/seed.json" --db "$work/registry.db" --listen 127.0.0.1:0 \
-  --port-file "$work/port" --ca-dir "$work/ca" --ca-bits 2048 --quiet ${SERVE_ARGS:-} \
-  >"$work/serve.out" 2>"$work/serve.err" &
-server_pid=$!
-port=""
-for _ in $(seq 600); do
-  if [[ -s "$work/port" ]]; then
-    port=$(tr -dc '0-9' <"$work/port")
-  elif grep -q 'listening on http://' "$work/serve.out" 2>/dev/null; then
-    port=$(sed -n 's#.*listening on http://[^:]*:\([0-9]*\).*#\1#p' "$work/serve.out" | head -1)
-  fi
-  [[ -n "$port" ]] && break
-  if ! kill -0 "$server_pid" 2>/dev/null; then
-    echo "bench-server: maskinporten serve exited:" >&2
-    cat "$work/serve.err" "$work/serve.out" >&2
-    exit 1
-  fi
-  sleep 0.1
-done
-if [[ -z "$port" ]]; then
-  echo "bench-server: maskinporten serve did not report its port within 60 s" >&2
-  cat "$work/serve.err" >&2
-  exit 1
-fi
+# --quiet: no request log (it would cost the server time under load).
+# shellcheck disable=SC2086  # SERVE_ARGS is a list of flags
+serve_start "$work" --config "$work/seed.json" --db "$work/registry.db" --quiet ${SERVE_ARGS:-}
 issuer="http://127.0.0.1:$port/"
 echo "bench-server: server at $issuer"
 
