@@ -111,13 +111,13 @@ token=$("$cli" token "${client[@]}" \
   --scope "idporten:dcr.read idporten:dcr.write idporten:dcr.modify idporten:scopes.write")
 jwk=$(cat "$work/keys/soak.jwk.json")
 # One admin request: METHOD PATH [BODY]; appends "<status> <method> <path>" to admin.log and
-# prints the body. Not a 2xx: counted as a failure.
+# prints the body. Not a 2xx (000: no answer) is counted as a failure.
 admin() {
   local body_args=()
   [[ $# -ge 3 ]] && body_args=(-H 'Content-Type: application/json' --data-binary "$3")
   local status
   status=$(curl -s -o "$work/admin.body" -w '%{http_code}' -X "$1" "$api$2" \
-    -H "Authorization: Bearer $token" "${body_args[@]}" || echo 000)
+    -H "Authorization: Bearer $token" "${body_args[@]}") || status=000
   echo "$status $1 $2" >>"$work/admin.log"
   [[ $status == 2* ]] || echo "$status $1 $2 $(head -c 300 "$work/admin.body")" >>"$work/admin.failed"
   cat "$work/admin.body"
