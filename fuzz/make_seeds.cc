@@ -671,7 +671,8 @@ void HttpSeeds(Corpus& c) {
   c.Add("hostile_absolute", "GET http://127.0.0.1:7100/health HTTP/1.1\r\n\r\n");
   c.Add("hostile_star", "OPTIONS * HTTP/1.1\r\n\r\n");
   c.Add("hostile_fold", "GET /health HTTP/1.1\r\nX: a\r\n b\r\n\r\n");
-  c.Add("hostile_nul", std::string("GET /health HTTP/1.1\r\nX: a\0b\r\n\r\n", 36));
+  constexpr char kNulHeader[] = "GET /health HTTP/1.1\r\nX: a\0b\r\n\r\n";
+  c.Add("hostile_nul", std::string(kNulHeader, sizeof(kNulHeader) - 1));
   c.Add("hostile_version", "GET /health HTTP/2.0\r\n\r\n");
   c.Add("hostile_truncated", "POST /token HTTP/1.1\r\nContent-Length: 10\r\n\r\nabc");
 }

@@ -41,8 +41,9 @@ corpus="$build/fuzz-corpus"
 rm -rf "$corpus"
 "$build/fuzz/make_seeds" "$corpus"
 
-# UBSan keeps going after a report unless told otherwise; a report must fail the run.
-export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1:${UBSAN_OPTIONS:-}"
+# UBSan keeps going after a report unless told otherwise; a report must fail the run, except the
+# known and reported ones in fuzz/ubsan_known.supp (each names its issue).
+export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1:suppressions=$root/fuzz/ubsan_known.supp:${UBSAN_OPTIONS:-}"
 export ASAN_OPTIONS="detect_leaks=1:${ASAN_OPTIONS:-}"
 
 mkdir -p "$build/fuzz-logs"
