@@ -204,16 +204,4 @@ void CheckResponse(const HttpResponse& r, std::initializer_list<int> allowed) {
   }
 }
 
-std::string_view SplitFirstByte(std::string_view in, unsigned* first) {
-  *first = in.empty() ? 0 : static_cast<unsigned char>(in.front());
-  return in.empty() ? in : in.substr(1);
-}
-
-std::string_view NextLine(std::string_view* in) {
-  const size_t nl = in->find('\n');
-  std::string_view line = in->substr(0, nl);
-  in->remove_prefix(nl == std::string_view::npos ? in->size() : nl + 1);
-  return line;
-}
-
 }  // namespace mp::fuzz

@@ -14,6 +14,7 @@
 #include <string>
 #include <string_view>
 
+#include "fuzz_input.h"  // SplitFirstByte, NextLine for the targets
 #include "server/emulator.h"
 #include "server/http/http_types.h"
 
@@ -46,11 +47,6 @@ server::HttpRequest Request(std::string method, std::string target, std::string_
 // strict JSON; an error status a JSON object with string "error" (not empty) and
 // "error_description"; no header with CR, LF or an empty name.
 void CheckResponse(const server::HttpResponse& r, std::initializer_list<int> allowed);
-
-// The input's first byte (0 when empty) and the rest.
-std::string_view SplitFirstByte(std::string_view in, unsigned* first);
-// The text up to the first '\n' (all when none); `in` keeps what follows it.
-std::string_view NextLine(std::string_view* in);
 
 }  // namespace mp::fuzz
 

@@ -14,6 +14,7 @@
 
 #include "core/openssl.h"
 #include "fuzz_check.h"
+#include "fuzz_input.h"
 #include "fuzz_world.h"
 #include "maskinporten/base64.h"
 #include "maskinporten/clock.h"
@@ -21,13 +22,6 @@
 #include "maskinporten/mp_errors.h"
 
 namespace {
-
-std::string_view NextLine(std::string_view* in) {
-  const size_t nl = in->find('\n');
-  std::string_view line = in->substr(0, nl);
-  in->remove_prefix(nl == std::string_view::npos ? in->size() : nl + 1);
-  return line;
-}
 
 bool IsRuleId(const std::string& rule) {
   if (rule.empty()) return false;
@@ -51,13 +45,13 @@ bool Same(const std::vector<mp::LintFinding>& a, const std::vector<mp::LintFindi
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  std::string_view rest(reinterpret_cast<const char*>(data), size);
-  const unsigned mode = rest.empty() ? 0 : static_cast<unsigned char>(rest.front());
-  if (!rest.empty()) rest.remove_prefix(1);
+  unsigned mode = 0;
+  std::string_view rest =
+      mp::fuzz::SplitFirstByte({reinterpret_cast<const char*>(data), size}, &mode);
   std::string assertion;
   if (mode & 1) {
-    const std::string_view header = NextLine(&rest);
-    const std::string_view claims = NextLine(&rest);
+    const std::string_view header = mp::fuzz::NextLine(&rest);
+    const std::string_view claims = mp::fuzz::NextLine(&rest);
     assertion = mp::Base64UrlEncode(header) + "." + mp::Base64UrlEncode(claims) + "." +
                 mp::Base64UrlEncode(rest);
   } else {

@@ -35,6 +35,7 @@
 #include "maskinporten/grant.h"
 #include "maskinporten/jws.h"
 #include "maskinporten/mp_errors.h"
+#include "server/http/beast_request.h"  // ToLower, as the server lowers header names
 #include "server/token_service.h"
 
 namespace {
@@ -51,14 +52,6 @@ mp::fuzz::FuzzEmulator& Emulator() {  // read only on this path: one for the pro
   return *emulator;
 }
 
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
-  return out;
-}
-
 // Header lines up to an empty line, then the body.
 HttpRequest RawRequest(std::string_view rest, std::string method) {
   HttpRequest r = mp::fuzz::Request(std::move(method), "/token", "", "", "");
@@ -68,7 +61,7 @@ HttpRequest RawRequest(std::string_view rest, std::string method) {
     const size_t colon = line.find(':');
     std::string_view value = colon == std::string_view::npos ? "" : line.substr(colon + 1);
     while (!value.empty() && value.front() == ' ') value.remove_prefix(1);
-    r.headers.emplace_back(Lower(line.substr(0, colon)), std::string(value));
+    r.headers.emplace_back(mp::server::ToLower(line.substr(0, colon)), std::string(value));
   }
   r.body = mp::fuzz::ExpandPlaceholders(rest);
   return r;
