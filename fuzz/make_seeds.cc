@@ -581,6 +581,72 @@ void SeedSeeds(Corpus& c, const mp::TestCa& ca) {
   c.Add("not_object", "[]");
 }
 
+// Token endpoint answers as the client reads them (token_client_fuzz: "===" between answers).
+void TokenClientSeeds(Corpus& c) {
+  const std::string date = "Date: Mon, 21 Sep 2026 14:13:20 GMT";
+  const std::string token_json =
+      R"j({"access_token":"eyJraWQiOiJrIn0.eyJzY29wZSI6ImEifQ.c2ln","token_type":"Bearer",)j"
+      R"j("expires_in":119,"scope":"fuzz:records.read"})j";
+  const std::string ok = "200 OK\nContent-Type: application/json\n" + date + "\n\n" + token_json;
+  auto answer = [&](std::string_view status, std::string_view body, std::string_view extra = {}) {
+    return std::string(status) + "\nContent-Type: application/json\n" + date + "\n" +
+           std::string(extra) + "\n" + std::string(body);
+  };
+  const std::string small_token =
+      R"j({"access_token":"x","token_type":"Bearer","expires_in":120})j";
+  const std::string expired =
+      R"j({"error":"invalid_grant","error_description":"Invalid assertion. Client )j"
+      R"j(authentication failed. JWT is expired. (trace_id: 0123456789abcdef0123456789abcdef)",)j"
+      R"j("error_uri":"https://test.maskinporten.no/errors/MP-130"})j";
+  c.Add("ok", ok);
+  c.Add("ok_no_date", "200\n\n" + small_token);
+  c.Add("retry_503_then_ok",
+        answer("503", R"j({"error":"server_error"})j", "Retry-After: 2\n") + "\n===\n" + ok);
+  c.Add("retry_429_date",
+        answer("429", "{}", "Retry-After: Mon, 21 Sep 2026 14:13:50 GMT\n") + "\n===\n" + ok);
+  c.Add("retry_after_huge",
+        answer("503", "{}", "Retry-After: 99999999999999999999\n") + "\n===\n" + ok);
+  c.Add("retry_after_negative", answer("503", "{}", "Retry-After: -1\n") + "\n===\n" + ok);
+  c.Add("retry_after_rfc850",
+        answer("503", "{}", "Retry-After: Sunday, 06-Nov-94 08:49:37 GMT\n") + "\n===\n" + ok);
+  c.Add("retry_after_asctime",
+        answer("503", "{}", "Retry-After: Sun Nov  6 08:49:37 1994\n") + "\n===\n" + ok);
+  c.Add("four_503", answer("503", "{}") + "\n===\n" + answer("503", "{}") + "\n===\n" +
+                        answer("503", "{}") + "\n===\n" + answer("503", "{}"));
+  c.Add("skew_refusal_then_ok",
+        "400\nContent-Type: application/json\nDate: Mon, 21 Sep 2026 14:20:00 GMT\n\n" + expired +
+            "\n===\n" + ok);
+  c.Add(
+      "issued_in_future",
+      answer(
+          "400",
+          R"j({"error":"invalid_grant","error_description":"Issue time is after now (trace_id: 1)"})j") +
+          "\n===\n" + ok);
+  c.Add("date_far_future", "200\nDate: Fri, 31 Dec 9999 23:59:59 GMT\n\n" + small_token);
+  c.Add("date_epoch", "200\nDate: Thu, 01 Jan 1970 00:00:00 GMT\n\n" + small_token);
+  for (const char* expires_in :
+       {"9223372036854775807", "-9223372036854775808", "18446744073709551615", "-1", "0", "1e300",
+        "1.5", "\"120\"", "null"}) {
+    c.Add("expires_in_" + std::to_string(c.count()),
+          "200\n\n"
+          R"j({"access_token":"x","token_type":"Bearer","expires_in":)j" +
+              std::string(expires_in) + "}");
+  }
+  c.Add("mp_error_with_jwt",
+        answer("400", R"j({"error":"invalid_grant","error_description":"bad )j"
+                      R"j(eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.c2ln (trace_id: 1)",)j"
+                      R"j("error_uri":"x/errors/MP-124"})j"));
+  c.Add("html_500", "500\nContent-Type: text/html\n\n<html>eyJhbGciOiJub25lIn0.eyJ4IjoxfQ.</html>");
+  c.Add("redirect", "302\nLocation: https://evil.example/token\n\n");
+  c.Add("not_json", "200\nContent-Type: application/json\n\n{\"access_token\":");
+  c.Add("token_type_mac",
+        "200\n\n"
+        R"j({"access_token":"x","token_type":"mac","expires_in":120})j");
+  c.Add("duplicate_member",
+        "200\n\n"
+        R"j({"access_token":"x","access_token":"y","token_type":"Bearer","expires_in":1})j");
+}
+
 std::string Http(std::string_view method, std::string_view target,
                  std::initializer_list<std::string_view> headers, std::string_view body = {},
                  bool content_length = true) {
@@ -694,8 +760,8 @@ int main(int argc, char** argv) {
 
   Corpus base64(root, "base64url"), json(root, "json"), jws(root, "jws"), jwk(root, "jwk"),
       certificate(root, "certificate"), consent(root, "consent"), grant_lint(root, "grant_lint"),
-      token(root, "token"), api(root, "api"), altinn(root, "altinn"), seed(root, "seed"),
-      http(root, "http");
+      token_client(root, "token_client"), token(root, "token"), api(root, "api"),
+      altinn(root, "altinn"), seed(root, "seed"), http(root, "http");
   Base64Seeds(base64);
   JsonSeeds(json);
   JwsSeeds(jws, x5c);
@@ -703,14 +769,15 @@ int main(int argc, char** argv) {
   CertificateSeeds(certificate, ca, leaf.chain, leaf.key);
   ConsentSeeds(consent);
   GrantLintSeeds(grant_lint);
+  TokenClientSeeds(token_client);
   TokenSeeds(token, x5c);
   ApiSeeds(api);
   AltinnSeeds(altinn);
   SeedSeeds(seed, ca);
   HttpSeeds(http);
   std::printf("make_seeds: wrote");
-  for (const Corpus* c : {&base64, &json, &jws, &jwk, &certificate, &consent, &grant_lint, &token,
-                          &api, &altinn, &seed, &http}) {
+  for (const Corpus* c : {&base64, &json, &jws, &jwk, &certificate, &consent, &grant_lint,
+                          &token_client, &token, &api, &altinn, &seed, &http}) {
     std::printf(" %s=%d", c->name().c_str(), c->count());
   }
   std::printf(" to %s\n", root.c_str());

@@ -35,7 +35,6 @@
 #include "maskinporten/grant.h"
 #include "maskinporten/jws.h"
 #include "maskinporten/mp_errors.h"
-#include "server/http/beast_request.h"  // ToLower, as the server lowers header names
 #include "server/token_service.h"
 
 namespace {
@@ -55,14 +54,7 @@ mp::fuzz::FuzzEmulator& Emulator() {  // read only on this path: one for the pro
 // Header lines up to an empty line, then the body.
 HttpRequest RawRequest(std::string_view rest, std::string method) {
   HttpRequest r = mp::fuzz::Request(std::move(method), "/token", "", "", "");
-  while (!rest.empty()) {
-    std::string_view line = mp::fuzz::NextLine(&rest);
-    if (line.empty()) break;
-    const size_t colon = line.find(':');
-    std::string_view value = colon == std::string_view::npos ? "" : line.substr(colon + 1);
-    while (!value.empty() && value.front() == ' ') value.remove_prefix(1);
-    r.headers.emplace_back(mp::server::ToLower(line.substr(0, colon)), std::string(value));
-  }
+  r.headers = mp::fuzz::HeaderLines(&rest);
   r.body = mp::fuzz::ExpandPlaceholders(rest);
   return r;
 }

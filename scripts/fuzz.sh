@@ -10,8 +10,9 @@
 #   FUZZ_RUNS=N       stop each fast target after N executions (FUZZ_SECONDS is then the cap)
 #   FUZZ_SLOW_RUNS=N  the same for the slow targets (default FUZZ_RUNS / 10)
 #   targets, fast: base64url json jws consent grant_lint
-#            slow: jwk certificate (RSA key checks) and the server targets token api altinn seed
-#                  http (an emulator with a SQLite registry per input; token signs grants)
+#            slow: jwk certificate (RSA key checks), token_client (signs a grant per attempt), and
+#                  the server targets token api altinn seed http (an emulator with a SQLite
+#                  registry per input; token signs grants)
 # The issue-14 campaign: FUZZ_RUNS=10000000 FUZZ_SLOW_RUNS=1000000 scripts/fuzz.sh 300
 # (whichever limit comes first ends a target: on a 2-core machine, the time).
 # Outputs under build/fuzz/: fuzz-corpus/<t> (seeds, regenerated each run), fuzz-work/<t>
@@ -26,7 +27,7 @@ if ! [[ "$seconds" =~ ^[0-9]+$ ]] || [[ "$seconds" -lt 1 ]]; then
   exit 2
 fi
 fast_targets=(base64url json jws consent grant_lint)
-slow_targets=(jwk certificate token api altinn seed http)
+slow_targets=(jwk certificate token_client token api altinn seed http)
 all_targets=("${fast_targets[@]}" "${slow_targets[@]}")
 targets=("${@:-${all_targets[@]}}")
 for t in "${targets[@]}"; do
