@@ -78,7 +78,7 @@ for t in "${targets[@]}"; do
     result="FAILED (exit $rc)"
     echo "!! $t: libFuzzer exited with $rc; report:"
     grep -E "ERROR: |SUMMARY: |FUZZ_CHECK failed|runtime error|Test unit written to|ALARM|out-of-memory|^ +#[0-9]+ " \
-      "$log" | head -40 | sed 's/^/   /'
+      "$log" | head -40 | sed 's/^/   /' || true  # a report without those lines must not end the run
   fi
   summary+=("$(printf '%-12s %14s %10s %8s %8s  %s' "$t" "${execs:-?}" "${rate:-?}" "$units" \
     "${rss:-?}" "$result")")
