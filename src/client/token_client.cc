@@ -13,6 +13,7 @@
 #include <utility>
 
 #include "client/token_client_internal.h"
+#include "core/checked.h"
 #include "core/json.h"
 #include "core/percent.h"
 #include "core/random.h"
@@ -79,13 +80,18 @@ bool TakeTimeOfDay(DateCursor& c, int* h, int* m, int* s) {
          *h <= 23 && *m <= 59 && *s <= 60;
 }
 
+// A date outside 1970..2199 (core/checked.h) is refused: from year 2262 on the system clock's
+// nanoseconds overflow, and no server's Date or Retry-After is meant that far away.
 std::optional<TimePoint> MakeTime(int year, int month, int day, int h, int m, int s) {
   using namespace std::chrono;
   year_month_day ymd{std::chrono::year{year}, std::chrono::month{static_cast<unsigned>(month)},
                      std::chrono::day{static_cast<unsigned>(day)}};
   if (!ymd.ok()) return std::nullopt;
-  return TimePoint(sys_days(ymd).time_since_epoch()) + hours(h) + minutes(m) +
-         seconds(std::min(s, 59));
+  // Four-digit years: days * 86400 fits int64 long before it could overflow.
+  const int64_t unix_seconds = int64_t{sys_days(ymd).time_since_epoch().count()} * 86400 +
+                               h * 3600 + m * 60 + std::min(s, 59);
+  if (!EpochSeconds(unix_seconds, "HTTP date").ok()) return std::nullopt;
+  return TimePoint(seconds(unix_seconds));
 }
 
 std::optional<TimePoint> ParseImfFixdate(std::string_view text) {

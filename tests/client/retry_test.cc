@@ -74,6 +74,19 @@ TEST(ParseHttpDate, HandlesLeapYears) {
   EXPECT_EQ(ParseHttpDate("Thu, 29 Feb 2023 12:00:00 GMT", kNow2025), std::nullopt);
 }
 
+// Found by token_client_fuzz: "Fri, 31 Dec 9999 23:59:59 GMT" as a Date overflowed the system
+// clock's nanoseconds (undefined behaviour, a wrapped time). Dates are 1970..2199 (core/checked.h).
+TEST(ParseHttpDate, ReadsDatesUpTo2199AndRefusesTheRest) {
+  EXPECT_EQ(ParseHttpDate("Tue, 31 Dec 2199 23:59:59 GMT", kNow2025), At(7258118399));
+  EXPECT_EQ(ParseHttpDate("Thu, 01 Jan 1970 00:00:00 GMT", kNow2025), At(0));
+  for (const char* text : {"Wed, 01 Jan 2200 00:00:00 GMT", "Fri, 31 Dec 9999 23:59:59 GMT",
+                           "Wed, 31 Dec 1969 23:59:59 GMT", "Mon, 01 Jan 0000 00:00:00 GMT",
+                           "Fri Dec 31 23:59:59 9999"}) {
+    EXPECT_EQ(ParseHttpDate(text, kNow2025), std::nullopt) << text;
+  }
+  EXPECT_EQ(ParseRetryAfter("Fri, 31 Dec 9999 23:59:59 GMT", std::nullopt, kNow2025), std::nullopt);
+}
+
 class ParseHttpDateRejects : public ::testing::TestWithParam<const char*> {};
 
 TEST_P(ParseHttpDateRejects, MalformedDate) {
