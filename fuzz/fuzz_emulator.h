@@ -1,8 +1,9 @@
 // The local Maskinporten of the server fuzz targets, without a socket: the same Emulator and
 // router as `maskinporten serve` (src/server/emulator.h) over an in-memory registry holding the
 // fuzz world (fuzz_world.h), with test controls and web pages on, every key from fuzz_keys.h and
-// the clock fixed at kFuzzNow. Building one takes about a millisecond, so targets whose requests
-// write build a fresh one per input and every input replays alone.
+// the clock fixed at kFuzzNow. Building one takes a few milliseconds (an in-memory SQLite
+// registry and the seed), cheap enough that targets whose requests write build a fresh one per
+// input, so every input replays alone.
 //
 //   FuzzEmulator emulator;
 //   HttpResponse r = emulator.Dispatch(Request("POST", "/api/v1/clients", "@TOKEN_A@", body));
