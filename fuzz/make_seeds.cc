@@ -642,6 +642,10 @@ void TokenClientSeeds(Corpus& c) {
   c.Add("token_type_mac",
         "200\n\n"
         R"j({"access_token":"x","token_type":"mac","expires_in":120})j");
+  // A token split by NUL bytes in a body that is no token response: the parts are no JWS, so
+  // the message may show them (the campaign's false alarm, kept as a replay case).
+  constexpr char kSplit[] = "200\n\n{\"access_token\":\"eyJra\0\0\0n0.eyJzY29wZSI7ImEifQ.c2ln\"";
+  c.Add("split_token", std::string(kSplit, sizeof(kSplit) - 1));
   c.Add("duplicate_member",
         "200\n\n"
         R"j({"access_token":"x","access_token":"y","token_type":"Bearer","expires_in":1})j");

@@ -9,7 +9,7 @@
 //   - a token is returned only from a 200 answer, with expires_at after obtained_at;
 //   - a refusal is kMaskinportenError (with the decoded error), kHttpError or kNetworkError;
 //   - the skew correction stays within max_skew_correction;
-//   - no message holds a JWT-looking run from an answer (SanitizeForMessage).
+//   - no message holds a compact JWS from an answer (SanitizeForMessage's redaction).
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -59,16 +59,21 @@ mp::HttpResponse ParseAnswer(std::string_view text) {
   return r;
 }
 
-// A JWT-looking run: "eyJ" and base64url bytes, a '.', and more base64url bytes.
+// A compact JWS as SanitizeForMessage looks for it: "eyJ", base64url bytes and at least two
+// dots, with a header and a payload segment that are not empty (a run split by a control byte is
+// two runs; its own "eyJ...<redacted>" is none).
 bool HasJwt(std::string_view text) {
   auto b64 = [](char c) {
     return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
            c == '_';
   };
   for (size_t at = text.find("eyJ"); at != std::string_view::npos; at = text.find("eyJ", at + 1)) {
-    size_t i = at;
-    while (i < text.size() && b64(text[i])) ++i;
-    if (i - at >= 8 && i + 1 < text.size() && text[i] == '.' && b64(text[i + 1])) return true;
+    size_t end = at;
+    while (end < text.size() && (b64(text[end]) || text[end] == '.')) ++end;
+    const std::string_view run = text.substr(at, end - at);
+    const size_t first = run.find('.');
+    const size_t second = first == std::string_view::npos ? first : run.find('.', first + 1);
+    if (second != std::string_view::npos && first > 3 && second > first + 1) return true;
   }
   return false;
 }
