@@ -379,6 +379,19 @@ void TokenSeeds(Corpus& c, const std::vector<std::string>& x5c) {
                      mp::fuzz::FuzzGrantClaims("h")}));
   c.Add("signed_tail", "1" + Lines({kGrantHeader, mp::fuzz::FuzzGrantClaims("i"),
                                     "&client_id=x&scope=fuzz%3Arecords.read"}));
+  // Found by the campaign: accepted by the endpoint, errors for the linter (token_fuzz.cc,
+  // KnownDisagreement 2 and 3).
+  const std::string now = std::to_string(mp::fuzz::kFuzzNow);
+  const std::string grant_head = R"({"aud":")" + std::string(mp::fuzz::kIssuer) + R"(","iss":")" +
+                                 std::string(mp::fuzz::kClientA) +
+                                 R"(","scope":"fuzz:records.read",)";
+  c.Add("disagree_exp_now",
+        "1" + Lines({kGrantHeader, grant_head + R"("iat":)" +
+                                       std::to_string(mp::fuzz::kFuzzNow - 60) + R"(,"exp":)" +
+                                       now + R"(,"jti":"d1"})"}));
+  c.Add("disagree_lifetime_zero",
+        "1" + Lines({kGrantHeader,
+                     grant_head + R"("iat":)" + now + R"(,"exp":)" + now + R"(,"jti":"d2"})"}));
   c.Add("signed_dup_claim", "1" + Lines({kGrantHeader, R"({"iss":"a","iss":"b"})"}));
 }
 
