@@ -592,6 +592,9 @@ void SeedSeeds(Corpus& c, const mp::TestCa& ca) {
   c.Add("bad_org", R"({"organizations":[{"orgno":"123456789","name":"x"}]})");
   c.Add("deep", std::string(40, '[') + std::string(40, ']'));
   c.Add("not_object", "[]");
+  // Campaign: a member name that reads like a file error is still a rule refusal.
+  c.Add("member_says_cannot_read",
+        R"({"scopes":[{"prefix":"a","subscope":"b","owcannot read ner_orgno":"910753614"}]})");
 }
 
 // Token endpoint answers as the client reads them (token_client_fuzz: "===" between answers).

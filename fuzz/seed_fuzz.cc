@@ -78,12 +78,15 @@ bool NamesOutside(const nlohmann::json& value) {
   return false;
 }
 
+// The io codes come only from reading a file (ReadFileToString: "cannot read <path>: ..."). The
+// converse cannot be checked from the text: a member name may say "cannot read" too (campaign).
 void CheckLoadRefusal(const mp::Status& s) {
-  const bool io = s.code() == mp::Errc::kNotFound || s.code() == mp::Errc::kIoError;
-  if (io != (s.message().find("cannot read ") != std::string::npos)) {
-    std::fprintf(stderr, "seed refusal: %s\n", s.ToString().c_str());
+  if (s.code() == mp::Errc::kNotFound || s.code() == mp::Errc::kIoError) {
+    if (s.message().find("cannot read ") == std::string::npos) {
+      std::fprintf(stderr, "seed refusal: %s\n", s.ToString().c_str());
+    }
+    FUZZ_CHECK(s.message().find("cannot read ") != std::string::npos);
   }
-  FUZZ_CHECK(io == (s.message().find("cannot read ") != std::string::npos));
   FUZZ_CHECK(s.message().rfind("seed.json: ", 0) == 0);
 }
 
