@@ -149,6 +149,11 @@ std::string FuzzEmulator::RegistrySnapshot() const {
   return out.dump(-1, ' ', false, OrderedJson::error_handler_t::replace);
 }
 
+const std::string& FreshRegistrySnapshot() {
+  static const std::string* snapshot = new std::string(FuzzEmulator().RegistrySnapshot());
+  return *snapshot;
+}
+
 std::string ExpandPlaceholders(std::string_view text) {
   std::string out(text);
   if (out.find('@') == std::string::npos) return out;

@@ -36,6 +36,10 @@ class FuzzEmulator {
   server::Emulator e_;
 };
 
+// RegistrySnapshot of a new FuzzEmulator, made once: every new one holds the same registry
+// (fixed ids, frozen time), so a target compares with this instead of snapshotting per input.
+const std::string& FreshRegistrySnapshot();
+
 // `text` with the placeholders of fuzz_world.h replaced by their bytes.
 std::string ExpandPlaceholders(std::string_view text);
 
