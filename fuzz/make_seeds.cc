@@ -662,6 +662,18 @@ void TokenClientSeeds(Corpus& c) {
   // the message may show them (the campaign's false alarm, kept as a replay case).
   constexpr char kSplit[] = "200\n\n{\"access_token\":\"eyJra\0\0\0n0.eyJzY29wZSI7ImEifQ.c2ln\"";
   c.Add("split_token", std::string(kSplit, sizeof(kSplit) - 1));
+  // Campaign: the message cut a token at its size limit and added "...": no JWS either.
+  c.Add("cut_token",
+        "400\n"
+        "Content-Type: applicativon/json\n"
+        "Date: Mon, 21 Sep 2026`14:13:20 GMT\n"
+        "\n"
+        "{\"error\"/json\n"
+        "Date: Mon, 21 Sep 2026 14:13:20 GMT\n"
+        "\n"
+        "{\"access_t\xff\xffkoen\":\"eyJraWQiOiJrIn{\"access_tkoen\":\"eyJraWQiOiJrIn0.eyJzY29wZSI,"
+        "ImEifQ.c2ln\",\"token_type\":\"Bearer\",\"expires_in\":119,\"scope\":\"fuzz:records."
+        "read\"}");
   c.Add("duplicate_member",
         "200\n\n"
         R"j({"access_token":"x","access_token":"y","token_type":"Bearer","expires_in":1})j");

@@ -59,9 +59,9 @@ mp::HttpResponse ParseAnswer(std::string_view text) {
   return r;
 }
 
-// A compact JWS as SanitizeForMessage looks for it: "eyJ", base64url bytes and at least two
-// dots, with a header and a payload segment that are not empty (a run split by a control byte is
-// two runs; its own "eyJ...<redacted>" is none).
+// A compact JWS (three non-empty segments, the first "eyJ..."), which SanitizeForMessage redacts.
+// Not: a run split by a control byte, its own "eyJ...<redacted>", or a run it cut at its size
+// limit and followed by "..." (all seen in the campaign).
 bool HasJwt(std::string_view text) {
   auto b64 = [](char c) {
     return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
@@ -72,8 +72,10 @@ bool HasJwt(std::string_view text) {
     while (end < text.size() && (b64(text[end]) || text[end] == '.')) ++end;
     const std::string_view run = text.substr(at, end - at);
     const size_t first = run.find('.');
-    const size_t second = first == std::string_view::npos ? first : run.find('.', first + 1);
-    if (second != std::string_view::npos && first > 3 && second > first + 1) return true;
+    if (first == std::string_view::npos || first <= 3) continue;
+    const size_t second = run.find('.', first + 1);
+    if (second == std::string_view::npos || second == first + 1) continue;
+    if (second + 1 < run.size() && b64(run[second + 1])) return true;
   }
   return false;
 }
