@@ -36,7 +36,7 @@ soak: build
 
 fuzz:
 	@scripts/install-deps.sh clang
-	scripts/fuzz.sh $(FUZZ_SECONDS)
+	FUZZ_RUNS=$(FUZZ_RUNS) FUZZ_SLOW_RUNS=$(FUZZ_SLOW_RUNS) scripts/fuzz.sh $(FUZZ_SECONDS)
 
 # The sanitizer (ASan+UBSan) and clang thread-safety presets, built and tested.
 asan:

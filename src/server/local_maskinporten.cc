@@ -8,43 +8,16 @@
 #include <filesystem>
 
 #include "maskinporten/test_ca.h"
-#include "server/altinn_consent.h"
+#include "server/emulator.h"
 #include "server/handlers/local_login.h"
 #include "server/handlers/self_service_api.h"
 #include "server/handlers/web_assets.h"
-#include "server/http/http_server.h"
-#include "server/http/metrics.h"
 #include "server/seed.h"
-#include "server/server_config.h"
-#include "server/signing_keys.h"
-#include "server/store/store.h"
-#include "server/test_controls.h"
-#include "server/token_service.h"
 
 namespace mp {
 
 using server::HttpRequest;
 using server::HttpResponse;
-
-namespace server {
-// Everything one running emulator owns, in the order it is built (and destroyed in reverse:
-// the HTTP server, last member, stops before the state its handlers use goes away).
-struct Emulator {
-  LocalMaskinportenOptions options;
-  std::unique_ptr<server::OffsetClock> clock;
-  std::unique_ptr<server::Store> store;
-  std::unique_ptr<server::ReplayStore> replay;
-  std::unique_ptr<server::SigningKeys> keys;
-  server::ServerConfig config;
-  std::unique_ptr<server::TokenService> tokens;
-  server::Journal journal;
-  server::FaultInjector faults;
-  server::Metrics metrics;
-  server::Router router;
-  std::atomic<bool> ready{false};
-  std::unique_ptr<server::HttpServer> http;
-};
-}  // namespace server
 
 struct LocalMaskinporten::Impl : server::Emulator {};
 
@@ -89,7 +62,7 @@ Status LoadOrCreateCa(server::Emulator& impl) {
   return OkStatus();
 }
 
-void AddRoutes(server::Emulator& impl) {
+void AddRoutes(server::Emulator& impl, const std::string& base_url) {
   server::TokenService* tokens = impl.tokens.get();
   server::FaultInjector* faults = &impl.faults;
   impl.router.Add("POST", "/token", [tokens, faults](const HttpRequest& r) {
@@ -122,8 +95,8 @@ void AddRoutes(server::Emulator& impl) {
                                                .keys = *impl.keys,
                                                .config = impl.config,
                                                .clock = *impl.clock,
-                                               .signer_options = {},
-                                               .base_url = impl.http->BaseUrl()});
+                                               .signer_options = impl.consent_signer,
+                                               .base_url = base_url});
   if (impl.options.web) {
     server::AddWebRoutes(impl.router, server::EmbeddedWebAssets());
     server::AddLocalLoginRoutes(impl.router, {.store = *impl.store,
@@ -156,8 +129,14 @@ Status OpenStores(server::Emulator& impl) {
   return OkStatus();
 }
 
-Status Configure(server::Emulator& impl) {
+}  // namespace
+
+namespace server {
+
+Status ConfigureEmulator(Emulator& impl) {
   const LocalMaskinportenOptions& o = impl.options;
+  impl.clock = std::make_unique<server::OffsetClock>(o.clock != nullptr ? *o.clock
+                                                                        : SystemClock::Instance());
   impl.config.environment = o.environment;
   MP_RETURN_IF_ERROR(OpenStores(impl));
   // Before the seed: its clients may name the open Altinn scopes.
@@ -177,7 +156,19 @@ Status Configure(server::Emulator& impl) {
   return OkStatus();
 }
 
-}  // namespace
+void AddEmulatorRoutes(Emulator& impl, const std::string& base_url) {
+  impl.config.issuer = impl.options.issuer.empty() ? base_url + "/" : impl.options.issuer;
+  impl.tokens = std::make_unique<server::TokenService>(impl.config, *impl.store, *impl.replay,
+                                                       *impl.keys, *impl.clock);
+  Emulator* raw = &impl;
+  impl.tokens->on_outcome = [raw](const server::TokenOutcome& outcome) {
+    if (outcome.issued) raw->metrics.CountTokenIssued();
+    raw->journal.Add(outcome);
+  };
+  AddRoutes(impl, base_url);
+}
+
+}  // namespace server
 
 LocalMaskinporten::LocalMaskinporten(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
@@ -187,9 +178,7 @@ Result<std::unique_ptr<LocalMaskinporten>> LocalMaskinporten::Start(
     const LocalMaskinportenOptions& options) {
   auto impl = std::make_unique<Impl>();
   impl->options = options;
-  impl->clock = std::make_unique<server::OffsetClock>(
-      options.clock != nullptr ? *options.clock : SystemClock::Instance());
-  MP_RETURN_IF_ERROR(Configure(*impl));
+  MP_RETURN_IF_ERROR(server::ConfigureEmulator(*impl));
 
   // The issuer depends on the bound port, so the server starts first and answers 503 until the
   // routes exist (nobody knows the port before Start returns, but a port scan could).
@@ -210,14 +199,7 @@ Result<std::unique_ptr<LocalMaskinporten>> LocalMaskinporten::Start(
                         }
                         return raw->router.Dispatch(r);
                       }));
-  impl->config.issuer = options.issuer.empty() ? impl->http->BaseUrl() + "/" : options.issuer;
-  impl->tokens = std::make_unique<server::TokenService>(impl->config, *impl->store, *impl->replay,
-                                                        *impl->keys, *impl->clock);
-  impl->tokens->on_outcome = [raw](const server::TokenOutcome& outcome) {
-    if (outcome.issued) raw->metrics.CountTokenIssued();
-    raw->journal.Add(outcome);
-  };
-  AddRoutes(*impl);
+  server::AddEmulatorRoutes(*impl, impl->http->BaseUrl());
   impl->ready.store(true, std::memory_order_release);
   return std::unique_ptr<LocalMaskinporten>(new LocalMaskinporten(std::move(impl)));
 }

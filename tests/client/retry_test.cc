@@ -74,7 +74,7 @@ TEST(ParseHttpDate, HandlesLeapYears) {
   EXPECT_EQ(ParseHttpDate("Thu, 29 Feb 2023 12:00:00 GMT", kNow2025), std::nullopt);
 }
 
-// Issue 14: a four-digit year does not fit a nanosecond time_point; a Date or Retry-After
+// Issue 14 (and token_client_fuzz): a four-digit year does not fit a nanosecond time_point; a Date or Retry-After
 // outside 1970..2199 is no date (and was an overflow before it was checked).
 TEST(ParseHttpDate, AcceptsExactly1970To2199) {
   EXPECT_EQ(ParseHttpDate("Thu, 01 Jan 1970 00:00:00 GMT", kNow2025), At(0));
@@ -86,6 +86,7 @@ TEST(ParseHttpDate, AcceptsExactly1970To2199) {
   EXPECT_EQ(ParseHttpDate("Mon, 01 Jan 0001 00:00:00 GMT", kNow2025), std::nullopt);
   EXPECT_EQ(ParseHttpDate("Sat, 01 Jan 0000 00:00:00 GMT", kNow2025), std::nullopt);
   EXPECT_EQ(ParseHttpDate("Fri Dec 31 23:59:59 9999", kNow2025), std::nullopt);
+  EXPECT_EQ(ParseRetryAfter("Fri, 31 Dec 9999 23:59:59 GMT", std::nullopt, kNow2025), std::nullopt);
 }
 
 class ParseHttpDateRejects : public ::testing::TestWithParam<const char*> {};

@@ -5,7 +5,6 @@
 
 #include <algorithm>
 #include <atomic>
-#include <cctype>
 #include <csignal>
 #include <cstdio>
 #include <ctime>
@@ -37,6 +36,7 @@
 #include "core/random.h"
 #include "core/strings.h"
 #include "core/utc_time.h"
+#include "server/http/beast_request.h"
 
 namespace mp::server {
 namespace {
@@ -73,12 +73,6 @@ constexpr std::string_view kServiceUnavailable =
     "\r\n"
     R"({"error":"temporarily_unavailable","error_description":"too many connections"})";
 constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
-
-std::string_view Trim(std::string_view text) {
-  while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
-  while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
-  return text;
-}
 
 std::string EndpointString(const tcp::endpoint& endpoint) {
   const net::ip::address address = endpoint.address();
@@ -376,23 +370,7 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
     CloseNow();  // the peer went away (or Stop force-closed us)
   }
 
-  HttpRequest MakeRequest() {
-    auto& req = parser_->get();
-    HttpRequest request;
-    request.method = std::string(req.method_string());
-    request.target = std::string(req.target());
-    const size_t query = request.target.find('?');
-    request.path = request.target.substr(0, query);
-    if (query != std::string::npos) request.query = request.target.substr(query + 1);
-    for (const auto& field : req) {
-      request.headers.emplace_back(AsciiLower(field.name_string()),
-                                   std::string(Trim(field.value())));
-    }
-    request.body = std::move(req.body());
-    request.remote = remote_;
-    request.trace_id = RandomHex(16);
-    return request;
-  }
+  HttpRequest MakeRequest() { return ToHttpRequest(parser_->get(), remote_); }
 
   void Handle() {
     HttpRequest request = MakeRequest();
