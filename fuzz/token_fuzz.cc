@@ -36,6 +36,7 @@
 #include "maskinporten/grant.h"
 #include "maskinporten/jws.h"
 #include "maskinporten/mp_errors.h"
+#include "server/access_token.h"
 #include "server/token_service.h"
 
 namespace {
