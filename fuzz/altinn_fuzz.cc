@@ -27,7 +27,7 @@
 
 namespace {
 
-using mp::server::HttpResponse;
+using mp::http::HttpResponse;
 
 // 405: a path parameter with '?' or '/' leads the router to another route's path.
 constexpr std::initializer_list<int> kStatuses = {200, 201, 400, 401, 403, 404, 405, 409};
@@ -93,7 +93,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const char* caller = Caller((first >> 3) & 3);
   const std::string unopened =
       "/altinn/api/consentRequests/" + std::string(mp::fuzz::kConsentUnopened);
-  mp::server::HttpRequest request;
+  mp::http::HttpRequest request;
   switch (first & 7) {
     case 0:
     case 1:

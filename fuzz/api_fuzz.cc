@@ -22,7 +22,7 @@
 
 namespace {
 
-using mp::server::HttpResponse;
+using mp::http::HttpResponse;
 
 struct Route {
   const char* method;

@@ -15,8 +15,8 @@
 namespace mp::fuzz {
 namespace {
 
-using server::HttpRequest;
-using server::HttpResponse;
+using http::HttpRequest;
+using http::HttpResponse;
 using OrderedJson = nlohmann::ordered_json;
 
 void OrDie(const Status& s, const char* what) {

@@ -16,8 +16,8 @@
 #include <string_view>
 
 #include "fuzz_input.h"  // SplitFirstByte, NextLine for the targets
+#include "http/http_types.h"
 #include "server/emulator.h"
-#include "server/http/http_types.h"
 
 namespace mp::fuzz {
 
@@ -26,7 +26,7 @@ class FuzzEmulator {
   FuzzEmulator();  // aborts when the emulator cannot be built
   server::Emulator& e() { return e_; }
   // The router's answer; with MP_FUZZ_VERBOSE set, each request and answer is printed.
-  server::HttpResponse Dispatch(server::HttpRequest request) const;
+  http::HttpResponse Dispatch(http::HttpRequest request) const;
 
   // A canonical snapshot of the registry (organisations, clients with keys, scopes, access,
   // delegations, consents of the fuzz orgs), to check that a refused request stored nothing.
@@ -45,13 +45,13 @@ std::string ExpandPlaceholders(std::string_view text);
 
 // A request as the HTTP server makes it (remote on loopback, a fixed trace id). `token` is sent
 // as "Authorization: Bearer <token>" after ExpandPlaceholders, unless empty.
-server::HttpRequest Request(std::string method, std::string target, std::string_view token,
-                            std::string body, std::string content_type = "application/json");
+http::HttpRequest Request(std::string method, std::string target, std::string_view token,
+                          std::string body, std::string content_type = "application/json");
 
 // What every answer of the emulator must be: a status in `allowed`; a JSON content type holds
 // strict JSON; an error status a JSON object with string "error" (not empty) and
 // "error_description"; no header with CR, LF or an empty name.
-void CheckResponse(const server::HttpResponse& r, std::initializer_list<int> allowed);
+void CheckResponse(const http::HttpResponse& r, std::initializer_list<int> allowed);
 
 }  // namespace mp::fuzz
 

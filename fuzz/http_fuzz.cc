@@ -23,24 +23,24 @@
 #include "core/openssl.h"
 #include "fuzz_check.h"
 #include "fuzz_emulator.h"
-#include "server/http/beast_request.h"
-#include "server/http/http_server.h"
+#include "http/beast_request.h"
+#include "http/http_server.h"
 
 namespace {
 
-namespace http = boost::beast::http;
+namespace beast_http = boost::beast::http;
 constexpr int kMaxRequests = 8;
 
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string_view input(reinterpret_cast<const char*>(data), size);
-  const mp::server::HttpServerOptions limits;
+  const mp::http::HttpServerOptions limits;
   mp::fuzz::FuzzEmulator emulator;
 
   std::string_view rest = input;
   for (int i = 0; i < kMaxRequests && !rest.empty(); ++i) {
-    http::request_parser<http::string_body> parser;
+    beast_http::request_parser<beast_http::string_body> parser;
     parser.header_limit(static_cast<uint32_t>(limits.max_header_bytes));
     parser.body_limit(limits.max_body_bytes);
     parser.eager(true);
@@ -49,23 +49,23 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     while (!parser.is_done()) {
       const size_t n = parser.put(boost::asio::buffer(rest.data() + used, rest.size() - used), ec);
       used += n;
-      if (ec == http::error::need_more && used < rest.size() && n > 0) {
+      if (ec == beast_http::error::need_more && used < rest.size() && n > 0) {
         ec = {};
         continue;
       }
-      if (ec == http::error::need_more) parser.put_eof(ec);  // the client stops sending
+      if (ec == beast_http::error::need_more) parser.put_eof(ec);  // the client stops sending
       if (ec || n == 0) break;
     }
     if (ec || !parser.is_done()) break;  // refused by the server, or still waiting for bytes
     rest.remove_prefix(used);
 
-    mp::server::HttpRequest request = mp::server::ToHttpRequest(parser.get(), "127.0.0.1:40000");
+    mp::http::HttpRequest request = mp::http::ToHttpRequest(parser.get(), "127.0.0.1:40000");
     const bool keep_alive = parser.get().keep_alive();
     for (auto& [name, value] : request.headers) value = mp::fuzz::ExpandPlaceholders(value);
     request.body = mp::fuzz::ExpandPlaceholders(request.body);
     if (request.method == "POST" && request.path == "/_local/rotate-key") continue;
     const bool fault_pending = emulator.e().faults.remaining() > 0 && request.path == "/token";
-    mp::server::HttpResponse response = emulator.Dispatch(std::move(request));
+    mp::http::HttpResponse response = emulator.Dispatch(std::move(request));
     if (response.drop_connection) break;  // closed without an answer
     if (fault_pending) {
       mp::fuzz::CheckResponse(response, {200, 400, 403, 405, 429, 500, 503});

@@ -41,8 +41,8 @@
 
 namespace {
 
-using mp::server::HttpRequest;
-using mp::server::HttpResponse;
+using mp::http::HttpRequest;
+using mp::http::HttpResponse;
 
 constexpr std::string_view kFormType = "application/x-www-form-urlencoded";
 constexpr std::string_view kGrantTypeParam =
@@ -77,9 +77,9 @@ HttpRequest SignedRequest(std::string_view rest, unsigned mode, std::string meth
 
 // The assertion of a form body ("" when none).
 std::string Assertion(const std::string& body) {
-  auto form = mp::server::ParseForm(body);
+  auto form = mp::http::ParseForm(body);
   if (!form.ok()) return {};
-  return mp::server::FormValue(*form, "assertion").value_or("");
+  return mp::http::FormValue(*form, "assertion").value_or("");
 }
 
 // KNOWN DEFECTS: grants the token endpoint accepts and the linter calls wrong. Both sides are

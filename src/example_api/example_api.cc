@@ -17,9 +17,9 @@
 #include "example_api/audit_log.h"
 #include "example_api/discovered_jwks.h"
 #include "example_api/records.h"
+#include "http/http_server.h"
 #include "maskinporten/consent.h"
 #include "maskinporten/validator.h"
-#include "server/http/http_server.h"
 
 namespace mp {
 namespace {
@@ -76,16 +76,15 @@ bool IsUnavailable(Errc code) {
          code == Errc::kInternal || code == Errc::kIoError;
 }
 
-server::HttpResponse ErrorResponse(int status, std::string_view error,
-                                   std::string_view description) {
+http::HttpResponse ErrorResponse(int status, std::string_view error, std::string_view description) {
   nlohmann::json body = {{"error", error}, {"error_description", description}};
-  server::HttpResponse r = server::HttpResponse::Json(status, DumpJson(body));
+  http::HttpResponse r = http::HttpResponse::Json(status, DumpJson(body));
   r.headers.emplace_back("Cache-Control", "no-store");
   r.endpoint = "records";
   return r;
 }
 
-server::HttpResponse BadRequest(std::string description, AuditEntry& entry) {
+http::HttpResponse BadRequest(std::string description, AuditEntry& entry) {
   entry.reason = "invalid_request: " + description;
   return ErrorResponse(400, "invalid_request", description);
 }
@@ -98,45 +97,45 @@ struct ExampleApi::Impl {
   std::shared_ptr<JwksCache> consent_keys;  // null: Altinn 2 consent not accepted
   std::unique_ptr<AccessTokenValidator> validator;
   std::unique_ptr<example_api::AuditLog> audit;
-  std::unique_ptr<server::HttpServer> server;
+  std::unique_ptr<http::HttpServer> server;
 
-  server::HttpResponse Handle(const server::HttpRequest& request) const;
-  server::HttpResponse Records(const server::HttpRequest& request) const;
-  server::HttpResponse Decide(const server::HttpRequest& request, AuditEntry& entry) const;
-  server::HttpResponse Refuse(const Status& status, AuditEntry& entry) const;
-  Result<Consent> ReadConsent(const server::HttpRequest& request,
+  http::HttpResponse Handle(const http::HttpRequest& request) const;
+  http::HttpResponse Records(const http::HttpRequest& request) const;
+  http::HttpResponse Decide(const http::HttpRequest& request, AuditEntry& entry) const;
+  http::HttpResponse Refuse(const Status& status, AuditEntry& entry) const;
+  Result<Consent> ReadConsent(const http::HttpRequest& request,
                               const ValidatedAccessToken& token) const;
-  server::HttpResponse Permit(const std::string& person, const ValidatedAccessToken& token,
-                              const Consent& consent, const AuditEntry& entry) const;
+  http::HttpResponse Permit(const std::string& person, const ValidatedAccessToken& token,
+                            const Consent& consent, const AuditEntry& entry) const;
   Status Audit(const AuditEntry& entry, int status) const;
 };
 
-server::HttpResponse ExampleApi::Impl::Handle(const server::HttpRequest& request) const {
+http::HttpResponse ExampleApi::Impl::Handle(const http::HttpRequest& request) const {
   if (request.path == kRecordsPath) {
     if (request.method == "GET") return Records(request);
     AuditEntry entry;
     entry.reason = "method " + request.method.substr(0, 16) + " not allowed";
-    server::HttpResponse r = ErrorResponse(405, "invalid_request", "use GET");
+    http::HttpResponse r = ErrorResponse(405, "invalid_request", "use GET");
     r.headers.emplace_back("Allow", "GET");
     if (!Audit(entry, r.status).ok()) return ErrorResponse(500, "server_error", "audit failed");
     return r;
   }
   if (request.path == "/health") {
     if (request.method != "GET") {
-      server::HttpResponse r = ErrorResponse(405, "invalid_request", "use GET");
+      http::HttpResponse r = ErrorResponse(405, "invalid_request", "use GET");
       r.headers.emplace_back("Allow", "GET");
       return r;
     }
-    server::HttpResponse r = server::HttpResponse::Text(200, "ok");
+    http::HttpResponse r = http::HttpResponse::Text(200, "ok");
     r.endpoint = "health";
     return r;
   }
   return ErrorResponse(404, "not_found", "no such resource; try GET /ssu/v1/records");
 }
 
-server::HttpResponse ExampleApi::Impl::Records(const server::HttpRequest& request) const {
+http::HttpResponse ExampleApi::Impl::Records(const http::HttpRequest& request) const {
   AuditEntry entry;
-  server::HttpResponse response = Decide(request, entry);
+  http::HttpResponse response = Decide(request, entry);
   if (Status s = Audit(entry, response.status); !s.ok()) {
     // No decision goes unaudited: a permit that cannot be logged is not given.
     return ErrorResponse(500, "server_error", "the audit log cannot be written");
@@ -145,13 +144,13 @@ server::HttpResponse ExampleApi::Impl::Records(const server::HttpRequest& reques
   return response;
 }
 
-server::HttpResponse ExampleApi::Impl::Decide(const server::HttpRequest& request,
-                                              AuditEntry& entry) const {
+http::HttpResponse ExampleApi::Impl::Decide(const http::HttpRequest& request,
+                                            AuditEntry& entry) const {
   const std::string* authorization = request.Header("authorization");
   if (authorization == nullptr) {
     BearerChallenge c = MissingTokenChallenge(kRealm);
     entry.reason = "no Authorization header";
-    server::HttpResponse r =
+    http::HttpResponse r =
         ErrorResponse(c.http_status, "missing_token",
                       "no access token: send Authorization: Bearer <Maskinporten access token>");
     r.headers.emplace_back("WWW-Authenticate", c.www_authenticate);
@@ -189,7 +188,7 @@ server::HttpResponse ExampleApi::Impl::Decide(const server::HttpRequest& request
   return Permit(*person, *token, *consent, entry);
 }
 
-Result<Consent> ExampleApi::Impl::ReadConsent(const server::HttpRequest& request,
+Result<Consent> ExampleApi::Impl::ReadConsent(const http::HttpRequest& request,
                                               const ValidatedAccessToken& token) const {
   if (const std::string* samtykke = request.Header("nav-samtykke-token")) {
     if (!consent_keys) {
@@ -216,7 +215,7 @@ Result<Consent> ExampleApi::Impl::ReadConsent(const server::HttpRequest& request
                 "authorization_details consent: " + consent.status().ToString());
 }
 
-server::HttpResponse ExampleApi::Impl::Refuse(const Status& status, AuditEntry& entry) const {
+http::HttpResponse ExampleApi::Impl::Refuse(const Status& status, AuditEntry& entry) const {
   const std::string description = ScrubPersonIds(status.message());
   entry.reason = std::string(ErrcName(status.code())) + ": " + description;
   if (IsUnavailable(status.code())) {
@@ -228,15 +227,14 @@ server::HttpResponse ExampleApi::Impl::Refuse(const Status& status, AuditEntry& 
   BearerChallenge c = ChallengeFor(Status(status.code(), description), kRealm, scopes);
   // The consent codes name the rule that failed; the token codes are RFC 6750's.
   std::string error = IsConsentCode(status.code()) ? std::string(ErrcName(status.code())) : c.error;
-  server::HttpResponse r = ErrorResponse(c.http_status, error, description);
+  http::HttpResponse r = ErrorResponse(c.http_status, error, description);
   r.headers.emplace_back("WWW-Authenticate", c.www_authenticate);
   return r;
 }
 
-server::HttpResponse ExampleApi::Impl::Permit(const std::string& person,
-                                              const ValidatedAccessToken& token,
-                                              const Consent& consent,
-                                              const AuditEntry& entry) const {
+http::HttpResponse ExampleApi::Impl::Permit(const std::string& person,
+                                            const ValidatedAccessToken& token,
+                                            const Consent& consent, const AuditEntry& entry) const {
   nlohmann::ordered_json body;
   body["person"] = MaskPersonId(person);
   body["consumer"] = token.consumer.Iso6523();
@@ -248,7 +246,7 @@ server::HttpResponse ExampleApi::Impl::Permit(const std::string& person,
   body["consent_valid_to"] = FormatUtc(consent.valid_to);
   body["synthetic"] = true;
   body["records"] = example_api::SyntheticRecords(*entry.person_hash);
-  server::HttpResponse r = server::HttpResponse::Json(
+  http::HttpResponse r = http::HttpResponse::Json(
       200, body.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace));
   r.headers.emplace_back("Cache-Control", "no-store");
   r.endpoint = "records";
@@ -342,14 +340,14 @@ Result<std::unique_ptr<ExampleApi>> ExampleApi::Start(const ExampleApiOptions& o
   MP_ASSIGN_OR_RETURN(impl->audit,
                       example_api::AuditLog::Open(options.audit_log_path, options.on_audit));
 
-  server::HttpServerOptions http;
+  http::HttpServerOptions http;
   http.listen = options.listen;
   http.threads = options.threads;
   http.handle_signals = options.handle_signals;
   http.clock = options.clock;
   const Impl* handler_impl = impl.get();
   MP_ASSIGN_OR_RETURN(impl->server,
-                      server::HttpServer::Start(http, [handler_impl](const server::HttpRequest& r) {
+                      http::HttpServer::Start(http, [handler_impl](const http::HttpRequest& r) {
                         return handler_impl->Handle(r);
                       }));
   return std::unique_ptr<ExampleApi>(new ExampleApi(std::move(impl)));

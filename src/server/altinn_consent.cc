@@ -22,10 +22,10 @@
 #include "maskinporten/jwk.h"
 #include "maskinporten/org_number.h"
 #include "pki/cert_internal.h"
+#include "server/access_token.h"
 #include "server/grant_validator.h"
 #include "server/handlers/api_response.h"
 #include "server/handlers/api_rules.h"
-#include "server/access_token.h"
 
 namespace mp::server {
 namespace {
@@ -38,7 +38,7 @@ constexpr int64_t kCertificateDays = 3650;
 
 // ---- responses
 
-HttpResponse ServerError(const Status& s, std::string_view endpoint) {
+http::HttpResponse ServerError(const Status& s, std::string_view endpoint) {
   return ErrorResponse(500, "server_error", "the registry failed: " + s.ToString(), endpoint);
 }
 
@@ -257,22 +257,22 @@ class AltinnConsentApi {
   explicit AltinnConsentApi(const AltinnConsentContext& ctx)
       : ctx_(ctx), issuer_(ConsentIssuer(ctx.base_url)) {}
 
-  HttpResponse Metadata(const HttpRequest&) const {
+  http::HttpResponse Metadata(const http::HttpRequest&) const {
     OrderedJson j;
     j["issuer"] = issuer_;
     j["jwks_uri"] = issuer_ + "jwks";
     return JsonResponse(200, j, "altinn.metadata");
   }
 
-  HttpResponse Jwks(const HttpRequest&) const {
+  http::HttpResponse Jwks(const http::HttpRequest&) const {
     constexpr std::string_view kEndpoint = "altinn.jwks";
     API_ASSIGN_OR_RESPOND(std::shared_ptr<const ConsentSigner> signer, Signer(kEndpoint));
-    HttpResponse r = HttpResponse::Json(200, signer->jwks_json);
+    http::HttpResponse r = http::HttpResponse::Json(200, signer->jwks_json);
     r.endpoint = "altinn.jwks";
     return r;
   }
 
-  HttpResponse Create(const HttpRequest& req) const {
+  http::HttpResponse Create(const http::HttpRequest& req) const {
     constexpr std::string_view kEndpoint = "altinn.consent_requests";
     API_ASSIGN_OR_RESPOND(Caller caller,
                           Authenticate(req, {kConsentRequestsWriteScope}, kEndpoint));
@@ -299,13 +299,13 @@ class AltinnConsentApi {
     c.status = ConsentStatus::kUnopened;
     c.created = now;
     if (Status s = ctx_.store.CreateConsent(c); !s.ok()) return ServerError(s, kEndpoint);
-    HttpResponse r = JsonResponse(201, ConsentJson(c, ctx_.base_url), kEndpoint);
+    http::HttpResponse r = JsonResponse(201, ConsentJson(c, ctx_.base_url), kEndpoint);
     r.headers.emplace_back("Location",
                            ctx_.base_url + "/altinn/api/consentRequests/" + c.authorization_code);
     return r;
   }
 
-  HttpResponse Get(const HttpRequest& req) const {
+  http::HttpResponse Get(const http::HttpRequest& req) const {
     constexpr std::string_view kEndpoint = "altinn.consent_requests";
     API_ASSIGN_OR_RESPOND(
         Caller caller,
@@ -318,7 +318,7 @@ class AltinnConsentApi {
   }
 
   // The citizen's answer. Local only: no bearer token, the body names the person.
-  HttpResponse Decide(const HttpRequest& req, ConsentStatus decision) const {
+  http::HttpResponse Decide(const http::HttpRequest& req, ConsentStatus decision) const {
     constexpr std::string_view kEndpoint = "altinn.consent_decision";
     Result<Json> body = ParseStrictJsonObject(req.body);
     if (!body.ok()) {
@@ -367,14 +367,14 @@ class AltinnConsentApi {
     return JsonResponse(200, ConsentJson(c, ctx_.base_url), kEndpoint);
   }
 
-  HttpResponse Token(const HttpRequest& req) const {
+  http::HttpResponse Token(const http::HttpRequest& req) const {
     constexpr std::string_view kEndpoint = "altinn.token";
     API_ASSIGN_OR_RESPOND(Caller caller, Authenticate(req, {kConsentTokensScope}, kEndpoint));
-    Result<std::vector<std::pair<std::string, std::string>>> query = ParseForm(req.query);
+    Result<std::vector<std::pair<std::string, std::string>>> query = http::ParseForm(req.query);
     if (!query.ok()) {
       return ErrorResponse(400, "invalid_request", "query: " + query.status().message(), kEndpoint);
     }
-    std::optional<std::string> code = FormValue(*query, "authcode");
+    std::optional<std::string> code = http::FormValue(*query, "authcode");
     if (!code || code->empty()) {
       return ErrorResponse(400, "invalid_request", "authcode: is required", kEndpoint);
     }
@@ -398,16 +398,16 @@ class AltinnConsentApi {
     API_ASSIGN_OR_RESPOND(std::shared_ptr<const ConsentSigner> signer, Signer(kEndpoint));
     Result<std::string> token = MintConsentToken(c, by_handler, *signer, issuer_, now);
     if (!token.ok()) return ServerError(token.status(), kEndpoint);
-    HttpResponse r = HttpResponse::Text(200, std::move(token).value());
+    http::HttpResponse r = http::HttpResponse::Text(200, std::move(token).value());
     r.endpoint = std::string(kEndpoint);
     return r;
   }
 
   // Altinn's consent page, as text: what a person would be asked, and how to answer locally.
-  HttpResponse Page(const HttpRequest& req) const {
+  http::HttpResponse Page(const http::HttpRequest& req) const {
     constexpr std::string_view kEndpoint = "altinn.ui";
-    Result<std::vector<std::pair<std::string, std::string>>> query = ParseForm(req.query);
-    std::optional<std::string> id = query.ok() ? FormValue(*query, "id") : std::nullopt;
+    Result<std::vector<std::pair<std::string, std::string>>> query = http::ParseForm(req.query);
+    std::optional<std::string> id = query.ok() ? http::FormValue(*query, "id") : std::nullopt;
     if (!id) return ErrorResponse(400, "invalid_request", "id: is required", kEndpoint);
     API_ASSIGN_OR_RESPOND(ConsentRecord c, Find(*id, kEndpoint));
     std::string text = "Local Altinn consent stand-in\n\nConsent request " + c.authorization_code +
@@ -419,7 +419,8 @@ class AltinnConsentApi {
     }
     text += "\n\nThe person answers with POST " + ctx_.base_url + "/altinn/api/consentRequests/" +
             c.authorization_code + "/accept (or /reject), body {\"person\":\"<fnr>\"}.\n";
-    HttpResponse r = HttpResponse::Text(200, std::move(text), "text/plain; charset=utf-8");
+    http::HttpResponse r =
+        http::HttpResponse::Text(200, std::move(text), "text/plain; charset=utf-8");
     r.endpoint = std::string(kEndpoint);
     return r;
   }
@@ -449,7 +450,7 @@ class AltinnConsentApi {
   }
 
   // RFC 6750: 401 without or with a bad token, 403 without one of `scopes`.
-  Outcome<Caller> Authenticate(const HttpRequest& req,
+  Outcome<Caller> Authenticate(const http::HttpRequest& req,
                                std::initializer_list<std::string_view> scopes,
                                std::string_view endpoint) const {
     return AuthenticateBearer(req,
@@ -470,7 +471,7 @@ class AltinnConsentApi {
     return std::move(**c);
   }
 
-  static HttpResponse NotParty(const Caller& caller, std::string_view endpoint) {
+  static http::HttpResponse NotParty(const Caller& caller, std::string_view endpoint) {
     return ErrorResponse(403, "forbidden",
                          "the access token's consumer " + caller.orgno +
                              " is neither coveredBy nor handledBy of this consent",
@@ -577,23 +578,25 @@ Result<std::string> MintConsentToken(const ConsentRecord& consent, bool fetched_
   return signing_input + "." + Base64UrlEncode(signature);
 }
 
-void AddAltinnConsentRoutes(Router& router, const AltinnConsentContext& ctx) {
+void AddAltinnConsentRoutes(http::Router& router, const AltinnConsentContext& ctx) {
   auto api = std::make_shared<const AltinnConsentApi>(ctx);
   router.Add("GET", "/altinn/.well-known/oauth-authorization-server",
-             [api](const HttpRequest& r) { return api->Metadata(r); });
-  router.Add("GET", "/altinn/jwks", [api](const HttpRequest& r) { return api->Jwks(r); });
+             [api](const http::HttpRequest& r) { return api->Metadata(r); });
+  router.Add("GET", "/altinn/jwks", [api](const http::HttpRequest& r) { return api->Jwks(r); });
   router.Add("POST", "/altinn/api/consentRequests",
-             [api](const HttpRequest& r) { return api->Create(r); });
+             [api](const http::HttpRequest& r) { return api->Create(r); });
   router.Add("GET", "/altinn/api/consentRequests/{code}",
-             [api](const HttpRequest& r) { return api->Get(r); });
-  router.Add("POST", "/altinn/api/consentRequests/{code}/accept",
-             [api](const HttpRequest& r) { return api->Decide(r, ConsentStatus::kAccepted); });
-  router.Add("POST", "/altinn/api/consentRequests/{code}/reject",
-             [api](const HttpRequest& r) { return api->Decide(r, ConsentStatus::kRejected); });
+             [api](const http::HttpRequest& r) { return api->Get(r); });
+  router.Add(
+      "POST", "/altinn/api/consentRequests/{code}/accept",
+      [api](const http::HttpRequest& r) { return api->Decide(r, ConsentStatus::kAccepted); });
+  router.Add(
+      "POST", "/altinn/api/consentRequests/{code}/reject",
+      [api](const http::HttpRequest& r) { return api->Decide(r, ConsentStatus::kRejected); });
   router.Add("GET", "/altinn/api/authorization/token",
-             [api](const HttpRequest& r) { return api->Token(r); });
+             [api](const http::HttpRequest& r) { return api->Token(r); });
   router.Add("GET", "/altinn/ui/AccessConsent/request",
-             [api](const HttpRequest& r) { return api->Page(r); });
+             [api](const http::HttpRequest& r) { return api->Page(r); });
 }
 
 }  // namespace mp::server

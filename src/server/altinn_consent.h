@@ -29,11 +29,11 @@
 #include <string>
 #include <string_view>
 
+#include "http/http_types.h"
 #include "maskinporten/certificate.h"
 #include "maskinporten/clock.h"
 #include "maskinporten/key.h"
 #include "maskinporten/status.h"
-#include "server/http/http_types.h"
 #include "server/server_config.h"
 #include "server/signing_keys.h"
 #include "server/store/store.h"
@@ -102,7 +102,7 @@ struct AltinnConsentContext {
 // base_url + "/altinn/": the samtykketoken iss and the metadata issuer.
 std::string ConsentIssuer(std::string_view base_url);
 
-void AddAltinnConsentRoutes(Router& router, const AltinnConsentContext& ctx);
+void AddAltinnConsentRoutes(http::Router& router, const AltinnConsentContext& ctx);
 
 }  // namespace mp::server
 

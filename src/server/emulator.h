@@ -15,11 +15,11 @@
 #include <memory>
 #include <string>
 
+#include "http/http_server.h"
+#include "http/metrics.h"
 #include "maskinporten/local_maskinporten.h"
 #include "maskinporten/status.h"
 #include "server/altinn_consent.h"
-#include "server/http/http_server.h"
-#include "server/http/metrics.h"
 #include "server/server_config.h"
 #include "server/signing_keys.h"
 #include "server/store/store.h"
@@ -42,10 +42,10 @@ struct Emulator {
   std::unique_ptr<TokenService> tokens;
   Journal journal;
   FaultInjector faults;
-  Metrics metrics;
-  Router router;
+  http::Metrics metrics;
+  http::Router router;
   std::atomic<bool> ready{false};
-  std::unique_ptr<HttpServer> http;  // null when requests are dispatched in memory
+  std::unique_ptr<http::HttpServer> http;  // null when requests are dispatched in memory
 };
 
 // From e.options: the clock, the registry and replay store, the seed, the local CA and the

@@ -16,8 +16,8 @@
 
 namespace mp {
 
-using server::HttpRequest;
-using server::HttpResponse;
+using http::HttpRequest;
+using http::HttpResponse;
 
 struct LocalMaskinporten::Impl : server::Emulator {};
 
@@ -65,26 +65,28 @@ Status LoadOrCreateCa(server::Emulator& impl) {
 void AddRoutes(server::Emulator& impl, const std::string& base_url) {
   server::TokenService* tokens = impl.tokens.get();
   server::FaultInjector* faults = &impl.faults;
-  impl.router.Add("POST", "/token", [tokens, faults](const HttpRequest& r) {
-    return server::WithFaults(*faults, r,
-                              [tokens](const HttpRequest& q) { return tokens->HandleToken(q); });
+  impl.router.Add("POST", "/token", [tokens, faults](const http::HttpRequest& r) {
+    return server::WithFaults(
+        *faults, r, [tokens](const http::HttpRequest& q) { return tokens->HandleToken(q); });
   });
   impl.router.Add("GET", "/.well-known/oauth-authorization-server",
-                  [tokens](const HttpRequest& r) { return tokens->HandleMetadata(r); });
-  impl.router.Add("GET", "/jwk", [tokens](const HttpRequest& r) { return tokens->HandleJwks(r); });
+                  [tokens](const http::HttpRequest& r) { return tokens->HandleMetadata(r); });
+  impl.router.Add("GET", "/jwk",
+                  [tokens](const http::HttpRequest& r) { return tokens->HandleJwks(r); });
   server::Store* store = impl.store.get();
-  impl.router.Add("GET", "/health", [store](const HttpRequest&) {
+  impl.router.Add("GET", "/health", [store](const http::HttpRequest&) {
     // Healthy when the registry answers a read.
     Result<std::optional<server::ClientRecord>> probe = store->GetClient("");
-    HttpResponse r = probe.ok() ? HttpResponse::Json(200, R"({"status":"ok"})")
-                                : HttpResponse::Json(503, R"({"status":"registry unavailable"})");
+    http::HttpResponse r =
+        probe.ok() ? http::HttpResponse::Json(200, R"({"status":"ok"})")
+                   : http::HttpResponse::Json(503, R"({"status":"registry unavailable"})");
     r.endpoint = "health";
     return r;
   });
-  server::Metrics* metrics = &impl.metrics;
-  impl.router.Add("GET", "/metrics", [metrics](const HttpRequest&) {
-    HttpResponse r =
-        HttpResponse::Text(200, metrics->Render(), std::string(server::Metrics::kContentType));
+  http::Metrics* metrics = &impl.metrics;
+  impl.router.Add("GET", "/metrics", [metrics](const http::HttpRequest&) {
+    http::HttpResponse r =
+        http::HttpResponse::Text(200, metrics->Render(), std::string(http::Metrics::kContentType));
     r.endpoint = "metrics";
     return r;
   });
@@ -183,19 +185,19 @@ Result<std::unique_ptr<LocalMaskinporten>> LocalMaskinporten::Start(
   // The issuer depends on the bound port, so the server starts first and answers 503 until the
   // routes exist (nobody knows the port before Start returns, but a port scan could).
   Impl* raw = impl.get();
-  server::HttpServerOptions http{.listen = options.listen,
-                                 .threads = options.threads,
-                                 .tls_cert_pem = options.tls_cert_pem,
-                                 .tls_key_pem = options.tls_key_pem,
-                                 .handle_signals = options.handle_signals,
-                                 .clock = impl->clock.get()};
-  http.on_request = [raw](const server::RequestLogEntry& e) {
+  http::HttpServerOptions http{.listen = options.listen,
+                               .threads = options.threads,
+                               .tls_cert_pem = options.tls_cert_pem,
+                               .tls_key_pem = options.tls_key_pem,
+                               .handle_signals = options.handle_signals,
+                               .clock = impl->clock.get()};
+  http.on_request = [raw](const http::RequestLogEntry& e) {
     raw->metrics.Record(e);
-    if (raw->options.request_log) raw->options.request_log(server::RequestLogLine(e, UnixMillis()));
+    if (raw->options.request_log) raw->options.request_log(http::RequestLogLine(e, UnixMillis()));
   };
-  MP_ASSIGN_OR_RETURN(impl->http, server::HttpServer::Start(http, [raw](const HttpRequest& r) {
+  MP_ASSIGN_OR_RETURN(impl->http, http::HttpServer::Start(http, [raw](const http::HttpRequest& r) {
                         if (!raw->ready.load(std::memory_order_acquire)) {
-                          return HttpResponse::Json(503, R"({"error":"starting"})");
+                          return http::HttpResponse::Json(503, R"({"error":"starting"})");
                         }
                         return raw->router.Dispatch(r);
                       }));

@@ -8,15 +8,15 @@
 namespace mp::server {
 namespace {
 
-HttpResponse BadRequest(std::string description) {
-  HttpResponse r = HttpResponse::Json(
+http::HttpResponse BadRequest(std::string description) {
+  http::HttpResponse r = http::HttpResponse::Json(
       400, DumpJson({{"error", "invalid_request"}, {"error_description", std::move(description)}}));
   r.endpoint = "local";
   return r;
 }
 
-HttpResponse Ok(const nlohmann::json& body) {
-  HttpResponse r = HttpResponse::Json(200, DumpJson(body));
+http::HttpResponse Ok(const nlohmann::json& body) {
+  http::HttpResponse r = http::HttpResponse::Json(200, DumpJson(body));
   r.endpoint = "local";
   return r;
 }
@@ -50,7 +50,7 @@ std::string ClockJson(const OffsetClock& clock) {
   return DumpJson({{"offset_seconds", clock.offset_seconds()}, {"now", clock.NowSeconds()}});
 }
 
-HttpResponse PutClock(OffsetClock& clock, const HttpRequest& request) {
+http::HttpResponse PutClock(OffsetClock& clock, const http::HttpRequest& request) {
   Result<nlohmann::json> body = ParseStrictJsonObject(request.body);
   if (!body.ok()) return BadRequest("body: " + body.status().message());
   if (Status s = CheckMembers(*body, {"offset_seconds"}); !s.ok()) return BadRequest(s.message());
@@ -59,7 +59,7 @@ HttpResponse PutClock(OffsetClock& clock, const HttpRequest& request) {
   if (!offset.ok()) return BadRequest(offset.status().message());
   if (!offset->has_value()) return BadRequest("offset_seconds: required");
   clock.SetOffsetSeconds(**offset);
-  HttpResponse r = HttpResponse::Json(200, ClockJson(clock));
+  http::HttpResponse r = http::HttpResponse::Json(200, ClockJson(clock));
   r.endpoint = "local";
   return r;
 }
@@ -90,11 +90,11 @@ Result<std::pair<Fault, int>> ParseFault(std::string_view text) {
   return std::make_pair(fault, static_cast<int>(count.value_or(1)));
 }
 
-size_t LimitParam(const HttpRequest& request) {
+size_t LimitParam(const http::HttpRequest& request) {
   size_t limit = 100;
-  Result<std::vector<std::pair<std::string, std::string>>> q = ParseForm(request.query);
+  Result<std::vector<std::pair<std::string, std::string>>> q = http::ParseForm(request.query);
   if (!q.ok()) return limit;
-  if (std::optional<std::string> v = FormValue(*q, "limit")) {
+  if (std::optional<std::string> v = http::FormValue(*q, "limit")) {
     size_t n = 0;
     auto [p, ec] = std::from_chars(v->data(), v->data() + v->size(), n);
     if (ec == std::errc() && p == v->data() + v->size() && n > 0) limit = n;
@@ -155,13 +155,14 @@ std::optional<Fault> FaultInjector::Next() {
   return fault_;
 }
 
-HttpResponse WithFaults(FaultInjector& faults, const HttpRequest& request,
-                        const std::function<HttpResponse(const HttpRequest&)>& handler) {
+http::HttpResponse WithFaults(
+    FaultInjector& faults, const http::HttpRequest& request,
+    const std::function<http::HttpResponse(const http::HttpRequest&)>& handler) {
   std::optional<Fault> fault = faults.Next();
   if (!fault) return handler(request);
-  HttpResponse r;
+  http::HttpResponse r;
   if (fault->status != 0) {
-    r = HttpResponse::Json(
+    r = http::HttpResponse::Json(
         fault->status,
         DumpJson({{"error", fault->status == 429 ? "too_many_requests" : "server_error"},
                   {"error_description", "fault injected by the local test controls (trace_id: " +
@@ -178,46 +179,46 @@ HttpResponse WithFaults(FaultInjector& faults, const HttpRequest& request,
   return r;
 }
 
-void AddTestControlRoutes(Router& router, const TestControlsContext& ctx) {
-  router.Add("GET", "/_local", [](const HttpRequest&) {
+void AddTestControlRoutes(http::Router& router, const TestControlsContext& ctx) {
+  router.Add("GET", "/_local", [](const http::HttpRequest&) {
     return Ok({{"test_controls",
                 {"GET/PUT /_local/clock", "POST/DELETE /_local/faults", "POST /_local/rotate-key",
                  "GET /_local/journal", "POST /_local/replay/reset"}}});
   });
-  router.Add("GET", "/_local/clock", [ctx](const HttpRequest&) {
-    HttpResponse r = HttpResponse::Json(200, ClockJson(*ctx.clock));
+  router.Add("GET", "/_local/clock", [ctx](const http::HttpRequest&) {
+    http::HttpResponse r = http::HttpResponse::Json(200, ClockJson(*ctx.clock));
     r.endpoint = "local";
     return r;
   });
   router.Add("PUT", "/_local/clock",
-             [ctx](const HttpRequest& request) { return PutClock(*ctx.clock, request); });
-  router.Add("POST", "/_local/faults", [ctx](const HttpRequest& request) {
+             [ctx](const http::HttpRequest& request) { return PutClock(*ctx.clock, request); });
+  router.Add("POST", "/_local/faults", [ctx](const http::HttpRequest& request) {
     Result<std::pair<Fault, int>> f = ParseFault(request.body);
     if (!f.ok()) return BadRequest(f.status().message());
     ctx.faults->Set(f->first, f->second);
     return Ok({{"remaining", f->second}});
   });
-  router.Add("DELETE", "/_local/faults", [ctx](const HttpRequest&) {
+  router.Add("DELETE", "/_local/faults", [ctx](const http::HttpRequest&) {
     ctx.faults->Clear();
     return Ok({{"remaining", 0}});
   });
-  router.Add("POST", "/_local/rotate-key", [ctx](const HttpRequest&) {
+  router.Add("POST", "/_local/rotate-key", [ctx](const http::HttpRequest&) {
     if (Status s = ctx.keys->Rotate(); !s.ok()) {
-      HttpResponse r = HttpResponse::Json(
+      http::HttpResponse r = http::HttpResponse::Json(
           500, DumpJson({{"error", "server_error"}, {"error_description", s.ToString()}}));
       r.endpoint = "local";
       return r;
     }
     return Ok({{"kid", ctx.keys->Snapshot()->current_kid}});
   });
-  router.Add("GET", "/_local/journal", [ctx](const HttpRequest& request) {
-    HttpResponse r = HttpResponse::Json(200, ctx.journal->ToJson(LimitParam(request)));
+  router.Add("GET", "/_local/journal", [ctx](const http::HttpRequest& request) {
+    http::HttpResponse r = http::HttpResponse::Json(200, ctx.journal->ToJson(LimitParam(request)));
     r.endpoint = "local";
     return r;
   });
-  router.Add("POST", "/_local/replay/reset", [ctx](const HttpRequest&) {
+  router.Add("POST", "/_local/replay/reset", [ctx](const http::HttpRequest&) {
     if (Status s = ctx.replay->Reset(); !s.ok()) {
-      HttpResponse r = HttpResponse::Json(
+      http::HttpResponse r = http::HttpResponse::Json(
           500, DumpJson({{"error", "server_error"}, {"error_description", s.ToString()}}));
       r.endpoint = "local";
       return r;

@@ -18,8 +18,8 @@
 #include <string>
 
 #include "core/mutex.h"
+#include "http/http_types.h"
 #include "maskinporten/clock.h"
-#include "server/http/http_types.h"
 #include "server/signing_keys.h"
 #include "server/store/store.h"
 #include "server/token_service.h"
@@ -80,8 +80,9 @@ class FaultInjector {
 };
 
 // Wraps the token handler: applies a pending fault, else answers normally.
-HttpResponse WithFaults(FaultInjector& faults, const HttpRequest& request,
-                        const std::function<HttpResponse(const HttpRequest&)>& handler);
+http::HttpResponse WithFaults(
+    FaultInjector& faults, const http::HttpRequest& request,
+    const std::function<http::HttpResponse(const http::HttpRequest&)>& handler);
 
 struct TestControlsContext {
   OffsetClock* clock = nullptr;
@@ -92,7 +93,7 @@ struct TestControlsContext {
 };
 // GET /_local (what exists), GET/PUT /_local/clock, POST/DELETE /_local/faults,
 // POST /_local/rotate-key, GET /_local/journal[?limit=N], POST /_local/replay/reset.
-void AddTestControlRoutes(Router& router, const TestControlsContext& ctx);
+void AddTestControlRoutes(http::Router& router, const TestControlsContext& ctx);
 
 }  // namespace mp::server
 

@@ -31,8 +31,8 @@ TokenRefusal InternalError(const Status& status) {
                       .detail = status.ToString()};
 }
 
-HttpResponse RefusalResponse(const TokenRefusal& refusal, std::string_view issuer,
-                             std::string_view trace_id) {
+http::HttpResponse RefusalResponse(const TokenRefusal& refusal, std::string_view issuer,
+                                   std::string_view trace_id) {
   using OrderedJson = nlohmann::ordered_json;
   // SPEC §6: the code lives only in error_uri; the description ends with the trace id.
   std::string trace = trace_id.empty() ? RandomHex(16) : std::string(trace_id);
@@ -42,7 +42,7 @@ HttpResponse RefusalResponse(const TokenRefusal& refusal, std::string_view issue
   if (!refusal.mp_code.empty()) {
     body["error_uri"] = std::string(issuer) + "errors/" + refusal.mp_code;
   }
-  HttpResponse response = HttpResponse::Json(
+  http::HttpResponse response = http::HttpResponse::Json(
       refusal.http_status, body.dump(-1, ' ', false, OrderedJson::error_handler_t::replace));
   response.headers.emplace_back("Cache-Control", "no-store");
   response.endpoint = "token";

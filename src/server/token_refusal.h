@@ -10,9 +10,9 @@
 #include <string>
 #include <string_view>
 
+#include "http/http_types.h"
 #include "maskinporten/mp_errors.h"
 #include "maskinporten/status.h"
-#include "server/http/http_types.h"
 
 namespace mp::server {
 
@@ -37,8 +37,8 @@ TokenRefusal InternalError(const Status& status);
 
 // Maskinporten's error body for a refusal (SPEC §6): error, error_description with
 // " (trace_id: <id>)", error_uri = <issuer>errors/<code> for coded errors only.
-HttpResponse RefusalResponse(const TokenRefusal& refusal, std::string_view issuer,
-                             std::string_view trace_id);
+http::HttpResponse RefusalResponse(const TokenRefusal& refusal, std::string_view issuer,
+                                   std::string_view trace_id);
 
 }  // namespace mp::server
 

@@ -38,14 +38,14 @@ std::string MediaType(std::string_view value) {
 struct TokenForm {
   std::string assertion;
 };
-std::variant<TokenForm, TokenRefusal> ReadForm(const HttpRequest& request) {
+std::variant<TokenForm, TokenRefusal> ReadForm(const http::HttpRequest& request) {
   const std::string* content_type = request.Header("content-type");
   if (content_type == nullptr || MediaType(*content_type) != "application/x-www-form-urlencoded") {
     return InvalidRequest("Content-Type must be application/x-www-form-urlencoded");
   }
-  Result<std::vector<std::pair<std::string, std::string>>> form = ParseForm(request.body);
+  Result<std::vector<std::pair<std::string, std::string>>> form = http::ParseForm(request.body);
   if (!form.ok()) return InvalidRequest("Invalid request body: " + form.status().message());
-  std::optional<std::string> grant_type = FormValue(*form, "grant_type");
+  std::optional<std::string> grant_type = http::FormValue(*form, "grant_type");
   if (!grant_type) return InvalidRequest("Missing grant_type parameter");
   if (*grant_type != kJwtBearerGrantType) {
     return TokenRefusal{.http_status = 400,
@@ -54,14 +54,14 @@ std::variant<TokenForm, TokenRefusal> ReadForm(const HttpRequest& request) {
                         .mp_code = "",
                         .detail = "grant_type " + grant_type->substr(0, 100)};
   }
-  std::optional<std::string> assertion = FormValue(*form, "assertion");
+  std::optional<std::string> assertion = http::FormValue(*form, "assertion");
   if (!assertion || assertion->empty()) return InvalidRequest("Missing assertion parameter");
   return TokenForm{.assertion = std::move(*assertion)};
 }
 
 }  // namespace
 
-HttpResponse TokenService::HandleToken(const HttpRequest& request) const {
+http::HttpResponse TokenService::HandleToken(const http::HttpRequest& request) const {
   TokenOutcome outcome;
   outcome.time = clock_.NowSeconds();
   auto refuse = [&](const TokenRefusal& refusal) {
@@ -74,11 +74,11 @@ HttpResponse TokenService::HandleToken(const HttpRequest& request) const {
   };
 
   if (request.method != "POST") {
-    HttpResponse r = refuse(TokenRefusal{.http_status = 405,
-                                         .error = "invalid_request",
-                                         .description = "Method not allowed",
-                                         .mp_code = "",
-                                         .detail = "method " + request.method.substr(0, 16)});
+    http::HttpResponse r = refuse(TokenRefusal{.http_status = 405,
+                                               .error = "invalid_request",
+                                               .description = "Method not allowed",
+                                               .mp_code = "",
+                                               .detail = "method " + request.method.substr(0, 16)});
     r.headers.emplace_back("Allow", "POST");
     return r;
   }
@@ -101,7 +101,7 @@ HttpResponse TokenService::HandleToken(const HttpRequest& request) const {
   body["token_type"] = "Bearer";
   body["expires_in"] = token->lifetime - 1;  // SPEC §5: observed expires_in = lifetime - 1
   body["scope"] = token->scope;
-  HttpResponse response = HttpResponse::Json(200, body.dump());
+  http::HttpResponse response = http::HttpResponse::Json(200, body.dump());
   response.headers.emplace_back("Cache-Control", "no-store");
   response.headers.emplace_back("Pragma", "no-cache");
   response.endpoint = "token";
@@ -111,7 +111,7 @@ HttpResponse TokenService::HandleToken(const HttpRequest& request) const {
   return response;
 }
 
-HttpResponse TokenService::HandleMetadata(const HttpRequest& /*request*/) const {
+http::HttpResponse TokenService::HandleMetadata(const http::HttpRequest& /*request*/) const {
   // SPEC §3, member order as observed.
   OrderedJson body;
   body["issuer"] = config_.issuer;
@@ -125,14 +125,14 @@ HttpResponse TokenService::HandleMetadata(const HttpRequest& /*request*/) const 
   OrderedJson types = OrderedJson::array();
   for (std::string_view type : grant_internal::kAuthorizationDetailsTypes) types.push_back(type);
   body["authorization_details_types_supported"] = std::move(types);
-  HttpResponse response =
-      HttpResponse::Json(200, body.dump(-1, ' ', false, OrderedJson::error_handler_t::replace));
+  http::HttpResponse response = http::HttpResponse::Json(
+      200, body.dump(-1, ' ', false, OrderedJson::error_handler_t::replace));
   response.endpoint = "metadata";
   return response;
 }
 
-HttpResponse TokenService::HandleJwks(const HttpRequest& /*request*/) const {
-  HttpResponse response = HttpResponse::Json(200, keys_.Snapshot()->jwks_json);
+http::HttpResponse TokenService::HandleJwks(const http::HttpRequest& /*request*/) const {
+  http::HttpResponse response = http::HttpResponse::Json(200, keys_.Snapshot()->jwks_json);
   response.endpoint = "jwk";
   return response;
 }

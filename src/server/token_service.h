@@ -13,9 +13,9 @@
 #include <string>
 #include <vector>
 
+#include "http/http_types.h"
 #include "maskinporten/clock.h"
 #include "maskinporten/mp_errors.h"
-#include "server/http/http_types.h"
 #include "server/server_config.h"
 #include "server/signing_keys.h"
 #include "server/store/store.h"
@@ -42,10 +42,10 @@ class TokenService {
 
   // POST /token. 200 with {access_token, token_type, expires_in, scope}, or Maskinporten's error
   // JSON. `request.trace_id` goes into the description.
-  HttpResponse HandleToken(const HttpRequest& request) const;
+  http::HttpResponse HandleToken(const http::HttpRequest& request) const;
   // GET /.well-known/oauth-authorization-server (SPEC §3) and GET /jwk.
-  HttpResponse HandleMetadata(const HttpRequest& request) const;
-  HttpResponse HandleJwks(const HttpRequest& request) const;
+  http::HttpResponse HandleMetadata(const http::HttpRequest& request) const;
+  http::HttpResponse HandleJwks(const http::HttpRequest& request) const;
 
   // Called once per token request with its outcome (journal, metrics). Set before serving.
   std::function<void(const TokenOutcome&)> on_outcome;

@@ -1,4 +1,4 @@
-#include "server/http/beast_request.h"
+#include "http/beast_request.h"
 
 #include <gtest/gtest.h>
 
@@ -7,14 +7,14 @@
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/parser.hpp>
 
-namespace mp::server {
+namespace mp::http {
 namespace {
 
-namespace http = boost::beast::http;
+namespace beast_http = boost::beast::http;
 
 // Parses `wire` as the server's session does (a request_parser, eager) and converts it.
 HttpRequest Parse(std::string_view wire) {
-  http::request_parser<http::string_body> parser;
+  beast_http::request_parser<beast_http::string_body> parser;
   parser.eager(true);
   boost::beast::error_code ec;
   parser.put(boost::asio::buffer(wire.data(), wire.size()), ec);
@@ -55,4 +55,4 @@ TEST(ToHttpRequest, SetsTheRemoteAndANewTraceId) {
 }
 
 }  // namespace
-}  // namespace mp::server
+}  // namespace mp::http

@@ -1,4 +1,4 @@
-#include "server/http/http_server.h"
+#include "http/http_server.h"
 
 #include <arpa/inet.h>
 #include <gmock/gmock.h>
@@ -31,7 +31,7 @@
 #include "maskinporten/test_ca.h"
 #include "testing/jose_fixtures.h"
 
-namespace mp::server {
+namespace mp::http {
 namespace {
 
 using std::chrono::milliseconds;
@@ -864,7 +864,7 @@ TEST(HttpServer, ServesHttpsWithTheGivenCertificate) {
   EXPECT_EQ(server->BaseUrl(), "https://127.0.0.1:" + std::to_string(server->port()));
 
   namespace net = boost::asio;
-  namespace http = boost::beast::http;
+  namespace beast_http = boost::beast::http;
   net::io_context io;
   net::ssl::context ctx(net::ssl::context::tls_client);
   ctx.add_certificate_authority(net::buffer(tls.root_pem));
@@ -876,15 +876,15 @@ TEST(HttpServer, ServesHttpsWithTheGivenCertificate) {
   stream.handshake(net::ssl::stream_base::client, ec);
   ASSERT_FALSE(ec) << ec.message();
   for (int i = 0; i < 2; ++i) {  // keep-alive over TLS
-    http::request<http::string_body> req{http::verb::post, "/tls", 11};
-    req.set(http::field::host, "localhost");
+    beast_http::request<beast_http::string_body> req{beast_http::verb::post, "/tls", 11};
+    req.set(beast_http::field::host, "localhost");
     req.body() = "secret=1";
     req.prepare_payload();
-    http::write(stream, req, ec);
+    beast_http::write(stream, req, ec);
     ASSERT_FALSE(ec) << ec.message();
     boost::beast::flat_buffer buffer;
-    http::response<http::string_body> res;
-    http::read(stream, buffer, res, ec);
+    beast_http::response<beast_http::string_body> res;
+    beast_http::read(stream, buffer, res, ec);
     ASSERT_FALSE(ec) << ec.message();
     EXPECT_EQ(res.result_int(), 200u);
     EXPECT_THAT(res.body(), HasSubstr("POST /tls q= body=secret=1"));
@@ -924,4 +924,4 @@ TEST(HttpServer, StartRefusesBadTlsMaterial) {
 }
 
 }  // namespace
-}  // namespace mp::server
+}  // namespace mp::http

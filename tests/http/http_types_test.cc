@@ -1,4 +1,4 @@
-#include "server/http/http_types.h"
+#include "http/http_types.h"
 
 #include <gtest/gtest.h>
 
@@ -6,7 +6,7 @@
 
 #include "maskinporten/status.h"
 
-namespace mp::server {
+namespace mp::http {
 namespace {
 
 HttpRequest Req(std::string method, std::string path) {
@@ -219,4 +219,4 @@ TEST(ParseForm, BadEscapeInNameIsRefused) {
 }
 
 }  // namespace
-}  // namespace mp::server
+}  // namespace mp::http

@@ -1,4 +1,4 @@
-#include "server/http/metrics.h"
+#include "http/metrics.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -7,7 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
-namespace mp::server {
+namespace mp::http {
 namespace {
 
 using ::testing::HasSubstr;
@@ -150,4 +150,4 @@ TEST(RequestLogLine, ReplacesInvalidUtf8InPath) {
 }
 
 }  // namespace
-}  // namespace mp::server
+}  // namespace mp::http

@@ -25,7 +25,7 @@
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http.hpp>
 
-namespace mp::server::testing {
+namespace mp::http::testing {
 
 struct RawReply {
   int status = 0;
@@ -74,11 +74,11 @@ class RawConnection {
 
   // One response, or nullopt when the connection ends (or times out) before a whole one arrives.
   std::optional<RawReply> Read() {
-    namespace http = boost::beast::http;
-    http::response_parser<http::string_body> parser;
+    namespace beast_http = boost::beast::http;
+    beast_http::response_parser<beast_http::string_body> parser;
     parser.body_limit(16 << 20);
     boost::system::error_code ec;
-    http::read(socket_, buffer_, parser, ec);
+    beast_http::read(socket_, buffer_, parser, ec);
     if (ec) {
       last_error_ = ec;
       return std::nullopt;
@@ -132,6 +132,6 @@ inline std::string Post(std::string_view target, std::string_view body,
          "\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n" + std::string(body);
 }
 
-}  // namespace mp::server::testing
+}  // namespace mp::http::testing
 
 #endif  // MASKINPORTEN_TESTS_HTTP_RAW_HTTP_CLIENT_H_

@@ -9,8 +9,8 @@
 #include <nlohmann/json.hpp>
 
 #include "maskinporten/base64.h"
-#include "server/server_fixtures.h"
 #include "server/access_token.h"
+#include "server/server_fixtures.h"
 #include "testing/jose_fixtures.h"
 
 namespace mp::server {
@@ -20,7 +20,7 @@ using namespace mp::server::testing;  // NOLINT(google-build-using-namespace)
 using Json = nlohmann::json;
 
 std::string Issue(Env& env, const GrantSpec& g) {
-  HttpResponse r = env.Post(SignGrant(g));
+  http::HttpResponse r = env.Post(SignGrant(g));
   if (r.status != 200) return "refused: " + r.body;
   return Body(r)["access_token"].get<std::string>();
 }

@@ -72,28 +72,28 @@ struct ConsentEnv : api_testing::ApiEnv {
   std::string TokensToken(std::string_view org) const {
     return Token(org, {std::string(kConsentTokensScope)});
   }
-  HttpResponse Create(const Json& body, std::string_view org) const {
+  http::HttpResponse Create(const Json& body, std::string_view org) const {
     return Call("POST", "/altinn/api/consentRequests", body.dump(), WriteToken(org));
   }
   // Creates the request as `org` and returns its code ("" and a failure when refused).
   std::string CreateCode(const Json& body, std::string_view org = kInsurer) const {
-    HttpResponse r = Create(body, org);
+    http::HttpResponse r = Create(body, org);
     EXPECT_EQ(r.status, 201) << r.body;
     return r.status == 201 ? api_testing::ApiBody(r)["AuthorizationCode"].get<std::string>()
                            : std::string();
   }
-  HttpResponse Answer(std::string_view code, std::string_view person,
-                      std::string_view verb = "accept") const {
+  http::HttpResponse Answer(std::string_view code, std::string_view person,
+                            std::string_view verb = "accept") const {
     return Call("POST",
                 "/altinn/api/consentRequests/" + std::string(code) + "/" + std::string(verb),
                 R"({"person":")" + std::string(person) + R"("})", "");
   }
-  HttpResponse FetchToken(std::string_view code, std::string_view org) const {
+  http::HttpResponse FetchToken(std::string_view code, std::string_view org) const {
     return Call("GET", "/altinn/api/authorization/token?authcode=" + std::string(code), "",
                 TokensToken(org));
   }
   Jwks ConsentJwks() const {
-    HttpResponse r = Call("GET", "/altinn/jwks", "", "");
+    http::HttpResponse r = Call("GET", "/altinn/jwks", "", "");
     EXPECT_EQ(r.status, 200);
     Result<Jwks> jwks = Jwks::Parse(r.body);
     EXPECT_TRUE(jwks.ok()) << jwks.status().ToString() << " " << r.body;
@@ -144,7 +144,7 @@ TEST(AltinnConsentFixtures, ThePersonsOfTheFlowAreValidIdentifiers) {
 
 TEST(AltinnConsent, CreateAnswersUnopenedRequestWithCodeLinkAndLocation) {
   ConsentEnv env;
-  HttpResponse r = env.Create(RequestBody(), kInsurer);
+  http::HttpResponse r = env.Create(RequestBody(), kInsurer);
   ASSERT_EQ(r.status, 201) << r.body;
   Json body = api_testing::ApiBody(r);
   const std::string code = body["AuthorizationCode"];
@@ -174,13 +174,13 @@ TEST(AltinnConsent, CreateAcceptTokenGivesAVerifiableSamtykketokenWithEveryClaim
   ASSERT_FALSE(code.empty());
   env.clock.Advance(std::chrono::seconds(60));
   const int64_t accepted_at = env.clock.NowSeconds();
-  HttpResponse accept = env.Answer(code, kPerson);
+  http::HttpResponse accept = env.Answer(code, kPerson);
   ASSERT_EQ(accept.status, 200) << accept.body;
   EXPECT_EQ(api_testing::ApiBody(accept)["RequestStatus"], "Accepted");
   env.clock.Advance(std::chrono::seconds(10));
   const int64_t now = env.clock.NowSeconds();
 
-  HttpResponse r = env.FetchToken(code, kInsurer);
+  http::HttpResponse r = env.FetchToken(code, kInsurer);
   ASSERT_EQ(r.status, 200) << r.body;
   EXPECT_EQ(r.content_type, "text/plain");
   std::optional<VerifiedJwt> verified;
@@ -220,10 +220,10 @@ TEST(AltinnConsent, HandledByOnlyWhenTheSupplierFetchesTheToken) {
   ConsentEnv env;
   const std::string code = env.CreateCode(RequestBody(), kSupplier);
   ASSERT_EQ(env.Answer(code, kPerson).status, 200);
-  HttpResponse by_supplier = env.FetchToken(code, kSupplier);
+  http::HttpResponse by_supplier = env.FetchToken(code, kSupplier);
   ASSERT_EQ(by_supplier.status, 200) << by_supplier.body;
   EXPECT_EQ(VerifiedClaims(env, by_supplier.body)["HandledBy"], kSupplier);
-  HttpResponse by_insurer = env.FetchToken(code, kInsurer);
+  http::HttpResponse by_insurer = env.FetchToken(code, kInsurer);
   ASSERT_EQ(by_insurer.status, 200) << by_insurer.body;
   Json claims = VerifiedClaims(env, by_insurer.body);
   EXPECT_FALSE(claims.contains("HandledBy"));
@@ -235,13 +235,13 @@ TEST(AltinnConsent, GetShowsTheRequestToCoveredByAndHandledByWithReadScope) {
   const std::string code = env.CreateCode(RequestBody());
   const std::string target = "/altinn/api/consentRequests/" + code;
   for (std::string_view org : {kInsurer, kSupplier}) {
-    HttpResponse r =
+    http::HttpResponse r =
         env.Call("GET", target, "", env.Token(org, {std::string(kConsentRequestsReadScope)}));
     ASSERT_EQ(r.status, 200) << r.body;
     EXPECT_EQ(api_testing::ApiBody(r)["RequestStatus"], "Unopened");
   }
   ASSERT_EQ(env.Answer(code, kPerson).status, 200);
-  HttpResponse r = env.Call("GET", target, "", env.WriteToken(kInsurer));
+  http::HttpResponse r = env.Call("GET", target, "", env.WriteToken(kInsurer));
   EXPECT_EQ(api_testing::ApiBody(r)["RequestStatus"], "Accepted");
   EXPECT_EQ(env.Call("GET", target, "", env.WriteToken(kOutsider)).status, 403);
 }
@@ -251,7 +251,7 @@ TEST(AltinnConsent, GetShowsTheRequestToCoveredByAndHandledByWithReadScope) {
 TEST(AltinnConsent, AcceptByAnotherPersonIs403AndChangesNothing) {
   ConsentEnv env;
   const std::string code = env.CreateCode(RequestBody());
-  HttpResponse r = env.Answer(code, kOtherPerson);
+  http::HttpResponse r = env.Answer(code, kOtherPerson);
   EXPECT_EQ(r.status, 403) << r.body;
   EXPECT_THAT(r.body, Not(HasSubstr(std::string(kOtherPerson))));  // masked
   EXPECT_EQ(env.store->GetConsent(code).value()->status, ConsentStatus::kUnopened);
@@ -265,16 +265,16 @@ TEST(AltinnConsent, AcceptByAnotherPersonIs403AndChangesNothing) {
 TEST(AltinnConsent, TokenBeforeAcceptIs409AndAfterRejectToo) {
   ConsentEnv env;
   const std::string code = env.CreateCode(RequestBody());
-  HttpResponse before = env.FetchToken(code, kInsurer);
+  http::HttpResponse before = env.FetchToken(code, kInsurer);
   EXPECT_EQ(before.status, 409);
   EXPECT_EQ(api_testing::ApiBody(before)["error"], "consent_not_accepted");
   EXPECT_THAT(before.body, HasSubstr("Unopened"));
   ASSERT_EQ(env.Answer(code, kPerson, "reject").status, 200);
-  HttpResponse after = env.FetchToken(code, kInsurer);
+  http::HttpResponse after = env.FetchToken(code, kInsurer);
   EXPECT_EQ(after.status, 409);
   EXPECT_THAT(after.body, HasSubstr("Rejected"));
   // A decided request cannot be answered again.
-  HttpResponse again = env.Answer(code, kPerson);
+  http::HttpResponse again = env.Answer(code, kPerson);
   EXPECT_EQ(again.status, 409);
   EXPECT_EQ(env.store->GetConsent(code).value()->status, ConsentStatus::kRejected);
 }
@@ -287,7 +287,7 @@ TEST(AltinnConsent, ExpiredConsentGivesNoTokenAndCannotBeAccepted) {
   const std::string code = env.CreateCode(body);
   ASSERT_EQ(env.Answer(code, kPerson).status, 200);
   env.clock.Advance(std::chrono::hours(48));
-  HttpResponse r = env.FetchToken(code, kInsurer);
+  http::HttpResponse r = env.FetchToken(code, kInsurer);
   EXPECT_EQ(r.status, 409);
   EXPECT_EQ(api_testing::ApiBody(r)["error"], "consent_expired");
   EXPECT_EQ(env.Answer(late, kPerson).status, 409);
@@ -295,32 +295,34 @@ TEST(AltinnConsent, ExpiredConsentGivesNoTokenAndCannotBeAccepted) {
 
 TEST(AltinnConsent, MissingOrBadBearerTokenIs401WithChallenge) {
   ConsentEnv env;
-  HttpResponse none = env.Call("POST", "/altinn/api/consentRequests", RequestBody().dump(), "");
+  http::HttpResponse none =
+      env.Call("POST", "/altinn/api/consentRequests", RequestBody().dump(), "");
   EXPECT_EQ(none.status, 401);
   EXPECT_EQ(api_testing::HeaderValue(none, "WWW-Authenticate"), "Bearer realm=\"altinn\"");
-  HttpResponse bad = env.Call("GET", "/altinn/api/authorization/token?authcode=x", "", "abc");
+  http::HttpResponse bad = env.Call("GET", "/altinn/api/authorization/token?authcode=x", "", "abc");
   EXPECT_EQ(bad.status, 401);
   EXPECT_THAT(api_testing::HeaderValue(bad, "WWW-Authenticate"),
               HasSubstr("error=\"invalid_token\""));
   std::string expired = env.Token(kInsurer, {std::string(kConsentRequestsWriteScope)}, 1);
   env.clock.Advance(std::chrono::seconds(60));
-  HttpResponse old = env.Call("POST", "/altinn/api/consentRequests", RequestBody().dump(), expired);
+  http::HttpResponse old =
+      env.Call("POST", "/altinn/api/consentRequests", RequestBody().dump(), expired);
   EXPECT_EQ(old.status, 401);
   EXPECT_THAT(old.body, HasSubstr("expired"));
 }
 
 TEST(AltinnConsent, WrongScopeIs403InsufficientScope) {
   ConsentEnv env;
-  HttpResponse create = env.Call("POST", "/altinn/api/consentRequests", RequestBody().dump(),
-                                 env.TokensToken(kInsurer));
+  http::HttpResponse create = env.Call("POST", "/altinn/api/consentRequests", RequestBody().dump(),
+                                       env.TokensToken(kInsurer));
   EXPECT_EQ(create.status, 403);
   EXPECT_EQ(api_testing::ApiBody(create)["error"], "insufficient_scope");
   EXPECT_THAT(api_testing::HeaderValue(create, "WWW-Authenticate"),
               HasSubstr("scope=\"altinn:consentrequests.write\""));
   const std::string code = env.CreateCode(RequestBody());
   ASSERT_EQ(env.Answer(code, kPerson).status, 200);
-  HttpResponse token = env.Call("GET", "/altinn/api/authorization/token?authcode=" + code, "",
-                                env.WriteToken(kInsurer));
+  http::HttpResponse token = env.Call("GET", "/altinn/api/authorization/token?authcode=" + code, "",
+                                      env.WriteToken(kInsurer));
   EXPECT_EQ(token.status, 403);
   EXPECT_THAT(api_testing::HeaderValue(token, "WWW-Authenticate"),
               HasSubstr("scope=\"altinn:consenttokens\""));
@@ -328,7 +330,7 @@ TEST(AltinnConsent, WrongScopeIs403InsufficientScope) {
 
 TEST(AltinnConsent, WrongOrgIs403AndStoresNothing) {
   ConsentEnv env;
-  HttpResponse r = env.Create(RequestBody(), kOutsider);
+  http::HttpResponse r = env.Create(RequestBody(), kOutsider);
   EXPECT_EQ(r.status, 403) << r.body;
   EXPECT_THAT(r.body, HasSubstr(std::string(kOutsider)));
   EXPECT_TRUE(env.store->ListConsents("").value().empty());
@@ -394,7 +396,7 @@ TEST(AltinnConsent, BadBodiesAre400NamingTheFieldAndStoreNothing) {
   for (const BadBody& c : cases) {
     Json body = RequestBody();
     c.change(body);
-    HttpResponse r = env.Create(body, kInsurer);
+    http::HttpResponse r = env.Create(body, kInsurer);
     EXPECT_EQ(r.status, 400) << c.name << ": " << r.body;
     Json j = api_testing::ApiBody(r);
     EXPECT_EQ(j["error"], "invalid_request") << c.name;
@@ -402,7 +404,8 @@ TEST(AltinnConsent, BadBodiesAre400NamingTheFieldAndStoreNothing) {
         << c.name << ": " << j["error_description"];
   }
   for (std::string_view raw : {"not json", R"({"coveredBy":"1","coveredBy":"2"})", "[]"}) {
-    HttpResponse r = env.Call("POST", "/altinn/api/consentRequests", raw, env.WriteToken(kInsurer));
+    http::HttpResponse r =
+        env.Call("POST", "/altinn/api/consentRequests", raw, env.WriteToken(kInsurer));
     EXPECT_EQ(r.status, 400) << raw;
     EXPECT_THAT(r.body, HasSubstr("body: ")) << raw;
   }
@@ -415,7 +418,7 @@ TEST(AltinnConsent, LoopbackHttpRedirectAndDateOnlyValidToAreAccepted) {
   body["redirectUrl"] = "http://127.0.0.1:8080/done";
   body["validTo"] = "2027-11-30";
   body.erase("handledBy");
-  HttpResponse r = env.Create(body, kInsurer);
+  http::HttpResponse r = env.Create(body, kInsurer);
   ASSERT_EQ(r.status, 201) << r.body;
   Json j = api_testing::ApiBody(r);
   EXPECT_EQ(j["ValidTo"], "2027-11-30T00:00:00Z");
@@ -437,7 +440,7 @@ TEST(AltinnConsentTime, ParsesDatesTimesAndOffsets) {
 
 TEST(AltinnConsent, MetadataNamesIssuerAndJwksWithKidX5tAndX5c) {
   ConsentEnv env;
-  HttpResponse r = env.Call("GET", "/altinn/.well-known/oauth-authorization-server", "", "");
+  http::HttpResponse r = env.Call("GET", "/altinn/.well-known/oauth-authorization-server", "", "");
   ASSERT_EQ(r.status, 200);
   Json j = api_testing::ApiBody(r);
   EXPECT_EQ(j["issuer"], kConsentIss);
@@ -456,7 +459,7 @@ TEST(AltinnConsent, MetadataNamesIssuerAndJwksWithKidX5tAndX5c) {
 TEST(AltinnConsent, ConsentPageIsTextNamingTheLocalAnswer) {
   ConsentEnv env;
   const std::string code = env.CreateCode(RequestBody());
-  HttpResponse r = env.Call("GET", "/altinn/ui/AccessConsent/request?id=" + code, "", "");
+  http::HttpResponse r = env.Call("GET", "/altinn/ui/AccessConsent/request?id=" + code, "", "");
   ASSERT_EQ(r.status, 200);
   EXPECT_THAT(r.body, HasSubstr(code + "/accept"));
   EXPECT_THAT(r.body, HasSubstr("5252_2"));
@@ -547,7 +550,7 @@ GrantVerdict Validate(Env& env, const GrantSpec& g) {
 TEST(AltinnConsent3, AcceptedConsentEnrichesTheTokenEntry) {
   auto env = MakeEnv();
   PutConsent(*env, testing::kClientOrg);
-  HttpResponse r = env->Post(SignGrant(WithConsent(KidGrant())));
+  http::HttpResponse r = env->Post(SignGrant(WithConsent(KidGrant())));
   ASSERT_EQ(r.status, 200) << r.body;
   Json token = testing::JwtPayload(testing::Body(r)["access_token"].get<std::string>());
   Json want =
@@ -604,7 +607,7 @@ TEST(AltinnConsent3, EachConsentProblemIsMp303WithItsOwnText) {
   for (const Refusal3& c : cases) {
     auto env = MakeEnv();
     c.setup(*env);
-    HttpResponse r = env->Post(SignGrant(WithConsent(KidGrant(), c.person)));
+    http::HttpResponse r = env->Post(SignGrant(WithConsent(KidGrant(), c.person)));
     EXPECT_TRUE(testing::IsRefusal(r, MpError::kMp303, "Invalid authorization details values"))
         << c.name;
     std::vector<TokenOutcome> outcomes = env->Outcomes();

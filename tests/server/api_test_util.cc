@@ -69,9 +69,9 @@ std::string ApiEnv::Token(std::string_view orgno, const std::vector<std::string>
       "sign token");
 }
 
-HttpResponse ApiEnv::Call(std::string_view method, std::string_view target, std::string_view body,
-                          std::string_view token) const {
-  HttpRequest req;
+http::HttpResponse ApiEnv::Call(std::string_view method, std::string_view target,
+                                std::string_view body, std::string_view token) const {
+  http::HttpRequest req;
   req.method = std::string(method);
   req.target = std::string(target);
   size_t q = target.find('?');
@@ -110,13 +110,13 @@ void ApiEnv::Grant(std::string_view scope, std::string_view consumer, AccessStat
         "put access");
 }
 
-nlohmann::json ApiBody(const HttpResponse& response) {
+nlohmann::json ApiBody(const http::HttpResponse& response) {
   Result<nlohmann::json> j = ParseStrictJson(response.body);
   EXPECT_TRUE(j.ok()) << response.body;
   return j.ok() ? *j : nlohmann::json();
 }
 
-std::string HeaderValue(const HttpResponse& response, std::string_view name) {
+std::string HeaderValue(const http::HttpResponse& response, std::string_view name) {
   for (const auto& [n, v] : response.headers) {
     if (n == name) return v;
   }

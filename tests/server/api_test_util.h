@@ -17,8 +17,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "http/http_types.h"
 #include "maskinporten/clock.h"
-#include "server/http/http_types.h"
 #include "server/server_config.h"
 #include "server/signing_keys.h"
 #include "server/store/store.h"
@@ -41,14 +41,14 @@ struct ApiEnv {
   ServerConfig config;
   std::unique_ptr<Store> store;
   std::unique_ptr<SigningKeys> keys;
-  Router router;
+  http::Router router;
 
   // An access token of this server for `orgno` with `scopes`, valid for 120 s from now.
   std::string Token(std::string_view orgno, const std::vector<std::string>& scopes = AdminScopes(),
                     int64_t lifetime = 120) const;
   // Dispatches `method target` with `body`; `token` "" sends no Authorization header.
-  HttpResponse Call(std::string_view method, std::string_view target, std::string_view body,
-                    std::string_view token) const;
+  http::HttpResponse Call(std::string_view method, std::string_view target, std::string_view body,
+                          std::string_view token) const;
   // Stores a scope owned by `owner` (active, PUBLIC unless changed by the caller afterwards).
   ScopeRecord AddScope(std::string_view name, std::string_view owner,
                        bool accessible_for_all = false,
@@ -58,9 +58,9 @@ struct ApiEnv {
 };
 
 // The JSON body of a response (aborts the test on non-JSON).
-nlohmann::json ApiBody(const HttpResponse& response);
+nlohmann::json ApiBody(const http::HttpResponse& response);
 // The value of header `name` (case-sensitive as the handler wrote it), "" when absent.
-std::string HeaderValue(const HttpResponse& response, std::string_view name);
+std::string HeaderValue(const http::HttpResponse& response, std::string_view name);
 // A public RSA JWK of `key` with kid and alg RS256, use sig.
 nlohmann::json RsaJwk(std::string_view kid, int key_index = 0);
 

@@ -535,7 +535,7 @@ TEST(GrantValidator, TimesAtTheInt64LimitsAreRefusedEveryTime) {
     g.claims["exp"] = c.exp;
     const std::string assertion = SignGrant(g);
     for (int attempt = 0; attempt < 3; ++attempt) {
-      HttpResponse r = env->Post(assertion);
+      http::HttpResponse r = env->Post(assertion);
       EXPECT_EQ(r.status, 400) << c.iat << " " << c.exp << " " << r.body;
       nlohmann::json body = Body(r);
       if (*c.code != 0) {

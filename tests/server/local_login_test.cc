@@ -18,9 +18,9 @@
 #include "core/mutex.h"
 #include "maskinporten/http.h"
 #include "maskinporten/local_maskinporten.h"
+#include "server/access_token.h"
 #include "server/altinn_consent.h"
 #include "server/api_test_util.h"
-#include "server/access_token.h"
 #include "testing/jose_fixtures.h"
 
 namespace mp::server {
@@ -40,7 +40,7 @@ std::vector<std::string> WebScopes() {
           "altinn:consenttokens"};
 }
 
-std::string HeaderOf(const HttpResponse& r, std::string_view name) {
+std::string HeaderOf(const http::HttpResponse& r, std::string_view name) {
   for (const auto& [n, v] : r.headers) {
     if (n == name) return v;
   }
@@ -74,9 +74,9 @@ struct LoginEnv : api_testing::ApiEnv {
                          .key_pem = mp::testing::OtherTestKey(Algorithm::kRS256).ToPkcs8Pem()});
   }
 
-  HttpResponse Login(std::string_view body, std::string remote = "127.0.0.1:54321",
-                     std::vector<std::pair<std::string, std::string>> headers = {}) const {
-    HttpRequest req;
+  http::HttpResponse Login(std::string_view body, std::string remote = "127.0.0.1:54321",
+                           std::vector<std::pair<std::string, std::string>> headers = {}) const {
+    http::HttpRequest req;
     req.method = "POST";
     req.target = req.path = "/local-login/token";
     req.headers = std::move(headers);
@@ -86,7 +86,7 @@ struct LoginEnv : api_testing::ApiEnv {
     req.trace_id = "0123456789abcdef0123456789abcdef";
     return router.Dispatch(std::move(req));
   }
-  HttpResponse LoginAs(std::string_view orgno) const {
+  http::HttpResponse LoginAs(std::string_view orgno) const {
     return Login(Json{{"orgno", orgno}}.dump());
   }
 
@@ -121,7 +121,7 @@ TEST(LocalLogin, OrganisationsListsTheRegistryByOrgnoWithoutTheLocalAltinnOrg) {
   ASSERT_TRUE(env.store->PutOrganization({.orgno = "974760673", .name = "OUTSIDER AS"}).ok());
   ASSERT_TRUE(
       env.store->PutOrganization({.orgno = "311654306", .name = "TEST REGNSKAPSSYSTEM AS"}).ok());
-  HttpResponse r = env.Call("GET", "/local-login/organisations", "", "");
+  http::HttpResponse r = env.Call("GET", "/local-login/organisations", "", "");
   ASSERT_EQ(r.status, 200) << r.body;
   EXPECT_EQ(r.content_type, "application/json");
   EXPECT_EQ(r.body, R"({"organisations":[{"orgno":"311654306","name":"TEST REGNSKAPSSYSTEM AS"},)"
@@ -131,7 +131,7 @@ TEST(LocalLogin, OrganisationsListsTheRegistryByOrgnoWithoutTheLocalAltinnOrg) {
 
 TEST(LocalLogin, LoginForARegisteredOrgAnswersAnAccessTokenForThatOrg) {
   LoginEnv env;
-  HttpResponse r = env.LoginAs(kSeededOrg);
+  http::HttpResponse r = env.LoginAs(kSeededOrg);
   ASSERT_EQ(r.status, 200) << r.body;
   EXPECT_EQ(HeaderOf(r, "Cache-Control"), "no-store");
   Json body = ApiBody(r);
@@ -157,10 +157,10 @@ TEST(LocalLogin, LoginForARegisteredOrgAnswersAnAccessTokenForThatOrg) {
 
 TEST(LocalLogin, TheTokenWorksOnTheSelfServiceApi) {
   LoginEnv env;
-  HttpResponse login = env.LoginAs(kSeededOrg);
+  http::HttpResponse login = env.LoginAs(kSeededOrg);
   ASSERT_EQ(login.status, 200) << login.body;
   const std::string token = ApiBody(login)["access_token"];
-  HttpResponse clients = env.Call("GET", "/api/v1/clients", "", token);
+  http::HttpResponse clients = env.Call("GET", "/api/v1/clients", "", token);
   ASSERT_EQ(clients.status, 200) << clients.body;
   Json list = ApiBody(clients);
   ASSERT_EQ(list.size(), 1u) << list.dump();
@@ -170,8 +170,8 @@ TEST(LocalLogin, TheTokenWorksOnTheSelfServiceApi) {
   EXPECT_EQ(list[0]["scopes"], Json(WebScopes()));
   // A scope-owner route and a write work too: every admin scope is in the token.
   EXPECT_EQ(env.Call("GET", "/api/v1/scopes", "", token).status, 200);
-  HttpResponse created = env.Call("POST", "/api/v1/clients",
-                                  R"({"client_name":"made from the web","scopes":[]})", token);
+  http::HttpResponse created = env.Call(
+      "POST", "/api/v1/clients", R"({"client_name":"made from the web","scopes":[]})", token);
   EXPECT_EQ(created.status, 201) << created.body;
 }
 
@@ -210,7 +210,7 @@ TEST(LocalLogin, OnboardingMakesDigdirTheAdminScopesApprovedAccessAndTheClient) 
 
 TEST(LocalLogin, LoginForANewOrgRegistersItWithTheGivenName) {
   LoginEnv env;
-  HttpResponse r = env.Login(Json{{"orgno", kNewOrg}, {"name", "NEW ORG AS"}}.dump());
+  http::HttpResponse r = env.Login(Json{{"orgno", kNewOrg}, {"name", "NEW ORG AS"}}.dump());
   ASSERT_EQ(r.status, 200) << r.body;
   Json body = ApiBody(r);
   EXPECT_EQ(body["org_name"], "NEW ORG AS");
@@ -219,14 +219,15 @@ TEST(LocalLogin, LoginForANewOrgRegistersItWithTheGivenName) {
       VerifyIssuedToken(body["access_token"].get<std::string>(), *env.keys, env.config, env.clock);
   ASSERT_TRUE(claims.ok()) << claims.status().ToString();
   EXPECT_EQ(claims->consumer_orgno, kNewOrg);
-  HttpResponse list = env.Call("GET", "/local-login/organisations", "", "");
+  http::HttpResponse list = env.Call("GET", "/local-login/organisations", "", "");
   EXPECT_NE(list.body.find(R"({"orgno":"974760673","name":"NEW ORG AS"})"), std::string::npos)
       << list.body;
 }
 
 TEST(LocalLogin, ARegisteredOrgKeepsItsRegistryName) {
   LoginEnv env;
-  HttpResponse r = env.Login(Json{{"orgno", kSeededOrg}, {"name", "SOMETHING ELSE AS"}}.dump());
+  http::HttpResponse r =
+      env.Login(Json{{"orgno", kSeededOrg}, {"name", "SOMETHING ELSE AS"}}.dump());
   ASSERT_EQ(r.status, 200) << r.body;
   EXPECT_EQ(ApiBody(r)["org_name"], "TEST FORSIKRING AS");
   std::vector<Organization> orgs = *env.store->ListOrganizations();
@@ -240,7 +241,7 @@ TEST(LocalLogin, ASecondLoginChangesNothingInTheRegistry) {
   ASSERT_EQ(env.LoginAs(kSeededOrg).status, 200);
   LoginEnv::Snapshot before = env.Take(kSeededOrg, kWebClient);
   env.clock.Advance(std::chrono::hours(1));
-  HttpResponse again = env.LoginAs(kSeededOrg);
+  http::HttpResponse again = env.LoginAs(kSeededOrg);
   ASSERT_EQ(again.status, 200) << again.body;
   EXPECT_TRUE(env.Take(kSeededOrg, kWebClient) == before);
   EXPECT_EQ(env.Outcomes().size(), 2u);
@@ -255,7 +256,7 @@ TEST(LocalLogin, ALoginRenewsAnOldKeyUploadAndRepairsAChangedClient) {
   changed.active = false;
   ASSERT_TRUE(env.store->UpdateClient(changed).ok());
   env.clock.Advance(std::chrono::hours(24 * 40));
-  HttpResponse r = env.LoginAs(kSeededOrg);
+  http::HttpResponse r = env.LoginAs(kSeededOrg);
   ASSERT_EQ(r.status, 200) << r.body;
   ClientRecord client = **env.store->GetClient(kWebClient);
   EXPECT_TRUE(client.active);
@@ -301,7 +302,7 @@ TEST(LocalLogin, BadBodiesAnswer400NamingTheFieldAndStoreNothing) {
   const LoginEnv::Snapshot before = env.Take(kSeededOrg, kWebClient);
   for (const BadBody& c : cases) {
     SCOPED_TRACE(c.body);
-    HttpResponse r = env.Login(c.body);
+    http::HttpResponse r = env.Login(c.body);
     EXPECT_EQ(r.status, 400) << r.body;
     Json body = ApiBody(r);
     EXPECT_EQ(body["error"], "invalid_request");
@@ -318,7 +319,7 @@ TEST(LocalLogin, NonLoopbackPeersAreForbidden) {
   for (const char* remote : {"192.0.2.10:5000", "[2001:db8::1]:443", "10.0.0.1:1", "",
                              "128.0.0.1:1", "127.0.0.1.example:1"}) {
     SCOPED_TRACE(remote);
-    HttpResponse r = env.Login(R"({"orgno":"910753614"})", remote);
+    http::HttpResponse r = env.Login(R"({"orgno":"910753614"})", remote);
     EXPECT_EQ(r.status, 403) << r.body;
     EXPECT_EQ(ApiBody(r)["error"], "forbidden");
   }
@@ -350,18 +351,18 @@ TEST(LocalLogin, IsLoopbackRemoteKnowsTheLoopbackForms) {
 TEST(LocalLogin, ABrowserRequestFromAnotherOriginIsForbidden) {
   LoginEnv env;
   const std::string body = R"({"orgno":"910753614"})";
-  HttpResponse foreign =
+  http::HttpResponse foreign =
       env.Login(body, "127.0.0.1:1", {{"host", "127.0.0.1:7100"}, {"origin", "https://evil.test"}});
   EXPECT_EQ(foreign.status, 403) << foreign.body;
   // DNS rebinding: a foreign name that resolves to loopback is same-origin to the browser.
-  HttpResponse rebound = env.Login(
+  http::HttpResponse rebound = env.Login(
       body, "127.0.0.1:1", {{"host", "evil.test:7100"}, {"origin", "http://evil.test:7100"}});
   EXPECT_EQ(rebound.status, 403) << rebound.body;
   EXPECT_EQ(env.store->GetClient(kWebClient)->has_value(), false);
-  HttpResponse own = env.Login(body, "127.0.0.1:1",
-                               {{"host", "127.0.0.1:7100"}, {"origin", "http://127.0.0.1:7100"}});
+  http::HttpResponse own = env.Login(
+      body, "127.0.0.1:1", {{"host", "127.0.0.1:7100"}, {"origin", "http://127.0.0.1:7100"}});
   EXPECT_EQ(own.status, 200) << own.body;
-  HttpResponse local =
+  http::HttpResponse local =
       env.Login(body, "[::1]:1", {{"host", "localhost:7100"}, {"origin", "http://localhost:7100"}});
   EXPECT_EQ(local.status, 200) << local.body;
 }
@@ -374,7 +375,7 @@ TEST(LocalLogin, ATokenServiceRefusalIsPassedThroughUnchanged) {
   ScopeRecord scope = **env.store->GetScope("idporten:dcr.modify");
   scope.active = false;
   ASSERT_TRUE(env.store->UpdateScope(scope).ok());
-  HttpResponse r = env.LoginAs(kSeededOrg);
+  http::HttpResponse r = env.LoginAs(kSeededOrg);
   EXPECT_EQ(r.status, 400) << r.body;
   EXPECT_EQ(r.mp_code, "MP-201");
   Json body = ApiBody(r);

@@ -113,7 +113,7 @@ TEST_F(Seed, DocExampleLoadsAndApplies) {
   EXPECT_EQ(config.revoked_serials.count("5f3a9c0e11d2"), 1u);
 
   // The seeded admin client's org can use the API with the seeded admin scopes.
-  HttpResponse r = env_.Call("GET", "/api/v1/clients", "", env_.Token("910753614"));
+  http::HttpResponse r = env_.Call("GET", "/api/v1/clients", "", env_.Token("910753614"));
   ASSERT_EQ(r.status, 200);
   EXPECT_EQ(api_testing::ApiBody(r).size(), 2u);
 }

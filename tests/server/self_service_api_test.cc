@@ -45,8 +45,8 @@ class SelfServiceApi : public ::testing::Test {
     token_owner_ = env_.Token(kOwnerOrg);
   }
 
-  HttpResponse Call(std::string_view method, std::string_view target, const json& body,
-                    const std::string& token) {
+  http::HttpResponse Call(std::string_view method, std::string_view target, const json& body,
+                          const std::string& token) {
     return env_.Call(method, target, body.is_null() ? "" : body.dump(), token);
   }
 
@@ -54,7 +54,7 @@ class SelfServiceApi : public ::testing::Test {
   std::string CreateClientA(const json& extra = json::object()) {
     json body = {{"client_name", "forsikring"}, {"scopes", {"test:read"}}};
     body.update(extra);
-    HttpResponse r = Call("POST", "/api/v1/clients", body, token_a_);
+    http::HttpResponse r = Call("POST", "/api/v1/clients", body, token_a_);
     EXPECT_EQ(r.status, 201) << r.body;
     return ApiBody(r).value("client_id", "");
   }
@@ -68,7 +68,7 @@ class SelfServiceApi : public ::testing::Test {
 };
 
 // The member names of a response body's top-level object, in wire order.
-std::vector<std::string> Keys(const HttpResponse& response) {
+std::vector<std::string> Keys(const http::HttpResponse& response) {
   std::vector<std::string> out;
   const nlohmann::ordered_json body = nlohmann::ordered_json::parse(response.body);
   for (const auto& [k, v] : body.items()) out.push_back(k);
@@ -79,27 +79,27 @@ std::vector<std::string> Keys(const HttpResponse& response) {
 // Authentication (RFC 6750)
 
 TEST_F(SelfServiceApi, NoTokenAnswers401WithBareChallenge) {
-  HttpResponse r = env_.Call("GET", "/api/v1/clients", "", "");
+  http::HttpResponse r = env_.Call("GET", "/api/v1/clients", "", "");
   EXPECT_EQ(r.status, 401);
   EXPECT_EQ(HeaderValue(r, "WWW-Authenticate"), "Bearer realm=\"maskinporten\"");
 }
 
 TEST_F(SelfServiceApi, NonBearerSchemeCountsAsNoToken) {
-  HttpRequest req{.method = "GET", .target = "/api/v1/clients", .path = "/api/v1/clients"};
+  http::HttpRequest req{.method = "GET", .target = "/api/v1/clients", .path = "/api/v1/clients"};
   req.headers.emplace_back("authorization", "Basic dXNlcjpwYXNz");
-  HttpResponse r = env_.router.Dispatch(req);
+  http::HttpResponse r = env_.router.Dispatch(req);
   EXPECT_EQ(r.status, 401);
   EXPECT_EQ(HeaderValue(r, "WWW-Authenticate"), "Bearer realm=\"maskinporten\"");
 }
 
 TEST_F(SelfServiceApi, BearerSchemeIsCaseInsensitive) {
-  HttpRequest req{.method = "GET", .target = "/api/v1/clients", .path = "/api/v1/clients"};
+  http::HttpRequest req{.method = "GET", .target = "/api/v1/clients", .path = "/api/v1/clients"};
   req.headers.emplace_back("authorization", "bEaReR " + token_a_);
   EXPECT_EQ(env_.router.Dispatch(req).status, 200);
 }
 
 TEST_F(SelfServiceApi, BadTokenAnswers401InvalidToken) {
-  HttpResponse r = env_.Call("GET", "/api/v1/clients", "", "not.a.token");
+  http::HttpResponse r = env_.Call("GET", "/api/v1/clients", "", "not.a.token");
   EXPECT_EQ(r.status, 401);
   EXPECT_EQ(HeaderValue(r, "WWW-Authenticate"),
             "Bearer realm=\"maskinporten\", error=\"invalid_token\", "
@@ -110,7 +110,7 @@ TEST_F(SelfServiceApi, BadTokenAnswers401InvalidToken) {
 TEST_F(SelfServiceApi, TamperedTokenAnswers401InvalidToken) {
   std::string token = token_a_;
   token[token.size() - 5] = token[token.size() - 5] == 'A' ? 'B' : 'A';
-  HttpResponse r = env_.Call("GET", "/api/v1/clients", "", token);
+  http::HttpResponse r = env_.Call("GET", "/api/v1/clients", "", token);
   EXPECT_EQ(r.status, 401);
   EXPECT_EQ(HeaderValue(r, "WWW-Authenticate"),
             "Bearer realm=\"maskinporten\", error=\"invalid_token\", "
@@ -120,7 +120,7 @@ TEST_F(SelfServiceApi, TamperedTokenAnswers401InvalidToken) {
 TEST_F(SelfServiceApi, ExpiredTokenAnswers401Expired) {
   std::string token = env_.Token(kOrgA, api_testing::AdminScopes(), 60);
   env_.clock.Advance(std::chrono::seconds(60 + grant_internal::kMaxClockSkewSeconds + 1));
-  HttpResponse r = env_.Call("GET", "/api/v1/clients", "", token);
+  http::HttpResponse r = env_.Call("GET", "/api/v1/clients", "", token);
   EXPECT_EQ(r.status, 401);
   EXPECT_EQ(HeaderValue(r, "WWW-Authenticate"),
             "Bearer realm=\"maskinporten\", error=\"invalid_token\", "
@@ -129,7 +129,7 @@ TEST_F(SelfServiceApi, ExpiredTokenAnswers401Expired) {
 
 TEST_F(SelfServiceApi, TokenWithoutScopeAnswers403InsufficientScope) {
   std::string token = env_.Token(kOrgA, {"idporten:dcr.read"});
-  HttpResponse r = Call("POST", "/api/v1/clients", {{"client_name", "x"}}, token);
+  http::HttpResponse r = Call("POST", "/api/v1/clients", {{"client_name", "x"}}, token);
   EXPECT_EQ(r.status, 403);
   EXPECT_EQ(HeaderValue(r, "WWW-Authenticate"),
             "Bearer realm=\"maskinporten\", error=\"insufficient_scope\", "
@@ -173,7 +173,7 @@ TEST_F(SelfServiceApi, EveryRouteNeedsItsScope) {
   for (const RouteScope& route : routes) {
     std::string target = route.target;
     if (target.empty() || target[0] != '/' || target.rfind("/jwks", 0) == 0) target = c + target;
-    HttpResponse r = env_.Call(route.method, target, "{}", no_scopes);
+    http::HttpResponse r = env_.Call(route.method, target, "{}", no_scopes);
     EXPECT_EQ(r.status, 403) << route.method << " " << target;
     EXPECT_EQ(HeaderValue(r, "WWW-Authenticate"),
               std::string("Bearer realm=\"maskinporten\", error=\"insufficient_scope\", scope=\"") +
@@ -191,15 +191,15 @@ TEST_F(SelfServiceApi, EveryRouteNeedsItsScope) {
 // Clients
 
 TEST_F(SelfServiceApi, CreatesClientWithNewUuidOwnedByCaller) {
-  HttpResponse r = Call("POST", "/api/v1/clients",
-                        {{"client_name", "forsikring"},
-                         {"description", "henter data"},
-                         {"integration_type", "maskinporten"},
-                         {"token_endpoint_auth_method", "private_key_jwt"},
-                         {"grant_types", {"urn:ietf:params:oauth:grant-type:jwt-bearer"}},
-                         {"scopes", {"test:read", "test:open", "test:delegable"}},
-                         {"access_token_lifetime", 300}},
-                        token_a_);
+  http::HttpResponse r = Call("POST", "/api/v1/clients",
+                              {{"client_name", "forsikring"},
+                               {"description", "henter data"},
+                               {"integration_type", "maskinporten"},
+                               {"token_endpoint_auth_method", "private_key_jwt"},
+                               {"grant_types", {"urn:ietf:params:oauth:grant-type:jwt-bearer"}},
+                               {"scopes", {"test:read", "test:open", "test:delegable"}},
+                               {"access_token_lifetime", 300}},
+                              token_a_);
   ASSERT_EQ(r.status, 201) << r.body;
   EXPECT_EQ(r.endpoint, "api.clients");
   json c = ApiBody(r);
@@ -223,8 +223,9 @@ TEST_F(SelfServiceApi, CreatesClientWithNewUuidOwnedByCaller) {
 }
 
 TEST_F(SelfServiceApi, CreateDefaultsLifetimeAndAcceptsShortGrantType) {
-  HttpResponse r = Call("POST", "/api/v1/clients",
-                        {{"client_name", "x"}, {"grant_types", {"jwt_bearer_token"}}}, token_a_);
+  http::HttpResponse r =
+      Call("POST", "/api/v1/clients", {{"client_name", "x"}, {"grant_types", {"jwt_bearer_token"}}},
+           token_a_);
   ASSERT_EQ(r.status, 201) << r.body;
   json c = ApiBody(r);
   EXPECT_EQ(c["access_token_lifetime"], 120);
@@ -247,7 +248,7 @@ TEST_F(SelfServiceApi, ListsOwnActiveClientsAndInactiveOnRequest) {
 
 TEST_F(SelfServiceApi, GetsOwnClient) {
   const std::string id = CreateClientA();
-  HttpResponse r = env_.Call("GET", "/api/v1/clients/" + id, "", token_a_);
+  http::HttpResponse r = env_.Call("GET", "/api/v1/clients/" + id, "", token_a_);
   ASSERT_EQ(r.status, 200);
   EXPECT_EQ(ApiBody(r)["client_name"], "forsikring");
 }
@@ -258,7 +259,7 @@ TEST_F(SelfServiceApi, PutReplacesClientAndAcceptsItsOwnGetBack) {
   json got = ApiBody(env_.Call("GET", "/api/v1/clients/" + id, "", token_a_));
   got["client_name"] = "renamed";
   got["scopes"] = {"test:open"};
-  HttpResponse r = Call("PUT", "/api/v1/clients/" + id, got, token_a_);
+  http::HttpResponse r = Call("PUT", "/api/v1/clients/" + id, got, token_a_);
   ASSERT_EQ(r.status, 200) << r.body;
   json c = ApiBody(r);
   EXPECT_EQ(c["client_name"], "renamed");
@@ -269,8 +270,8 @@ TEST_F(SelfServiceApi, PutReplacesClientAndAcceptsItsOwnGetBack) {
 
 TEST_F(SelfServiceApi, PutRefusesChangingIntegrationType) {
   const std::string id = CreateClientA();
-  HttpResponse r = Call("PUT", "/api/v1/clients/" + id,
-                        {{"client_name", "x"}, {"integration_type", "idporten"}}, token_a_);
+  http::HttpResponse r = Call("PUT", "/api/v1/clients/" + id,
+                              {{"client_name", "x"}, {"integration_type", "idporten"}}, token_a_);
   EXPECT_EQ(r.status, 400);
   EXPECT_EQ(ApiBody(r)["error_description"].get<std::string>().rfind("integration_type: ", 0), 0u)
       << r.body;
@@ -279,7 +280,7 @@ TEST_F(SelfServiceApi, PutRefusesChangingIntegrationType) {
 
 TEST_F(SelfServiceApi, DeleteDeactivatesClient) {
   const std::string id = CreateClientA();
-  HttpResponse r = env_.Call("DELETE", "/api/v1/clients/" + id, "", token_a_);
+  http::HttpResponse r = env_.Call("DELETE", "/api/v1/clients/" + id, "", token_a_);
   ASSERT_EQ(r.status, 200);
   EXPECT_EQ(ApiBody(r)["active"], false);
   std::optional<ClientRecord> stored = env_.store->GetClient(id).value();
@@ -304,7 +305,7 @@ TEST_F(SelfServiceApi, OtherOrgCannotSeeOrChangeClient) {
 }
 
 TEST_F(SelfServiceApi, UnknownClientAnswers404) {
-  HttpResponse r = env_.Call("GET", "/api/v1/clients/no-such-client", "", token_a_);
+  http::HttpResponse r = env_.Call("GET", "/api/v1/clients/no-such-client", "", token_a_);
   EXPECT_EQ(r.status, 404);
   EXPECT_EQ(ApiBody(r)["error"], "not_found");
 }
@@ -321,7 +322,7 @@ class SelfServiceApiBadClient : public SelfServiceApi,
                                 public ::testing::WithParamInterface<BadClient> {};
 
 TEST_P(SelfServiceApiBadClient, RefusedNamingFieldAndStoresNothing) {
-  HttpResponse r = env_.Call("POST", "/api/v1/clients", GetParam().body, token_a_);
+  http::HttpResponse r = env_.Call("POST", "/api/v1/clients", GetParam().body, token_a_);
   EXPECT_EQ(r.status, 400) << r.body;
   json body = ApiBody(r);
   EXPECT_EQ(body["error"], "invalid_request");
@@ -379,7 +380,7 @@ TEST_F(SelfServiceApi, ScopeRulesFollowStateAndProperties) {
   idporten.allowed_integration_types = {"idporten"};
   ASSERT_TRUE(env_.store->UpdateScope(idporten).ok());
   for (const char* scope : {"test:requested", "test:inactive", "test:idporten"}) {
-    HttpResponse r =
+    http::HttpResponse r =
         Call("POST", "/api/v1/clients", {{"client_name", "x"}, {"scopes", {scope}}}, token_a_);
     EXPECT_EQ(r.status, 400) << scope;
     std::string d = ApiBody(r)["error_description"];
@@ -412,10 +413,10 @@ TEST_F(SelfServiceApi, SupplierMayAddDelegableScopeButNotPrivateOne) {
 TEST_F(SelfServiceApi, UploadsJwksAndReadsItBack) {
   const std::string id = CreateClientA();
   const std::string path = "/api/v1/clients/" + id + "/jwks";
-  HttpResponse r = Call("POST", path, {{"keys", {RsaJwk("k1"), RsaJwk("k2", 1)}}}, token_a_);
+  http::HttpResponse r = Call("POST", path, {{"keys", {RsaJwk("k1"), RsaJwk("k2", 1)}}}, token_a_);
   ASSERT_EQ(r.status, 201) << r.body;
   EXPECT_EQ(r.endpoint, "api.jwks");
-  HttpResponse get = env_.Call("GET", path, "", token_a_);
+  http::HttpResponse get = env_.Call("GET", path, "", token_a_);
   json got = ApiBody(get);
   ASSERT_EQ(got["keys"].size(), 2u);
   EXPECT_EQ(got["keys"][0]["kid"], "k1");
@@ -424,7 +425,7 @@ TEST_F(SelfServiceApi, UploadsJwksAndReadsItBack) {
   EXPECT_EQ(got["last_updated"], "2026-09-21T14:13:20Z");
 
   // PUT replaces the whole set and answers 200.
-  HttpResponse put = Call("PUT", path, {{"keys", {RsaJwk("k3")}}}, token_a_);
+  http::HttpResponse put = Call("PUT", path, {{"keys", {RsaJwk("k3")}}}, token_a_);
   ASSERT_EQ(put.status, 200) << put.body;
   ClientJwks stored = env_.store->GetClientKeys(id).value();
   ASSERT_EQ(stored.keys.size(), 1u);
@@ -447,7 +448,8 @@ TEST_F(SelfServiceApi, SixthKeyIsRefusedAndNothingStored) {
   const std::string id = CreateClientA();
   json keys = json::array();
   for (int i = 0; i < 6; ++i) keys.push_back(RsaJwk("k" + std::to_string(i)));
-  HttpResponse r = Call("POST", "/api/v1/clients/" + id + "/jwks", {{"keys", keys}}, token_a_);
+  http::HttpResponse r =
+      Call("POST", "/api/v1/clients/" + id + "/jwks", {{"keys", keys}}, token_a_);
   EXPECT_EQ(r.status, 400);
   EXPECT_EQ(ApiBody(r)["error_description"], "keys: at most 5 keys");
   EXPECT_TRUE(env_.store->GetClientKeys(id).value().keys.empty());
@@ -497,7 +499,7 @@ std::string Modulus(size_t bytes) {
 
 TEST_P(SelfServiceApiBadJwk, RefusedNamingPathAndStoresNothing) {
   const std::string id = CreateClientA();
-  HttpResponse r =
+  http::HttpResponse r =
       Call("POST", "/api/v1/clients/" + id + "/jwks", {{"keys", GetParam().keys()}}, token_a_);
   EXPECT_EQ(r.status, 400) << r.body;
   std::string d = ApiBody(r)["error_description"];
@@ -549,10 +551,10 @@ INSTANTIATE_TEST_SUITE_P(
 TEST_F(SelfServiceApi, JwksBodyRefusesUnknownMembersAndMissingKeys) {
   const std::string id = CreateClientA();
   const std::string path = "/api/v1/clients/" + id + "/jwks";
-  HttpResponse unknown = Call("POST", path, {{"keys", json::array()}, {"x", 1}}, token_a_);
+  http::HttpResponse unknown = Call("POST", path, {{"keys", json::array()}, {"x", 1}}, token_a_);
   EXPECT_EQ(unknown.status, 400);
   EXPECT_EQ(ApiBody(unknown)["error_description"], "x: unknown member");
-  HttpResponse missing = Call("POST", path, json::object(), token_a_);
+  http::HttpResponse missing = Call("POST", path, json::object(), token_a_);
   EXPECT_EQ(ApiBody(missing)["error_description"], "keys: missing");
 }
 
@@ -560,14 +562,14 @@ TEST_F(SelfServiceApi, JwksBodyRefusesUnknownMembersAndMissingKeys) {
 // Scopes
 
 TEST_F(SelfServiceApi, CreatesScopeAndReadsIt) {
-  HttpResponse r = Call("POST", "/api/v1/scopes",
-                        {{"prefix", "test"},
-                         {"subscope", "sykepenger/v1.read"},
-                         {"description", "Sykepenger"},
-                         {"visibility", "PUBLIC"},
-                         {"at_max_age", 600},
-                         {"delegation_source", kTt02}},
-                        token_owner_);
+  http::HttpResponse r = Call("POST", "/api/v1/scopes",
+                              {{"prefix", "test"},
+                               {"subscope", "sykepenger/v1.read"},
+                               {"description", "Sykepenger"},
+                               {"visibility", "PUBLIC"},
+                               {"at_max_age", 600},
+                               {"delegation_source", kTt02}},
+                              token_owner_);
   ASSERT_EQ(r.status, 201) << r.body;
   json s = ApiBody(r);
   EXPECT_EQ(s["name"], "test:sykepenger/v1.read");
@@ -577,7 +579,7 @@ TEST_F(SelfServiceApi, CreatesScopeAndReadsIt) {
                 "name", "prefix", "subscope", "description", "long_description", "owner_orgno",
                 "active", "visibility", "allowed_integration_types", "accessible_for_all",
                 "at_max_age", "delegation_source", "created", "last_updated"}));
-  HttpResponse one =
+  http::HttpResponse one =
       env_.Call("GET", "/api/v1/scopes?scope=test%3Asykepenger%2Fv1.read", "", token_owner_);
   ASSERT_EQ(one.status, 200) << one.body;
   EXPECT_EQ(ApiBody(one)["at_max_age"], 600);
@@ -591,14 +593,14 @@ TEST_F(SelfServiceApi, RePostOfScopeIsConflict) {
   ASSERT_EQ(Call("POST", "/api/v1/scopes", body, token_owner_).status, 201);
   EXPECT_EQ(Call("POST", "/api/v1/scopes", body, token_owner_).status, 409);
   ASSERT_EQ(env_.Call("DELETE", "/api/v1/scopes?scope=test:new", "", token_owner_).status, 200);
-  HttpResponse r = Call("POST", "/api/v1/scopes", body, token_owner_);
+  http::HttpResponse r = Call("POST", "/api/v1/scopes", body, token_owner_);
   EXPECT_EQ(r.status, 409);  // SPEC §9: re-POST of a deactivated entity
   EXPECT_EQ(ApiBody(r)["error"], "conflict");
   EXPECT_FALSE(env_.store->GetScope("test:new").value()->active);
 }
 
 TEST_F(SelfServiceApi, DeleteDeactivatesScopeAndInactiveTrueListsIt) {
-  HttpResponse r = env_.Call("DELETE", "/api/v1/scopes?scope=test:private", "", token_owner_);
+  http::HttpResponse r = env_.Call("DELETE", "/api/v1/scopes?scope=test:private", "", token_owner_);
   ASSERT_EQ(r.status, 200);
   EXPECT_EQ(ApiBody(r)["active"], false);
   json active = ApiBody(env_.Call("GET", "/api/v1/scopes", "", token_owner_));
@@ -607,12 +609,12 @@ TEST_F(SelfServiceApi, DeleteDeactivatesScopeAndInactiveTrueListsIt) {
 }
 
 TEST_F(SelfServiceApi, PutChangesScopeButNotItsName) {
-  HttpResponse r =
+  http::HttpResponse r =
       Call("PUT", "/api/v1/scopes?scope=test:read",
            {{"name", "test:read"}, {"description", "new text"}, {"at_max_age", 60}}, token_owner_);
   ASSERT_EQ(r.status, 200) << r.body;
   EXPECT_EQ(env_.store->GetScope("test:read").value()->description, "new text");
-  HttpResponse rename =
+  http::HttpResponse rename =
       Call("PUT", "/api/v1/scopes?scope=test:read", {{"subscope", "write"}}, token_owner_);
   EXPECT_EQ(rename.status, 400);
   EXPECT_EQ(ApiBody(rename)["error_description"].get<std::string>().rfind("subscope: ", 0), 0u);
@@ -633,7 +635,7 @@ TEST_F(SelfServiceApi, OtherOrgCannotChangeScopeOrItsAccess) {
       env_.Call("DELETE", "/api/v1/scopes/access/910753614?scope=test:read", "", token_a_).status,
       403);
   // Nor take the owner's prefix for a new scope.
-  HttpResponse r =
+  http::HttpResponse r =
       Call("POST", "/api/v1/scopes", {{"prefix", "test"}, {"subscope", "mine"}}, token_a_);
   EXPECT_EQ(r.status, 403);
   EXPECT_EQ(ApiBody(r)["error"], "forbidden");
@@ -661,7 +663,7 @@ class SelfServiceApiBadScope : public SelfServiceApi,
                                public ::testing::WithParamInterface<BadScope> {};
 
 TEST_P(SelfServiceApiBadScope, RefusedNamingFieldAndStoresNothing) {
-  HttpResponse r = env_.Call("POST", "/api/v1/scopes", GetParam().body, token_b_);
+  http::HttpResponse r = env_.Call("POST", "/api/v1/scopes", GetParam().body, token_b_);
   EXPECT_EQ(r.status, 400) << r.body;
   std::string d = ApiBody(r)["error_description"];
   EXPECT_EQ(d.rfind(GetParam().field + ": ", 0), 0u) << d;
@@ -714,7 +716,7 @@ TEST_F(SelfServiceApi, AllScopesListsActivePublicScopesWithFilters) {
 // Access
 
 TEST_F(SelfServiceApi, GrantsListsAndRevokesAccess) {
-  HttpResponse put =
+  http::HttpResponse put =
       env_.Call("PUT", "/api/v1/scopes/access/311654306?scope=test:private", "", token_owner_);
   ASSERT_EQ(put.status, 200) << put.body;
   json a = ApiBody(put);
@@ -727,7 +729,7 @@ TEST_F(SelfServiceApi, GrantsListsAndRevokesAccess) {
                  token_b_)
                 .status,
             201);
-  HttpResponse denied = env_.Call(
+  http::HttpResponse denied = env_.Call(
       "PUT", "/api/v1/scopes/access/311654306?scope=test:private&state=DENIED", "", token_owner_);
   EXPECT_EQ(ApiBody(denied)["state"], "DENIED");
   EXPECT_EQ(ApiBody(denied)["created"], a["created"]);
@@ -739,7 +741,7 @@ TEST_F(SelfServiceApi, GrantsListsAndRevokesAccess) {
   json mine = ApiBody(env_.Call("GET", "/api/v1/scopes/access/all", "", token_a_));
   EXPECT_EQ(mine.size(), 2u);  // test:read and test:delegable
 
-  HttpResponse del =
+  http::HttpResponse del =
       env_.Call("DELETE", "/api/v1/scopes/access/311654306?scope=test:private", "", token_owner_);
   EXPECT_EQ(del.status, 200);
   EXPECT_FALSE(env_.store->GetAccess("test:private", kOrgB).value().has_value());
@@ -750,14 +752,14 @@ TEST_F(SelfServiceApi, GrantsListsAndRevokesAccess) {
 }
 
 TEST_F(SelfServiceApi, AccessRefusesBadOrgnoStateAndMissingScope) {
-  HttpResponse org =
+  http::HttpResponse org =
       env_.Call("PUT", "/api/v1/scopes/access/123456789?scope=test:private", "", token_owner_);
   EXPECT_EQ(org.status, 400);
   EXPECT_EQ(ApiBody(org)["error_description"].get<std::string>().rfind("orgno: ", 0), 0u);
-  HttpResponse state = env_.Call(
+  http::HttpResponse state = env_.Call(
       "PUT", "/api/v1/scopes/access/311654306?scope=test:private&state=MAYBE", "", token_owner_);
   EXPECT_EQ(ApiBody(state)["error_description"].get<std::string>().rfind("state: ", 0), 0u);
-  HttpResponse scope = env_.Call("PUT", "/api/v1/scopes/access/311654306", "", token_owner_);
+  http::HttpResponse scope = env_.Call("PUT", "/api/v1/scopes/access/311654306", "", token_owner_);
   EXPECT_EQ(ApiBody(scope)["error_description"].get<std::string>().rfind("scope: ", 0), 0u);
   EXPECT_TRUE(env_.store->ListAccessForScope("test:private").value().empty());
 }
@@ -766,14 +768,14 @@ TEST_F(SelfServiceApi, AccessRefusesBadOrgnoStateAndMissingScope) {
 // Delegations (SPEC §8)
 
 TEST_F(SelfServiceApi, DelegationSourcesListsTheEnvironmentsAltinn) {
-  HttpResponse r = env_.Call("GET", "/api/v1/delegationsources", "", token_b_);
+  http::HttpResponse r = env_.Call("GET", "/api/v1/delegationsources", "", token_b_);
   ASSERT_EQ(r.status, 200);
   EXPECT_EQ(r.body, R"([{"name":"altinn","issuer":"https://tt02.altinn.no/"}])");
 }
 
 TEST_F(SelfServiceApi, ConsumerDelegatesAndBothSeeIt) {
-  HttpResponse r = Call("POST", "/api/v1/delegations",
-                        {{"supplier_orgno", kOrgB}, {"scope", "test:delegable"}}, token_a_);
+  http::HttpResponse r = Call("POST", "/api/v1/delegations",
+                              {{"supplier_orgno", kOrgB}, {"scope", "test:delegable"}}, token_a_);
   ASSERT_EQ(r.status, 201) << r.body;
   json d = ApiBody(r);
   EXPECT_EQ(d["consumer_orgno"], kOrgA);
@@ -807,7 +809,7 @@ TEST_F(SelfServiceApi, DelegationRulesNameTheField) {
       {{{"supplier_orgno", kOrgB}, {"scope", "test:delegable"}, {"extra", "x"}}, "extra"},
   };
   for (const auto& [body, field] : cases) {
-    HttpResponse r = Call("POST", "/api/v1/delegations", body, token_a_);
+    http::HttpResponse r = Call("POST", "/api/v1/delegations", body, token_a_);
     EXPECT_EQ(r.status, 400) << body;
     std::string d = ApiBody(r)["error_description"];
     EXPECT_EQ(d.rfind(field + ": ", 0), 0u) << body << " -> " << d;
@@ -816,7 +818,7 @@ TEST_F(SelfServiceApi, DelegationRulesNameTheField) {
 }
 
 TEST_F(SelfServiceApi, UnroutedMethodAnswers405) {
-  HttpResponse r = env_.Call("GET", "/api/v1/scopes/access/311654306", "", token_owner_);
+  http::HttpResponse r = env_.Call("GET", "/api/v1/scopes/access/311654306", "", token_owner_);
   EXPECT_EQ(r.status, 405);
   EXPECT_EQ(HeaderValue(r, "Allow"), "PUT, DELETE");
 }

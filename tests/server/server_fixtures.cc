@@ -254,7 +254,7 @@ std::unique_ptr<Env> MakeEnv(ServerConfig config) {
   return env;
 }
 
-HttpResponse Env::Post(std::string_view assertion) {
+http::HttpResponse Env::Post(std::string_view assertion) {
   return service->HandleToken(FormRequest(FormBody(assertion)));
 }
 
@@ -303,8 +303,8 @@ std::string FormBody(std::string_view assertion) {
          "&assertion=" + PercentEncode(assertion);
 }
 
-HttpRequest FormRequest(std::string body) {
-  HttpRequest r;
+http::HttpRequest FormRequest(std::string body) {
+  http::HttpRequest r;
   r.method = "POST";
   r.target = "/token";
   r.path = "/token";
@@ -315,7 +315,7 @@ HttpRequest FormRequest(std::string body) {
   return r;
 }
 
-nlohmann::json Body(const HttpResponse& response) {
+nlohmann::json Body(const http::HttpResponse& response) {
   return nlohmann::json::parse(response.body, nullptr, /*allow_exceptions=*/false);
 }
 
@@ -325,7 +325,7 @@ nlohmann::json JwtPayload(std::string_view token) {
 
 std::string JwtHeaderJson(std::string_view token) { return DecodeSegment(token, 0); }
 
-::testing::AssertionResult IsRefusal(const HttpResponse& response, MpError error,
+::testing::AssertionResult IsRefusal(const http::HttpResponse& response, MpError error,
                                      std::string_view expected_text) {
   const MpErrorInfo& info = MpErrorInfoFor(error);
   nlohmann::json body = Body(response);

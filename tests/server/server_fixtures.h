@@ -103,7 +103,7 @@ struct Env {
   std::vector<TokenOutcome> outcomes MP_GUARDED_BY(outcomes_mu);
 
   // POST /token with a form holding the jwt-bearer grant_type and `assertion`.
-  HttpResponse Post(std::string_view assertion);
+  http::HttpResponse Post(std::string_view assertion);
   std::vector<TokenOutcome> Outcomes();
 };
 // Aborts when the set-up fails. `config` replaces FixtureConfig().
@@ -128,17 +128,17 @@ GrantSpec DelegatedGrant(std::string_view scope = "test:delegable");
 std::string SignGrant(const GrantSpec& spec);
 
 // A POST /token request with this form body (Content-Type form-urlencoded, kTraceId).
-HttpRequest FormRequest(std::string body);
+http::HttpRequest FormRequest(std::string body);
 std::string FormBody(std::string_view assertion);
 
-nlohmann::json Body(const HttpResponse& response);
+nlohmann::json Body(const http::HttpResponse& response);
 // The payload of a compact JWS, unverified.
 nlohmann::json JwtPayload(std::string_view token);
 std::string JwtHeaderJson(std::string_view token);
 
 // Checks a refusal byte for byte against SPEC §6: status and `error` from the table, description
 // `text` + " (trace_id: kTraceId)", error_uri <kIssuer>errors/<code> exactly for coded errors.
-::testing::AssertionResult IsRefusal(const HttpResponse& response, MpError error,
+::testing::AssertionResult IsRefusal(const http::HttpResponse& response, MpError error,
                                      std::string_view expected_text);
 
 }  // namespace mp::server::testing

@@ -8,8 +8,8 @@
 #include <nlohmann/json.hpp>
 
 #include "maskinporten/jws.h"
-#include "server/server_fixtures.h"
 #include "server/access_token.h"
+#include "server/server_fixtures.h"
 
 namespace mp::server {
 namespace {
@@ -17,13 +17,13 @@ namespace {
 using namespace mp::server::testing;  // NOLINT(google-build-using-namespace)
 
 Status VerifyWithPublishedJwks(const Env& env, const std::string& token) {
-  HttpResponse jwk = env.service->HandleJwks(HttpRequest{.method = "GET"});
+  http::HttpResponse jwk = env.service->HandleJwks(http::HttpRequest{.method = "GET"});
   MP_ASSIGN_OR_RETURN(Jwks jwks, Jwks::Parse(jwk.body));
   return VerifyJws(token, jwks, VerifyOptions{Algorithm::kRS256}).status();
 }
 
 std::string IssueToken(Env& env) {
-  HttpResponse r = env.Post(SignGrant(KidGrant()));
+  http::HttpResponse r = env.Post(SignGrant(KidGrant()));
   EXPECT_EQ(r.status, 200) << r.body;
   return Body(r)["access_token"].get<std::string>();
 }
@@ -48,7 +48,7 @@ TEST(SigningKeys, TokenSignedBeforeRotationStillVerifiesAgainstJwkAfterIt) {
   EXPECT_EQ(JwtHeaderJson(after), R"({"kid":")" + new_kid + R"(","alg":"RS256"})");
   EXPECT_TRUE(VerifyWithPublishedJwks(*env, after).ok());
   // The current key is published first.
-  Result<Jwks> jwks = Jwks::Parse(env->service->HandleJwks(HttpRequest{}).body);
+  Result<Jwks> jwks = Jwks::Parse(env->service->HandleJwks(http::HttpRequest{}).body);
   ASSERT_TRUE(jwks.ok());
   ASSERT_EQ(jwks->keys().size(), 2u);
   EXPECT_EQ(jwks->keys()[0].kid, new_kid);

@@ -20,7 +20,7 @@ struct Controls {
   Journal journal{3};
   FaultInjector faults;
   std::unique_ptr<ReplayStore> replay = NewMemoryReplayStore();
-  Router router;
+  http::Router router;
   Controls() {
     AddTestControlRoutes(router, {.clock = &clock,
                                   .journal = &journal,
@@ -28,8 +28,8 @@ struct Controls {
                                   .keys = nullptr,
                                   .replay = replay.get()});
   }
-  HttpResponse Call(std::string method, std::string target, std::string body = "") {
-    HttpRequest r;
+  http::HttpResponse Call(std::string method, std::string target, std::string body = "") {
+    http::HttpRequest r;
     r.method = std::move(method);
     r.target = target;
     size_t q = target.find('?');
@@ -52,7 +52,7 @@ TEST(OffsetClock, AddsTheOffsetInBothDirections) {
 
 TEST(TestControls, PutClockSetsTheOffset) {
   Controls c;
-  HttpResponse r = c.Call("PUT", "/_local/clock", R"({"offset_seconds":-120})");
+  http::HttpResponse r = c.Call("PUT", "/_local/clock", R"({"offset_seconds":-120})");
   EXPECT_EQ(r.status, 200) << r.body;
   EXPECT_EQ(c.clock.NowSeconds(), 1700000000 - 120);
   nlohmann::json body = nlohmann::json::parse(c.Call("GET", "/_local/clock").body);
@@ -64,7 +64,7 @@ TEST(TestControls, BadClockBodiesNameTheProblemAndChangeNothing) {
   Controls c;
   for (const char* body : {"", "[]", R"({"offset_seconds":"1"})", R"({"offset_seconds":1.5})",
                            R"({"offset":1})", "{}", R"({"offset_seconds":999999999999})"}) {
-    HttpResponse r = c.Call("PUT", "/_local/clock", body);
+    http::HttpResponse r = c.Call("PUT", "/_local/clock", body);
     EXPECT_EQ(r.status, 400) << body;
     EXPECT_THAT(r.body, HasSubstr("invalid_request")) << body;
   }
@@ -74,18 +74,18 @@ TEST(TestControls, BadClockBodiesNameTheProblemAndChangeNothing) {
 
 TEST(TestControls, FaultAppliesToExactlyTheNextNTokenRequests) {
   Controls c;
-  HttpResponse set =
+  http::HttpResponse set =
       c.Call("POST", "/_local/faults", R"({"count":2,"status":429,"retry_after":7})");
   ASSERT_EQ(set.status, 200) << set.body;
   int normal = 0;
-  auto handler = [&normal](const HttpRequest&) {
+  auto handler = [&normal](const http::HttpRequest&) {
     ++normal;
-    return HttpResponse::Json(200, "{}");
+    return http::HttpResponse::Json(200, "{}");
   };
-  HttpRequest req;
+  http::HttpRequest req;
   req.trace_id = "0123456789abcdef0123456789abcdef";
   for (int i = 0; i < 2; ++i) {
-    HttpResponse r = WithFaults(c.faults, req, handler);
+    http::HttpResponse r = WithFaults(c.faults, req, handler);
     EXPECT_EQ(r.status, 429);
     ASSERT_EQ(r.headers.size(), 1u);
     EXPECT_EQ(r.headers[0].first, "Retry-After");
@@ -100,8 +100,8 @@ TEST(TestControls, FaultAppliesToExactlyTheNextNTokenRequests) {
 TEST(TestControls, DelayOnlyFaultAnswersNormallyAfterTheDelay) {
   Controls c;
   ASSERT_EQ(c.Call("POST", "/_local/faults", R"({"delay_ms":250})").status, 200);
-  HttpResponse r = WithFaults(c.faults, HttpRequest{}, [](const HttpRequest&) {
-    return HttpResponse::Json(200, R"({"ok":true})");
+  http::HttpResponse r = WithFaults(c.faults, http::HttpRequest{}, [](const http::HttpRequest&) {
+    return http::HttpResponse::Json(200, R"({"ok":true})");
   });
   EXPECT_EQ(r.status, 200);
   EXPECT_EQ(r.body, R"({"ok":true})");
@@ -112,10 +112,11 @@ TEST(TestControls, DropConnectionFaultSkipsTheHandler) {
   Controls c;
   ASSERT_EQ(c.Call("POST", "/_local/faults", R"({"drop_connection":true})").status, 200);
   bool called = false;
-  HttpResponse r = WithFaults(c.faults, HttpRequest{}, [&called](const HttpRequest&) {
-    called = true;
-    return HttpResponse::Json(200, "{}");
-  });
+  http::HttpResponse r =
+      WithFaults(c.faults, http::HttpRequest{}, [&called](const http::HttpRequest&) {
+        called = true;
+        return http::HttpResponse::Json(200, "{}");
+      });
   EXPECT_TRUE(r.drop_connection);
   EXPECT_FALSE(called);
 }
@@ -141,7 +142,7 @@ TEST(TestControls, BadFaultBodiesAreRefusedNamingTheMember) {
                         Case{R"({"count":1})", "a fault needs status, delay_ms or drop_connection"},
                         Case{R"({"status":500,"extra":1})", "extra: unknown member"},
                         Case{R"({"status":500,"status":503})", "duplicate"}}) {
-    HttpResponse r = c.Call("POST", "/_local/faults", k.body);
+    http::HttpResponse r = c.Call("POST", "/_local/faults", k.body);
     EXPECT_EQ(r.status, 400) << k.body;
     EXPECT_THAT(r.body, HasSubstr(k.says)) << k.body;
   }
@@ -151,7 +152,8 @@ TEST(TestControls, BadFaultBodiesAreRefusedNamingTheMember) {
 TEST(TestControls, JournalKeepsTheNewestEntriesFirstWithinCapacity) {
   Controls c;
   for (int i = 1; i <= 5; ++i) {
-    c.journal.Add({.time = i, .client_id = "c" + std::to_string(i), .jti = "j", .issued = i % 2 == 0});
+    c.journal.Add(
+        {.time = i, .client_id = "c" + std::to_string(i), .jti = "j", .issued = i % 2 == 0});
   }
   EXPECT_EQ(c.journal.size(), 3u);
   nlohmann::json body = nlohmann::json::parse(c.Call("GET", "/_local/journal?limit=2").body);

@@ -175,7 +175,7 @@ class TokenServiceError : public ::testing::TestWithParam<ErrorCase> {};
 TEST_P(TokenServiceError, RealRequestGetsSpecStatusErrorDescriptionAndUri) {
   const ErrorCase& c = GetParam();
   auto env = c.pki ? MakeEnv(PkiConfig()) : MakeEnv();
-  HttpResponse r = env->Post(c.assertion(*env));
+  http::HttpResponse r = env->Post(c.assertion(*env));
   EXPECT_EQ(r.status, c.status);
   EXPECT_EQ(r.mp_code, c.code);
   EXPECT_EQ(r.endpoint, "token");

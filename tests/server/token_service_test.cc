@@ -29,7 +29,7 @@ using Json = nlohmann::json;
 using OrderedJson = nlohmann::ordered_json;
 
 // The payload's member names in wire order.
-std::vector<std::string> PayloadMemberOrder(const HttpResponse& r) {
+std::vector<std::string> PayloadMemberOrder(const http::HttpResponse& r) {
   std::string token = Body(r)["access_token"].get<std::string>();
   size_t a = token.find('.');
   size_t b = token.find('.', a + 1);
@@ -42,7 +42,7 @@ std::vector<std::string> PayloadMemberOrder(const HttpResponse& r) {
   return names;
 }
 
-std::string AccessToken(const HttpResponse& r) {
+std::string AccessToken(const http::HttpResponse& r) {
   return Body(r)["access_token"].get<std::string>();
 }
 
@@ -52,12 +52,13 @@ Json Party(std::string_view org) {
 
 // Verifies `token` against the JWKS the service publishes at /jwk.
 Status VerifyAgainstPublishedJwks(const Env& env, std::string_view token) {
-  HttpResponse jwk = env.service->HandleJwks(HttpRequest{.method = "GET", .path = "/jwk"});
+  http::HttpResponse jwk =
+      env.service->HandleJwks(http::HttpRequest{.method = "GET", .path = "/jwk"});
   MP_ASSIGN_OR_RETURN(Jwks jwks, Jwks::Parse(jwk.body));
   return VerifyJws(token, jwks, VerifyOptions{Algorithm::kRS256}).status();
 }
 
-bool HasHeader(const HttpResponse& r, std::string_view name, std::string_view value) {
+bool HasHeader(const http::HttpResponse& r, std::string_view name, std::string_view value) {
   for (const auto& [n, v] : r.headers) {
     if (n == name && v == value) return true;
   }
@@ -66,7 +67,7 @@ bool HasHeader(const HttpResponse& r, std::string_view name, std::string_view va
 
 TEST(TokenService, KidGrantIssuesTokenWithEveryClaimInServerOrder) {
   auto env = MakeEnv();
-  HttpResponse r = env->Post(SignGrant(KidGrant("test:read")));
+  http::HttpResponse r = env->Post(SignGrant(KidGrant("test:read")));
   ASSERT_EQ(r.status, 200) << r.body;
   EXPECT_EQ(r.endpoint, "token");
   EXPECT_TRUE(HasHeader(r, "Cache-Control", "no-store"));
@@ -93,7 +94,7 @@ TEST(TokenService, KidGrantIssuesTokenWithEveryClaimInServerOrder) {
 
 TEST(TokenService, CertificateGrantIssuesTokenForTheCertificatesOrg) {
   auto env = MakeEnv(PkiConfig());
-  HttpResponse r = env->Post(SignGrant(CertGrant(CertLeaf())));
+  http::HttpResponse r = env->Post(SignGrant(CertGrant(CertLeaf())));
   ASSERT_EQ(r.status, 200) << r.body;
   Json p = JwtPayload(AccessToken(r));
   EXPECT_THAT(PayloadMemberOrder(r),
@@ -110,7 +111,7 @@ TEST(TokenService, CertificateGrantIssuesTokenForTheCertificatesOrg) {
 
 TEST(TokenService, DelegatedGrantNamesConsumerSupplierAndDelegationSource) {
   auto env = MakeEnv();
-  HttpResponse r = env->Post(SignGrant(DelegatedGrant("test:delegable")));
+  http::HttpResponse r = env->Post(SignGrant(DelegatedGrant("test:delegable")));
   ASSERT_EQ(r.status, 200) << r.body;
   EXPECT_THAT(
       PayloadMemberOrder(r),
@@ -129,7 +130,7 @@ TEST(TokenService, ResourceStringBecomesAudString) {
   auto env = MakeEnv();
   GrantSpec g = KidGrant();
   g.claims["resource"] = "https://api.example.no/";
-  HttpResponse r = env->Post(SignGrant(g));
+  http::HttpResponse r = env->Post(SignGrant(g));
   ASSERT_EQ(r.status, 200) << r.body;
   EXPECT_EQ(JwtPayload(AccessToken(r))["aud"], "https://api.example.no/");
   EXPECT_EQ(PayloadMemberOrder(r).back(), "aud");
@@ -139,7 +140,7 @@ TEST(TokenService, ResourceArrayBecomesAudArray) {
   auto env = MakeEnv();
   GrantSpec g = KidGrant();
   g.claims["resource"] = {"https://a.example.no/", "https://b.example.no/"};
-  HttpResponse r = env->Post(SignGrant(g));
+  http::HttpResponse r = env->Post(SignGrant(g));
   ASSERT_EQ(r.status, 200) << r.body;
   EXPECT_EQ(JwtPayload(AccessToken(r))["aud"],
             Json({"https://a.example.no/", "https://b.example.no/"}));
@@ -150,7 +151,7 @@ TEST(TokenService, PidIsCopiedAfterAud) {
   GrantSpec g = KidGrant();
   g.claims["pid"] = std::string(kPid);
   g.claims["resource"] = "urn:r";
-  HttpResponse r = env->Post(SignGrant(g));
+  http::HttpResponse r = env->Post(SignGrant(g));
   ASSERT_EQ(r.status, 200) << r.body;
   std::vector<std::string> order = PayloadMemberOrder(r);
   ASSERT_GE(order.size(), 2u);
@@ -175,7 +176,7 @@ TEST(TokenService, ConsentAuthorizationDetailsAreEchoedWithTo) {
       {{"type", "urn:altinn:consent"},
        {"id", "6b5c4c3e-1f6a-4b7e-9d1a-2f3e4d5c6b7a"},
        {"from", "urn:altinn:person:identifier-no:" + std::string(kPid)}}};
-  HttpResponse r = env->Post(SignGrant(g));
+  http::HttpResponse r = env->Post(SignGrant(g));
   ASSERT_EQ(r.status, 200) << r.body;
   Json details = JwtPayload(AccessToken(r))["authorization_details"];
   Json want = Json::array({{{"type", "urn:altinn:consent"},
@@ -194,7 +195,7 @@ TEST(TokenService, SystemUserAuthorizationDetailsAreEchoed) {
   GrantSpec g = KidGrant();
   g.claims["authorization_details"] = {
       {{"type", "urn:altinn:systemuser"}, {"systemuser_org", Party(kConsumerOrg)}}};
-  HttpResponse r = env->Post(SignGrant(g));
+  http::HttpResponse r = env->Post(SignGrant(g));
   ASSERT_EQ(r.status, 200) << r.body;
   EXPECT_EQ(
       JwtPayload(AccessToken(r))["authorization_details"],
@@ -203,7 +204,7 @@ TEST(TokenService, SystemUserAuthorizationDetailsAreEchoed) {
 
 TEST(TokenService, GrantedScopesAreSpaceJoinedWithoutDuplicates) {
   auto env = MakeEnv();
-  HttpResponse r = env->Post(SignGrant(KidGrant("test:read  test:write test:read")));
+  http::HttpResponse r = env->Post(SignGrant(KidGrant("test:read  test:write test:read")));
   ASSERT_EQ(r.status, 200) << r.body;
   EXPECT_EQ(Body(r)["scope"], "test:read test:write");
   EXPECT_EQ(JwtPayload(AccessToken(r))["scope"], "test:read test:write");
@@ -215,14 +216,14 @@ TEST(TokenService, AudUnspecifiedSwitchEmitsAudWithoutResource) {
   ServerConfig config = FixtureConfig();
   config.emit_aud_unspecified = true;
   auto env = MakeEnv(config);
-  HttpResponse r = env->Post(SignGrant(KidGrant()));
+  http::HttpResponse r = env->Post(SignGrant(KidGrant()));
   ASSERT_EQ(r.status, 200) << r.body;
   EXPECT_EQ(JwtPayload(AccessToken(r))["aud"], "unspecified");
 }
 
 TEST(TokenService, AudIsOmittedWithoutResourceByDefault) {
   auto env = MakeEnv();
-  HttpResponse r = env->Post(SignGrant(KidGrant()));
+  http::HttpResponse r = env->Post(SignGrant(KidGrant()));
   ASSERT_EQ(r.status, 200) << r.body;
   EXPECT_FALSE(JwtPayload(AccessToken(r)).contains("aud"));
   EXPECT_FALSE(JwtPayload(AccessToken(r)).contains("client_orgno"));
@@ -232,7 +233,7 @@ TEST(TokenService, ClientOrgnoSwitchEmitsClientOrgnoLast) {
   ServerConfig config = FixtureConfig();
   config.emit_client_orgno = true;
   auto env = MakeEnv(config);
-  HttpResponse r = env->Post(SignGrant(DelegatedGrant()));
+  http::HttpResponse r = env->Post(SignGrant(DelegatedGrant()));
   ASSERT_EQ(r.status, 200) << r.body;
   EXPECT_EQ(JwtPayload(AccessToken(r))["client_orgno"], std::string(kSupplierOrg));
   EXPECT_EQ(PayloadMemberOrder(r).back(), "client_orgno");
@@ -242,7 +243,7 @@ TEST(TokenService, ExplicitDelegationSourceIsUsed) {
   ServerConfig config = FixtureConfig();
   config.delegation_source = "https://altinn.local/";
   auto env = MakeEnv(config);
-  HttpResponse r = env->Post(SignGrant(DelegatedGrant()));
+  http::HttpResponse r = env->Post(SignGrant(DelegatedGrant()));
   ASSERT_EQ(r.status, 200) << r.body;
   EXPECT_EQ(JwtPayload(AccessToken(r))["delegation_source"], "https://altinn.local/");
 }
@@ -251,14 +252,14 @@ TEST(TokenService, ProdEnvironmentDelegationSourceDefaultsToAltinnProd) {
   ServerConfig config = FixtureConfig();
   config.environment = CertEnvironment::kProd;
   auto env = MakeEnv(config);
-  HttpResponse r = env->Post(SignGrant(DelegatedGrant()));
+  http::HttpResponse r = env->Post(SignGrant(DelegatedGrant()));
   ASSERT_EQ(r.status, 200) << r.body;
   EXPECT_EQ(JwtPayload(AccessToken(r))["delegation_source"], "https://www.altinn.no/");
 }
 
 // --- lifetime -------------------------------------------------------------------------------
 
-int64_t Lifetime(const HttpResponse& r) {
+int64_t Lifetime(const http::HttpResponse& r) {
   Json p = JwtPayload(AccessToken(r));
   return p["exp"].get<int64_t>() - p["iat"].get<int64_t>();
 }
@@ -268,7 +269,7 @@ TEST(TokenService, LifetimeIsClientLifetimeAndExpiresInOneLess) {
   ClientRecord c = **env->store->GetClient("kid-client");
   c.access_token_lifetime = 30;
   ASSERT_TRUE(env->store->UpdateClient(c).ok());
-  HttpResponse r = env->Post(SignGrant(KidGrant()));
+  http::HttpResponse r = env->Post(SignGrant(KidGrant()));
   ASSERT_EQ(r.status, 200) << r.body;
   EXPECT_EQ(Lifetime(r), 30);
   EXPECT_EQ(Body(r)["expires_in"], 29);
@@ -281,7 +282,7 @@ TEST(TokenService, LifetimeFallsBackToConfigDefaultWhenClientSetsNone) {
   ClientRecord c = **env->store->GetClient("kid-client");
   c.access_token_lifetime = 0;
   ASSERT_TRUE(env->store->UpdateClient(c).ok());
-  HttpResponse r = env->Post(SignGrant(KidGrant()));
+  http::HttpResponse r = env->Post(SignGrant(KidGrant()));
   ASSERT_EQ(r.status, 200) << r.body;
   EXPECT_EQ(Lifetime(r), 300);
   EXPECT_EQ(Body(r)["expires_in"], 299);
@@ -289,7 +290,7 @@ TEST(TokenService, LifetimeFallsBackToConfigDefaultWhenClientSetsNone) {
 
 TEST(TokenService, ScopeAtMaxAgeCapsLifetime) {
   auto env = MakeEnv();
-  HttpResponse r = env->Post(SignGrant(KidGrant("test:read test:short")));
+  http::HttpResponse r = env->Post(SignGrant(KidGrant("test:read test:short")));
   ASSERT_EQ(r.status, 200) << r.body;
   EXPECT_EQ(Lifetime(r), 60);
   EXPECT_EQ(Body(r)["expires_in"], 59);
@@ -297,7 +298,7 @@ TEST(TokenService, ScopeAtMaxAgeCapsLifetime) {
 
 TEST(TokenService, ScopeAtMaxAgeNeverExtendsLifetime) {
   auto env = MakeEnv();
-  HttpResponse r = env->Post(SignGrant(KidGrant("test:long")));
+  http::HttpResponse r = env->Post(SignGrant(KidGrant("test:long")));
   ASSERT_EQ(r.status, 200) << r.body;
   EXPECT_EQ(Lifetime(r), 120);
 }
@@ -306,18 +307,18 @@ TEST(TokenService, ScopeAtMaxAgeNeverExtendsLifetime) {
 
 TEST(TokenService, RefusesGetWith405) {
   auto env = MakeEnv();
-  HttpRequest req = FormRequest(FormBody(SignGrant(KidGrant())));
+  http::HttpRequest req = FormRequest(FormBody(SignGrant(KidGrant())));
   req.method = "GET";
-  HttpResponse r = env->service->HandleToken(req);
+  http::HttpResponse r = env->service->HandleToken(req);
   EXPECT_EQ(r.status, 405);
   EXPECT_TRUE(HasHeader(r, "Allow", "POST"));
 }
 
 TEST(TokenService, RefusesNonFormContentTypeWithInvalidRequest) {
   auto env = MakeEnv();
-  HttpRequest req = FormRequest(FormBody(SignGrant(KidGrant())));
+  http::HttpRequest req = FormRequest(FormBody(SignGrant(KidGrant())));
   req.headers = {{"content-type", "application/json"}};
-  HttpResponse r = env->service->HandleToken(req);
+  http::HttpResponse r = env->service->HandleToken(req);
   EXPECT_EQ(r.status, 400);
   EXPECT_EQ(Body(r)["error"], "invalid_request");
   EXPECT_FALSE(Body(r).contains("error_uri"));
@@ -327,7 +328,7 @@ TEST(TokenService, RefusesNonFormContentTypeWithInvalidRequest) {
 
 TEST(TokenService, AcceptsFormContentTypeWithParameters) {
   auto env = MakeEnv();
-  HttpRequest req = FormRequest(FormBody(SignGrant(KidGrant())));
+  http::HttpRequest req = FormRequest(FormBody(SignGrant(KidGrant())));
   req.headers = {{"content-type", "Application/X-WWW-Form-URLEncoded; charset=UTF-8"}};
   EXPECT_EQ(env->service->HandleToken(req).status, 200);
 }
@@ -335,21 +336,21 @@ TEST(TokenService, AcceptsFormContentTypeWithParameters) {
 TEST(TokenService, RefusesRepeatedParameterWithInvalidRequest) {
   auto env = MakeEnv();
   std::string body = FormBody(SignGrant(KidGrant())) + "&assertion=x";
-  HttpResponse r = env->service->HandleToken(FormRequest(body));
+  http::HttpResponse r = env->service->HandleToken(FormRequest(body));
   EXPECT_EQ(r.status, 400);
   EXPECT_EQ(Body(r)["error"], "invalid_request");
 }
 
 TEST(TokenService, RefusesMissingGrantTypeWithInvalidRequest) {
   auto env = MakeEnv();
-  HttpResponse r = env->service->HandleToken(FormRequest("assertion=a.b.c"));
+  http::HttpResponse r = env->service->HandleToken(FormRequest("assertion=a.b.c"));
   EXPECT_EQ(r.status, 400);
   EXPECT_EQ(Body(r)["error"], "invalid_request");
 }
 
 TEST(TokenService, RefusesOtherGrantTypeWithUnsupportedGrantType) {
   auto env = MakeEnv();
-  HttpResponse r =
+  http::HttpResponse r =
       env->service->HandleToken(FormRequest("grant_type=client_credentials&assertion=a.b.c"));
   EXPECT_EQ(r.status, 400);
   EXPECT_EQ(Body(r)["error"], "unsupported_grant_type");
@@ -358,7 +359,7 @@ TEST(TokenService, RefusesOtherGrantTypeWithUnsupportedGrantType) {
 
 TEST(TokenService, RefusesMissingAssertionWithInvalidRequest) {
   auto env = MakeEnv();
-  HttpResponse r = env->service->HandleToken(
+  http::HttpResponse r = env->service->HandleToken(
       FormRequest("grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Ajwt-bearer"));
   EXPECT_EQ(r.status, 400);
   EXPECT_EQ(Body(r)["error"], "invalid_request");
@@ -366,9 +367,9 @@ TEST(TokenService, RefusesMissingAssertionWithInvalidRequest) {
 
 TEST(TokenService, GeneratesTraceIdWhenRequestHasNone) {
   auto env = MakeEnv();
-  HttpRequest req = FormRequest("grant_type=x");
+  http::HttpRequest req = FormRequest("grant_type=x");
   req.trace_id.clear();
-  HttpResponse r = env->service->HandleToken(req);
+  http::HttpResponse r = env->service->HandleToken(req);
   EXPECT_TRUE(std::regex_match(Body(r)["error_description"].get<std::string>(),
                                std::regex("Unsupported grant_type \\(trace_id: [0-9a-f]{32}\\)")));
 }
@@ -437,7 +438,7 @@ TEST(TokenService, SameGrantFromTwentyThreadsIsIssuedExactlyOnce) {
   std::vector<std::thread> threads;
   for (int i = 0; i < 20; ++i) {
     threads.emplace_back([&] {
-      HttpResponse r = env->Post(grant);
+      http::HttpResponse r = env->Post(grant);
       if (r.status == 200) ++ok;
       if (r.mp_code == "MP-012") ++replayed;
     });
@@ -459,7 +460,7 @@ TEST(TokenService, TwoHundredDistinctGrantsFromEightThreadsAllSucceed) {
   for (int t = 0; t < 8; ++t) {
     threads.emplace_back([&] {
       for (int i = next++; i < 200; i = next++) {
-        HttpResponse r = env->Post(grants[i]);
+        http::HttpResponse r = env->Post(grants[i]);
         MutexLock lock(mu);
         if (r.status != 200) {
           ++failures;
@@ -479,7 +480,7 @@ TEST(TokenService, TwoHundredDistinctGrantsFromEightThreadsAllSucceed) {
 
 TEST(TokenService, MetadataListsSpecFieldsWithUrlsFromTheIssuer) {
   auto env = MakeEnv();
-  HttpResponse r = env->service->HandleMetadata(HttpRequest{.method = "GET"});
+  http::HttpResponse r = env->service->HandleMetadata(http::HttpRequest{.method = "GET"});
   EXPECT_EQ(r.status, 200);
   EXPECT_EQ(r.content_type, "application/json");
   EXPECT_EQ(
@@ -494,7 +495,7 @@ TEST(TokenService, MetadataListsSpecFieldsWithUrlsFromTheIssuer) {
 
 TEST(TokenService, JwksServesTheCurrentKeySet) {
   auto env = MakeEnv();
-  HttpResponse r = env->service->HandleJwks(HttpRequest{.method = "GET"});
+  http::HttpResponse r = env->service->HandleJwks(http::HttpRequest{.method = "GET"});
   EXPECT_EQ(r.status, 200);
   EXPECT_EQ(r.body, env->keys->Snapshot()->jwks_json);
   Result<Jwks> jwks = Jwks::Parse(r.body);

@@ -21,21 +21,21 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::string HeaderOf(const HttpResponse& r, std::string_view name) {
+std::string HeaderOf(const http::HttpResponse& r, std::string_view name) {
   for (const auto& [n, v] : r.headers) {
     if (n == name) return v;
   }
   return {};
 }
 
-int HeaderCount(const HttpResponse& r, std::string_view name) {
+int HeaderCount(const http::HttpResponse& r, std::string_view name) {
   int count = 0;
   for (const auto& [n, v] : r.headers) count += n == name ? 1 : 0;
   return count;
 }
 
-HttpResponse Get(const Router& router, std::string method, std::string path) {
-  HttpRequest req;
+http::HttpResponse Get(const http::Router& router, std::string method, std::string path) {
+  http::HttpRequest req;
   req.method = std::move(method);
   req.target = req.path = std::move(path);
   req.remote = "127.0.0.1:1";
@@ -58,7 +58,7 @@ std::string ExpectedType(const std::string& name) {
   return it == kTypes.end() ? "application/octet-stream" : it->second;
 }
 
-::testing::AssertionResult HasPageHeaders(const HttpResponse& r) {
+::testing::AssertionResult HasPageHeaders(const http::HttpResponse& r) {
   const std::string csp = HeaderOf(r, "Content-Security-Policy");
   if (csp !=
       "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -85,12 +85,12 @@ std::string ReadFile(const fs::path& p) {
 }
 
 TEST(WebAssets, EveryEmbeddedFileIsServedWithItsTypeAndTheSecurityHeaders) {
-  Router router;
+  http::Router router;
   AddWebRoutes(router, EmbeddedWebAssets());
   ASSERT_FALSE(EmbeddedWebAssets().empty());
   for (const WebAsset& a : EmbeddedWebAssets()) {
     SCOPED_TRACE(std::string(a.name));
-    HttpResponse r = Get(router, "GET", "/" + std::string(a.name));
+    http::HttpResponse r = Get(router, "GET", "/" + std::string(a.name));
     EXPECT_EQ(r.status, 200);
     EXPECT_EQ(r.content_type, ExpectedType(std::string(a.name)));
     EXPECT_EQ(r.content_type, a.content_type);
@@ -120,10 +120,10 @@ TEST(WebAssets, EmbeddedAssetsAreOrderedByName) {
 }
 
 TEST(WebAssets, RootServesIndexHtml) {
-  Router router;
+  http::Router router;
   AddWebRoutes(router, EmbeddedWebAssets());
-  HttpResponse root = Get(router, "GET", "/");
-  HttpResponse index = Get(router, "GET", "/index.html");
+  http::HttpResponse root = Get(router, "GET", "/");
+  http::HttpResponse index = Get(router, "GET", "/index.html");
   ASSERT_EQ(index.status, 200) << "web/index.html is missing";
   EXPECT_EQ(root.status, 200);
   EXPECT_EQ(root.content_type, "text/html; charset=utf-8");
@@ -132,22 +132,22 @@ TEST(WebAssets, RootServesIndexHtml) {
 }
 
 TEST(WebAssets, UnknownPathAnswersRouterNotFound) {
-  Router router;
+  http::Router router;
   AddWebRoutes(router, EmbeddedWebAssets());
   for (const char* path : {"/nope.js", "/index.htm", "/web/index.html", "/index.html/",
                            "/../index.html", "/%69ndex.html"}) {
-    HttpResponse r = Get(router, "GET", path);
+    http::HttpResponse r = Get(router, "GET", path);
     EXPECT_EQ(r.status, 404) << path;
     EXPECT_EQ(r.content_type, "application/json") << path;
   }
 }
 
 TEST(WebAssets, OtherMethodsAnswer405WithAllowGet) {
-  Router router;
+  http::Router router;
   AddWebRoutes(router, EmbeddedWebAssets());
   for (const char* method : {"POST", "HEAD", "PUT", "DELETE"}) {
     for (const char* path : {"/", "/index.html"}) {
-      HttpResponse r = Get(router, method, path);
+      http::HttpResponse r = Get(router, method, path);
       EXPECT_EQ(r.status, 405) << method << " " << path;
       EXPECT_EQ(HeaderOf(r, "Allow"), "GET") << method << " " << path;
     }
@@ -160,13 +160,13 @@ TEST(WebAssets, ServesAnyBytesAndNoRootWithoutIndex) {
       {.name = "icon.ico", .content_type = "image/x-icon", .body = {kBinary, sizeof(kBinary)}},
       {.name = "empty.txt", .content_type = "text/plain; charset=utf-8", .body = {}},
   };
-  Router router;
+  http::Router router;
   AddWebRoutes(router, assets);
-  HttpResponse icon = Get(router, "GET", "/icon.ico");
+  http::HttpResponse icon = Get(router, "GET", "/icon.ico");
   EXPECT_EQ(icon.status, 200);
   EXPECT_EQ(icon.body, std::string(kBinary, sizeof(kBinary)));
   EXPECT_EQ(icon.content_type, "image/x-icon");
-  HttpResponse empty = Get(router, "GET", "/empty.txt");
+  http::HttpResponse empty = Get(router, "GET", "/empty.txt");
   EXPECT_EQ(empty.status, 200);
   EXPECT_EQ(empty.body, "");
   EXPECT_TRUE(HasPageHeaders(empty));

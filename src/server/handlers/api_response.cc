@@ -7,23 +7,23 @@
 
 namespace mp::server {
 
-HttpResponse JsonResponse(int status, const nlohmann::ordered_json& body,
-                          std::string_view endpoint) {
-  HttpResponse r = HttpResponse::Json(
+http::HttpResponse JsonResponse(int status, const nlohmann::ordered_json& body,
+                                std::string_view endpoint) {
+  http::HttpResponse r = http::HttpResponse::Json(
       status, body.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace));
   if (!endpoint.empty()) r.endpoint = std::string(endpoint);
   return r;
 }
 
-HttpResponse ErrorResponse(int status, std::string_view error, std::string_view description,
-                           std::string_view endpoint) {
+http::HttpResponse ErrorResponse(int status, std::string_view error, std::string_view description,
+                                 std::string_view endpoint) {
   nlohmann::ordered_json body;
   body["error"] = error;
   body["error_description"] = description;
   return JsonResponse(status, body, endpoint);
 }
 
-Outcome<BearerCaller> AuthenticateBearer(const HttpRequest& req, const BearerAuth& auth,
+Outcome<BearerCaller> AuthenticateBearer(const http::HttpRequest& req, const BearerAuth& auth,
                                          std::initializer_list<std::string_view> any_of_scopes) {
   const std::string realm = "Bearer realm=\"" + std::string(auth.realm) + "\"";
   const std::string* header = req.Header("authorization");
@@ -33,7 +33,7 @@ Outcome<BearerCaller> AuthenticateBearer(const HttpRequest& req, const BearerAut
   const bool bearer = value.size() > kScheme.size() &&
                       EqualsIgnoreAsciiCase(value.substr(0, kScheme.size()), kScheme);
   if (!bearer) {
-    HttpResponse r = ErrorResponse(
+    http::HttpResponse r = ErrorResponse(
         401, "invalid_token", "a Bearer access token from this server is required", auth.endpoint);
     r.headers.emplace_back("WWW-Authenticate", realm);
     return r;
@@ -45,7 +45,7 @@ Outcome<BearerCaller> AuthenticateBearer(const HttpRequest& req, const BearerAut
     const std::string description = !claims.ok() && claims.status().code() == Errc::kTokenExpired
                                         ? "The access token expired"
                                         : "The access token is invalid";
-    HttpResponse r = ErrorResponse(401, "invalid_token", description, auth.endpoint);
+    http::HttpResponse r = ErrorResponse(401, "invalid_token", description, auth.endpoint);
     r.headers.emplace_back("WWW-Authenticate", realm +
                                                    ", error=\"invalid_token\", "
                                                    "error_description=\"" +
@@ -60,8 +60,8 @@ Outcome<BearerCaller> AuthenticateBearer(const HttpRequest& req, const BearerAut
   if (allowed) return BearerCaller{.orgno = claims->consumer_orgno, .scopes = claims->scopes};
   std::string names;
   for (std::string_view s : any_of_scopes) names += (names.empty() ? "" : " ") + std::string(s);
-  HttpResponse r = ErrorResponse(403, "insufficient_scope",
-                                 "the access token lacks the scope " + names, auth.endpoint);
+  http::HttpResponse r = ErrorResponse(403, "insufficient_scope",
+                                       "the access token lacks the scope " + names, auth.endpoint);
   r.headers.emplace_back("WWW-Authenticate",
                          realm + ", error=\"insufficient_scope\", scope=\"" + names + "\"");
   return r;

@@ -17,35 +17,35 @@
 
 #include <nlohmann/json.hpp>
 
+#include "http/http_types.h"
 #include "maskinporten/clock.h"
 #include "maskinporten/status.h"
-#include "server/http/http_types.h"
 #include "server/server_config.h"
 #include "server/signing_keys.h"
 
 namespace mp::server {
 
 // A JSON body (invalid UTF-8 replaced, never thrown on); `endpoint` labels metrics when set.
-HttpResponse JsonResponse(int status, const nlohmann::ordered_json& body,
-                          std::string_view endpoint = {});
+http::HttpResponse JsonResponse(int status, const nlohmann::ordered_json& body,
+                                std::string_view endpoint = {});
 // {"error": error, "error_description": description}.
-HttpResponse ErrorResponse(int status, std::string_view error, std::string_view description,
-                           std::string_view endpoint = {});
+http::HttpResponse ErrorResponse(int status, std::string_view error, std::string_view description,
+                                 std::string_view endpoint = {});
 
 // A handler step's result: the value, or the response that ends the request.
 template <typename T>
 class Outcome {
  public:
-  Outcome(T value) : value_(std::move(value)) {}                      // NOLINT
-  Outcome(HttpResponse response) : response_(std::move(response)) {}  // NOLINT
+  Outcome(T value) : value_(std::move(value)) {}                            // NOLINT
+  Outcome(http::HttpResponse response) : response_(std::move(response)) {}  // NOLINT
   bool ok() const { return value_.has_value(); }
   T& operator*() { return *value_; }
   T* operator->() { return &*value_; }
-  HttpResponse response() && { return std::move(*response_); }
+  http::HttpResponse response() && { return std::move(*response_); }
 
  private:
   std::optional<T> value_;
-  std::optional<HttpResponse> response_;
+  std::optional<http::HttpResponse> response_;
 };
 
 // MP_ASSIGN_OR_RETURN for Outcome: a handler returns the response when there is no value.
@@ -74,7 +74,7 @@ struct BearerAuth {
 // an expired or a foreign token; fixed texts, since the verifier's message may hold values that
 // do not belong in a header) or 403 insufficient_scope naming the scopes, each with its RFC 6750
 // WWW-Authenticate challenge.
-Outcome<BearerCaller> AuthenticateBearer(const HttpRequest& req, const BearerAuth& auth,
+Outcome<BearerCaller> AuthenticateBearer(const http::HttpRequest& req, const BearerAuth& auth,
                                          std::initializer_list<std::string_view> any_of_scopes);
 
 }  // namespace mp::server

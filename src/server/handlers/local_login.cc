@@ -49,16 +49,16 @@ std::vector<std::string> WebClientScopes() {
   return scopes;
 }
 
-HttpResponse BadRequest(std::string_view description) {
+http::HttpResponse BadRequest(std::string_view description) {
   return ErrorResponse(400, "invalid_request", description, kTokenEndpoint);
 }
 
-HttpResponse ServerError(const Status& s) {
+http::HttpResponse ServerError(const Status& s) {
   return ErrorResponse(500, "server_error", "the local login failed: " + s.ToString(),
                        kTokenEndpoint);
 }
 
-HttpResponse Forbidden(std::string_view description) {
+http::HttpResponse Forbidden(std::string_view description) {
   return ErrorResponse(403, "forbidden", description, kTokenEndpoint);
 }
 
@@ -75,7 +75,7 @@ std::string_view RemoteHost(std::string_view remote) {
 // A browser sends Origin with every cross-origin POST; the login answers only its own pages (and
 // clients without a browser, which send none). Host must then name loopback too, so a DNS name
 // rebound to 127.0.0.1 cannot use it.
-bool IsOwnOrigin(const HttpRequest& req) {
+bool IsOwnOrigin(const http::HttpRequest& req) {
   const std::string* origin = req.Header("origin");
   if (origin == nullptr) return true;
   const std::string* host = req.Header("host");
@@ -142,7 +142,7 @@ class LocalLogin {
  public:
   explicit LocalLogin(const LocalLoginContext& ctx) : ctx_(ctx) {}
 
-  HttpResponse Organisations(const HttpRequest&) const {
+  http::HttpResponse Organisations(const http::HttpRequest&) const {
     Result<std::vector<Organization>> orgs = ctx_.store.ListOrganizations();
     if (!orgs.ok()) {
       return ErrorResponse(500, "server_error", "the registry failed: " + orgs.status().ToString(),
@@ -161,7 +161,7 @@ class LocalLogin {
     return JsonResponse(200, body, kOrganisationsEndpoint);
   }
 
-  HttpResponse Token(const HttpRequest& req) const {
+  http::HttpResponse Token(const http::HttpRequest& req) const {
     if (!IsLoopbackRemote(req.remote)) {
       return Forbidden("the local login answers only clients on this machine (loopback)");
     }
@@ -204,7 +204,7 @@ class LocalLogin {
     }
     if (!grant.ok()) return ServerError(grant.status());
 
-    HttpRequest token_req;
+    http::HttpRequest token_req;
     token_req.method = "POST";
     token_req.target = token_req.path = "/token";
     token_req.headers.emplace_back("content-type", "application/x-www-form-urlencoded");
@@ -213,7 +213,7 @@ class LocalLogin {
                      grant->assertion;
     token_req.remote = req.remote;
     token_req.trace_id = req.trace_id;
-    HttpResponse issued = ctx_.tokens.HandleToken(token_req);
+    http::HttpResponse issued = ctx_.tokens.HandleToken(token_req);
     if (issued.status != 200) return issued;  // the token service's refusal, unchanged
 
     Json answer = Json::parse(issued.body, nullptr, /*allow_exceptions=*/false);
@@ -228,7 +228,7 @@ class LocalLogin {
     out["org_name"] = org_name;
     out["client_id"] = client_id;
     out["issuer"] = ctx_.config.issuer;
-    HttpResponse r = JsonResponse(200, out, kTokenEndpoint);
+    http::HttpResponse r = JsonResponse(200, out, kTokenEndpoint);
     r.headers.emplace_back("Cache-Control", "no-store");
     r.headers.emplace_back("Pragma", "no-cache");
     return r;
@@ -374,12 +374,12 @@ bool IsLoopbackRemote(std::string_view remote) {
   return IsLoopbackHost(host);
 }
 
-void AddLocalLoginRoutes(Router& router, const LocalLoginContext& ctx) {
+void AddLocalLoginRoutes(http::Router& router, const LocalLoginContext& ctx) {
   auto login = std::make_shared<const LocalLogin>(ctx);
   router.Add("GET", "/local-login/organisations",
-             [login](const HttpRequest& r) { return login->Organisations(r); });
+             [login](const http::HttpRequest& r) { return login->Organisations(r); });
   router.Add("POST", "/local-login/token",
-             [login](const HttpRequest& r) { return login->Token(r); });
+             [login](const http::HttpRequest& r) { return login->Token(r); });
 }
 
 }  // namespace mp::server

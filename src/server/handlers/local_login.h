@@ -19,8 +19,8 @@
 #include <string>
 #include <string_view>
 
+#include "http/http_types.h"
 #include "maskinporten/clock.h"
-#include "server/http/http_types.h"
 #include "server/server_config.h"
 #include "server/store/store.h"
 #include "server/token_service.h"
@@ -46,7 +46,7 @@ struct LocalLoginContext {
 };
 
 // Adds GET /local-login/organisations and POST /local-login/token.
-void AddLocalLoginRoutes(Router& router, const LocalLoginContext& ctx);
+void AddLocalLoginRoutes(http::Router& router, const LocalLoginContext& ctx);
 
 // True for "127.0.0.1:54321" (any 127/8 address), "[::1]:54321", "::1" and "::ffff:127.0.0.1".
 bool IsLoopbackRemote(std::string_view remote);

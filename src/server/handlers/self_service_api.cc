@@ -10,9 +10,9 @@
 #include "core/json.h"
 #include "core/random.h"
 #include "core/strings.h"
+#include "server/access_token.h"
 #include "server/handlers/api_response.h"
 #include "server/handlers/api_rules.h"
-#include "server/access_token.h"
 
 namespace mp::server {
 namespace {
@@ -26,26 +26,26 @@ constexpr std::string_view kDcrModify = "idporten:dcr.modify";
 constexpr std::string_view kScopesWrite = "idporten:scopes.write";
 constexpr std::string_view kAnyToken = "";
 
-HttpResponse BadRequest(const Status& s) {
+http::HttpResponse BadRequest(const Status& s) {
   return ErrorResponse(400, "invalid_request", s.message());
 }
 
-HttpResponse NotFound(std::string_view description) {
+http::HttpResponse NotFound(std::string_view description) {
   return ErrorResponse(404, "not_found", description);
 }
 
-HttpResponse Forbidden(std::string_view description) {
+http::HttpResponse Forbidden(std::string_view description) {
   return ErrorResponse(403, "forbidden", description);
 }
 
 // A failure of the store (or another internal step): 500, never the details of a refusal.
-HttpResponse ServerError(const Status& s) {
+http::HttpResponse ServerError(const Status& s) {
   return ErrorResponse(500, "server_error", "the registry failed: " + s.ToString());
 }
 
 // Maps a validation/store Status to the answer: kInvalidArgument (a field rule) is 400, the rest
 // is the server's fault.
-HttpResponse FromStatus(const Status& s) {
+http::HttpResponse FromStatus(const Status& s) {
   if (s.code() == Errc::kInvalidArgument) return BadRequest(s);
   return ServerError(s);
 }
@@ -56,46 +56,46 @@ class SelfServiceApi {
  public:
   explicit SelfServiceApi(const SelfServiceContext& ctx) : ctx_(ctx) {}
 
-  void AddRoutes(Router& router, const std::shared_ptr<SelfServiceApi>& self) const;
+  void AddRoutes(http::Router& router, const std::shared_ptr<SelfServiceApi>& self) const;
 
  private:
   using Query = std::vector<std::pair<std::string, std::string>>;
 
   // RFC 6750: 401 without or with a bad token, 403 without the needed scope.
-  Outcome<Caller> Authenticate(const HttpRequest& req, std::string_view needed_scope) const;
-  static Outcome<Query> ParseQuery(const HttpRequest& req);
-  static Outcome<api_internal::Json> ParseBody(const HttpRequest& req);
+  Outcome<Caller> Authenticate(const http::HttpRequest& req, std::string_view needed_scope) const;
+  static Outcome<Query> ParseQuery(const http::HttpRequest& req);
+  static Outcome<api_internal::Json> ParseBody(const http::HttpRequest& req);
   static Outcome<std::optional<bool>> BoolParam(const Query& q, std::string_view name);
   Outcome<ClientRecord> OwnClient(const Caller& caller, const std::string& client_id) const;
   Outcome<ScopeRecord> OwnScope(const Caller& caller, const Query& q) const;
 
-  HttpResponse ListClients(const HttpRequest& req) const;
-  HttpResponse CreateClient(const HttpRequest& req) const;
-  HttpResponse GetClient(const HttpRequest& req) const;
-  HttpResponse UpdateClient(const HttpRequest& req) const;
-  HttpResponse DeactivateClient(const HttpRequest& req) const;
-  HttpResponse GetJwks(const HttpRequest& req) const;
-  HttpResponse PutJwks(const HttpRequest& req, int success_status) const;
-  HttpResponse GetScopes(const HttpRequest& req) const;
-  HttpResponse CreateScope(const HttpRequest& req) const;
-  HttpResponse UpdateScope(const HttpRequest& req) const;
-  HttpResponse DeactivateScope(const HttpRequest& req) const;
-  HttpResponse AllScopes(const HttpRequest& req) const;
-  HttpResponse ScopeAccessList(const HttpRequest& req) const;
-  HttpResponse GetAccessByOrg(const HttpRequest& req) const;
-  HttpResponse GrantAccess(const HttpRequest& req) const;
-  HttpResponse RevokeAccess(const HttpRequest& req) const;
-  HttpResponse DelegationSources(const HttpRequest& req) const;
-  HttpResponse ListDelegations(const HttpRequest& req) const;
-  HttpResponse CreateDelegation(const HttpRequest& req) const;
-  HttpResponse DeleteDelegation(const HttpRequest& req) const;
+  http::HttpResponse ListClients(const http::HttpRequest& req) const;
+  http::HttpResponse CreateClient(const http::HttpRequest& req) const;
+  http::HttpResponse GetClient(const http::HttpRequest& req) const;
+  http::HttpResponse UpdateClient(const http::HttpRequest& req) const;
+  http::HttpResponse DeactivateClient(const http::HttpRequest& req) const;
+  http::HttpResponse GetJwks(const http::HttpRequest& req) const;
+  http::HttpResponse PutJwks(const http::HttpRequest& req, int success_status) const;
+  http::HttpResponse GetScopes(const http::HttpRequest& req) const;
+  http::HttpResponse CreateScope(const http::HttpRequest& req) const;
+  http::HttpResponse UpdateScope(const http::HttpRequest& req) const;
+  http::HttpResponse DeactivateScope(const http::HttpRequest& req) const;
+  http::HttpResponse AllScopes(const http::HttpRequest& req) const;
+  http::HttpResponse ScopeAccessList(const http::HttpRequest& req) const;
+  http::HttpResponse GetAccessByOrg(const http::HttpRequest& req) const;
+  http::HttpResponse GrantAccess(const http::HttpRequest& req) const;
+  http::HttpResponse RevokeAccess(const http::HttpRequest& req) const;
+  http::HttpResponse DelegationSources(const http::HttpRequest& req) const;
+  http::HttpResponse ListDelegations(const http::HttpRequest& req) const;
+  http::HttpResponse CreateDelegation(const http::HttpRequest& req) const;
+  http::HttpResponse DeleteDelegation(const http::HttpRequest& req) const;
 
   int64_t Now() const { return ctx_.clock.NowSeconds(); }
 
   SelfServiceContext ctx_;
 };
 
-Outcome<Caller> SelfServiceApi::Authenticate(const HttpRequest& req,
+Outcome<Caller> SelfServiceApi::Authenticate(const http::HttpRequest& req,
                                              std::string_view needed_scope) const {
   const BearerAuth auth{
       .keys = ctx_.keys, .config = ctx_.config, .clock = ctx_.clock, .realm = "maskinporten"};
@@ -103,20 +103,20 @@ Outcome<Caller> SelfServiceApi::Authenticate(const HttpRequest& req,
   return AuthenticateBearer(req, auth, {needed_scope});
 }
 
-Outcome<SelfServiceApi::Query> SelfServiceApi::ParseQuery(const HttpRequest& req) {
-  Result<Query> q = ParseForm(req.query);
+Outcome<SelfServiceApi::Query> SelfServiceApi::ParseQuery(const http::HttpRequest& req) {
+  Result<Query> q = http::ParseForm(req.query);
   if (!q.ok()) return ErrorResponse(400, "invalid_request", "query: " + q.status().message());
   return std::move(q).value();
 }
 
-Outcome<api_internal::Json> SelfServiceApi::ParseBody(const HttpRequest& req) {
+Outcome<api_internal::Json> SelfServiceApi::ParseBody(const http::HttpRequest& req) {
   Result<nlohmann::json> body = ParseStrictJsonObject(req.body);
   if (!body.ok()) return ErrorResponse(400, "invalid_request", "body: " + body.status().message());
   return std::move(body).value();
 }
 
 Outcome<std::optional<bool>> SelfServiceApi::BoolParam(const Query& q, std::string_view name) {
-  std::optional<std::string> v = FormValue(q, name);
+  std::optional<std::string> v = http::FormValue(q, name);
   if (!v) return std::optional<bool>();
   if (*v == "true") return std::optional<bool>(true);
   if (*v == "false") return std::optional<bool>(false);
@@ -135,7 +135,7 @@ Outcome<ClientRecord> SelfServiceApi::OwnClient(const Caller& caller,
 }
 
 Outcome<ScopeRecord> SelfServiceApi::OwnScope(const Caller& caller, const Query& q) const {
-  std::optional<std::string> name = FormValue(q, "scope");
+  std::optional<std::string> name = http::FormValue(q, "scope");
   if (!name || name->empty())
     return ErrorResponse(400, "invalid_request", "scope: missing query parameter");
   Result<std::optional<ScopeRecord>> s = ctx_.store.GetScope(*name);
@@ -150,7 +150,7 @@ Outcome<ScopeRecord> SelfServiceApi::OwnScope(const Caller& caller, const Query&
 // ---------------------------------------------------------------------------------------------
 // Clients
 
-HttpResponse SelfServiceApi::ListClients(const HttpRequest& req) const {
+http::HttpResponse SelfServiceApi::ListClients(const http::HttpRequest& req) const {
   API_ASSIGN_OR_RESPOND(Caller caller, Authenticate(req, kDcrRead));
   API_ASSIGN_OR_RESPOND(Query q, ParseQuery(req));
   API_ASSIGN_OR_RESPOND(std::optional<bool> inactive, BoolParam(q, "inactive"));
@@ -162,7 +162,7 @@ HttpResponse SelfServiceApi::ListClients(const HttpRequest& req) const {
   return JsonResponse(200, out);
 }
 
-HttpResponse SelfServiceApi::CreateClient(const HttpRequest& req) const {
+http::HttpResponse SelfServiceApi::CreateClient(const http::HttpRequest& req) const {
   API_ASSIGN_OR_RESPOND(Caller caller, Authenticate(req, kDcrWrite));
   API_ASSIGN_OR_RESPOND(api_internal::Json body, ParseBody(req));
   Result<ClientRecord> c = api_internal::ParseClient(body, api_internal::ClientFields::kApi);
@@ -178,13 +178,13 @@ HttpResponse SelfServiceApi::CreateClient(const HttpRequest& req) const {
   return JsonResponse(201, api_internal::ClientJson(*c));
 }
 
-HttpResponse SelfServiceApi::GetClient(const HttpRequest& req) const {
+http::HttpResponse SelfServiceApi::GetClient(const http::HttpRequest& req) const {
   API_ASSIGN_OR_RESPOND(Caller caller, Authenticate(req, kDcrRead));
   API_ASSIGN_OR_RESPOND(ClientRecord c, OwnClient(caller, req.Param("client_id")));
   return JsonResponse(200, api_internal::ClientJson(c));
 }
 
-HttpResponse SelfServiceApi::UpdateClient(const HttpRequest& req) const {
+http::HttpResponse SelfServiceApi::UpdateClient(const http::HttpRequest& req) const {
   API_ASSIGN_OR_RESPOND(Caller caller, Authenticate(req, kDcrModify));
   API_ASSIGN_OR_RESPOND(ClientRecord existing, OwnClient(caller, req.Param("client_id")));
   API_ASSIGN_OR_RESPOND(api_internal::Json body, ParseBody(req));
@@ -209,7 +209,7 @@ HttpResponse SelfServiceApi::UpdateClient(const HttpRequest& req) const {
   return JsonResponse(200, api_internal::ClientJson(*c));
 }
 
-HttpResponse SelfServiceApi::DeactivateClient(const HttpRequest& req) const {
+http::HttpResponse SelfServiceApi::DeactivateClient(const http::HttpRequest& req) const {
   API_ASSIGN_OR_RESPOND(Caller caller, Authenticate(req, kDcrModify));
   API_ASSIGN_OR_RESPOND(ClientRecord c, OwnClient(caller, req.Param("client_id")));
   c.active = false;
@@ -219,7 +219,7 @@ HttpResponse SelfServiceApi::DeactivateClient(const HttpRequest& req) const {
   return JsonResponse(200, api_internal::ClientJson(c));
 }
 
-HttpResponse SelfServiceApi::GetJwks(const HttpRequest& req) const {
+http::HttpResponse SelfServiceApi::GetJwks(const http::HttpRequest& req) const {
   API_ASSIGN_OR_RESPOND(Caller caller, Authenticate(req, kDcrRead));
   API_ASSIGN_OR_RESPOND(ClientRecord c, OwnClient(caller, req.Param("client_id")));
   Result<ClientJwks> jwks = ctx_.store.GetClientKeys(c.client_id);
@@ -227,7 +227,7 @@ HttpResponse SelfServiceApi::GetJwks(const HttpRequest& req) const {
   return JsonResponse(200, api_internal::JwksJson(*jwks));
 }
 
-HttpResponse SelfServiceApi::PutJwks(const HttpRequest& req, int success_status) const {
+http::HttpResponse SelfServiceApi::PutJwks(const http::HttpRequest& req, int success_status) const {
   API_ASSIGN_OR_RESPOND(Caller caller, Authenticate(req, kDcrModify));
   API_ASSIGN_OR_RESPOND(ClientRecord c, OwnClient(caller, req.Param("client_id")));
   API_ASSIGN_OR_RESPOND(api_internal::Json body, ParseBody(req));
@@ -251,10 +251,10 @@ HttpResponse SelfServiceApi::PutJwks(const HttpRequest& req, int success_status)
 // ---------------------------------------------------------------------------------------------
 // Scopes
 
-HttpResponse SelfServiceApi::GetScopes(const HttpRequest& req) const {
+http::HttpResponse SelfServiceApi::GetScopes(const http::HttpRequest& req) const {
   API_ASSIGN_OR_RESPOND(Caller caller, Authenticate(req, kScopesWrite));
   API_ASSIGN_OR_RESPOND(Query q, ParseQuery(req));
-  if (FormValue(q, "scope")) {
+  if (http::FormValue(q, "scope")) {
     API_ASSIGN_OR_RESPOND(ScopeRecord s, OwnScope(caller, q));
     return JsonResponse(200, api_internal::ScopeJson(s));
   }
@@ -267,7 +267,7 @@ HttpResponse SelfServiceApi::GetScopes(const HttpRequest& req) const {
   return JsonResponse(200, out);
 }
 
-HttpResponse SelfServiceApi::CreateScope(const HttpRequest& req) const {
+http::HttpResponse SelfServiceApi::CreateScope(const http::HttpRequest& req) const {
   API_ASSIGN_OR_RESPOND(Caller caller, Authenticate(req, kScopesWrite));
   API_ASSIGN_OR_RESPOND(api_internal::Json body, ParseBody(req));
   Result<ScopeRecord> s = api_internal::ParseScope(body, api_internal::ScopeFields::kApiCreate,
@@ -296,7 +296,7 @@ HttpResponse SelfServiceApi::CreateScope(const HttpRequest& req) const {
   return JsonResponse(201, api_internal::ScopeJson(*s));
 }
 
-HttpResponse SelfServiceApi::UpdateScope(const HttpRequest& req) const {
+http::HttpResponse SelfServiceApi::UpdateScope(const http::HttpRequest& req) const {
   API_ASSIGN_OR_RESPOND(Caller caller, Authenticate(req, kScopesWrite));
   API_ASSIGN_OR_RESPOND(Query q, ParseQuery(req));
   API_ASSIGN_OR_RESPOND(ScopeRecord existing, OwnScope(caller, q));
@@ -330,7 +330,7 @@ HttpResponse SelfServiceApi::UpdateScope(const HttpRequest& req) const {
   return JsonResponse(200, api_internal::ScopeJson(*s));
 }
 
-HttpResponse SelfServiceApi::DeactivateScope(const HttpRequest& req) const {
+http::HttpResponse SelfServiceApi::DeactivateScope(const http::HttpRequest& req) const {
   API_ASSIGN_OR_RESPOND(Caller caller, Authenticate(req, kScopesWrite));
   API_ASSIGN_OR_RESPOND(Query q, ParseQuery(req));
   API_ASSIGN_OR_RESPOND(ScopeRecord s, OwnScope(caller, q));
@@ -341,7 +341,7 @@ HttpResponse SelfServiceApi::DeactivateScope(const HttpRequest& req) const {
   return JsonResponse(200, api_internal::ScopeJson(s));
 }
 
-HttpResponse SelfServiceApi::AllScopes(const HttpRequest& req) const {
+http::HttpResponse SelfServiceApi::AllScopes(const http::HttpRequest& req) const {
   API_ASSIGN_OR_RESPOND(Caller caller, Authenticate(req, kAnyToken));
   API_ASSIGN_OR_RESPOND(Query q, ParseQuery(req));
   API_ASSIGN_OR_RESPOND(std::optional<bool> for_all, BoolParam(q, "accessible_for_all"));
@@ -361,7 +361,7 @@ HttpResponse SelfServiceApi::AllScopes(const HttpRequest& req) const {
 // ---------------------------------------------------------------------------------------------
 // Access
 
-HttpResponse SelfServiceApi::ScopeAccessList(const HttpRequest& req) const {
+http::HttpResponse SelfServiceApi::ScopeAccessList(const http::HttpRequest& req) const {
   API_ASSIGN_OR_RESPOND(Caller caller, Authenticate(req, kScopesWrite));
   API_ASSIGN_OR_RESPOND(Query q, ParseQuery(req));
   API_ASSIGN_OR_RESPOND(ScopeRecord s, OwnScope(caller, q));
@@ -373,9 +373,9 @@ HttpResponse SelfServiceApi::ScopeAccessList(const HttpRequest& req) const {
 }
 
 // GET /api/v1/scopes/access/all; any other GET of /scopes/access/{orgno} has no meaning.
-HttpResponse SelfServiceApi::GetAccessByOrg(const HttpRequest& req) const {
+http::HttpResponse SelfServiceApi::GetAccessByOrg(const http::HttpRequest& req) const {
   if (req.Param("orgno") != "all") {
-    HttpResponse r =
+    http::HttpResponse r =
         ErrorResponse(405, "method_not_allowed", "use PUT or DELETE on /scopes/access/{orgno}");
     r.headers.emplace_back("Allow", "PUT, DELETE");
     return r;
@@ -388,7 +388,7 @@ HttpResponse SelfServiceApi::GetAccessByOrg(const HttpRequest& req) const {
   return JsonResponse(200, out);
 }
 
-HttpResponse SelfServiceApi::GrantAccess(const HttpRequest& req) const {
+http::HttpResponse SelfServiceApi::GrantAccess(const http::HttpRequest& req) const {
   API_ASSIGN_OR_RESPOND(Caller caller, Authenticate(req, kScopesWrite));
   API_ASSIGN_OR_RESPOND(Query q, ParseQuery(req));
   const std::string orgno = req.Param("orgno");
@@ -400,7 +400,7 @@ HttpResponse SelfServiceApi::GrantAccess(const HttpRequest& req) const {
         api_internal::FieldError("scope", "scope " + Quote(s.name) + " is not active"));
   }
   AccessState state = AccessState::kApproved;
-  if (std::optional<std::string> v = FormValue(q, "state")) {
+  if (std::optional<std::string> v = http::FormValue(q, "state")) {
     std::optional<AccessState> parsed = ParseAccessState(*v);
     if (!parsed) {
       return BadRequest(
@@ -422,7 +422,7 @@ HttpResponse SelfServiceApi::GrantAccess(const HttpRequest& req) const {
   return JsonResponse(200, api_internal::AccessJson(a));
 }
 
-HttpResponse SelfServiceApi::RevokeAccess(const HttpRequest& req) const {
+http::HttpResponse SelfServiceApi::RevokeAccess(const http::HttpRequest& req) const {
   API_ASSIGN_OR_RESPOND(Caller caller, Authenticate(req, kScopesWrite));
   API_ASSIGN_OR_RESPOND(Query q, ParseQuery(req));
   const std::string orgno = req.Param("orgno");
@@ -442,7 +442,7 @@ HttpResponse SelfServiceApi::RevokeAccess(const HttpRequest& req) const {
 // ---------------------------------------------------------------------------------------------
 // Delegation sources and delegations (SPEC §8)
 
-HttpResponse SelfServiceApi::DelegationSources(const HttpRequest& req) const {
+http::HttpResponse SelfServiceApi::DelegationSources(const http::HttpRequest& req) const {
   API_ASSIGN_OR_RESPOND(Caller caller, Authenticate(req, kAnyToken));
   OrderedJson out = Array();
   for (const std::string& issuer : DelegationSourceIssuers(ctx_.config)) {
@@ -454,7 +454,7 @@ HttpResponse SelfServiceApi::DelegationSources(const HttpRequest& req) const {
   return JsonResponse(200, out);
 }
 
-HttpResponse SelfServiceApi::ListDelegations(const HttpRequest& req) const {
+http::HttpResponse SelfServiceApi::ListDelegations(const http::HttpRequest& req) const {
   API_ASSIGN_OR_RESPOND(Caller caller, Authenticate(req, kDcrRead));
   Result<std::vector<Delegation>> list = ctx_.store.ListDelegations(caller.orgno);
   if (!list.ok()) return ServerError(list.status());
@@ -463,7 +463,7 @@ HttpResponse SelfServiceApi::ListDelegations(const HttpRequest& req) const {
   return JsonResponse(200, out);
 }
 
-HttpResponse SelfServiceApi::CreateDelegation(const HttpRequest& req) const {
+http::HttpResponse SelfServiceApi::CreateDelegation(const http::HttpRequest& req) const {
   API_ASSIGN_OR_RESPOND(Caller caller, Authenticate(req, kDcrWrite));
   API_ASSIGN_OR_RESPOND(api_internal::Json body, ParseBody(req));
   for (const auto& [name, value] : body.items()) {
@@ -504,11 +504,11 @@ HttpResponse SelfServiceApi::CreateDelegation(const HttpRequest& req) const {
   return JsonResponse(201, api_internal::DelegationJson(d));
 }
 
-HttpResponse SelfServiceApi::DeleteDelegation(const HttpRequest& req) const {
+http::HttpResponse SelfServiceApi::DeleteDelegation(const http::HttpRequest& req) const {
   API_ASSIGN_OR_RESPOND(Caller caller, Authenticate(req, kDcrWrite));
   API_ASSIGN_OR_RESPOND(Query q, ParseQuery(req));
-  std::optional<std::string> supplier = FormValue(q, "supplier_orgno");
-  std::optional<std::string> scope = FormValue(q, "scope");
+  std::optional<std::string> supplier = http::FormValue(q, "supplier_orgno");
+  std::optional<std::string> scope = http::FormValue(q, "scope");
   if (!supplier)
     return BadRequest(api_internal::FieldError("supplier_orgno", "missing query parameter"));
   if (!scope) return BadRequest(api_internal::FieldError("scope", "missing query parameter"));
@@ -526,11 +526,12 @@ HttpResponse SelfServiceApi::DeleteDelegation(const HttpRequest& req) const {
 
 // ---------------------------------------------------------------------------------------------
 
-void SelfServiceApi::AddRoutes(Router& router, const std::shared_ptr<SelfServiceApi>& self) const {
-  using Method = HttpResponse (SelfServiceApi::*)(const HttpRequest&) const;
+void SelfServiceApi::AddRoutes(http::Router& router,
+                               const std::shared_ptr<SelfServiceApi>& self) const {
+  using Method = http::HttpResponse (SelfServiceApi::*)(const http::HttpRequest&) const;
   auto add = [&](const char* method, const char* path, const char* endpoint, Method m) {
-    router.Add(method, path, [self, m, endpoint](const HttpRequest& req) {
-      HttpResponse r = ((*self).*m)(req);
+    router.Add(method, path, [self, m, endpoint](const http::HttpRequest& req) {
+      http::HttpResponse r = ((*self).*m)(req);
       r.endpoint = endpoint;
       return r;
     });
@@ -541,13 +542,13 @@ void SelfServiceApi::AddRoutes(Router& router, const std::shared_ptr<SelfService
   add("PUT", "/api/v1/clients/{client_id}", "api.clients", &SelfServiceApi::UpdateClient);
   add("DELETE", "/api/v1/clients/{client_id}", "api.clients", &SelfServiceApi::DeactivateClient);
   add("GET", "/api/v1/clients/{client_id}/jwks", "api.jwks", &SelfServiceApi::GetJwks);
-  router.Add("POST", "/api/v1/clients/{client_id}/jwks", [self](const HttpRequest& req) {
-    HttpResponse r = self->PutJwks(req, 201);
+  router.Add("POST", "/api/v1/clients/{client_id}/jwks", [self](const http::HttpRequest& req) {
+    http::HttpResponse r = self->PutJwks(req, 201);
     r.endpoint = "api.jwks";
     return r;
   });
-  router.Add("PUT", "/api/v1/clients/{client_id}/jwks", [self](const HttpRequest& req) {
-    HttpResponse r = self->PutJwks(req, 200);
+  router.Add("PUT", "/api/v1/clients/{client_id}/jwks", [self](const http::HttpRequest& req) {
+    http::HttpResponse r = self->PutJwks(req, 200);
     r.endpoint = "api.jwks";
     return r;
   });
@@ -573,7 +574,7 @@ std::vector<std::string> DelegationSourceIssuers(const ServerConfig& config) {
   return {config.DelegationSource()};
 }
 
-void AddSelfServiceRoutes(Router& router, const SelfServiceContext& ctx) {
+void AddSelfServiceRoutes(http::Router& router, const SelfServiceContext& ctx) {
   auto api = std::make_shared<SelfServiceApi>(ctx);
   api->AddRoutes(router, api);
 }

@@ -18,8 +18,8 @@
 #include <string>
 #include <vector>
 
+#include "http/http_types.h"
 #include "maskinporten/clock.h"
-#include "server/http/http_types.h"
 #include "server/server_config.h"
 #include "server/signing_keys.h"
 #include "server/store/store.h"
@@ -35,7 +35,7 @@ struct SelfServiceContext {
 };
 
 // Adds every /api/v1 route to `router`.
-void AddSelfServiceRoutes(Router& router, const SelfServiceContext& ctx);
+void AddSelfServiceRoutes(http::Router& router, const SelfServiceContext& ctx);
 
 // The issuers /api/v1/delegationsources lists (a scope's delegation_source must be one of them):
 // the configured delegation source (SPEC §8: tt02 in TEST, www.altinn.no in PROD).

@@ -5,9 +5,9 @@
 namespace mp::server {
 namespace {
 
-HttpResponse Serve(const WebAsset& asset) {
-  HttpResponse r =
-      HttpResponse::Text(200, std::string(asset.body), std::string(asset.content_type));
+http::HttpResponse Serve(const WebAsset& asset) {
+  http::HttpResponse r =
+      http::HttpResponse::Text(200, std::string(asset.body), std::string(asset.content_type));
   r.headers.emplace_back("Content-Security-Policy", std::string(kWebContentSecurityPolicy));
   r.headers.emplace_back("X-Content-Type-Options", "nosniff");
   r.headers.emplace_back("Referrer-Policy", "no-referrer");
@@ -18,13 +18,14 @@ HttpResponse Serve(const WebAsset& asset) {
 
 }  // namespace
 
-void AddWebRoutes(Router& router, std::span<const WebAsset> assets) {
+void AddWebRoutes(http::Router& router, std::span<const WebAsset> assets) {
   for (const WebAsset& asset : assets) {
     // Copied into the handler: the WebAsset holds only views of static bytes.
     const WebAsset a = asset;
-    router.Add("GET", "/" + std::string(a.name), [a](const HttpRequest&) { return Serve(a); });
+    router.Add("GET", "/" + std::string(a.name),
+               [a](const http::HttpRequest&) { return Serve(a); });
     if (a.name == "index.html") {
-      router.Add("GET", "/", [a](const HttpRequest&) { return Serve(a); });
+      router.Add("GET", "/", [a](const http::HttpRequest&) { return Serve(a); });
     }
   }
 }

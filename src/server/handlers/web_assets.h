@@ -11,7 +11,7 @@
 #include <span>
 #include <string_view>
 
-#include "server/http/http_types.h"
+#include "http/http_types.h"
 
 namespace mp::server {
 
@@ -33,7 +33,7 @@ inline constexpr std::string_view kWebContentSecurityPolicy =
 
 // Adds GET /<name> for every asset, and GET / for index.html when there is one. The assets'
 // bytes must outlive the router (EmbeddedWebAssets() are static). Endpoint label "web".
-void AddWebRoutes(Router& router, std::span<const WebAsset> assets);
+void AddWebRoutes(http::Router& router, std::span<const WebAsset> assets);
 
 }  // namespace mp::server
 

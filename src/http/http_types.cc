@@ -1,10 +1,10 @@
-#include "server/http/http_types.h"
+#include "http/http_types.h"
 
 #include <algorithm>
 
 #include <nlohmann/json.hpp>
 
-namespace mp::server {
+namespace mp::http {
 namespace {
 
 // Splits "/a/b/c" into {"a", "b", "c"}; "/" gives {""}, so "/" only matches the pattern "/".
@@ -197,4 +197,4 @@ std::optional<std::string> FormValue(const std::vector<std::pair<std::string, st
   return std::nullopt;
 }
 
-}  // namespace mp::server
+}  // namespace mp::http

@@ -7,8 +7,8 @@
 //     metrics.Record(e);
 //     std::clog << RequestLogLine(e, UnixMillisNow()) << "\n";
 //   };
-#ifndef MASKINPORTEN_SERVER_HTTP_METRICS_H_
-#define MASKINPORTEN_SERVER_HTTP_METRICS_H_
+#ifndef MASKINPORTEN_HTTP_METRICS_H_
+#define MASKINPORTEN_HTTP_METRICS_H_
 
 #include <array>
 #include <cstdint>
@@ -18,9 +18,9 @@
 #include <tuple>
 
 #include "core/mutex.h"
-#include "server/http/http_server.h"
+#include "http/http_server.h"
 
-namespace mp::server {
+namespace mp::http {
 
 // Counters and a latency histogram per endpoint, rendered in the Prometheus text exposition
 // format 0.0.4. Thread safe; Record is a map lookup under a mutex.
@@ -58,6 +58,6 @@ class Metrics {
 // latency_ms and remote.
 std::string RequestLogLine(const RequestLogEntry& entry, int64_t unix_millis);
 
-}  // namespace mp::server
+}  // namespace mp::http
 
-#endif  // MASKINPORTEN_SERVER_HTTP_METRICS_H_
+#endif  // MASKINPORTEN_HTTP_METRICS_H_

@@ -1,4 +1,4 @@
-#include "server/http/metrics.h"
+#include "http/metrics.h"
 
 #include <charconv>
 
@@ -6,7 +6,7 @@
 
 #include "core/utc_time.h"
 
-namespace mp::server {
+namespace mp::http {
 namespace {
 
 // Text format 0.0.4: in label values, backslash, double quote and line feed are escaped.
@@ -117,4 +117,4 @@ std::string RequestLogLine(const RequestLogEntry& entry, int64_t unix_millis) {
   return line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
-}  // namespace mp::server
+}  // namespace mp::http

@@ -1,4 +1,4 @@
-#include "server/http/http_server.h"
+#include "http/http_server.h"
 
 #include <openssl/err.h>
 #include <openssl/ssl.h>
@@ -36,13 +36,13 @@
 #include "core/random.h"
 #include "core/strings.h"
 #include "core/utc_time.h"
-#include "server/http/beast_request.h"
+#include "http/beast_request.h"
 
-namespace mp::server {
+namespace mp::http {
 namespace {
 
 namespace beast = boost::beast;
-namespace http = beast::http;
+namespace beast_http = beast::http;
 namespace net = boost::asio;
 namespace ssl = net::ssl;
 using tcp = net::ip::tcp;
@@ -91,7 +91,7 @@ HttpResponse ErrorResponse(int status, std::string_view error, std::string_view 
 }
 
 bool IsHttpParseError(const beast::error_code& ec) {
-  return &ec.category() == &http::make_error_code(http::error::bad_method).category();
+  return &ec.category() == &beast_http::make_error_code(beast_http::error::bad_method).category();
 }
 
 class SessionBase {
@@ -318,7 +318,7 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
         static_cast<uint32_t>(std::min<size_t>(options().max_header_bytes, UINT32_MAX)));
     parser_->body_limit(options().max_body_bytes);
     ArmReadTimer(options().read_timeout);
-    http::async_read_header(
+    beast_http::async_read_header(
         stream_, buffer_, *parser_,
         [self = this->shared_from_this()](beast::error_code ec, size_t) { self->OnHeader(ec); });
   }
@@ -330,7 +330,7 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
       return Handle();
     }
     const auto& req = parser_->get();
-    if (req.version() >= 11 && beast::iequals(req[http::field::expect], "100-continue")) {
+    if (req.version() >= 11 && beast::iequals(req[beast_http::field::expect], "100-continue")) {
       // RFC 9110 §10.1.1: curl waits for this before sending a body over 1 KiB.
       net::async_write(stream_, net::buffer(kContinue.data(), kContinue.size()),
                        [self = this->shared_from_this()](beast::error_code ec, size_t) {
@@ -343,28 +343,28 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
   }
 
   void ReadBody() {
-    http::async_read(stream_, buffer_, *parser_,
-                     [self = this->shared_from_this()](beast::error_code ec, size_t) {
-                       self->CancelReadTimer();
-                       if (ec) return self->OnReadError(ec);
-                       self->Handle();
-                     });
+    beast_http::async_read(stream_, buffer_, *parser_,
+                           [self = this->shared_from_this()](beast::error_code ec, size_t) {
+                             self->CancelReadTimer();
+                             if (ec) return self->OnReadError(ec);
+                             self->Handle();
+                           });
   }
 
   void OnReadError(beast::error_code ec) {
     CancelReadTimer();
     if (phase_ == Phase::kClosing) return CloseNow();
-    if (ec == http::error::header_limit) {
+    if (ec == beast_http::error::header_limit) {
       return Respond(ErrorResponse(431, "invalid_request", "request header too large"), false);
     }
-    if (ec == http::error::body_limit) {
+    if (ec == beast_http::error::body_limit) {
       return Respond(ErrorResponse(413, "invalid_request", "request body too large"), false);
     }
     if (timed_out_) {
       return Respond(ErrorResponse(408, "invalid_request", "request not received in time"), false);
     }
-    if (IsHttpParseError(ec) && ec != http::error::end_of_stream &&
-        ec != http::error::partial_message) {
+    if (IsHttpParseError(ec) && ec != beast_http::error::end_of_stream &&
+        ec != beast_http::error::partial_message) {
       return Respond(ErrorResponse(400, "invalid_request", "malformed HTTP request"), false);
     }
     CloseNow();  // the peer went away (or Stop force-closed us)
@@ -405,11 +405,11 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
     res_ = {};
     res_.version(header_parsed ? parser_->get().version() : 11);
     res_.result(static_cast<unsigned>(response.status));
-    res_.set(http::field::server, kServerName);
-    res_.set(http::field::date, FormatHttpDate(state_->Clock().Now()));
-    res_.set(http::field::content_type, response.content_type);
+    res_.set(beast_http::field::server, kServerName);
+    res_.set(beast_http::field::date, FormatHttpDate(state_->Clock().Now()));
+    res_.set(beast_http::field::content_type, response.content_type);
     if (response.content_type.rfind("application/json", 0) == 0) {
-      res_.set(http::field::cache_control, "no-store");
+      res_.set(beast_http::field::cache_control, "no-store");
     }
     std::vector<std::string> replaced;
     for (const auto& [name, value] : response.headers) {
@@ -443,10 +443,10 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
     log_.remote = remote_;
     phase_ = Phase::kBusy;
     Lowest().expires_after(std::max(options().read_timeout, kMinWriteTimeout));
-    http::async_write(stream_, res_,
-                      [self = this->shared_from_this(), keep_alive](beast::error_code ec, size_t) {
-                        self->OnWrite(ec, keep_alive);
-                      });
+    beast_http::async_write(
+        stream_, res_, [self = this->shared_from_this(), keep_alive](beast::error_code ec, size_t) {
+          self->OnWrite(ec, keep_alive);
+        });
   }
 
   void OnWrite(beast::error_code ec, bool keep_alive) {
@@ -532,8 +532,8 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
   uint64_t id_ = 0;
   bool registered_ = false;
   beast::flat_buffer buffer_;
-  std::optional<http::request_parser<http::string_body>> parser_;
-  http::response<http::string_body> res_;
+  std::optional<beast_http::request_parser<beast_http::string_body>> parser_;
+  beast_http::response<beast_http::string_body> res_;
   HttpResponse pending_;  // the response waiting for its `delay`
   RequestLogEntry log_;
   net::steady_timer read_timer_;
@@ -866,4 +866,4 @@ Result<std::unique_ptr<HttpServer>> HttpServer::Start(const HttpServerOptions& o
   }
 }
 
-}  // namespace mp::server
+}  // namespace mp::http

@@ -8,8 +8,8 @@
 //   MP_ASSIGN_OR_RETURN(auto server, HttpServer::Start({.listen = "127.0.0.1:0"}, handler));
 //   std::cout << "listening on " << server->BaseUrl() << "\n";
 //   server->Wait();   // until Stop() or, with handle_signals, SIGINT/SIGTERM
-#ifndef MASKINPORTEN_SERVER_HTTP_HTTP_SERVER_H_
-#define MASKINPORTEN_SERVER_HTTP_HTTP_SERVER_H_
+#ifndef MASKINPORTEN_HTTP_HTTP_SERVER_H_
+#define MASKINPORTEN_HTTP_HTTP_SERVER_H_
 
 #include <chrono>
 #include <cstddef>
@@ -18,11 +18,11 @@
 #include <memory>
 #include <string>
 
+#include "http/http_types.h"
 #include "maskinporten/clock.h"
 #include "maskinporten/status.h"
-#include "server/http/http_types.h"
 
-namespace mp::server {
+namespace mp::http {
 
 // One finished request, for the JSON request log and metrics. No bodies, no header values.
 struct RequestLogEntry {
@@ -91,6 +91,6 @@ class HttpServer {
   virtual void Wait() = 0;
 };
 
-}  // namespace mp::server
+}  // namespace mp::http
 
-#endif  // MASKINPORTEN_SERVER_HTTP_HTTP_SERVER_H_
+#endif  // MASKINPORTEN_HTTP_HTTP_SERVER_H_

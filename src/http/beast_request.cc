@@ -1,11 +1,11 @@
-#include "server/http/beast_request.h"
+#include "http/beast_request.h"
 
 #include <utility>
 
 #include "core/random.h"
 #include "core/strings.h"
 
-namespace mp::server {
+namespace mp::http {
 namespace {
 
 std::string_view Trim(std::string_view text) {
@@ -32,4 +32,4 @@ HttpRequest ToHttpRequest(BeastRequest& req, std::string remote) {
   return request;
 }
 
-}  // namespace mp::server
+}  // namespace mp::http

@@ -1,8 +1,8 @@
 // How the HTTP server turns a request Beast has parsed into the handlers' HttpRequest. Shared with
 // the fuzz target that dispatches whole requests in memory (fuzz/http_fuzz.cc), so the router
 // sees there exactly what it sees behind a socket. Private to src/server.
-#ifndef MASKINPORTEN_SERVER_HTTP_BEAST_REQUEST_H_
-#define MASKINPORTEN_SERVER_HTTP_BEAST_REQUEST_H_
+#ifndef MASKINPORTEN_HTTP_BEAST_REQUEST_H_
+#define MASKINPORTEN_HTTP_BEAST_REQUEST_H_
 
 #include <string>
 #include <string_view>
@@ -10,9 +10,9 @@
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/string_body.hpp>
 
-#include "server/http/http_types.h"
+#include "http/http_types.h"
 
-namespace mp::server {
+namespace mp::http {
 
 using BeastRequest = boost::beast::http::request<boost::beast::http::string_body>;
 
@@ -21,6 +21,6 @@ using BeastRequest = boost::beast::http::request<boost::beast::http::string_body
 // `remote`, and a new trace id.
 HttpRequest ToHttpRequest(BeastRequest& request, std::string remote);
 
-}  // namespace mp::server
+}  // namespace mp::http
 
-#endif  // MASKINPORTEN_SERVER_HTTP_BEAST_REQUEST_H_
+#endif  // MASKINPORTEN_HTTP_BEAST_REQUEST_H_

@@ -4,8 +4,8 @@
 //
 //   HttpResponse Health(const HttpRequest&) { return HttpResponse::Json(200, R"({"status":"ok"})");
 //   } router.Add("GET", "/health", Health);
-#ifndef MASKINPORTEN_SERVER_HTTP_HTTP_TYPES_H_
-#define MASKINPORTEN_SERVER_HTTP_HTTP_TYPES_H_
+#ifndef MASKINPORTEN_HTTP_HTTP_TYPES_H_
+#define MASKINPORTEN_HTTP_HTTP_TYPES_H_
 
 #include <chrono>
 #include <functional>
@@ -18,7 +18,7 @@
 #include "core/percent.h"  // PercentEncode, the other direction
 #include "maskinporten/status.h"
 
-namespace mp::server {
+namespace mp::http {
 
 struct HttpRequest {
   std::string method{};  // "GET", "POST", ...
@@ -84,6 +84,6 @@ Result<std::vector<std::pair<std::string, std::string>>> ParseForm(std::string_v
 std::optional<std::string> FormValue(const std::vector<std::pair<std::string, std::string>>& form,
                                      std::string_view name);
 
-}  // namespace mp::server
+}  // namespace mp::http
 
-#endif  // MASKINPORTEN_SERVER_HTTP_HTTP_TYPES_H_
+#endif  // MASKINPORTEN_HTTP_HTTP_TYPES_H_
