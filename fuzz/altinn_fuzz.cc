@@ -1,9 +1,9 @@
 // Fuzzes the bodies and parameters of the local Altinn consent stand-in (/altinn/,
-// src/server/altinn_consent.cc) through the emulator's router, each input on a fresh emulator
-// holding the fuzz registry (fuzz_world.h: kConsentUnopened and kConsentAccepted for kOrgA). The
-// first byte chooses the route (low 3 bits) and the caller (high bits: kOrgA, kOrgB, kOwnerOrg, no
-// token); the next line is the query string or path parameter (placeholders expanded), the rest
-// the body. Properties:
+// src/server/altinn/altinn_consent.cc) through the emulator's router, each input on a fresh
+// emulator holding the fuzz registry (fuzz_world.h: kConsentUnopened and kConsentAccepted for
+// kOrgA). The first byte chooses the route (low 3 bits) and the caller (high bits: kOrgA, kOrgB,
+// kOwnerOrg, no token); the next line is the query string or path parameter (placeholders
+// expanded), the rest the body. Properties:
 //   - nothing crashes, leaks or hangs;
 //   - every answer has the documented shape (CheckResponse) with a status of 200, 201, 400, 401,
 //     403, 404, 405 or 409 (never 500);
@@ -23,7 +23,7 @@
 #include "fuzz_world.h"
 #include "maskinporten/consent.h"
 #include "maskinporten/jwk.h"
-#include "server/altinn_consent.h"
+#include "server/altinn/altinn_consent.h"
 
 namespace {
 

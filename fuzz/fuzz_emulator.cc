@@ -10,7 +10,7 @@
 #include "fuzz_world.h"
 #include "maskinporten/clock.h"
 #include "maskinporten/jws.h"
-#include "server/handlers/api_rules.h"
+#include "server/registry/registry_rules.h"
 
 namespace mp::fuzz {
 namespace {
@@ -122,7 +122,7 @@ HttpResponse FuzzEmulator::Dispatch(HttpRequest request) const {
 }
 
 std::string FuzzEmulator::RegistrySnapshot() const {
-  namespace api = server::api_internal;
+  namespace api = server::registry;
   server::Store& store = *e_.store;
   OrderedJson out;
   for (const auto& o : OrDie(store.ListOrganizations(), "orgs")) {

@@ -1,6 +1,6 @@
-// Fuzzes the emulator's seed loader (src/server/seed.h): LoadSeed on the input, and ApplySeed of
-// what it accepts onto a fresh emulator's registry (fuzz_world.h), as `serve --config` and
-// LocalMaskinporten::ApplySeed do. PEM paths resolve in a directory this target fills at start
+// Fuzzes the emulator's seed loader (src/server/registry/seed.h): LoadSeed on the input, and
+// ApplySeed of what it accepts onto a fresh emulator's registry (fuzz_world.h), as `serve --config`
+// and LocalMaskinporten::ApplySeed do. PEM paths resolve in a directory this target fills at start
 // (keys/fuzz.pub.pem, keys/fuzz.key.pem, keys/fuzz.chain.pem, ca/root.pem); an input naming an
 // absolute path or "..", anywhere, is skipped so the fuzzer reads no other file. Properties:
 //   - nothing crashes, leaks or hangs;
@@ -24,7 +24,7 @@
 #include "fuzz_keys.h"
 #include "maskinporten/org_number.h"
 #include "maskinporten/test_ca.h"
-#include "server/seed.h"
+#include "server/registry/seed.h"
 
 namespace {
 

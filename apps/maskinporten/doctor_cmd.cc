@@ -22,9 +22,9 @@
 #include "core/utc_time.h"
 #include "maskinporten/admin_client.h"
 #include "maskinporten/certificate.h"
+#include "maskinporten/grant.h"
 #include "maskinporten/jwk.h"
 #include "maskinporten/token_client.h"
-#include "server/handlers/api_rules.h"
 
 namespace mp::cli {
 namespace {
@@ -33,9 +33,8 @@ using Json = nlohmann::json;
 using std::chrono::seconds;
 
 constexpr int64_t kDay = 86400;
-constexpr int64_t kRenewWarningDays = 30;  // certificates and keys: renew in time
-constexpr int64_t kMaxSkewSeconds = 10;    // SPEC §12: iat more than 10 s ahead is refused
-constexpr int64_t kKeyLifetimeDays = 365;  // registered keys expire a year after upload (MP-121)
+constexpr int64_t kRenewWarningDays = 30;                   // certificates and keys: renew in time
+constexpr int64_t kMaxSkewSeconds = kMaxClockSkew.count();  // SPEC §4.3, §13.7
 
 struct DoctorArgs {
   ClientFlags client;
@@ -61,12 +60,6 @@ struct Check {
 };
 
 std::string Date(int64_t unix_seconds) { return FormatUtc(unix_seconds).substr(0, 10); }
-
-// "2026-11-30T14:00:00Z" -> Unix seconds; nullopt otherwise.
-std::optional<int64_t> ParseIsoTime(const std::string& s) {
-  Result<int64_t> t = ParseUtcTime(s, TimeSyntax::kRfc3339, "time");
-  return t.ok() ? std::optional<int64_t>(*t) : std::nullopt;
-}
 
 bool FileExists(const std::string& path) {
   std::error_code ec;
@@ -370,8 +363,7 @@ class Doctor {
       size_t colon = scope.find(':');
       Status s = colon == std::string::npos
                      ? Status(Errc::kInvalidArgument, "\"" + scope + "\" has no ':'")
-                     : server::api_internal::CheckScopeName(scope.substr(0, colon),
-                                                            scope.substr(colon + 1));
+                     : CheckScopeName(scope.substr(0, colon), scope.substr(colon + 1));
       if (!s.ok()) {
         bad.push_back(scope);
         if (first_error.empty()) first_error = s.message();
@@ -573,10 +565,11 @@ class Doctor {
               " (MP-124 otherwise)");
       return;
     }
-    std::optional<int64_t> updated =
-        ParseIsoTime(!jwks->last_updated.empty() ? jwks->last_updated : jwks->created);
-    if (updated) {
-      int64_t expires = *updated + kKeyLifetimeDays * kDay;
+    const Result<int64_t> updated =
+        ParseUtcTime(!jwks->last_updated.empty() ? jwks->last_updated : jwks->created,
+                     TimeSyntax::kRfc3339, "key set upload time");
+    if (updated.ok()) {
+      int64_t expires = *updated + kRegisteredKeyValidity.count();
       if (Now() > expires) {
         Failed("kid registered",
                "the key set was last uploaded on " + Date(*updated) +

@@ -11,9 +11,9 @@
 #include "grant/grant_engine.h"
 #include "maskinporten/grant.h"
 #include "maskinporten/mp_errors.h"
-#include "server/grant_validator.h"
-#include "server/seed.h"
+#include "server/registry/seed.h"
 #include "server/store/store.h"
+#include "server/token/grant_validator.h"
 
 namespace mp::cli {
 namespace {

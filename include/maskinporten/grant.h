@@ -30,6 +30,19 @@ namespace mp {
 
 constexpr std::chrono::seconds kDefaultGrantLifetime{60};
 constexpr std::chrono::seconds kMaxGrantLifetime{120};
+// SPEC §4.3 and §13.7: Maskinporten takes iat at most this far ahead of its clock and exp at most
+// this far behind it.
+constexpr std::chrono::seconds kMaxClockSkew{10};
+// SPEC §9: a registered key (kid) is valid for one year after its upload (MP-121 afterwards).
+constexpr std::chrono::seconds kRegisteredKeyValidity{int64_t{365} * 24 * 60 * 60};
+// SPEC §4.1 (RFC 7523 §2.1): the only grant_type the token endpoint takes.
+constexpr std::string_view kJwtBearerGrantType = "urn:ietf:params:oauth:grant-type:jwt-bearer";
+
+// SPEC §9: a scope's name is "<prefix>:<subscope>", prefix 1..64 of [a-z0-9_-], subscope 1..200 of
+// [a-zA-Z0-9._/:-], and the whole a scope-token (RFC 6749 §3.3). Errc::kInvalidArgument as
+// "prefix: <problem>" or "subscope: <problem>". Used by the self-service API, the seed loader and
+// `maskinporten doctor`.
+Status CheckScopeName(std::string_view prefix, std::string_view subscope);
 
 // What a token request asks for, beyond who asks. Also the cache key's parts.
 struct TokenRequest {

@@ -15,6 +15,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "maskinporten/certificate.h"
@@ -47,6 +48,17 @@ struct IssuedCertificate {
   PrivateKey key;
   std::vector<Certificate> chain;  // leaf, issuing CA, root
 };
+
+// A self-signed signing certificate for `key` (CA:FALSE, keyUsage digitalSignature, SHA-256), for
+// a local stand-in that publishes its key as x5c (the local Altinn's consent signer).
+struct SelfSignedOptions {
+  // Subject RDNs in order, e.g. {{"C", "NO"}, {"O", "Altinn"}, {"CN", "..."}}; not empty.
+  std::vector<std::pair<std::string, std::string>> subject;
+  int64_t not_before = 0;  // Unix seconds
+  int64_t not_after = 0;   // after not_before
+};
+Result<Certificate> MakeSelfSignedCertificate(const PrivateKey& key,
+                                              const SelfSignedOptions& options);
 
 class TestCa {
  public:

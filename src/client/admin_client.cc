@@ -320,7 +320,7 @@ Result<ClientRegistration> AdminClient::CreateClient(const NewClient& client,
       {"description", client.description.empty() ? client.client_name : client.description},
       {"integration_type", "maskinporten"},
       {"token_endpoint_auth_method", "private_key_jwt"},
-      {"grant_types", {internal::kJwtBearerGrantType}},
+      {"grant_types", {std::string(kJwtBearerGrantType)}},
       {"scopes", client.scopes}};
   if (client.access_token_lifetime) body["access_token_lifetime"] = *client.access_token_lifetime;
   return Record<ClientRegistration>(

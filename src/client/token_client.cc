@@ -132,7 +132,7 @@ std::string SanitizeForMessage(std::string_view text, size_t max_bytes) {
 }  // namespace internal
 
 std::string TokenRequestBody(std::string_view assertion) {
-  return "grant_type=" + internal::FormUrlEncode(internal::kJwtBearerGrantType) +
+  return "grant_type=" + internal::FormUrlEncode(kJwtBearerGrantType) +
          "&assertion=" + internal::FormUrlEncode(assertion);
 }
 

@@ -24,11 +24,6 @@ constexpr int64_t kMaxExpiresInSeconds = int64_t{10} * 365 * 24 * 3600;
 // every other byte as %XX (upper-case hex).
 std::string FormUrlEncode(std::string_view value);
 
-// The client layer's name for RFC 7523's grant type: the token request's grant_type and a new
-// client's grant_types (admin_client.cc).
-inline constexpr std::string_view kJwtBearerGrantType =
-    "urn:ietf:params:oauth:grant-type:jwt-bearer";
-
 // An HTTP-date: mp::ParseHttpDate (core/utc_time.h), under the name its tests use.
 using ::mp::ParseHttpDate;
 

@@ -80,7 +80,7 @@ http::HttpResponse ErrorResponse(int status, std::string_view error, std::string
   nlohmann::json body = {{"error", error}, {"error_description", description}};
   http::HttpResponse r = http::HttpResponse::Json(status, DumpJson(body));
   r.headers.emplace_back("Cache-Control", "no-store");
-  r.endpoint = "records";
+  r.labels.route = "records";
   return r;
 }
 
@@ -127,7 +127,7 @@ http::HttpResponse ExampleApi::Impl::Handle(const http::HttpRequest& request) co
       return r;
     }
     http::HttpResponse r = http::HttpResponse::Text(200, "ok");
-    r.endpoint = "health";
+    r.labels.route = "health";
     return r;
   }
   return ErrorResponse(404, "not_found", "no such resource; try GET /ssu/v1/records");
@@ -249,7 +249,7 @@ http::HttpResponse ExampleApi::Impl::Permit(const std::string& person,
   http::HttpResponse r = http::HttpResponse::Json(
       200, body.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace));
   r.headers.emplace_back("Cache-Control", "no-store");
-  r.endpoint = "records";
+  r.labels.route = "records";
   return r;
 }
 

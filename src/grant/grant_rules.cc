@@ -1,5 +1,11 @@
 #include "grant/grant_rules.h"
 
+#include <algorithm>
+#include <string>
+
+#include "core/scope_set.h"
+#include "core/strings.h"
+
 namespace mp::grant_internal {
 
 bool IsValidKid(std::string_view kid) {
@@ -43,3 +49,35 @@ bool IsValidPersonIdentifier(std::string_view pid) {
 }
 
 }  // namespace mp::grant_internal
+
+namespace mp {
+namespace {
+
+bool IsPrefixChar(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
+}
+bool IsSubscopeChar(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
+         c == '_' || c == '/' || c == '-' || c == ':';
+}
+Status NameError(std::string_view part, std::string_view problem) {
+  return Status(Errc::kInvalidArgument, std::string(part) + ": " + std::string(problem));
+}
+
+}  // namespace
+
+Status CheckScopeName(std::string_view prefix, std::string_view subscope) {
+  if (prefix.empty()) return NameError("prefix", "must not be empty");
+  if (prefix.size() > 64 || !std::all_of(prefix.begin(), prefix.end(), IsPrefixChar)) {
+    return NameError("prefix", Quote(prefix) + " must be 1..64 characters [a-z0-9_-]");
+  }
+  if (subscope.empty()) return NameError("subscope", "must not be empty");
+  if (subscope.size() > 200 || !std::all_of(subscope.begin(), subscope.end(), IsSubscopeChar)) {
+    return NameError("subscope", Quote(subscope) + " must be 1..200 characters [a-zA-Z0-9._/:-]");
+  }
+  const std::string name = std::string(prefix) + ":" + std::string(subscope);
+  if (!IsScopeToken(name)) return NameError("subscope", Quote(name) + " is not a valid scope name");
+  return OkStatus();
+}
+
+}  // namespace mp

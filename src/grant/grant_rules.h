@@ -23,15 +23,12 @@ constexpr std::string_view kVer2Issuer = "https://ver2.maskinporten.no/";
 constexpr std::string_view kSkyportenTestIssuer = "https://test.sky.maskinporten.no";
 constexpr std::string_view kSkyportenProdIssuer = "https://sky.maskinporten.no";
 
-// SPEC §4.1: the only grant_type the token endpoint takes.
-constexpr std::string_view kJwtBearerGrantType = "urn:ietf:params:oauth:grant-type:jwt-bearer";
-
 // SPEC §4.3: exp - iat <= 120 s.
 constexpr int64_t kMaxGrantLifetimeSeconds = kMaxGrantLifetime.count();
 // SPEC §4.3 and §13.7: iat at most 10 s ahead of the server clock, exp at most 10 s behind.
-constexpr int64_t kMaxClockSkewSeconds = 10;
+constexpr int64_t kMaxClockSkewSeconds = kMaxClockSkew.count();
 // SPEC §9: a registered key is valid for one year after upload (MP-121).
-constexpr int64_t kKeyValiditySeconds = int64_t{365} * 24 * 60 * 60;
+constexpr int64_t kKeyValiditySeconds = kRegisteredKeyValidity.count();
 
 // SPEC §4.3 claims, plus nbf and sub (= iss) which NAV's digdirator sends (SPEC §12), and
 // iss_onbehalfof, which is known but refused.

@@ -86,7 +86,7 @@ HttpResponse ErrorResponse(int status, std::string_view error, std::string_view 
   body["error"] = error;
   body["error_description"] = description;
   HttpResponse response = HttpResponse::Json(status, body.dump());
-  response.endpoint = "http.error";
+  response.labels.route = "http.error";
   return response;
 }
 
@@ -438,8 +438,7 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
       log_.path = std::string(target.substr(0, target.find('?')));
     }
     log_.status = response.status;
-    log_.endpoint = std::move(response.endpoint);
-    log_.mp_code = std::move(response.mp_code);
+    log_.labels = std::move(response.labels);
     log_.remote = remote_;
     phase_ = Phase::kBusy;
     Lowest().expires_after(std::max(options().read_timeout, kMinWriteTimeout));

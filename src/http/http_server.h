@@ -30,8 +30,7 @@ struct RequestLogEntry {
   std::string method{};
   std::string path{};
   int status = 0;
-  std::string endpoint{};
-  std::string mp_code{};
+  ResponseLabels labels{};  // as the handler set them
   std::chrono::microseconds latency{0};
   std::string remote{};
 };

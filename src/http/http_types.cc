@@ -48,7 +48,7 @@ HttpResponse JsonError(int status, std::string_view error, std::string descripti
   body["error_description"] = std::move(description);
   HttpResponse response = HttpResponse::Json(
       status, body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
-  response.endpoint = std::move(endpoint);
+  response.labels.route = std::move(endpoint);
   return response;
 }
 

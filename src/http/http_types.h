@@ -20,6 +20,13 @@
 
 namespace mp::http {
 
+// Labels for the request log and the metrics, chosen by the application that answers; the HTTP
+// layer copies them without reading them (metrics.h names them). Never secrets.
+struct ResponseLabels {
+  std::string route{};    // which route answered: "token", "api.clients"; "" when none matched
+  std::string outcome{};  // the application's result code ("MP-124"), "" when none
+};
+
 struct HttpRequest {
   std::string method{};  // "GET", "POST", ...
   std::string target{};  // as received: "/api/v1/scopes?scope=a%3Ab"
@@ -44,11 +51,9 @@ struct HttpResponse {
   std::string content_type = "application/json";
   std::vector<std::pair<std::string, std::string>> headers{};  // extra headers
   std::string body{};
-  // Labels for metrics and the request log (never secrets): the endpoint name ("token",
-  // "api.clients", ...) and the MP code of a refusal ("MP-124"), "" when none.
-  std::string endpoint{};
-  std::string mp_code{};
-  // Fault injection (test controls): wait before answering, or drop the connection unanswered.
+  ResponseLabels labels{};
+  // Transport actions (an application uses them for fault injection): wait before answering, or
+  // close the connection without answering.
   std::chrono::milliseconds delay{0};
   bool drop_connection = false;
 

@@ -43,8 +43,8 @@ std::string FormatDouble(double value) {
 void Metrics::Record(const RequestLogEntry& entry) {
   const double seconds = static_cast<double>(entry.latency.count()) / 1e6;
   MutexLock lock(mu_);
-  ++requests_[{entry.endpoint, entry.status, entry.mp_code}];
-  Histogram& histogram = durations_[entry.endpoint];
+  ++requests_[{entry.labels.route, entry.status, entry.labels.outcome}];
+  Histogram& histogram = durations_[entry.labels.route];
   for (size_t i = 0; i < kBuckets.size(); ++i) {
     if (seconds <= kBuckets[i]) {
       ++histogram.buckets[i];
@@ -55,52 +55,63 @@ void Metrics::Record(const RequestLogEntry& entry) {
   histogram.sum += seconds;
 }
 
-void Metrics::CountTokenIssued() {
+void Metrics::AddCounter(std::string name, std::string help) {
   MutexLock lock(mu_);
-  ++tokens_issued_;
+  for (const Counter& c : counters_) {
+    if (c.name == name) return;
+  }
+  counters_.push_back({std::move(name), std::move(help), 0});
+}
+
+void Metrics::Increment(std::string_view name) {
+  MutexLock lock(mu_);
+  for (Counter& c : counters_) {
+    if (c.name == name) {
+      ++c.value;
+      return;
+    }
+  }
 }
 
 std::string Metrics::Render() const {
+  const std::string prefix = names_.metric_prefix.empty() ? "" : names_.metric_prefix + "_";
+  const std::string requests = prefix + "http_requests_total";
+  const std::string duration = prefix + "http_request_duration_seconds";
   std::string out;
   MutexLock lock(mu_);
-  out +=
-      "# HELP maskinporten_http_requests_total HTTP requests answered, by endpoint, status and "
-      "Maskinporten error code.\n"
-      "# TYPE maskinporten_http_requests_total counter\n";
+  out += "# HELP " + requests + " HTTP requests answered, by " + names_.route + ", status and " +
+         names_.outcome + ".\n# TYPE " + requests + " counter\n";
   for (const auto& [key, count] : requests_) {
-    const auto& [endpoint, status, mp_code] = key;
-    out += "maskinporten_http_requests_total{endpoint=\"" + EscapeLabel(endpoint) + "\",status=\"" +
-           std::to_string(status) + "\",mp_code=\"" + EscapeLabel(mp_code) + "\"} " +
+    const auto& [route, status, outcome] = key;
+    out += requests + "{" + names_.route + "=\"" + EscapeLabel(route) + "\",status=\"" +
+           std::to_string(status) + "\"," + names_.outcome + "=\"" + EscapeLabel(outcome) + "\"} " +
            std::to_string(count) + "\n";
   }
-  out +=
-      "# HELP maskinporten_http_request_duration_seconds Time from the first byte of a request to "
-      "its response written, by endpoint.\n"
-      "# TYPE maskinporten_http_request_duration_seconds histogram\n";
-  for (const auto& [endpoint, histogram] : durations_) {
-    const std::string label = "endpoint=\"" + EscapeLabel(endpoint) + "\"";
+  out += "# HELP " + duration +
+         " Time from the first byte of a request to its response written, by " + names_.route +
+         ".\n# TYPE " + duration + " histogram\n";
+  for (const auto& [route, histogram] : durations_) {
+    const std::string label = names_.route + "=\"" + EscapeLabel(route) + "\"";
     uint64_t cumulative = 0;
     for (size_t i = 0; i < kBuckets.size(); ++i) {
       cumulative += histogram.buckets[i];
-      out += "maskinporten_http_request_duration_seconds_bucket{" + label + ",le=\"" +
-             FormatDouble(kBuckets[i]) + "\"} " + std::to_string(cumulative) + "\n";
+      out += duration + "_bucket{" + label + ",le=\"" + FormatDouble(kBuckets[i]) + "\"} " +
+             std::to_string(cumulative) + "\n";
     }
-    out += "maskinporten_http_request_duration_seconds_bucket{" + label + ",le=\"+Inf\"} " +
-           std::to_string(histogram.count) + "\n";
-    out += "maskinporten_http_request_duration_seconds_sum{" + label + "} " +
-           FormatDouble(histogram.sum) + "\n";
-    out += "maskinporten_http_request_duration_seconds_count{" + label + "} " +
-           std::to_string(histogram.count) + "\n";
+    out +=
+        duration + "_bucket{" + label + ",le=\"+Inf\"} " + std::to_string(histogram.count) + "\n";
+    out += duration + "_sum{" + label + "} " + FormatDouble(histogram.sum) + "\n";
+    out += duration + "_count{" + label + "} " + std::to_string(histogram.count) + "\n";
   }
-  out +=
-      "# HELP maskinporten_tokens_issued_total Access tokens issued.\n"
-      "# TYPE maskinporten_tokens_issued_total counter\n"
-      "maskinporten_tokens_issued_total " +
-      std::to_string(tokens_issued_) + "\n";
+  for (const Counter& c : counters_) {
+    out += "# HELP " + c.name + " " + c.help + "\n# TYPE " + c.name + " counter\n" + c.name + " " +
+           std::to_string(c.value) + "\n";
+  }
   return out;
 }
 
-std::string RequestLogLine(const RequestLogEntry& entry, int64_t unix_millis) {
+std::string RequestLogLine(const RequestLogEntry& entry, int64_t unix_millis,
+                           const LabelNames& names) {
   const std::string_view path = std::string_view(entry.path).substr(0, entry.path.find('?'));
   nlohmann::ordered_json line;
   line["time"] = FormatUtcMillis(unix_millis);
@@ -109,8 +120,8 @@ std::string RequestLogLine(const RequestLogEntry& entry, int64_t unix_millis) {
   line["method"] = entry.method;
   line["path"] = path;
   line["status"] = entry.status;
-  line["endpoint"] = entry.endpoint;
-  line["mp_code"] = entry.mp_code;
+  line[names.route] = entry.labels.route;
+  line[names.outcome] = entry.labels.outcome;
   line["latency_ms"] = static_cast<double>(entry.latency.count()) / 1000.0;
   line["remote"] = entry.remote;
   // Paths are attacker-chosen bytes: invalid UTF-8 is replaced, not thrown on.

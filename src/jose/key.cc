@@ -15,6 +15,7 @@
 #include "core/random.h"
 #include "jose/jose_internal.h"
 #include "jose/key_internal.h"
+#include "jose/key_openssl.h"
 #include "maskinporten/base64.h"
 
 namespace mp {
@@ -608,6 +609,15 @@ Result<std::string> PrivateKey::ToEncryptedPkcs8Pem(std::string_view password) c
     return OpenSslError(Errc::kInternal, "cannot write the encrypted PKCS#8 PEM");
   }
   return BioContents(bio.get());
+}
+
+EVP_PKEY* EvpOf(const PublicKey& key) { return internal::KeyAccess::Evp(key); }
+EVP_PKEY* EvpOf(const PrivateKey& key) { return internal::KeyAccess::Evp(key); }
+Result<PublicKey> PublicKeyFromEvp(EvpPkeyPtr pkey) {
+  return internal::KeyAccess::MakePublic(std::move(pkey));
+}
+Result<PrivateKey> PrivateKeyFromEvp(EvpPkeyPtr pkey) {
+  return internal::KeyAccess::MakePrivate(std::move(pkey));
 }
 
 }  // namespace mp

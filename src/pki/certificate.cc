@@ -10,7 +10,7 @@
 #include "core/openssl.h"
 #include "core/strings.h"
 #include "core/utc_time.h"
-#include "jose/key_internal.h"
+#include "jose/key_openssl.h"
 #include "maskinporten/base64.h"
 #include "pki/cert_internal.h"
 
@@ -312,7 +312,7 @@ std::string Certificate::SubjectAttribute(std::string_view oid_or_name) const {
 Result<PublicKey> Certificate::PublicKeyOf() const {
   EvpPkeyPtr pkey(X509_get_pubkey(CertAccess::Raw(*this)));
   if (!pkey) return OpenSslError(Errc::kInvalidKey, "certificate public key is unreadable");
-  Result<PublicKey> key = internal::KeyAccess::MakePublic(std::move(pkey));
+  Result<PublicKey> key = PublicKeyFromEvp(std::move(pkey));
   if (!key.ok()) return key.status().WithContext("certificate " + Subject());
   return key;
 }

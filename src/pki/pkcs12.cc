@@ -5,7 +5,7 @@
 
 #include "core/openssl.h"
 #include "core/random.h"
-#include "jose/key_internal.h"
+#include "jose/key_openssl.h"
 #include "maskinporten/certificate.h"
 #include "pki/cert_internal.h"
 
@@ -13,7 +13,6 @@ namespace mp {
 namespace {
 
 using internal::CertAccess;
-using internal::KeyAccess;
 
 // Orders CA certificates after the leaf by issuance (leaf, its issuer, that one's issuer, ...),
 // whatever order the bags had; certificates not on that path follow in bundle order.
@@ -77,7 +76,7 @@ Result<Pkcs12Contents> LoadPkcs12(std::string_view der, std::string_view passwor
   if (!cert) {
     return Status(Errc::kInvalidCertificate, "PKCS#12 bundle holds no certificate for its key");
   }
-  MP_ASSIGN_OR_RETURN(PrivateKey key, KeyAccess::MakePrivate(std::move(pkey)));
+  MP_ASSIGN_OR_RETURN(PrivateKey key, PrivateKeyFromEvp(std::move(pkey)));
 
   std::vector<Certificate> ca_certs;
   while (cas && sk_X509_num(cas.get()) > 0) {
@@ -90,7 +89,7 @@ Result<Pkcs12Contents> LoadPkcs12(std::string_view der, std::string_view passwor
 Result<std::string> MakePkcs12(const PrivateKey& key, const std::vector<Certificate>& chain,
                                std::string_view password, std::string_view friendly_name) {
   if (chain.empty()) return Status(Errc::kInvalidArgument, "PKCS#12 needs at least a certificate");
-  EVP_PKEY* pkey = KeyAccess::Evp(key);
+  EVP_PKEY* pkey = EvpOf(key);
   X509* leaf = CertAccess::Raw(chain[0]);
   if (X509_check_private_key(leaf, pkey) != 1) {
     ClearOpenSslErrors();

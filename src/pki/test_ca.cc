@@ -14,14 +14,13 @@
 
 #include "core/openssl.h"
 #include "core/random.h"
-#include "jose/key_internal.h"
+#include "jose/key_openssl.h"
 #include "pki/cert_internal.h"
 
 namespace mp {
 namespace {
 
 using internal::CertAccess;
-using internal::KeyAccess;
 
 constexpr int64_t kSecondsPerDay = 86400;
 constexpr int64_t kBackdate = 3600;  // notBefore = now - 1 h, for clocks slightly behind ours
@@ -177,11 +176,11 @@ Result<TestCa> TestCa::Create(const TestCaOptions& options) {
                       PrivateKey::Generate(Algorithm::kRS256, options.key_bits));
   MP_ASSIGN_OR_RETURN(PrivateKey issuing_key,
                       PrivateKey::Generate(Algorithm::kRS256, options.key_bits));
-  EVP_PKEY* root_evp = KeyAccess::Evp(root_key);
+  EVP_PKEY* root_evp = EvpOf(root_key);
   MP_ASSIGN_OR_RETURN(Certificate root, MakeCaCert(name + " Root CA", root_evp, nullptr, root_evp,
                                                    not_before, options.root_days, false));
   MP_ASSIGN_OR_RETURN(Certificate issuing,
-                      MakeCaCert(name + " Issuing CA", KeyAccess::Evp(issuing_key), &root, root_evp,
+                      MakeCaCert(name + " Issuing CA", EvpOf(issuing_key), &root, root_evp,
                                  not_before, options.issuing_days, true));
   return TestCa(std::move(root), std::move(issuing), std::move(issuing_key), std::move(root_key),
                 clock);
@@ -208,9 +207,9 @@ Result<IssuedCertificate> TestCa::Issue(const IssueOptions& options) const {
     spec.subject.emplace_back("serialNumber", org);
   }
   spec.subject.emplace_back("CN", options.name);
-  spec.subject_key = KeyAccess::Evp(key);
+  spec.subject_key = EvpOf(key);
   spec.issuer = &issuing_;
-  spec.issuer_key = KeyAccess::Evp(issuing_key_);
+  spec.issuer_key = EvpOf(issuing_key_);
   spec.not_before = options.not_before != 0 ? options.not_before : clock_->NowSeconds() - kBackdate;
   spec.not_after = spec.not_before + options.days * kSecondsPerDay;
   // The real e-seals carry digitalSignature + contentCommitment (nonRepudiation).
@@ -276,12 +275,12 @@ Result<TestCa> TestCa::Load(const std::string& dir) {
 
   X509* root_x = CertAccess::Raw(root);
   X509* issuing_x = CertAccess::Raw(issuing);
-  if (X509_check_private_key(issuing_x, KeyAccess::Evp(issuing_key)) != 1) {
+  if (X509_check_private_key(issuing_x, EvpOf(issuing_key)) != 1) {
     ClearOpenSslErrors();
     return Status(Errc::kInvalidKey,
                   JoinPath(dir, kIssuingKeyFile) + " does not belong to " + kIssuingFile);
   }
-  if (root_key && X509_check_private_key(root_x, KeyAccess::Evp(*root_key)) != 1) {
+  if (root_key && X509_check_private_key(root_x, EvpOf(*root_key)) != 1) {
     ClearOpenSslErrors();
     return Status(Errc::kInvalidKey,
                   JoinPath(dir, kRootKeyFile) + " does not belong to " + kRootFile);
@@ -295,6 +294,25 @@ Result<TestCa> TestCa::Load(const std::string& dir) {
   }
   return TestCa(std::move(root), std::move(issuing), std::move(issuing_key), std::move(root_key),
                 &SystemClock::Instance());
+}
+
+Result<Certificate> MakeSelfSignedCertificate(const PrivateKey& key,
+                                              const SelfSignedOptions& options) {
+  if (options.not_after <= options.not_before) {
+    return Status(Errc::kInvalidArgument,
+                  "a self-signed certificate's not_after must be after its "
+                  "not_before");
+  }
+  internal::CertSpec spec;
+  spec.subject = options.subject;
+  spec.subject_key = EvpOf(key);
+  spec.issuer_key = EvpOf(key);
+  spec.not_before = options.not_before;
+  spec.not_after = options.not_after;
+  spec.extensions = {{"basicConstraints", "critical,CA:FALSE"},
+                     {"keyUsage", "critical,digitalSignature"},
+                     {"subjectKeyIdentifier", "hash"}};
+  return internal::BuildCertificate(spec);
 }
 
 }  // namespace mp

@@ -19,14 +19,22 @@
 #include "http/metrics.h"
 #include "maskinporten/local_maskinporten.h"
 #include "maskinporten/status.h"
-#include "server/altinn_consent.h"
+#include "server/altinn/altinn_consent.h"
+#include "server/handlers/test_controls.h"
 #include "server/server_config.h"
-#include "server/signing_keys.h"
 #include "server/store/store.h"
-#include "server/test_controls.h"
-#include "server/token_service.h"
+#include "server/token/signing_keys.h"
+#include "server/token/token_service.h"
 
 namespace mp::server {
+
+// The local Maskinporten's names for the HTTP layer's labels: metrics
+// maskinporten_http_requests_total{endpoint,status,mp_code} and the request log's "endpoint" and
+// "mp_code" fields (docs/operations.md), and its own counter of issued tokens.
+inline http::LabelNames EmulatorLabelNames() {
+  return {.metric_prefix = "maskinporten", .route = "endpoint", .outcome = "mp_code"};
+}
+constexpr std::string_view kTokensIssuedCounter = "maskinporten_tokens_issued_total";
 
 // Everything one running emulator owns, in the order it is built (and destroyed in reverse:
 // the HTTP server, last member, stops before the state its handlers use goes away).
@@ -42,7 +50,7 @@ struct Emulator {
   std::unique_ptr<TokenService> tokens;
   Journal journal;
   FaultInjector faults;
-  http::Metrics metrics;
+  http::Metrics metrics{EmulatorLabelNames()};
   http::Router router;
   std::atomic<bool> ready{false};
   std::unique_ptr<http::HttpServer> http;  // null when requests are dispatched in memory

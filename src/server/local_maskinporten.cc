@@ -12,7 +12,7 @@
 #include "server/handlers/local_login.h"
 #include "server/handlers/self_service_api.h"
 #include "server/handlers/web_assets.h"
-#include "server/seed.h"
+#include "server/registry/seed.h"
 
 namespace mp {
 
@@ -80,14 +80,14 @@ void AddRoutes(server::Emulator& impl, const std::string& base_url) {
     http::HttpResponse r =
         probe.ok() ? http::HttpResponse::Json(200, R"({"status":"ok"})")
                    : http::HttpResponse::Json(503, R"({"status":"registry unavailable"})");
-    r.endpoint = "health";
+    r.labels.route = "health";
     return r;
   });
   http::Metrics* metrics = &impl.metrics;
   impl.router.Add("GET", "/metrics", [metrics](const http::HttpRequest&) {
     http::HttpResponse r =
         http::HttpResponse::Text(200, metrics->Render(), std::string(http::Metrics::kContentType));
-    r.endpoint = "metrics";
+    r.labels.route = "metrics";
     return r;
   });
   server::AddSelfServiceRoutes(
@@ -162,9 +162,10 @@ void AddEmulatorRoutes(Emulator& impl, const std::string& base_url) {
   impl.config.issuer = impl.options.issuer.empty() ? base_url + "/" : impl.options.issuer;
   impl.tokens = std::make_unique<server::TokenService>(impl.config, *impl.store, *impl.replay,
                                                        *impl.keys, *impl.clock);
+  impl.metrics.AddCounter(std::string(server::kTokensIssuedCounter), "Access tokens issued.");
   Emulator* raw = &impl;
   impl.tokens->on_outcome = [raw](const server::TokenOutcome& outcome) {
-    if (outcome.issued) raw->metrics.CountTokenIssued();
+    if (outcome.issued) raw->metrics.Increment(server::kTokensIssuedCounter);
     raw->journal.Add(outcome);
   };
   AddRoutes(impl, base_url);
@@ -193,7 +194,8 @@ Result<std::unique_ptr<LocalMaskinporten>> LocalMaskinporten::Start(
                                .clock = impl->clock.get()};
   http.on_request = [raw](const http::RequestLogEntry& e) {
     raw->metrics.Record(e);
-    if (raw->options.request_log) raw->options.request_log(http::RequestLogLine(e, UnixMillis()));
+    if (raw->options.request_log)
+      raw->options.request_log(http::RequestLogLine(e, UnixMillis(), raw->metrics.names()));
   };
   MP_ASSIGN_OR_RETURN(impl->http, http::HttpServer::Start(http, [raw](const http::HttpRequest& r) {
                         if (!raw->ready.load(std::memory_order_acquire)) {

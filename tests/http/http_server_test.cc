@@ -733,8 +733,8 @@ TEST(HttpServer, ReportsEachRequestToOnRequest) {
   std::atomic<int> n{0};
   auto server = StartOrDie(options, [&](const HttpRequest& request) {
     HttpResponse response = HttpResponse::Json(n++ == 0 ? 200 : 400, "{}");
-    response.endpoint = "token";
-    response.mp_code = n == 2 ? "MP-124" : "";
+    response.labels.route = "token";
+    response.labels.outcome = n == 2 ? "MP-124" : "";
     response.headers.emplace_back("X-Trace", request.trace_id);
     return response;
   });
@@ -750,12 +750,12 @@ TEST(HttpServer, ReportsEachRequestToOnRequest) {
   EXPECT_EQ(entries[0].method, "POST");
   EXPECT_EQ(entries[0].path, "/token");
   EXPECT_EQ(entries[0].status, 200);
-  EXPECT_EQ(entries[0].endpoint, "token");
+  EXPECT_EQ(entries[0].labels.route, "token");
   EXPECT_EQ(entries[0].trace_id, first->Header("X-Trace"));
   EXPECT_THAT(entries[0].remote, MatchesRegex("127\\.0\\.0\\.1:[0-9]+"));
   EXPECT_GE(entries[0].latency.count(), 0);
   EXPECT_EQ(entries[1].status, 400);
-  EXPECT_EQ(entries[1].mp_code, "MP-124");
+  EXPECT_EQ(entries[1].labels.outcome, "MP-124");
   EXPECT_NE(entries[0].trace_id, entries[1].trace_id);
 }
 

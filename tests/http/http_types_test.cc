@@ -78,7 +78,7 @@ TEST(Router, UnknownPathAnswers404Json) {
   EXPECT_EQ(response.status, 404);
   EXPECT_EQ(response.content_type, "application/json");
   EXPECT_EQ(response.body, R"({"error":"not_found","error_description":"no route for GET /x"})");
-  EXPECT_EQ(response.endpoint, "http.not_found");
+  EXPECT_EQ(response.labels.route, "http.not_found");
 }
 
 TEST(Router, NotFoundBodyStaysValidJsonForHostilePaths) {

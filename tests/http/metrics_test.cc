@@ -13,6 +13,12 @@ namespace {
 using ::testing::HasSubstr;
 using ::testing::Not;
 
+// The names the local Maskinporten gives its labels (server/emulator.h); the HTTP layer only
+// copies them.
+LabelNames Names() {
+  return {.metric_prefix = "maskinporten", .route = "endpoint", .outcome = "mp_code"};
+}
+
 RequestLogEntry Entry(std::string endpoint, int status, std::chrono::microseconds latency,
                       std::string mp_code = "") {
   RequestLogEntry entry;
@@ -20,15 +26,17 @@ RequestLogEntry Entry(std::string endpoint, int status, std::chrono::microsecond
   entry.method = "POST";
   entry.path = "/token";
   entry.status = status;
-  entry.endpoint = std::move(endpoint);
-  entry.mp_code = std::move(mp_code);
+  entry.labels.route = std::move(endpoint);
+  entry.labels.outcome = std::move(mp_code);
   entry.latency = latency;
   entry.remote = "127.0.0.1:5000";
   return entry;
 }
 
 TEST(Metrics, RendersEmptyFamiliesWithHelpAndType) {
-  const std::string text = Metrics().Render();
+  Metrics metrics(Names());
+  metrics.AddCounter("maskinporten_tokens_issued_total", "Access tokens issued.");
+  const std::string text = metrics.Render();
   EXPECT_THAT(text, HasSubstr("# HELP maskinporten_http_requests_total "));
   EXPECT_THAT(text, HasSubstr("# TYPE maskinporten_http_requests_total counter\n"));
   EXPECT_THAT(text, HasSubstr("# TYPE maskinporten_http_request_duration_seconds histogram\n"));
@@ -38,7 +46,7 @@ TEST(Metrics, RendersEmptyFamiliesWithHelpAndType) {
 }
 
 TEST(Metrics, CountsRequestsPerEndpointStatusAndCode) {
-  Metrics metrics;
+  Metrics metrics(Names());
   metrics.Record(Entry("token", 200, std::chrono::milliseconds(3)));
   metrics.Record(Entry("token", 200, std::chrono::milliseconds(4)));
   metrics.Record(Entry("token", 400, std::chrono::milliseconds(1), "MP-124"));
@@ -50,7 +58,7 @@ TEST(Metrics, CountsRequestsPerEndpointStatusAndCode) {
 }
 
 TEST(Metrics, HistogramBucketsAreCumulative) {
-  Metrics metrics;
+  Metrics metrics(Names());
   metrics.Record(Entry("token", 200, std::chrono::microseconds(500)));   // <= .001
   metrics.Record(Entry("token", 200, std::chrono::microseconds(2000)));  // <= .0025
   metrics.Record(Entry("token", 200, std::chrono::microseconds(2500)));  // <= .0025 (bound)
@@ -75,7 +83,7 @@ TEST(Metrics, HistogramBucketsAreCumulative) {
 }
 
 TEST(Metrics, KeepsEndpointsApart) {
-  Metrics metrics;
+  Metrics metrics(Names());
   metrics.Record(Entry("token", 200, std::chrono::milliseconds(1)));
   metrics.Record(Entry("jwks", 200, std::chrono::milliseconds(1)));
   const std::string text = metrics.Render();
@@ -84,7 +92,7 @@ TEST(Metrics, KeepsEndpointsApart) {
 }
 
 TEST(Metrics, EscapesLabelValues) {
-  Metrics metrics;
+  Metrics metrics(Names());
   metrics.Record(Entry("a\"b\\c\nd", 200, std::chrono::milliseconds(1), "x\"y"));
   const std::string text = metrics.Render();
   EXPECT_THAT(text, HasSubstr(R"({endpoint="a\"b\\c\nd",status="200",mp_code="x\"y"} 1)"));
@@ -93,15 +101,35 @@ TEST(Metrics, EscapesLabelValues) {
 }
 
 TEST(Metrics, CountsIssuedTokens) {
+  Metrics metrics(Names());
+  metrics.AddCounter("maskinporten_tokens_issued_total", "Access tokens issued.");
+  metrics.Increment("maskinporten_tokens_issued_total");
+  metrics.AddCounter("maskinporten_tokens_issued_total", "again");  // keeps its count
+  metrics.Increment("maskinporten_tokens_issued_total");
+  metrics.Increment("not_added_total");  // ignored
+  const std::string text = metrics.Render();
+  EXPECT_THAT(text, HasSubstr("\nmaskinporten_tokens_issued_total 2\n"));
+  EXPECT_THAT(text, Not(HasSubstr("not_added_total")));
+  EXPECT_THAT(text, Not(HasSubstr("again")));
+}
+
+// Without names from the application the HTTP layer uses its own generic ones.
+TEST(Metrics, DefaultNamesAreGeneric) {
   Metrics metrics;
-  metrics.CountTokenIssued();
-  metrics.CountTokenIssued();
-  EXPECT_THAT(metrics.Render(), HasSubstr("\nmaskinporten_tokens_issued_total 2\n"));
+  metrics.Record(Entry("records", 403, std::chrono::milliseconds(1), "consent_mismatch"));
+  const std::string text = metrics.Render();
+  EXPECT_THAT(text, HasSubstr("http_requests_total{route=\"records\",status=\"403\","
+                              "outcome=\"consent_mismatch\"} 1\n"));
+  EXPECT_THAT(text, Not(HasSubstr("maskinporten")));
+  const nlohmann::json line =
+      nlohmann::json::parse(RequestLogLine(Entry("records", 403, {}, "consent_mismatch"), 0));
+  EXPECT_EQ(line["route"], "records");
+  EXPECT_EQ(line["outcome"], "consent_mismatch");
 }
 
 TEST(RequestLogLine, HasEveryFieldOnOneLine) {
   RequestLogEntry entry = Entry("token", 400, std::chrono::microseconds(1500), "MP-124");
-  const std::string line = RequestLogLine(entry, 1700000000123);
+  const std::string line = RequestLogLine(entry, 1700000000123, Names());
   EXPECT_EQ(line.find('\n'), std::string::npos);
   const nlohmann::json json = nlohmann::json::parse(line);
   EXPECT_EQ(json["time"], "2023-11-14T22:13:20.123Z");

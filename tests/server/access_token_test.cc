@@ -1,5 +1,5 @@
 // Access token issuing and VerifyIssuedToken (the self-service API's bearer auth).
-#include "server/access_token.h"
+#include "server/token/access_token.h"
 
 #include <gtest/gtest.h>
 
@@ -9,8 +9,8 @@
 #include <nlohmann/json.hpp>
 
 #include "maskinporten/base64.h"
-#include "server/access_token.h"
 #include "server/server_fixtures.h"
+#include "server/token/access_token.h"
 #include "testing/jose_fixtures.h"
 
 namespace mp::server {

@@ -2,7 +2,7 @@
 // samtykketoken as handlers (no sockets, FakeClock), the Altinn 3 consent check of the token
 // endpoint (grant_validator.cc step 13), and the whole flow over real sockets with
 // LocalMaskinporten, including a restart on a file registry.
-#include "server/altinn_consent.h"
+#include "server/altinn/altinn_consent.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -26,9 +26,9 @@
 #include "maskinporten/local_maskinporten.h"
 #include "maskinporten/token_client.h"
 #include "server/api_test_util.h"
-#include "server/grant_validator.h"
-#include "server/handlers/api_rules.h"
+#include "server/registry/registry_rules.h"
 #include "server/server_fixtures.h"
+#include "server/token/grant_validator.h"
 #include "testing/jose_fixtures.h"
 #include "testing/process.h"
 
@@ -703,7 +703,7 @@ Json E2eRequest() {
   body["handledBy"] = kE2eSupplier;
   // Two years from the real clock, as a date.
   const int64_t in_two_years = SystemClock::Instance().NowSeconds() + int64_t{730} * 86400;
-  body["validTo"] = api_internal::IsoTime(in_two_years).substr(0, 10);
+  body["validTo"] = registry::IsoTime(in_two_years).substr(0, 10);
   return body;
 }
 

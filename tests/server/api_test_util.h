@@ -20,8 +20,8 @@
 #include "http/http_types.h"
 #include "maskinporten/clock.h"
 #include "server/server_config.h"
-#include "server/signing_keys.h"
 #include "server/store/store.h"
+#include "server/token/signing_keys.h"
 
 namespace mp::server::api_testing {
 

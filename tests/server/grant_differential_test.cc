@@ -19,10 +19,10 @@
 #include "maskinporten/jws.h"
 #include "maskinporten/local_maskinporten.h"
 #include "maskinporten/mp_errors.h"
-#include "server/grant_validator.h"
-#include "server/seed.h"
+#include "server/registry/seed.h"
 #include "server/server_fixtures.h"
 #include "server/store/store.h"
+#include "server/token/grant_validator.h"
 
 namespace mp {
 namespace {

@@ -1,6 +1,6 @@
 // GrantValidator (SPEC §4.4 steps 2-13): one rule per test, and for each step a grant with two
 // faults that proves the earlier step decides.
-#include "server/grant_validator.h"
+#include "server/token/grant_validator.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>

@@ -18,9 +18,9 @@
 #include "core/mutex.h"
 #include "maskinporten/http.h"
 #include "maskinporten/local_maskinporten.h"
-#include "server/access_token.h"
-#include "server/altinn_consent.h"
+#include "server/altinn/altinn_consent.h"
 #include "server/api_test_util.h"
+#include "server/token/access_token.h"
 #include "testing/jose_fixtures.h"
 
 namespace mp::server {
@@ -377,7 +377,7 @@ TEST(LocalLogin, ATokenServiceRefusalIsPassedThroughUnchanged) {
   ASSERT_TRUE(env.store->UpdateScope(scope).ok());
   http::HttpResponse r = env.LoginAs(kSeededOrg);
   EXPECT_EQ(r.status, 400) << r.body;
-  EXPECT_EQ(r.mp_code, "MP-201");
+  EXPECT_EQ(r.labels.outcome, "MP-201");
   Json body = ApiBody(r);
   EXPECT_EQ(body["error_uri"], std::string(kApiIssuer) + "errors/MP-201");
   EXPECT_NE(body["error_description"].get<std::string>().find(

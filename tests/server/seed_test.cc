@@ -1,4 +1,4 @@
-#include "server/seed.h"
+#include "server/registry/seed.h"
 
 #include <gtest/gtest.h>
 

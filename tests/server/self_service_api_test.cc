@@ -201,7 +201,7 @@ TEST_F(SelfServiceApi, CreatesClientWithNewUuidOwnedByCaller) {
                                {"access_token_lifetime", 300}},
                               token_a_);
   ASSERT_EQ(r.status, 201) << r.body;
-  EXPECT_EQ(r.endpoint, "api.clients");
+  EXPECT_EQ(r.labels.route, "api.clients");
   json c = ApiBody(r);
   EXPECT_TRUE(std::regex_match(c["client_id"].get<std::string>(),
                                std::regex("[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-"
@@ -415,7 +415,7 @@ TEST_F(SelfServiceApi, UploadsJwksAndReadsItBack) {
   const std::string path = "/api/v1/clients/" + id + "/jwks";
   http::HttpResponse r = Call("POST", path, {{"keys", {RsaJwk("k1"), RsaJwk("k2", 1)}}}, token_a_);
   ASSERT_EQ(r.status, 201) << r.body;
-  EXPECT_EQ(r.endpoint, "api.jwks");
+  EXPECT_EQ(r.labels.route, "api.jwks");
   http::HttpResponse get = env_.Call("GET", path, "", token_a_);
   json got = ApiBody(get);
   ASSERT_EQ(got["keys"].size(), 2u);

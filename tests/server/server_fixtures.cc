@@ -336,10 +336,10 @@ std::string JwtHeaderJson(std::string_view token) { return DecodeSegment(token, 
   if (!info.code.empty())
     want["error_uri"] = std::string(kIssuer) + "errors/" + std::string(info.code);
   if (response.status != info.http_status || body != want ||
-      response.mp_code != std::string(info.code) || response.endpoint != "token") {
+      response.labels.outcome != std::string(info.code) || response.labels.route != "token") {
     return ::testing::AssertionFailure()
            << "status " << response.status << " (want " << info.http_status << "), mp_code \""
-           << response.mp_code << "\", body " << response.body << "\nwant " << want.dump();
+           << response.labels.outcome << "\", body " << response.body << "\nwant " << want.dump();
   }
   return ::testing::AssertionSuccess();
 }

@@ -25,9 +25,9 @@
 #include "maskinporten/mp_errors.h"
 #include "maskinporten/test_ca.h"
 #include "server/server_config.h"
-#include "server/signing_keys.h"
 #include "server/store/store.h"
-#include "server/token_service.h"
+#include "server/token/signing_keys.h"
+#include "server/token/token_service.h"
 
 namespace mp::server::testing {
 

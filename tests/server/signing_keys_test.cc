@@ -1,5 +1,5 @@
 // SigningKeys: the server's access-token keys, their JWKS and rotation.
-#include "server/signing_keys.h"
+#include "server/token/signing_keys.h"
 
 #include <gtest/gtest.h>
 
@@ -8,8 +8,8 @@
 #include <nlohmann/json.hpp>
 
 #include "maskinporten/jws.h"
-#include "server/access_token.h"
 #include "server/server_fixtures.h"
+#include "server/token/access_token.h"
 
 namespace mp::server {
 namespace {

@@ -1,6 +1,6 @@
 // The /_local test controls as handlers (no sockets): clock offset, fault injection, journal,
 // and the validation of their bodies.
-#include "server/test_controls.h"
+#include "server/handlers/test_controls.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>

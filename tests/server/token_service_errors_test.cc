@@ -13,7 +13,7 @@
 
 #include "maskinporten/mp_errors.h"
 #include "server/server_fixtures.h"
-#include "server/token_service.h"
+#include "server/token/token_service.h"
 
 namespace mp::server {
 namespace {
@@ -177,8 +177,8 @@ TEST_P(TokenServiceError, RealRequestGetsSpecStatusErrorDescriptionAndUri) {
   auto env = c.pki ? MakeEnv(PkiConfig()) : MakeEnv();
   http::HttpResponse r = env->Post(c.assertion(*env));
   EXPECT_EQ(r.status, c.status);
-  EXPECT_EQ(r.mp_code, c.code);
-  EXPECT_EQ(r.endpoint, "token");
+  EXPECT_EQ(r.labels.outcome, c.code);
+  EXPECT_EQ(r.labels.route, "token");
   Json want = {{"error", c.oauth_error},
                {"error_description",
                 std::string(c.description) + " (trace_id: " + std::string(kTraceId) + ")"}};

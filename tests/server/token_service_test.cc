@@ -1,6 +1,6 @@
 // Service-level acceptance tests of the local Maskinporten's token endpoint (SPEC §3-§6): real
 // requests as HttpRequest values against a seeded in-memory registry, no sockets.
-#include "server/token_service.h"
+#include "server/token/token_service.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -69,7 +69,7 @@ TEST(TokenService, KidGrantIssuesTokenWithEveryClaimInServerOrder) {
   auto env = MakeEnv();
   http::HttpResponse r = env->Post(SignGrant(KidGrant("test:read")));
   ASSERT_EQ(r.status, 200) << r.body;
-  EXPECT_EQ(r.endpoint, "token");
+  EXPECT_EQ(r.labels.route, "token");
   EXPECT_TRUE(HasHeader(r, "Cache-Control", "no-store"));
   std::string token = AccessToken(r);
   EXPECT_EQ(r.body, R"({"access_token":")" + token +
@@ -354,7 +354,7 @@ TEST(TokenService, RefusesOtherGrantTypeWithUnsupportedGrantType) {
       env->service->HandleToken(FormRequest("grant_type=client_credentials&assertion=a.b.c"));
   EXPECT_EQ(r.status, 400);
   EXPECT_EQ(Body(r)["error"], "unsupported_grant_type");
-  EXPECT_EQ(r.mp_code, "");
+  EXPECT_EQ(r.labels.outcome, "");
 }
 
 TEST(TokenService, RefusesMissingAssertionWithInvalidRequest) {
@@ -440,7 +440,7 @@ TEST(TokenService, SameGrantFromTwentyThreadsIsIssuedExactlyOnce) {
     threads.emplace_back([&] {
       http::HttpResponse r = env->Post(grant);
       if (r.status == 200) ++ok;
-      if (r.mp_code == "MP-012") ++replayed;
+      if (r.labels.outcome == "MP-012") ++replayed;
     });
   }
   for (std::thread& t : threads) t.join();

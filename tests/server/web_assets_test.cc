@@ -95,7 +95,7 @@ TEST(WebAssets, EveryEmbeddedFileIsServedWithItsTypeAndTheSecurityHeaders) {
     EXPECT_EQ(r.content_type, ExpectedType(std::string(a.name)));
     EXPECT_EQ(r.content_type, a.content_type);
     EXPECT_EQ(r.body, a.body);
-    EXPECT_EQ(r.endpoint, "web");
+    EXPECT_EQ(r.labels.route, "web");
     EXPECT_TRUE(HasPageHeaders(r));
   }
 }

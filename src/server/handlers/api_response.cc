@@ -3,7 +3,7 @@
 #include <algorithm>
 
 #include "core/strings.h"
-#include "server/access_token.h"
+#include "server/token/access_token.h"
 
 namespace mp::server {
 
@@ -11,7 +11,7 @@ http::HttpResponse JsonResponse(int status, const nlohmann::ordered_json& body,
                                 std::string_view endpoint) {
   http::HttpResponse r = http::HttpResponse::Json(
       status, body.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace));
-  if (!endpoint.empty()) r.endpoint = std::string(endpoint);
+  if (!endpoint.empty()) r.labels.route = std::string(endpoint);
   return r;
 }
 

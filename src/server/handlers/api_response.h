@@ -21,7 +21,7 @@
 #include "maskinporten/clock.h"
 #include "maskinporten/status.h"
 #include "server/server_config.h"
-#include "server/signing_keys.h"
+#include "server/token/signing_keys.h"
 
 namespace mp::server {
 

@@ -16,9 +16,9 @@
 #include "maskinporten/grant.h"
 #include "maskinporten/jwk.h"
 #include "maskinporten/key.h"
-#include "server/altinn_consent.h"
+#include "server/altinn/altinn_consent.h"
 #include "server/handlers/api_response.h"
-#include "server/handlers/api_rules.h"
+#include "server/registry/registry_rules.h"
 
 namespace mp::server {
 namespace {
@@ -33,7 +33,7 @@ constexpr size_t kMaxOrgNameLength = 200;
 // upload when it is this old (a clock moved ahead by the test controls may need it).
 constexpr int64_t kKeyRenewSeconds = 30LL * 86400;
 
-constexpr std::array<api_internal::ProvidedScope, 4> kAdminScopes = {{
+constexpr std::array<registry::ProvidedScope, 4> kAdminScopes = {{
     {"idporten:dcr.read", "Read own clients"},
     {"idporten:dcr.write", "Create clients"},
     {"idporten:dcr.modify", "Change own clients"},
@@ -42,7 +42,7 @@ constexpr std::array<api_internal::ProvidedScope, 4> kAdminScopes = {{
 
 std::vector<std::string> WebClientScopes() {
   std::vector<std::string> scopes;
-  for (const api_internal::ProvidedScope& s : kAdminScopes) scopes.emplace_back(s.name);
+  for (const registry::ProvidedScope& s : kAdminScopes) scopes.emplace_back(s.name);
   scopes.emplace_back(kConsentRequestsReadScope);
   scopes.emplace_back(kConsentRequestsWriteScope);
   scopes.emplace_back(kConsentTokensScope);
@@ -99,32 +99,32 @@ Result<LoginBody> ParseLoginBody(std::string_view text) {
       // `duplicate member "orgno"`: the field first, as every other message has it.
       size_t open = m.find('"'), close = m.rfind('"');
       if (open != std::string::npos && close > open) {
-        return api_internal::FieldError(m.substr(open + 1, close - open - 1), "given twice");
+        return registry::FieldError(m.substr(open + 1, close - open - 1), "given twice");
       }
     }
-    return api_internal::FieldError("body", m);
+    return registry::FieldError("body", m);
   }
   for (const auto& [member, value] : body->items()) {
     if (member != "orgno" && member != "name") {
-      return api_internal::FieldError(member.substr(0, 64), "unknown member");
+      return registry::FieldError(member.substr(0, 64), "unknown member");
     }
   }
   LoginBody out;
   auto orgno = body->find("orgno");
   if (orgno == body->end() || orgno->is_null()) {
-    return api_internal::FieldError("orgno", "required");
+    return registry::FieldError("orgno", "required");
   }
-  if (!orgno->is_string()) return api_internal::FieldError("orgno", "must be a string");
+  if (!orgno->is_string()) return registry::FieldError("orgno", "must be a string");
   out.orgno = orgno->get<std::string>();
-  MP_RETURN_IF_ERROR(api_internal::CheckOrgNumber(out.orgno, "orgno"));
+  MP_RETURN_IF_ERROR(registry::CheckOrgNumber(out.orgno, "orgno"));
   if (auto name = body->find("name"); name != body->end() && !name->is_null()) {
-    if (!name->is_string()) return api_internal::FieldError("name", "must be a string");
+    if (!name->is_string()) return registry::FieldError("name", "must be a string");
     std::string n = name->get<std::string>();
     bool control = std::any_of(n.begin(), n.end(), [](char c) {
       return static_cast<unsigned char>(c) < 0x20 || c == 0x7f;
     });
     if (n.empty() || n.size() > kMaxOrgNameLength || control) {
-      return api_internal::FieldError("name", "must be 1-200 bytes without control characters");
+      return registry::FieldError("name", "must be 1-200 bytes without control characters");
     }
     out.name = std::move(n);
   }
@@ -249,7 +249,7 @@ class LocalLogin {
     }
     if (!name) {
       if (!body.name) {
-        return api_internal::FieldError("name", "required for an organisation not in the registry");
+        return registry::FieldError("name", "required for an organisation not in the registry");
       }
       MP_RETURN_IF_ERROR(ctx_.store.PutOrganization({.orgno = body.orgno, .name = *body.name}));
       name = body.name;
@@ -270,14 +270,14 @@ class LocalLogin {
     base.owner_orgno = std::string(kLocalDigdirOrg);
     base.visibility = ScopeVisibility::kPrivate;
     base.created = base.last_updated = Now();
-    return api_internal::EnsureScopes(ctx_.store, base, kAdminScopes);
+    return registry::EnsureScopes(ctx_.store, base, kAdminScopes);
   }
 
   // APPROVED access to each admin scope the org does not own (DENIED or REQUESTED become
   // APPROVED: logging in is the local Digdir saying yes).
   Status EnsureAccess(const std::string& orgno) const MP_REQUIRES(mu_) {
     const int64_t now = Now();
-    for (const api_internal::ProvidedScope& admin : kAdminScopes) {
+    for (const registry::ProvidedScope& admin : kAdminScopes) {
       MP_ASSIGN_OR_RETURN(std::optional<ScopeRecord> scope, ctx_.store.GetScope(admin.name));
       if (!scope) return Status(Errc::kInternal, "scope " + std::string(admin.name) + " vanished");
       if (scope->owner_orgno == orgno) continue;
@@ -329,7 +329,7 @@ class LocalLogin {
       return OkStatus();
     }
     MP_ASSIGN_OR_RETURN(ClientKey registered,
-                        api_internal::ParseRegisteredJwk(key.jwk, "keys[0]", now));
+                        registry::ParseRegisteredJwk(key.jwk, "keys[0]", now));
     return ctx_.store.ReplaceClientKeys(client_id, {registered}, now);
   }
 

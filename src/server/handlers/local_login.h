@@ -23,7 +23,7 @@
 #include "maskinporten/clock.h"
 #include "server/server_config.h"
 #include "server/store/store.h"
-#include "server/token_service.h"
+#include "server/token/token_service.h"
 
 namespace mp::server {
 

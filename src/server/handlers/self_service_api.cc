@@ -10,14 +10,14 @@
 #include "core/json.h"
 #include "core/random.h"
 #include "core/strings.h"
-#include "server/access_token.h"
 #include "server/handlers/api_response.h"
-#include "server/handlers/api_rules.h"
+#include "server/registry/registry_rules.h"
+#include "server/token/access_token.h"
 
 namespace mp::server {
 namespace {
 
-using api_internal::OrderedJson;
+using registry::OrderedJson;
 using Caller = BearerCaller;
 
 constexpr std::string_view kDcrRead = "idporten:dcr.read";
@@ -64,7 +64,7 @@ class SelfServiceApi {
   // RFC 6750: 401 without or with a bad token, 403 without the needed scope.
   Outcome<Caller> Authenticate(const http::HttpRequest& req, std::string_view needed_scope) const;
   static Outcome<Query> ParseQuery(const http::HttpRequest& req);
-  static Outcome<api_internal::Json> ParseBody(const http::HttpRequest& req);
+  static Outcome<registry::Json> ParseBody(const http::HttpRequest& req);
   static Outcome<std::optional<bool>> BoolParam(const Query& q, std::string_view name);
   Outcome<ClientRecord> OwnClient(const Caller& caller, const std::string& client_id) const;
   Outcome<ScopeRecord> OwnScope(const Caller& caller, const Query& q) const;
@@ -109,7 +109,7 @@ Outcome<SelfServiceApi::Query> SelfServiceApi::ParseQuery(const http::HttpReques
   return std::move(q).value();
 }
 
-Outcome<api_internal::Json> SelfServiceApi::ParseBody(const http::HttpRequest& req) {
+Outcome<registry::Json> SelfServiceApi::ParseBody(const http::HttpRequest& req) {
   Result<nlohmann::json> body = ParseStrictJsonObject(req.body);
   if (!body.ok()) return ErrorResponse(400, "invalid_request", "body: " + body.status().message());
   return std::move(body).value();
@@ -158,43 +158,43 @@ http::HttpResponse SelfServiceApi::ListClients(const http::HttpRequest& req) con
       ctx_.store.ListClients(caller.orgno, inactive.value_or(false));
   if (!list.ok()) return ServerError(list.status());
   OrderedJson out = Array();
-  for (const ClientRecord& c : *list) out.push_back(api_internal::ClientJson(c));
+  for (const ClientRecord& c : *list) out.push_back(registry::ClientJson(c));
   return JsonResponse(200, out);
 }
 
 http::HttpResponse SelfServiceApi::CreateClient(const http::HttpRequest& req) const {
   API_ASSIGN_OR_RESPOND(Caller caller, Authenticate(req, kDcrWrite));
-  API_ASSIGN_OR_RESPOND(api_internal::Json body, ParseBody(req));
-  Result<ClientRecord> c = api_internal::ParseClient(body, api_internal::ClientFields::kApi);
+  API_ASSIGN_OR_RESPOND(registry::Json body, ParseBody(req));
+  Result<ClientRecord> c = registry::ParseClient(body, registry::ClientFields::kApi);
   if (!c.ok()) return BadRequest(c.status());
   c->client_orgno = caller.orgno;
-  Status scopes = api_internal::CheckClientScopes(*c, api_internal::StoreLookup(ctx_.store));
+  Status scopes = registry::CheckClientScopes(*c, registry::StoreLookup(ctx_.store));
   if (!scopes.ok()) return FromStatus(scopes);
   c->client_id = RandomUuid();
   c->active = true;
   c->created = c->last_updated = Now();
   Status s = ctx_.store.CreateClient(*c);
   if (!s.ok()) return ServerError(s);
-  return JsonResponse(201, api_internal::ClientJson(*c));
+  return JsonResponse(201, registry::ClientJson(*c));
 }
 
 http::HttpResponse SelfServiceApi::GetClient(const http::HttpRequest& req) const {
   API_ASSIGN_OR_RESPOND(Caller caller, Authenticate(req, kDcrRead));
   API_ASSIGN_OR_RESPOND(ClientRecord c, OwnClient(caller, req.Param("client_id")));
-  return JsonResponse(200, api_internal::ClientJson(c));
+  return JsonResponse(200, registry::ClientJson(c));
 }
 
 http::HttpResponse SelfServiceApi::UpdateClient(const http::HttpRequest& req) const {
   API_ASSIGN_OR_RESPOND(Caller caller, Authenticate(req, kDcrModify));
   API_ASSIGN_OR_RESPOND(ClientRecord existing, OwnClient(caller, req.Param("client_id")));
-  API_ASSIGN_OR_RESPOND(api_internal::Json body, ParseBody(req));
+  API_ASSIGN_OR_RESPOND(registry::Json body, ParseBody(req));
   if (auto it = body.find("integration_type"); it != body.end()) {
     if (!it->is_string() || it->get<std::string>() != existing.integration_type) {
-      return BadRequest(api_internal::FieldError(
+      return BadRequest(registry::FieldError(
           "integration_type", "cannot change (is " + Quote(existing.integration_type) + ")"));
     }
   }
-  Result<ClientRecord> c = api_internal::ParseClient(body, api_internal::ClientFields::kApi);
+  Result<ClientRecord> c = registry::ParseClient(body, registry::ClientFields::kApi);
   if (!c.ok()) return BadRequest(c.status());
   c->client_id = existing.client_id;
   c->client_orgno = existing.client_orgno;
@@ -202,11 +202,11 @@ http::HttpResponse SelfServiceApi::UpdateClient(const http::HttpRequest& req) co
   c->active = existing.active;
   c->created = existing.created;
   c->last_updated = Now();
-  Status scopes = api_internal::CheckClientScopes(*c, api_internal::StoreLookup(ctx_.store));
+  Status scopes = registry::CheckClientScopes(*c, registry::StoreLookup(ctx_.store));
   if (!scopes.ok()) return FromStatus(scopes);
   Status s = ctx_.store.UpdateClient(*c);
   if (!s.ok()) return ServerError(s);
-  return JsonResponse(200, api_internal::ClientJson(*c));
+  return JsonResponse(200, registry::ClientJson(*c));
 }
 
 http::HttpResponse SelfServiceApi::DeactivateClient(const http::HttpRequest& req) const {
@@ -216,7 +216,7 @@ http::HttpResponse SelfServiceApi::DeactivateClient(const http::HttpRequest& req
   c.last_updated = Now();
   Status s = ctx_.store.UpdateClient(c);
   if (!s.ok()) return ServerError(s);
-  return JsonResponse(200, api_internal::ClientJson(c));
+  return JsonResponse(200, registry::ClientJson(c));
 }
 
 http::HttpResponse SelfServiceApi::GetJwks(const http::HttpRequest& req) const {
@@ -224,28 +224,28 @@ http::HttpResponse SelfServiceApi::GetJwks(const http::HttpRequest& req) const {
   API_ASSIGN_OR_RESPOND(ClientRecord c, OwnClient(caller, req.Param("client_id")));
   Result<ClientJwks> jwks = ctx_.store.GetClientKeys(c.client_id);
   if (!jwks.ok()) return ServerError(jwks.status());
-  return JsonResponse(200, api_internal::JwksJson(*jwks));
+  return JsonResponse(200, registry::JwksJson(*jwks));
 }
 
 http::HttpResponse SelfServiceApi::PutJwks(const http::HttpRequest& req, int success_status) const {
   API_ASSIGN_OR_RESPOND(Caller caller, Authenticate(req, kDcrModify));
   API_ASSIGN_OR_RESPOND(ClientRecord c, OwnClient(caller, req.Param("client_id")));
-  API_ASSIGN_OR_RESPOND(api_internal::Json body, ParseBody(req));
+  API_ASSIGN_OR_RESPOND(registry::Json body, ParseBody(req));
   for (const auto& [name, value] : body.items()) {
     // The set's own times may be echoed back from a GET.
     if (name != "keys" && name != "created" && name != "last_updated") {
-      return BadRequest(api_internal::FieldError(name, "unknown member"));
+      return BadRequest(registry::FieldError(name, "unknown member"));
     }
   }
-  if (!body.contains("keys")) return BadRequest(api_internal::FieldError("keys", "missing"));
+  if (!body.contains("keys")) return BadRequest(registry::FieldError("keys", "missing"));
   const int64_t now = Now();
-  Result<std::vector<ClientKey>> keys = api_internal::ParseJwkSet(body["keys"], "keys", now);
+  Result<std::vector<ClientKey>> keys = registry::ParseJwkSet(body["keys"], "keys", now);
   if (!keys.ok()) return BadRequest(keys.status());
   Status s = ctx_.store.ReplaceClientKeys(c.client_id, *keys, now);
   if (!s.ok()) return ServerError(s);
   Result<ClientJwks> jwks = ctx_.store.GetClientKeys(c.client_id);
   if (!jwks.ok()) return ServerError(jwks.status());
-  return JsonResponse(success_status, api_internal::JwksJson(*jwks));
+  return JsonResponse(success_status, registry::JwksJson(*jwks));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -256,26 +256,26 @@ http::HttpResponse SelfServiceApi::GetScopes(const http::HttpRequest& req) const
   API_ASSIGN_OR_RESPOND(Query q, ParseQuery(req));
   if (http::FormValue(q, "scope")) {
     API_ASSIGN_OR_RESPOND(ScopeRecord s, OwnScope(caller, q));
-    return JsonResponse(200, api_internal::ScopeJson(s));
+    return JsonResponse(200, registry::ScopeJson(s));
   }
   API_ASSIGN_OR_RESPOND(std::optional<bool> inactive, BoolParam(q, "inactive"));
   Result<std::vector<ScopeRecord>> list =
       ctx_.store.ListScopes(caller.orgno, inactive.value_or(false));
   if (!list.ok()) return ServerError(list.status());
   OrderedJson out = Array();
-  for (const ScopeRecord& s : *list) out.push_back(api_internal::ScopeJson(s));
+  for (const ScopeRecord& s : *list) out.push_back(registry::ScopeJson(s));
   return JsonResponse(200, out);
 }
 
 http::HttpResponse SelfServiceApi::CreateScope(const http::HttpRequest& req) const {
   API_ASSIGN_OR_RESPOND(Caller caller, Authenticate(req, kScopesWrite));
-  API_ASSIGN_OR_RESPOND(api_internal::Json body, ParseBody(req));
-  Result<ScopeRecord> s = api_internal::ParseScope(body, api_internal::ScopeFields::kApiCreate,
-                                                   DelegationSourceIssuers(ctx_.config));
+  API_ASSIGN_OR_RESPOND(registry::Json body, ParseBody(req));
+  Result<ScopeRecord> s = registry::ParseScope(body, registry::ScopeFields::kApiCreate,
+                                               DelegationSourceIssuers(ctx_.config));
   if (!s.ok()) return BadRequest(s.status());
   Result<std::vector<ScopeRecord>> all = ctx_.store.ListScopes("", /*include_inactive=*/true);
   if (!all.ok()) return ServerError(all.status());
-  const std::string owner = api_internal::PrefixOwner(s->prefix, *all);
+  const std::string owner = registry::PrefixOwner(s->prefix, *all);
   if (!owner.empty() && owner != caller.orgno) {
     return Forbidden("prefix: " + Quote(s->prefix) + " belongs to another organisation");
   }
@@ -293,16 +293,16 @@ http::HttpResponse SelfServiceApi::CreateScope(const http::HttpRequest& req) con
   s->created = s->last_updated = Now();
   Status st = ctx_.store.CreateScope(*s);
   if (!st.ok()) return ServerError(st);
-  return JsonResponse(201, api_internal::ScopeJson(*s));
+  return JsonResponse(201, registry::ScopeJson(*s));
 }
 
 http::HttpResponse SelfServiceApi::UpdateScope(const http::HttpRequest& req) const {
   API_ASSIGN_OR_RESPOND(Caller caller, Authenticate(req, kScopesWrite));
   API_ASSIGN_OR_RESPOND(Query q, ParseQuery(req));
   API_ASSIGN_OR_RESPOND(ScopeRecord existing, OwnScope(caller, q));
-  API_ASSIGN_OR_RESPOND(api_internal::Json body, ParseBody(req));
-  Result<ScopeRecord> s = api_internal::ParseScope(body, api_internal::ScopeFields::kApiUpdate,
-                                                   DelegationSourceIssuers(ctx_.config));
+  API_ASSIGN_OR_RESPOND(registry::Json body, ParseBody(req));
+  Result<ScopeRecord> s = registry::ParseScope(body, registry::ScopeFields::kApiUpdate,
+                                               DelegationSourceIssuers(ctx_.config));
   if (!s.ok()) return BadRequest(s.status());
   // The name is immutable (SPEC §9); echoing it back unchanged is fine.
   struct Fixed {
@@ -315,7 +315,7 @@ http::HttpResponse SelfServiceApi::UpdateScope(const http::HttpRequest& req) con
         Fixed{"subscope", s->subscope, existing.subscope}}) {
     if (!f.given.empty() && f.given != f.stored) {
       return BadRequest(
-          api_internal::FieldError(f.field, "cannot change (is " + Quote(f.stored) + ")"));
+          registry::FieldError(f.field, "cannot change (is " + Quote(f.stored) + ")"));
     }
   }
   s->name = existing.name;
@@ -327,7 +327,7 @@ http::HttpResponse SelfServiceApi::UpdateScope(const http::HttpRequest& req) con
   s->last_updated = Now();
   Status st = ctx_.store.UpdateScope(*s);
   if (!st.ok()) return ServerError(st);
-  return JsonResponse(200, api_internal::ScopeJson(*s));
+  return JsonResponse(200, registry::ScopeJson(*s));
 }
 
 http::HttpResponse SelfServiceApi::DeactivateScope(const http::HttpRequest& req) const {
@@ -338,7 +338,7 @@ http::HttpResponse SelfServiceApi::DeactivateScope(const http::HttpRequest& req)
   s.last_updated = Now();
   Status st = ctx_.store.UpdateScope(s);
   if (!st.ok()) return ServerError(st);
-  return JsonResponse(200, api_internal::ScopeJson(s));
+  return JsonResponse(200, registry::ScopeJson(s));
 }
 
 http::HttpResponse SelfServiceApi::AllScopes(const http::HttpRequest& req) const {
@@ -353,7 +353,7 @@ http::HttpResponse SelfServiceApi::AllScopes(const http::HttpRequest& req) const
     if (!s.active || s.visibility != ScopeVisibility::kPublic) continue;
     if (for_all && s.accessible_for_all != *for_all) continue;
     if (delegable && s.delegation_source.empty() == *delegable) continue;
-    out.push_back(api_internal::ScopeJson(s));
+    out.push_back(registry::ScopeJson(s));
   }
   return JsonResponse(200, out);
 }
@@ -368,7 +368,7 @@ http::HttpResponse SelfServiceApi::ScopeAccessList(const http::HttpRequest& req)
   Result<std::vector<ScopeAccess>> list = ctx_.store.ListAccessForScope(s.name);
   if (!list.ok()) return ServerError(list.status());
   OrderedJson out = Array();
-  for (const ScopeAccess& a : *list) out.push_back(api_internal::AccessJson(a));
+  for (const ScopeAccess& a : *list) out.push_back(registry::AccessJson(a));
   return JsonResponse(200, out);
 }
 
@@ -384,7 +384,7 @@ http::HttpResponse SelfServiceApi::GetAccessByOrg(const http::HttpRequest& req) 
   Result<std::vector<ScopeAccess>> list = ctx_.store.ListAccessForConsumer(caller.orgno);
   if (!list.ok()) return ServerError(list.status());
   OrderedJson out = Array();
-  for (const ScopeAccess& a : *list) out.push_back(api_internal::AccessJson(a));
+  for (const ScopeAccess& a : *list) out.push_back(registry::AccessJson(a));
   return JsonResponse(200, out);
 }
 
@@ -392,19 +392,18 @@ http::HttpResponse SelfServiceApi::GrantAccess(const http::HttpRequest& req) con
   API_ASSIGN_OR_RESPOND(Caller caller, Authenticate(req, kScopesWrite));
   API_ASSIGN_OR_RESPOND(Query q, ParseQuery(req));
   const std::string orgno = req.Param("orgno");
-  Status org = api_internal::CheckOrgNumber(orgno, "orgno");
+  Status org = registry::CheckOrgNumber(orgno, "orgno");
   if (!org.ok()) return BadRequest(org);
   API_ASSIGN_OR_RESPOND(ScopeRecord s, OwnScope(caller, q));
   if (!s.active) {
-    return BadRequest(
-        api_internal::FieldError("scope", "scope " + Quote(s.name) + " is not active"));
+    return BadRequest(registry::FieldError("scope", "scope " + Quote(s.name) + " is not active"));
   }
   AccessState state = AccessState::kApproved;
   if (std::optional<std::string> v = http::FormValue(q, "state")) {
     std::optional<AccessState> parsed = ParseAccessState(*v);
     if (!parsed) {
       return BadRequest(
-          api_internal::FieldError("state", Quote(*v) + " is not APPROVED, REQUESTED or DENIED"));
+          registry::FieldError("state", Quote(*v) + " is not APPROVED, REQUESTED or DENIED"));
     }
     state = *parsed;
   }
@@ -419,14 +418,14 @@ http::HttpResponse SelfServiceApi::GrantAccess(const http::HttpRequest& req) con
                 .last_updated = now};
   Status st = ctx_.store.PutAccess(a);
   if (!st.ok()) return ServerError(st);
-  return JsonResponse(200, api_internal::AccessJson(a));
+  return JsonResponse(200, registry::AccessJson(a));
 }
 
 http::HttpResponse SelfServiceApi::RevokeAccess(const http::HttpRequest& req) const {
   API_ASSIGN_OR_RESPOND(Caller caller, Authenticate(req, kScopesWrite));
   API_ASSIGN_OR_RESPOND(Query q, ParseQuery(req));
   const std::string orgno = req.Param("orgno");
-  Status org = api_internal::CheckOrgNumber(orgno, "orgno");
+  Status org = registry::CheckOrgNumber(orgno, "orgno");
   if (!org.ok()) return BadRequest(org);
   API_ASSIGN_OR_RESPOND(ScopeRecord s, OwnScope(caller, q));
   Result<std::optional<ScopeAccess>> existing = ctx_.store.GetAccess(s.name, orgno);
@@ -436,7 +435,7 @@ http::HttpResponse SelfServiceApi::RevokeAccess(const http::HttpRequest& req) co
   }
   Status st = ctx_.store.DeleteAccess(s.name, orgno);
   if (!st.ok()) return ServerError(st);
-  return JsonResponse(200, api_internal::AccessJson(**existing));
+  return JsonResponse(200, registry::AccessJson(**existing));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -459,28 +458,28 @@ http::HttpResponse SelfServiceApi::ListDelegations(const http::HttpRequest& req)
   Result<std::vector<Delegation>> list = ctx_.store.ListDelegations(caller.orgno);
   if (!list.ok()) return ServerError(list.status());
   OrderedJson out = Array();
-  for (const Delegation& d : *list) out.push_back(api_internal::DelegationJson(d));
+  for (const Delegation& d : *list) out.push_back(registry::DelegationJson(d));
   return JsonResponse(200, out);
 }
 
 http::HttpResponse SelfServiceApi::CreateDelegation(const http::HttpRequest& req) const {
   API_ASSIGN_OR_RESPOND(Caller caller, Authenticate(req, kDcrWrite));
-  API_ASSIGN_OR_RESPOND(api_internal::Json body, ParseBody(req));
+  API_ASSIGN_OR_RESPOND(registry::Json body, ParseBody(req));
   for (const auto& [name, value] : body.items()) {
     if (name != "supplier_orgno" && name != "scope" && name != "consumer_orgno" &&
         name != "created") {
-      return BadRequest(api_internal::FieldError(name, "unknown member"));
+      return BadRequest(registry::FieldError(name, "unknown member"));
     }
-    if (!value.is_string()) return BadRequest(api_internal::FieldError(name, "must be a string"));
+    if (!value.is_string()) return BadRequest(registry::FieldError(name, "must be a string"));
   }
   if (!body.contains("supplier_orgno")) {
-    return BadRequest(api_internal::FieldError("supplier_orgno", "missing"));
+    return BadRequest(registry::FieldError("supplier_orgno", "missing"));
   }
-  if (!body.contains("scope")) return BadRequest(api_internal::FieldError("scope", "missing"));
+  if (!body.contains("scope")) return BadRequest(registry::FieldError("scope", "missing"));
   if (body.contains("consumer_orgno") &&
       body["consumer_orgno"].get<std::string>() != caller.orgno) {
-    return BadRequest(api_internal::FieldError("consumer_orgno",
-                                               "must be your own organisation " + caller.orgno));
+    return BadRequest(
+        registry::FieldError("consumer_orgno", "must be your own organisation " + caller.orgno));
   }
   Delegation d{.consumer_orgno = caller.orgno,
                .supplier_orgno = body["supplier_orgno"].get<std::string>(),
@@ -488,20 +487,20 @@ http::HttpResponse SelfServiceApi::CreateDelegation(const http::HttpRequest& req
                .created = Now()};
   Result<std::optional<ScopeRecord>> scope = ctx_.store.GetScope(d.scope);
   if (!scope.ok()) return ServerError(scope.status());
-  Status valid = api_internal::CheckDelegation(*scope, d.scope, d.consumer_orgno, d.supplier_orgno,
-                                               "scope", "supplier_orgno");
+  Status valid = registry::CheckDelegation(*scope, d.scope, d.consumer_orgno, d.supplier_orgno,
+                                           "scope", "supplier_orgno");
   if (!valid.ok()) return BadRequest(valid);
   Result<std::vector<Delegation>> existing = ctx_.store.ListDelegations(caller.orgno);
   if (!existing.ok()) return ServerError(existing.status());
   for (const Delegation& e : *existing) {
     if (e.consumer_orgno == d.consumer_orgno && e.supplier_orgno == d.supplier_orgno &&
         e.scope == d.scope) {
-      return JsonResponse(201, api_internal::DelegationJson(e));  // idempotent
+      return JsonResponse(201, registry::DelegationJson(e));  // idempotent
     }
   }
   Status st = ctx_.store.PutDelegation(d);
   if (!st.ok()) return ServerError(st);
-  return JsonResponse(201, api_internal::DelegationJson(d));
+  return JsonResponse(201, registry::DelegationJson(d));
 }
 
 http::HttpResponse SelfServiceApi::DeleteDelegation(const http::HttpRequest& req) const {
@@ -510,15 +509,15 @@ http::HttpResponse SelfServiceApi::DeleteDelegation(const http::HttpRequest& req
   std::optional<std::string> supplier = http::FormValue(q, "supplier_orgno");
   std::optional<std::string> scope = http::FormValue(q, "scope");
   if (!supplier)
-    return BadRequest(api_internal::FieldError("supplier_orgno", "missing query parameter"));
-  if (!scope) return BadRequest(api_internal::FieldError("scope", "missing query parameter"));
+    return BadRequest(registry::FieldError("supplier_orgno", "missing query parameter"));
+  if (!scope) return BadRequest(registry::FieldError("scope", "missing query parameter"));
   Result<std::vector<Delegation>> existing = ctx_.store.ListDelegations(caller.orgno);
   if (!existing.ok()) return ServerError(existing.status());
   for (const Delegation& e : *existing) {
     if (e.consumer_orgno == caller.orgno && e.supplier_orgno == *supplier && e.scope == *scope) {
       Status st = ctx_.store.DeleteDelegation(e);
       if (!st.ok()) return ServerError(st);
-      return JsonResponse(200, api_internal::DelegationJson(e));
+      return JsonResponse(200, registry::DelegationJson(e));
     }
   }
   return NotFound("no delegation of " + Quote(*scope) + " to " + Quote(*supplier));
@@ -532,7 +531,7 @@ void SelfServiceApi::AddRoutes(http::Router& router,
   auto add = [&](const char* method, const char* path, const char* endpoint, Method m) {
     router.Add(method, path, [self, m, endpoint](const http::HttpRequest& req) {
       http::HttpResponse r = ((*self).*m)(req);
-      r.endpoint = endpoint;
+      r.labels.route = endpoint;
       return r;
     });
   };
@@ -544,12 +543,12 @@ void SelfServiceApi::AddRoutes(http::Router& router,
   add("GET", "/api/v1/clients/{client_id}/jwks", "api.jwks", &SelfServiceApi::GetJwks);
   router.Add("POST", "/api/v1/clients/{client_id}/jwks", [self](const http::HttpRequest& req) {
     http::HttpResponse r = self->PutJwks(req, 201);
-    r.endpoint = "api.jwks";
+    r.labels.route = "api.jwks";
     return r;
   });
   router.Add("PUT", "/api/v1/clients/{client_id}/jwks", [self](const http::HttpRequest& req) {
     http::HttpResponse r = self->PutJwks(req, 200);
-    r.endpoint = "api.jwks";
+    r.labels.route = "api.jwks";
     return r;
   });
   add("GET", "/api/v1/scopes", "api.scopes", &SelfServiceApi::GetScopes);

@@ -12,7 +12,7 @@ http::HttpResponse Serve(const WebAsset& asset) {
   r.headers.emplace_back("X-Content-Type-Options", "nosniff");
   r.headers.emplace_back("Referrer-Policy", "no-referrer");
   r.headers.emplace_back("Cache-Control", "no-cache");
-  r.endpoint = "web";
+  r.labels.route = "web";
   return r;
 }
 

@@ -1,4 +1,4 @@
-#include "server/test_controls.h"
+#include "server/handlers/test_controls.h"
 
 #include <charconv>
 #include <utility>
@@ -11,13 +11,13 @@ namespace {
 http::HttpResponse BadRequest(std::string description) {
   http::HttpResponse r = http::HttpResponse::Json(
       400, DumpJson({{"error", "invalid_request"}, {"error_description", std::move(description)}}));
-  r.endpoint = "local";
+  r.labels.route = "local";
   return r;
 }
 
 http::HttpResponse Ok(const nlohmann::json& body) {
   http::HttpResponse r = http::HttpResponse::Json(200, DumpJson(body));
-  r.endpoint = "local";
+  r.labels.route = "local";
   return r;
 }
 
@@ -60,7 +60,7 @@ http::HttpResponse PutClock(OffsetClock& clock, const http::HttpRequest& request
   if (!offset->has_value()) return BadRequest("offset_seconds: required");
   clock.SetOffsetSeconds(**offset);
   http::HttpResponse r = http::HttpResponse::Json(200, ClockJson(clock));
-  r.endpoint = "local";
+  r.labels.route = "local";
   return r;
 }
 
@@ -170,7 +170,7 @@ http::HttpResponse WithFaults(
     if (fault->retry_after_seconds > 0 && fault->status != 500) {
       r.headers.emplace_back("Retry-After", std::to_string(fault->retry_after_seconds));
     }
-    r.endpoint = "token";
+    r.labels.route = "token";
   } else if (!fault->drop_connection) {
     r = handler(request);
   }
@@ -187,7 +187,7 @@ void AddTestControlRoutes(http::Router& router, const TestControlsContext& ctx) 
   });
   router.Add("GET", "/_local/clock", [ctx](const http::HttpRequest&) {
     http::HttpResponse r = http::HttpResponse::Json(200, ClockJson(*ctx.clock));
-    r.endpoint = "local";
+    r.labels.route = "local";
     return r;
   });
   router.Add("PUT", "/_local/clock",
@@ -206,21 +206,21 @@ void AddTestControlRoutes(http::Router& router, const TestControlsContext& ctx) 
     if (Status s = ctx.keys->Rotate(); !s.ok()) {
       http::HttpResponse r = http::HttpResponse::Json(
           500, DumpJson({{"error", "server_error"}, {"error_description", s.ToString()}}));
-      r.endpoint = "local";
+      r.labels.route = "local";
       return r;
     }
     return Ok({{"kid", ctx.keys->Snapshot()->current_kid}});
   });
   router.Add("GET", "/_local/journal", [ctx](const http::HttpRequest& request) {
     http::HttpResponse r = http::HttpResponse::Json(200, ctx.journal->ToJson(LimitParam(request)));
-    r.endpoint = "local";
+    r.labels.route = "local";
     return r;
   });
   router.Add("POST", "/_local/replay/reset", [ctx](const http::HttpRequest&) {
     if (Status s = ctx.replay->Reset(); !s.ok()) {
       http::HttpResponse r = http::HttpResponse::Json(
           500, DumpJson({{"error", "server_error"}, {"error_description", s.ToString()}}));
-      r.endpoint = "local";
+      r.labels.route = "local";
       return r;
     }
     return Ok({{"reset", true}});

@@ -1,4 +1,4 @@
-#include "server/signing_keys.h"
+#include "server/token/signing_keys.h"
 
 #include <algorithm>
 

@@ -1,4 +1,4 @@
-#include "server/token_service.h"
+#include "server/token/token_service.h"
 
 #include <cctype>
 #include <optional>
@@ -10,15 +10,13 @@
 #include <nlohmann/json.hpp>
 
 #include "grant/grant_rules.h"
-#include "server/access_token.h"
-#include "server/grant_validator.h"
+#include "server/token/access_token.h"
+#include "server/token/grant_validator.h"
 
 namespace mp::server {
 namespace {
 
 using OrderedJson = nlohmann::ordered_json;
-
-using grant_internal::kJwtBearerGrantType;
 
 std::string Lower(std::string_view s) {
   std::string out(s);
@@ -104,7 +102,7 @@ http::HttpResponse TokenService::HandleToken(const http::HttpRequest& request) c
   http::HttpResponse response = http::HttpResponse::Json(200, body.dump());
   response.headers.emplace_back("Cache-Control", "no-store");
   response.headers.emplace_back("Pragma", "no-cache");
-  response.endpoint = "token";
+  response.labels.route = "token";
   outcome.issued = true;
   outcome.detail = "issued access token jti " + token->jti;
   if (on_outcome) on_outcome(outcome);
@@ -127,13 +125,13 @@ http::HttpResponse TokenService::HandleMetadata(const http::HttpRequest& /*reque
   body["authorization_details_types_supported"] = std::move(types);
   http::HttpResponse response = http::HttpResponse::Json(
       200, body.dump(-1, ' ', false, OrderedJson::error_handler_t::replace));
-  response.endpoint = "metadata";
+  response.labels.route = "metadata";
   return response;
 }
 
 http::HttpResponse TokenService::HandleJwks(const http::HttpRequest& /*request*/) const {
   http::HttpResponse response = http::HttpResponse::Json(200, keys_.Snapshot()->jwks_json);
-  response.endpoint = "jwk";
+  response.labels.route = "jwk";
   return response;
 }
 

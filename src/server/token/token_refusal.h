@@ -4,8 +4,8 @@
 //
 //   TokenRefusal r = Refuse(MpError::kMp200, "nav:a", "scopes not on the client: nav:a");
 //   HttpResponse response = RefusalResponse(r, config.issuer, request.trace_id);
-#ifndef MASKINPORTEN_SERVER_TOKEN_REFUSAL_H_
-#define MASKINPORTEN_SERVER_TOKEN_REFUSAL_H_
+#ifndef MASKINPORTEN_SERVER_TOKEN_TOKEN_REFUSAL_H_
+#define MASKINPORTEN_SERVER_TOKEN_TOKEN_REFUSAL_H_
 
 #include <string>
 #include <string_view>
@@ -42,4 +42,4 @@ http::HttpResponse RefusalResponse(const TokenRefusal& refusal, std::string_view
 
 }  // namespace mp::server
 
-#endif  // MASKINPORTEN_SERVER_TOKEN_REFUSAL_H_
+#endif  // MASKINPORTEN_SERVER_TOKEN_TOKEN_REFUSAL_H_

@@ -1,8 +1,8 @@
-#include "server/grant_validator.h"
+#include "server/token/grant_validator.h"
 
 #include <utility>
 
-#include "server/handlers/api_rules.h"
+#include "server/registry/registry_rules.h"
 
 namespace mp::server {
 namespace {
@@ -28,8 +28,8 @@ nlohmann::ordered_json ConsentEntry(const nlohmann::json& sent, const ConsentRec
   out["id"] = sent["id"];
   out["from"] = sent["from"];
   out["to"] = {{"authority", grant_internal::kIso6523Authority}, {"ID", "0192:" + consumer}};
-  out["consented"] = api_internal::IsoTime(consent.decided);
-  out["validTo"] = api_internal::IsoTime(consent.valid_to);
+  out["consented"] = registry::IsoTime(consent.decided);
+  out["validTo"] = registry::IsoTime(consent.valid_to);
   nlohmann::ordered_json rights = nlohmann::ordered_json::array();
   for (const ConsentResource& r : consent.resources) {
     nlohmann::ordered_json right;

@@ -7,8 +7,8 @@
 //   OffsetClock clock(SystemClock::Instance());
 //   TestControls controls(clock, journal, faults, keys, replay);
 //   controls.AddRoutes(router);   // GET/PUT /_local/clock, POST /_local/faults, ...
-#ifndef MASKINPORTEN_SERVER_TEST_CONTROLS_H_
-#define MASKINPORTEN_SERVER_TEST_CONTROLS_H_
+#ifndef MASKINPORTEN_SERVER_HANDLERS_TEST_CONTROLS_H_
+#define MASKINPORTEN_SERVER_HANDLERS_TEST_CONTROLS_H_
 
 #include <atomic>
 #include <chrono>
@@ -20,9 +20,9 @@
 #include "core/mutex.h"
 #include "http/http_types.h"
 #include "maskinporten/clock.h"
-#include "server/signing_keys.h"
 #include "server/store/store.h"
-#include "server/token_service.h"
+#include "server/token/signing_keys.h"
+#include "server/token/token_service.h"
 
 namespace mp::server {
 
@@ -97,4 +97,4 @@ void AddTestControlRoutes(http::Router& router, const TestControlsContext& ctx);
 
 }  // namespace mp::server
 
-#endif  // MASKINPORTEN_SERVER_TEST_CONTROLS_H_
+#endif  // MASKINPORTEN_SERVER_HANDLERS_TEST_CONTROLS_H_

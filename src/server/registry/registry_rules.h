@@ -9,8 +9,8 @@
 //   MP_ASSIGN_OR_RETURN(ClientRecord c, ParseClient(body, ClientFields::kApi));
 //   MP_RETURN_IF_ERROR(CheckClientScopes(c, StoreLookup(store)));
 //   MP_ASSIGN_OR_RETURN(std::vector<ClientKey> keys, ParseJwkSet(body["keys"], "keys", now));
-#ifndef MASKINPORTEN_SERVER_HANDLERS_API_RULES_H_
-#define MASKINPORTEN_SERVER_HANDLERS_API_RULES_H_
+#ifndef MASKINPORTEN_SERVER_REGISTRY_REGISTRY_RULES_H_
+#define MASKINPORTEN_SERVER_REGISTRY_REGISTRY_RULES_H_
 
 #include <cstdint>
 #include <functional>
@@ -23,15 +23,15 @@
 #include <nlohmann/json.hpp>
 
 #include "core/utc_time.h"
+#include "maskinporten/grant.h"
 #include "maskinporten/status.h"
 #include "server/store/store.h"
 
-namespace mp::server::api_internal {
+namespace mp::server::registry {
 
 using Json = nlohmann::json;
 using OrderedJson = nlohmann::ordered_json;
 
-constexpr std::string_view kJwtBearerGrant = "urn:ietf:params:oauth:grant-type:jwt-bearer";
 constexpr std::string_view kJwtBearerShort = "jwt_bearer_token";  // SPEC §9 short form
 constexpr int kMaxClientNameLength = 100;
 constexpr int kMaxDescriptionLength = 500;
@@ -85,9 +85,8 @@ enum class ScopeFields {
 // accepted delegation_source values ("" is always accepted: not delegable).
 Result<ScopeRecord> ParseScope(const Json& body, ScopeFields fields,
                                const std::vector<std::string>& delegation_sources);
-// prefix [a-z0-9_-]+ (may hold ':'-free lowercase only), subscope [a-zA-Z0-9._/-]+, and the name a
-// scope-token (RFC 6749 §3.3).
-Status CheckScopeName(std::string_view prefix, std::string_view subscope);
+// The scope-name rule is mp::CheckScopeName (maskinporten/grant.h): one rule for every caller.
+using ::mp::CheckScopeName;
 // The org that owns `prefix` through another active or inactive scope, or "" when none in `all`
 // (SPEC §9: a prefix belongs to one API owner).
 std::string PrefixOwner(std::string_view prefix, const std::vector<ScopeRecord>& all);
@@ -122,6 +121,6 @@ struct ProvidedScope {
 };
 Status EnsureScopes(Store& store, const ScopeRecord& base, std::span<const ProvidedScope> scopes);
 
-}  // namespace mp::server::api_internal
+}  // namespace mp::server::registry
 
-#endif  // MASKINPORTEN_SERVER_HANDLERS_API_RULES_H_
+#endif  // MASKINPORTEN_SERVER_REGISTRY_REGISTRY_RULES_H_

@@ -7,8 +7,8 @@
 //   MP_ASSIGN_OR_RETURN(auto keys, SigningKeys::Load(store, clock, {}));
 //   std::shared_ptr<const SigningKeySet> now = keys->Snapshot();
 //   SignJws(now->current, payload, {.alg = Algorithm::kRS256, .kid = now->current_kid});
-#ifndef MASKINPORTEN_SERVER_SIGNING_KEYS_H_
-#define MASKINPORTEN_SERVER_SIGNING_KEYS_H_
+#ifndef MASKINPORTEN_SERVER_TOKEN_SIGNING_KEYS_H_
+#define MASKINPORTEN_SERVER_TOKEN_SIGNING_KEYS_H_
 
 #include <memory>
 #include <string>
@@ -64,4 +64,4 @@ class SigningKeys {
 
 }  // namespace mp::server
 
-#endif  // MASKINPORTEN_SERVER_SIGNING_KEYS_H_
+#endif  // MASKINPORTEN_SERVER_TOKEN_SIGNING_KEYS_H_

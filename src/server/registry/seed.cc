@@ -1,4 +1,4 @@
-#include "server/seed.h"
+#include "server/registry/seed.h"
 
 #include <openssl/evp.h>
 
@@ -14,12 +14,12 @@
 #include "grant/grant_rules.h"
 #include "maskinporten/jwk.h"
 #include "maskinporten/key.h"
-#include "server/handlers/api_rules.h"
+#include "server/registry/registry_rules.h"
 
 namespace mp::server {
 namespace {
 
-using api_internal::Json;
+using registry::Json;
 
 // SPEC §8: the delegation sources of TEST and PROD. A seed may be loaded before the environment is
 // known, so either is accepted here (the API accepts only the running environment's).
@@ -100,7 +100,7 @@ Result<std::map<std::string, std::string>> StringMembers(
 }
 
 Status CheckOrg(std::string_view orgno, std::string_view path, const Errors& err) {
-  Status s = api_internal::CheckOrgNumber(orgno, "x");
+  Status s = registry::CheckOrgNumber(orgno, "x");
   if (!s.ok()) {
     return err.At(Errc::kInvalidArgument, path,
                   Quote(orgno) + " is not a valid organisation number");
@@ -232,8 +232,8 @@ Status LoadScopes(const Json& root, const Errors& err, SeedConfig& seed) {
   for (size_t i = 0; i < list->size(); ++i) {
     const std::string path = Index("scopes", i);
     MP_RETURN_IF_ERROR(CheckObject((*list)[i], path, err));
-    Result<ScopeRecord> s = api_internal::ParseScope((*list)[i], api_internal::ScopeFields::kSeed,
-                                                     SeedDelegationSources());
+    Result<ScopeRecord> s =
+        registry::ParseScope((*list)[i], registry::ScopeFields::kSeed, SeedDelegationSources());
     if (!s.ok()) return err.Under(path, s.status());
     if (auto [it, added] = names.emplace(s->name, i); !added) {
       return err.At(
@@ -285,7 +285,7 @@ Result<ClientKey> LoadSeedKey(const Json& entry, const std::string& path,
                               const std::string& base_dir, const Errors& err) {
   MP_RETURN_IF_ERROR(CheckObject(entry, path, err));
   if (!entry.contains("pem_file")) {
-    Result<ClientKey> key = api_internal::ParseRegisteredJwk(entry, "", 0);
+    Result<ClientKey> key = registry::ParseRegisteredJwk(entry, "", 0);
     if (!key.ok()) return err.Under(path, key.status());
     return key;
   }
@@ -321,7 +321,7 @@ Result<ClientKey> LoadSeedKey(const Json& entry, const std::string& path,
   Result<Json> parsed = ParseStrictJsonObject(jwk);
   if (!parsed.ok()) return err.About(path, parsed.status());
   // kid problems are the seed's "kid"; key problems (RSA, size) are the file's.
-  Result<ClientKey> checked = api_internal::ParseRegisteredJwk(*parsed, "", 0);
+  Result<ClientKey> checked = registry::ParseRegisteredJwk(*parsed, "", 0);
   if (!checked.ok()) return err.Under(path, checked.status());
   return checked;
 }
@@ -335,7 +335,7 @@ Status LoadClients(const Json& root, const std::string& base_dir, const Errors& 
     const std::string path = Index("clients", i);
     const Json& obj = (*list)[i];
     MP_RETURN_IF_ERROR(CheckObject(obj, path, err));
-    Result<ClientRecord> c = api_internal::ParseClient(obj, api_internal::ClientFields::kSeed);
+    Result<ClientRecord> c = registry::ParseClient(obj, registry::ClientFields::kSeed);
     if (!c.ok()) return err.Under(path, c.status());
     if (c->client_id.empty()) c->client_id = DerivedClientId(c->client_orgno, c->client_name);
     if (auto [it, added] = ids.emplace(c->client_id, i); !added) {
@@ -353,7 +353,7 @@ Status LoadClients(const Json& root, const std::string& base_dir, const Errors& 
                             LoadSeedKey((*k)[j], Index(keys_path, j), base_dir, err));
         keys.push_back(std::move(key));
       }
-      Status set = api_internal::CheckKeySet(keys, "keys");
+      Status set = registry::CheckKeySet(keys, "keys");
       if (!set.ok()) return err.Under(path, set);
       sc.keys = std::move(keys);
     }
@@ -384,8 +384,8 @@ Status LoadDelegations(const Json& root, const Errors& err, SeedConfig& seed) {
 
 // The registry as it will be once the seed is applied: the seed's scopes and access entries over
 // the store's.
-api_internal::RegistryLookup SeedOverStore(const SeedConfig& seed, Store& store) {
-  return api_internal::RegistryLookup{
+registry::RegistryLookup SeedOverStore(const SeedConfig& seed, Store& store) {
+  return registry::RegistryLookup{
       .scope = [&seed, &store](std::string_view name) -> Result<std::optional<ScopeRecord>> {
         for (const ScopeRecord& s : seed.scopes) {
           if (s.name == name) return std::optional<ScopeRecord>(s);
@@ -412,13 +412,13 @@ Status CheckReferences(const SeedConfig& seed, Store& store, const Errors& err) 
     for (const ScopeRecord& o : stored) {
       if (o.name != s.name) others.push_back(o);
     }
-    const std::string owner = api_internal::PrefixOwner(s.prefix, others);
+    const std::string owner = registry::PrefixOwner(s.prefix, others);
     if (!owner.empty() && owner != s.owner_orgno) {
       return err.At(Errc::kInvalidArgument, Index("scopes", i) + ".prefix",
                     Quote(s.prefix) + " belongs to organisation " + owner + " in the registry");
     }
   }
-  api_internal::RegistryLookup lookup = SeedOverStore(seed, store);
+  registry::RegistryLookup lookup = SeedOverStore(seed, store);
   for (size_t i = 0; i < seed.access.size(); ++i) {
     MP_ASSIGN_OR_RETURN(std::optional<ScopeRecord> s, lookup.scope(seed.access[i].scope));
     if (!s) {
@@ -427,7 +427,7 @@ Status CheckReferences(const SeedConfig& seed, Store& store, const Errors& err) 
     }
   }
   for (const SeedClient& c : seed.clients) {
-    MP_RETURN_IF_ERROR(err.Under(c.path, api_internal::CheckClientScopes(c.client, lookup)));
+    MP_RETURN_IF_ERROR(err.Under(c.path, registry::CheckClientScopes(c.client, lookup)));
   }
   for (size_t i = 0; i < seed.delegations.size(); ++i) {
     const Delegation& d = seed.delegations[i];
@@ -436,9 +436,9 @@ Status CheckReferences(const SeedConfig& seed, Store& store, const Errors& err) 
     if (!s) {
       return err.At(Errc::kInvalidArgument, path + ".scope", "unknown scope " + Quote(d.scope));
     }
-    MP_RETURN_IF_ERROR(err.Under(
-        path, api_internal::CheckDelegation(s, d.scope, d.consumer_orgno, d.supplier_orgno, "scope",
-                                            "supplier_orgno")));
+    MP_RETURN_IF_ERROR(
+        err.Under(path, registry::CheckDelegation(s, d.scope, d.consumer_orgno, d.supplier_orgno,
+                                                  "scope", "supplier_orgno")));
   }
   return OkStatus();
 }
@@ -479,7 +479,7 @@ Status ApplyScopes(const SeedConfig& seed, Store& store, int64_t now, const Erro
 }
 
 Status ApplyAccess(const SeedConfig& seed, Store& store, int64_t now, const Errors& err) {
-  api_internal::RegistryLookup lookup = SeedOverStore(seed, store);
+  registry::RegistryLookup lookup = SeedOverStore(seed, store);
   for (size_t i = 0; i < seed.access.size(); ++i) {
     ScopeAccess a = seed.access[i];
     const std::string path = Index("access", i);

@@ -20,8 +20,8 @@
 //   AddAltinnConsentRoutes(router, {.store = store, .keys = keys, .config = config,
 //                                   .clock = clock, .signer_options = {},
 //                                   .base_url = "http://127.0.0.1:8080"});
-#ifndef MASKINPORTEN_SERVER_ALTINN_CONSENT_H_
-#define MASKINPORTEN_SERVER_ALTINN_CONSENT_H_
+#ifndef MASKINPORTEN_SERVER_ALTINN_ALTINN_CONSENT_H_
+#define MASKINPORTEN_SERVER_ALTINN_ALTINN_CONSENT_H_
 
 #include <cstdint>
 #include <memory>
@@ -35,8 +35,8 @@
 #include "maskinporten/key.h"
 #include "maskinporten/status.h"
 #include "server/server_config.h"
-#include "server/signing_keys.h"
 #include "server/store/store.h"
+#include "server/token/signing_keys.h"
 
 namespace mp::server {
 
@@ -106,4 +106,4 @@ void AddAltinnConsentRoutes(http::Router& router, const AltinnConsentContext& ct
 
 }  // namespace mp::server
 
-#endif  // MASKINPORTEN_SERVER_ALTINN_CONSENT_H_
+#endif  // MASKINPORTEN_SERVER_ALTINN_ALTINN_CONSENT_H_

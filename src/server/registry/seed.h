@@ -3,9 +3,9 @@
 // their keys and delegations the emulator starts with. Everything is local (SPEC §13.10).
 //
 // Loading is two steps. LoadSeed parses and checks the whole file (with the self-service API's
-// own rules, src/server/handlers/api_rules.h) and reads the PEM files it names; ApplySeed checks
-// what the seed refers to in the registry and then upserts it, so applying the same seed twice
-// leaves the same state (an unchanged record or key keeps its times).
+// own rules, src/server/registry/registry_rules.h) and reads the PEM files it names; ApplySeed
+// checks what the seed refers to in the registry and then upserts it, so applying the same seed
+// twice leaves the same state (an unchanged record or key keeps its times).
 //
 //   MP_ASSIGN_OR_RETURN(SeedConfig seed, LoadSeedFile("seed.json"));
 //   AddSeedTrust(seed, config);                      // anchors and revoked serials
@@ -13,8 +13,8 @@
 //
 // Errors name the file, the JSON path and the problem:
 //   "seed.json: clients[1].keys[0].kid: \"a b\" must be non-empty [A-Za-z0-9._-]"
-#ifndef MASKINPORTEN_SERVER_SEED_H_
-#define MASKINPORTEN_SERVER_SEED_H_
+#ifndef MASKINPORTEN_SERVER_REGISTRY_SEED_H_
+#define MASKINPORTEN_SERVER_REGISTRY_SEED_H_
 
 #include <optional>
 #include <set>
@@ -72,4 +72,4 @@ void AddSeedTrust(const SeedConfig& seed, ServerConfig& config);
 
 }  // namespace mp::server
 
-#endif  // MASKINPORTEN_SERVER_SEED_H_
+#endif  // MASKINPORTEN_SERVER_REGISTRY_SEED_H_

@@ -4,8 +4,8 @@
 //
 //   TokenService service(config, store, replay, keys, clock);
 //   HttpResponse r = service.HandleToken(request);   // POST /token
-#ifndef MASKINPORTEN_SERVER_TOKEN_SERVICE_H_
-#define MASKINPORTEN_SERVER_TOKEN_SERVICE_H_
+#ifndef MASKINPORTEN_SERVER_TOKEN_TOKEN_SERVICE_H_
+#define MASKINPORTEN_SERVER_TOKEN_TOKEN_SERVICE_H_
 
 #include <cstdint>
 #include <functional>
@@ -17,9 +17,9 @@
 #include "maskinporten/clock.h"
 #include "maskinporten/mp_errors.h"
 #include "server/server_config.h"
-#include "server/signing_keys.h"
 #include "server/store/store.h"
-#include "server/token_refusal.h"
+#include "server/token/signing_keys.h"
+#include "server/token/token_refusal.h"
 
 namespace mp::server {
 
@@ -60,4 +60,4 @@ class TokenService {
 
 }  // namespace mp::server
 
-#endif  // MASKINPORTEN_SERVER_TOKEN_SERVICE_H_
+#endif  // MASKINPORTEN_SERVER_TOKEN_TOKEN_SERVICE_H_

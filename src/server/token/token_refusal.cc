@@ -1,4 +1,4 @@
-#include "server/token_refusal.h"
+#include "server/token/token_refusal.h"
 
 #include <nlohmann/json.hpp>
 
@@ -45,8 +45,8 @@ http::HttpResponse RefusalResponse(const TokenRefusal& refusal, std::string_view
   http::HttpResponse response = http::HttpResponse::Json(
       refusal.http_status, body.dump(-1, ' ', false, OrderedJson::error_handler_t::replace));
   response.headers.emplace_back("Cache-Control", "no-store");
-  response.endpoint = "token";
-  response.mp_code = refusal.mp_code;
+  response.labels.route = "token";
+  response.labels.outcome = refusal.mp_code;
   return response;
 }
 

@@ -1,4 +1,4 @@
-#include "server/handlers/api_rules.h"
+#include "server/registry/registry_rules.h"
 
 #include <algorithm>
 #include <set>
@@ -12,7 +12,7 @@
 #include "maskinporten/jwk.h"
 #include "maskinporten/org_number.h"
 
-namespace mp::server::api_internal {
+namespace mp::server::registry {
 namespace {
 
 std::string Join(std::string_view path, std::string_view member) {
@@ -74,14 +74,6 @@ Status CheckText(std::string_view text, std::string_view path, size_t max, bool 
   return OkStatus();
 }
 
-bool IsPrefixChar(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
-}
-bool IsSubscopeChar(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
-         c == '_' || c == '/' || c == '-' || c == ':';
-}
-
 }  // namespace
 
 Status FieldError(std::string_view path, std::string_view problem) {
@@ -129,9 +121,9 @@ Result<ClientRecord> ParseClient(const Json& body, ClientFields fields) {
       MP_ASSIGN_OR_RETURN(std::vector<std::string> grants, StringArrayField(value, name));
       if (grants.empty()) return FieldError(name, "must name the jwt-bearer grant type");
       for (size_t i = 0; i < grants.size(); ++i) {
-        if (grants[i] != kJwtBearerGrant && grants[i] != kJwtBearerShort) {
+        if (grants[i] != kJwtBearerGrantType && grants[i] != kJwtBearerShort) {
           return FieldError(Index(name, i), Quote(grants[i]) + " is not allowed; use \"" +
-                                                std::string(kJwtBearerGrant) + "\"");
+                                                std::string(kJwtBearerGrantType) + "\"");
         }
       }
     } else if (name == "scopes") {
@@ -282,22 +274,6 @@ Result<std::vector<ClientKey>> ParseJwkSet(const Json& keys, std::string_view pa
 // ---------------------------------------------------------------------------------------------
 // Scopes
 
-Status CheckScopeName(std::string_view prefix, std::string_view subscope) {
-  if (prefix.empty()) return FieldError("prefix", "must not be empty");
-  if (prefix.size() > 64 || !std::all_of(prefix.begin(), prefix.end(), IsPrefixChar)) {
-    return FieldError("prefix", Quote(prefix) + " must be 1..64 characters [a-z0-9_-]");
-  }
-  if (subscope.empty()) return FieldError("subscope", "must not be empty");
-  if (subscope.size() > 200 || !std::all_of(subscope.begin(), subscope.end(), IsSubscopeChar)) {
-    return FieldError("subscope", Quote(subscope) + " must be 1..200 characters [a-zA-Z0-9._/:-]");
-  }
-  std::string name = std::string(prefix) + ":" + std::string(subscope);
-  if (!IsScopeToken(name)) {
-    return FieldError("subscope", Quote(name) + " is not a valid scope name");
-  }
-  return OkStatus();
-}
-
 Result<ScopeRecord> ParseScope(const Json& body, ScopeFields fields,
                                const std::vector<std::string>& delegation_sources) {
   if (!body.is_object()) return FieldError("scope", "must be a JSON object");
@@ -425,7 +401,7 @@ OrderedJson ClientJson(const ClientRecord& c) {
   j["description"] = c.description;
   j["integration_type"] = c.integration_type;
   j["token_endpoint_auth_method"] = c.token_endpoint_auth_method;
-  j["grant_types"] = OrderedJson::array({std::string(kJwtBearerGrant)});
+  j["grant_types"] = OrderedJson::array({std::string(kJwtBearerGrantType)});
   j["scopes"] = c.scopes;
   j["client_orgno"] = c.client_orgno;
   if (!c.supplier_orgno.empty()) j["supplier_orgno"] = c.supplier_orgno;
@@ -502,4 +478,4 @@ Status EnsureScopes(Store& store, const ScopeRecord& base, std::span<const Provi
   return OkStatus();
 }
 
-}  // namespace mp::server::api_internal
+}  // namespace mp::server::registry

@@ -1,4 +1,4 @@
-#include "server/altinn_consent.h"
+#include "server/altinn/altinn_consent.h"
 
 #include <openssl/evp.h>
 
@@ -16,16 +16,15 @@
 #include "core/strings.h"
 #include "core/url.h"
 #include "core/utc_time.h"
-#include "jose/key_internal.h"
 #include "jose/signature.h"
 #include "maskinporten/base64.h"
 #include "maskinporten/jwk.h"
 #include "maskinporten/org_number.h"
-#include "pki/cert_internal.h"
-#include "server/access_token.h"
-#include "server/grant_validator.h"
+#include "maskinporten/test_ca.h"
 #include "server/handlers/api_response.h"
-#include "server/handlers/api_rules.h"
+#include "server/registry/registry_rules.h"
+#include "server/token/access_token.h"
+#include "server/token/grant_validator.h"
 
 namespace mp::server {
 namespace {
@@ -232,18 +231,13 @@ Result<ConsentKeyRecord> NewConsentKey(int64_t now, const ConsentSignerOptions& 
   if (key->type() != KeyType::kRsa) {
     return Status(Errc::kInvalidKey, "the consent signing key must be RSA");
   }
-  internal::CertSpec spec;
-  spec.subject = {{"C", "NO"},
-                  {"O", std::string(kAltinnLocalOrgName)},
-                  {"CN", "Altinn consent tokens (local)"}};
-  spec.subject_key = internal::KeyAccess::Evp(*key);
-  spec.issuer_key = internal::KeyAccess::Evp(*key);
-  spec.not_before = now - 86400;
-  spec.not_after = now + kCertificateDays * 86400;
-  spec.extensions = {{"basicConstraints", "critical,CA:FALSE"},
-                     {"keyUsage", "critical,digitalSignature"},
-                     {"subjectKeyIdentifier", "hash"}};
-  MP_ASSIGN_OR_RETURN(Certificate cert, internal::BuildCertificate(spec));
+  MP_ASSIGN_OR_RETURN(
+      Certificate cert,
+      MakeSelfSignedCertificate(*key, {.subject = {{"C", "NO"},
+                                                   {"O", std::string(kAltinnLocalOrgName)},
+                                                   {"CN", "Altinn consent tokens (local)"}},
+                                       .not_before = now - 86400,
+                                       .not_after = now + kCertificateDays * 86400}));
   return ConsentKeyRecord{.kid = key->public_key().Thumbprint(),
                           .private_pem = key->ToPkcs8Pem(),
                           .certificate_pem = cert.Pem(),
@@ -268,7 +262,7 @@ class AltinnConsentApi {
     constexpr std::string_view kEndpoint = "altinn.jwks";
     API_ASSIGN_OR_RESPOND(std::shared_ptr<const ConsentSigner> signer, Signer(kEndpoint));
     http::HttpResponse r = http::HttpResponse::Json(200, signer->jwks_json);
-    r.endpoint = "altinn.jwks";
+    r.labels.route = "altinn.jwks";
     return r;
   }
 
@@ -399,7 +393,7 @@ class AltinnConsentApi {
     Result<std::string> token = MintConsentToken(c, by_handler, *signer, issuer_, now);
     if (!token.ok()) return ServerError(token.status(), kEndpoint);
     http::HttpResponse r = http::HttpResponse::Text(200, std::move(token).value());
-    r.endpoint = std::string(kEndpoint);
+    r.labels.route = std::string(kEndpoint);
     return r;
   }
 
@@ -421,7 +415,7 @@ class AltinnConsentApi {
             c.authorization_code + "/accept (or /reject), body {\"person\":\"<fnr>\"}.\n";
     http::HttpResponse r =
         http::HttpResponse::Text(200, std::move(text), "text/plain; charset=utf-8");
-    r.endpoint = std::string(kEndpoint);
+    r.labels.route = std::string(kEndpoint);
     return r;
   }
 
@@ -501,7 +495,7 @@ Status EnsureAltinnScopes(Store& store, const Clock& clock) {
     MP_RETURN_IF_ERROR(store.PutOrganization(
         {.orgno = std::string(kAltinnLocalOrg), .name = std::string(kAltinnLocalOrgName)}));
   }
-  const api_internal::ProvidedScope scopes[] = {
+  const registry::ProvidedScope scopes[] = {
       {kConsentRequestsReadScope, "Read consent requests (local Altinn stand-in)"},
       {kConsentRequestsWriteScope, "Create consent requests (local Altinn stand-in)"},
       {kConsentTokensScope, "Fetch consent tokens (local Altinn stand-in)"},
@@ -511,7 +505,7 @@ Status EnsureAltinnScopes(Store& store, const Clock& clock) {
   base.owner_orgno = std::string(kAltinnLocalOrg);
   base.accessible_for_all = true;
   base.created = base.last_updated = clock.NowSeconds();
-  return api_internal::EnsureScopes(store, base, scopes);
+  return registry::EnsureScopes(store, base, scopes);
 }
 
 Result<std::unique_ptr<ConsentSigner>> LoadConsentSigner(Store& store, const Clock& clock,

@@ -8,8 +8,8 @@
 //   GrantVerdict v = validator.Validate(assertion);
 //   if (!v.ok()) return RefusalResponse(v.refusal, config.issuer, trace_id);
 //   IssueAccessToken(*v.grant, ...);
-#ifndef MASKINPORTEN_SERVER_GRANT_VALIDATOR_H_
-#define MASKINPORTEN_SERVER_GRANT_VALIDATOR_H_
+#ifndef MASKINPORTEN_SERVER_TOKEN_GRANT_VALIDATOR_H_
+#define MASKINPORTEN_SERVER_TOKEN_GRANT_VALIDATOR_H_
 
 #include <map>
 #include <optional>
@@ -24,7 +24,7 @@
 #include "maskinporten/clock.h"
 #include "server/server_config.h"
 #include "server/store/store.h"
-#include "server/token_refusal.h"
+#include "server/token/token_refusal.h"
 
 namespace mp::server {
 
@@ -105,4 +105,4 @@ class GrantValidator {
 
 }  // namespace mp::server
 
-#endif  // MASKINPORTEN_SERVER_GRANT_VALIDATOR_H_
+#endif  // MASKINPORTEN_SERVER_TOKEN_GRANT_VALIDATOR_H_

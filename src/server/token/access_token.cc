@@ -1,4 +1,4 @@
-#include "server/access_token.h"
+#include "server/token/access_token.h"
 
 #include <algorithm>
 #include <utility>

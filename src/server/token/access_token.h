@@ -4,8 +4,8 @@
 //   MP_ASSIGN_OR_RETURN(IssuedAccessToken t,
 //                       IssueAccessToken(grant, config, *keys.Snapshot(), clock.NowSeconds()));
 //   t.token;  // compact JWS, header {"kid":"<kid>","alg":"RS256"}
-#ifndef MASKINPORTEN_SERVER_ACCESS_TOKEN_H_
-#define MASKINPORTEN_SERVER_ACCESS_TOKEN_H_
+#ifndef MASKINPORTEN_SERVER_TOKEN_ACCESS_TOKEN_H_
+#define MASKINPORTEN_SERVER_TOKEN_ACCESS_TOKEN_H_
 
 #include <cstdint>
 #include <string>
@@ -14,9 +14,9 @@
 
 #include "maskinporten/clock.h"
 #include "maskinporten/status.h"
-#include "server/grant_validator.h"
 #include "server/server_config.h"
-#include "server/signing_keys.h"
+#include "server/token/grant_validator.h"
+#include "server/token/signing_keys.h"
 
 namespace mp::server {
 
@@ -49,4 +49,4 @@ Result<IssuedAccessToken> IssueAccessToken(const ValidatedGrant& grant, const Se
 
 }  // namespace mp::server
 
-#endif  // MASKINPORTEN_SERVER_ACCESS_TOKEN_H_
+#endif  // MASKINPORTEN_SERVER_TOKEN_ACCESS_TOKEN_H_
