@@ -141,8 +141,9 @@ int RunAgent(AgentArgs a) {
                   {"NAIS_TOKEN_INTROSPECTION_ENDPOINT", (*agent)->introspection_endpoint()}};
     std::cout << out.dump() << std::endl;
   } else {
-    std::cout << "listening on " << (*agent)->base_url() << "\n"
-              << "NAIS_TOKEN_ENDPOINT=" << (*agent)->token_endpoint() << "\n"
+    // On stderr: stdout's one "listening on" line is what scripts and tests read (as `serve`).
+    std::cout << "listening on " << (*agent)->base_url() << std::endl;
+    std::cerr << "NAIS_TOKEN_ENDPOINT=" << (*agent)->token_endpoint() << "\n"
               << "NAIS_TOKEN_INTROSPECTION_ENDPOINT=" << (*agent)->introspection_endpoint()
               << std::endl;
   }
