@@ -46,8 +46,8 @@ fuzz:
 # The sanitizer (ASan+UBSan) and clang thread-safety presets, built and tested.
 asan:
 	@$(MAKE) --no-print-directory PRESET=asan test
-# ThreadSanitizer over the multi-threaded suites: the server, the client and the HTTP layer.
-TSAN_SUITES := mp_server_tests mp_client_tests mp_http_tests
+# ThreadSanitizer over the multi-threaded suites: the server, the client, the HTTP layer, the agent.
+TSAN_SUITES := mp_server_tests mp_client_tests mp_http_tests mp_agent_tests
 tsan: deps
 	@cmake --preset tsan >/dev/null
 	@cmake --build --preset tsan -j $(JOBS) --target $(TSAN_SUITES)
