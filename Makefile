@@ -6,7 +6,7 @@ JOBS ?= $(shell nproc)
 FUZZ_SECONDS ?= 60
 BUILD_DIR := build/$(PRESET)
 
-.PHONY: all deps build test demo bench bench-server soak fuzz format asan tsan tsa clean
+.PHONY: all deps build test demo bench bench-server bench-agent soak fuzz format asan tsan tsa clean
 
 all: build
 
@@ -30,6 +30,11 @@ bench: build
 bench-server: build
 	scripts/bench-server.sh
 
+# The token agent's cache hits over HTTP vs a fixed-body server on the same HTTP layer (16
+# connections; targets >= 0.8x and p99 <= 1 ms).
+bench-agent: build
+	scripts/bench-agent.sh
+
 # Token and admin load on `serve` for SOAK_MINUTES (default 5); fails when its RSS keeps growing.
 soak: build
 	scripts/soak.sh
@@ -41,8 +46,8 @@ fuzz:
 # The sanitizer (ASan+UBSan) and clang thread-safety presets, built and tested.
 asan:
 	@$(MAKE) --no-print-directory PRESET=asan test
-# ThreadSanitizer over the multi-threaded suites: the server, the client and the HTTP layer.
-TSAN_SUITES := mp_server_tests mp_client_tests mp_http_tests
+# ThreadSanitizer over the multi-threaded suites: the server, the client, the HTTP layer, the agent.
+TSAN_SUITES := mp_server_tests mp_client_tests mp_http_tests mp_agent_tests
 tsan: deps
 	@cmake --preset tsan >/dev/null
 	@cmake --build --preset tsan -j $(JOBS) --target $(TSAN_SUITES)

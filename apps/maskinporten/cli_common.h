@@ -103,6 +103,7 @@ void AddValidate(CLI::App& app, int* exit_code);    // validate_cmd.cc
 void AddConsent(CLI::App& app, int* exit_code);     // consent_cmd.cc
 void AddExampleApi(CLI::App& app, int* exit_code);  // example_api_cmd.cc
 void AddDoctor(CLI::App& app, int* exit_code);      // doctor_cmd.cc
+void AddAgent(CLI::App& app, int* exit_code);       // agent_cmd.cc
 
 }  // namespace mp::cli
 

@@ -26,6 +26,7 @@ int main(int argc, char** argv) {
   mp::cli::AddToken(app, &exit_code);
   mp::cli::AddInspect(app, &exit_code);
   mp::cli::AddServe(app, &exit_code);
+  mp::cli::AddAgent(app, &exit_code);
   mp::cli::AddDemo(app, &exit_code);
   mp::cli::AddBench(app, &exit_code);
   mp::cli::AddAdmin(app, &exit_code);
