@@ -10,9 +10,9 @@
 #include "core/json.h"
 #include "core/random.h"
 #include "core/strings.h"
+#include "server/access_token.h"
 #include "server/handlers/api_response.h"
 #include "server/handlers/api_rules.h"
-#include "server/access_token.h"
 
 namespace mp::server {
 namespace {
