@@ -39,7 +39,7 @@ async function createRequest() {
       },
     ],
     requestMessage: { nb: 'TEST FORSIKRING AS ber om opplysninger fra NAV.' },
-    redirectUrl: `${serve.baseUrl}/favicon.svg?from=insurer`,
+    redirectUrl: `${serve.baseUrl}/?from=insurer`,
   });
   assert.equal(r.status, 201, JSON.stringify(r.body));
   return r.body;
@@ -68,7 +68,7 @@ test('the person sees the request, accepts it, goes back with Status=OK, then re
 
     await Promise.all([page.waitForURL(/Status=OK/), page.getByRole('button', { name: 'Godta' }).click()]);
     const back = new URL(page.url());
-    assert.equal(back.pathname, '/favicon.svg');
+    assert.equal(back.pathname, '/');
     assert.equal(back.searchParams.get('from'), 'insurer');
     assert.equal(await status(request.id), 'accepted');
 
