@@ -151,11 +151,12 @@ TEST(DemoCli, DirKeepsTheFilesAndTheAuditLog) {
     EXPECT_TRUE(std::filesystem::exists(dir + "/" + f)) << f;
   }
   std::vector<std::string> audit = Lines(ReadFile(dir + "/audit.log"));
-  ASSERT_EQ(audit.size(), 4u) << ReadFile(dir + "/audit.log");
-  EXPECT_THAT(audit[0], HasSubstr("\"permit\""));
-  EXPECT_THAT(audit[1], HasSubstr("\"permit\""));
-  EXPECT_THAT(audit[2], HasSubstr("\"deny\""));
-  EXPECT_THAT(audit[3], HasSubstr("\"deny\""));
+  // Altinn 3 first (two permits, two denials), then legacy Altinn 2 (the same).
+  ASSERT_EQ(audit.size(), 8u) << ReadFile(dir + "/audit.log");
+  for (size_t i : {0u, 1u, 4u, 5u}) EXPECT_THAT(audit[i], HasSubstr("\"permit\"")) << i;
+  for (size_t i : {2u, 3u, 6u, 7u}) EXPECT_THAT(audit[i], HasSubstr("\"deny\"")) << i;
+  EXPECT_THAT(audit[0], HasSubstr("\"consent_form\":\"altinn3\""));
+  EXPECT_THAT(audit[4], HasSubstr("\"consent_form\":\"altinn2_samtykketoken\""));
   EXPECT_THAT(ReadFile(dir + "/audit.log"), Not(HasSubstr("01819010001")));
 
   // The same directory again: refused before anything runs.

@@ -136,16 +136,33 @@ constexpr std::string_view kConsentColumns =
     "required_delegator_name, handled_by, redirect_url, resources, valid_to, status, created, "
     "decided";
 
+// Metadata as [[name, value], ...] so the order survives; ReadMetadataPairs is false for anything
+// else.
+nlohmann::json MetadataPairs(const std::vector<std::pair<std::string, std::string>>& metadata) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& [name, value] : metadata) out.push_back({name, value});
+  return out;
+}
+bool ReadMetadataPairs(const nlohmann::json& pairs,
+                       std::vector<std::pair<std::string, std::string>>* out) {
+  if (!pairs.is_array()) return false;
+  for (const nlohmann::json& pair : pairs) {
+    if (!pair.is_array() || pair.size() != 2 || !pair[0].is_string() || !pair[1].is_string()) {
+      return false;
+    }
+    out->emplace_back(pair[0].get<std::string>(), pair[1].get<std::string>());
+  }
+  return true;
+}
+
 // requestResources as our own column: [{"serviceCode":..,"serviceEditionCode":..,
 // "metadata":[[name,value],..]}], metadata as pairs so their order survives.
 std::string ResourcesJson(const std::vector<ConsentResource>& resources) {
   nlohmann::json out = nlohmann::json::array();
   for (const ConsentResource& r : resources) {
-    nlohmann::json metadata = nlohmann::json::array();
-    for (const auto& [name, value] : r.metadata) metadata.push_back({name, value});
     out.push_back({{"serviceCode", r.service_code},
                    {"serviceEditionCode", r.service_edition_code},
-                   {"metadata", std::move(metadata)}});
+                   {"metadata", MetadataPairs(r.metadata)}});
   }
   return DumpJson(out);
 }
@@ -169,12 +186,7 @@ Result<std::vector<ConsentResource>> ParseResources(const Connection& db, const 
     ConsentResource r{.service_code = code_it->get<std::string>(),
                       .service_edition_code = edition->get<int>(),
                       .metadata = {}};
-    for (const nlohmann::json& pair : *metadata) {
-      if (!pair.is_array() || pair.size() != 2 || !pair[0].is_string() || !pair[1].is_string()) {
-        return bad;
-      }
-      r.metadata.emplace_back(pair[0].get<std::string>(), pair[1].get<std::string>());
-    }
+    if (!ReadMetadataPairs(*metadata, &r.metadata)) return bad;
     out.push_back(std::move(r));
   }
   return out;
@@ -215,10 +227,8 @@ constexpr std::string_view kRequestColumns =
 std::string RightsJson(const std::vector<ConsentRight>& rights) {
   nlohmann::json out = nlohmann::json::array();
   for (const ConsentRight& r : rights) {
-    nlohmann::json metadata = nlohmann::json::array();
-    for (const auto& [name, value] : r.metadata) metadata.push_back({name, value});
     out.push_back(
-        {{"action", r.action}, {"resource", r.resource}, {"metadata", std::move(metadata)}});
+        {{"action", r.action}, {"resource", r.resource}, {"metadata", MetadataPairs(r.metadata)}});
   }
   return DumpJson(out);
 }
@@ -245,12 +255,7 @@ Result<std::vector<ConsentRight>> ParseRights(const Connection& db, const std::s
       r.action.push_back(a.get<std::string>());
     }
     r.resource = resource->get<std::string>();
-    for (const nlohmann::json& pair : *metadata) {
-      if (!pair.is_array() || pair.size() != 2 || !pair[0].is_string() || !pair[1].is_string()) {
-        return bad;
-      }
-      r.metadata.emplace_back(pair[0].get<std::string>(), pair[1].get<std::string>());
-    }
+    if (!ReadMetadataPairs(*metadata, &r.metadata)) return bad;
     out.push_back(std::move(r));
   }
   return out;
