@@ -26,6 +26,10 @@ void AddClientFlags(CLI::App* cmd, ClientFlags* f) {
   cmd->add_option("--resource", f->config.resource, "audience-restricted token for this API");
   cmd->add_option("--authorization-details", f->authorization_details,
                   "one RFC 9396 entry as a JSON object");
+  cmd->add_option("--consent", f->consent_id,
+                  "Altinn 3 consent id: the token carries the consent (needs --person)");
+  cmd->add_option("--person", f->consent_person,
+                  "with --consent: the person (fnr) or org number who consented");
   cmd->add_option("--alg", f->alg, "RS256 | RS384 | RS512")->capture_default_str();
   cmd->add_option("--lifetime", f->lifetime, "grant lifetime in seconds (1..120)")
       ->capture_default_str();
@@ -66,6 +70,19 @@ Result<ResolvedClient> ResolveClient(const ClientFlags& f) {
   }
   if (!f.authorization_details.empty())
     spec.request.authorization_details = f.authorization_details;
+  if (!f.consent_id.empty() || !f.consent_person.empty()) {
+    if (f.consent_id.empty() || f.consent_person.empty()) {
+      return Status(Errc::kInvalidArgument, "--consent and --person go together");
+    }
+    if (!f.authorization_details.empty()) {
+      return Status(Errc::kInvalidArgument,
+                    "--consent and --authorization-details cannot both be given (one entry per "
+                    "request)");
+    }
+    Result<std::string> details = ConsentAuthorizationDetails(f.consent_id, f.consent_person);
+    if (!details.ok()) return details.status().WithContext("--consent/--person");
+    spec.request.authorization_details = *details;
+  }
   return ResolvedClient{.config = config, .credentials = creds, .spec = spec};
 }
 

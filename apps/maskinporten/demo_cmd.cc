@@ -8,9 +8,12 @@
 //   - a LocalMaskinporten whose seed gives only Digdir's onboarding (organisations, idporten:*
 //     admin scopes, one admin client per org); everything else goes through /api/v1 over HTTP
 //     with admin tokens from the library's TokenClient, as against Samarbeidsportalen;
-//   - the local Altinn consent stand-in (/altinn/) for the consent request and the samtykketoken;
-//   - the ExampleApi in NAV's role, called with the library's HttpClient: two permits and the two
-//     refusals of the consent rule (the consent's CoveredBy and OfferedBy).
+//   - Altinn 3 first (SPEC §14): consent requests by the insurer and by the supplier for it, the
+//     person's acceptance, Maskinporten tokens with the consent inside, NAV's example API
+//     answering 200 and 403, and Maskinporten's MP-303 for another org's and a revoked consent;
+//   - then the legacy Altinn 2 stand-in (/altinn/): the samtykketoken flow;
+//   - the ExampleApi in NAV's role, called with the library's HttpClient: permits and the
+//     refusals of the consent rule (the consent's org and person).
 #include <pthread.h>
 #include <signal.h>
 #include <unistd.h>
@@ -78,7 +81,14 @@ constexpr const char* kNavAdminKid = "nav-admin-2026";
 constexpr const char* kInsurerAdminId = "forsikring-admin";
 constexpr const char* kSupplierAdminId = "regnskap-admin";
 
-constexpr int kTotalSteps = 18;
+// The Altinn 3 consent resource for NAV's SSU (docs/emulator.md: Altinn's migration of service
+// 5252 edition 2), the path of the consent-request API, and the local Altinn org that owns the
+// altinn:* scopes (SPEC §14.1: a supplier asks through delegation of the consent scope).
+constexpr const char* kConsentResource = "nav_5252_2";
+constexpr const char* kConsentRequestsPath = "/accessmanagement/api/v1/enterprise/consentrequests";
+constexpr const char* kAltinnLocalOrg = "310954268";
+
+constexpr int kTotalSteps = 30;
 
 std::string ExampleScope() { return std::string(kScopePrefix) + ":" + kScopeSubscope; }
 
@@ -296,17 +306,28 @@ class Demo {
   Status ClientToken(Party& p, const std::vector<std::string>& scopes,
                      const std::optional<std::string>& consumer_org, std::string* token_out,
                      StepReport* r);
+  Status Altinn3Request(Party& p, const std::optional<std::string>& consumer_org,
+                        std::string* id_out, StepReport* r);
+  Status PersonAcceptsAltinn3(StepReport* r);
+  Status ConsentToken(Party& p, const std::string& id,
+                      const std::optional<std::string>& consumer_org, std::string* token_out,
+                      StepReport* r);
+  Status ConsentTokenRefused(Party& p, const std::string& id, const std::string& want_text,
+                             StepReport* r);
   Status CreateConsentRequest(StepReport* r);
   Status PersonAccepts(StepReport* r);
   Status FetchSamtykketoken(StepReport* r);
   Status StartExampleApi(StepReport* r);
+  // `samtykketoken` adds the legacy Altinn 2 NAV-Samtykke-Token header.
   Status CallApi(const std::string& token, const std::string& person, int want_status,
-                 Errc want_errc, StepReport* r);
+                 Errc want_errc, StepReport* r, bool samtykketoken = true);
 
   // A token for `client_id` authenticated with `creds` (x5c or kid).
   Result<AccessToken> FetchToken(const std::string& client_id, const Credentials& creds,
                                  const std::vector<std::string>& scopes,
-                                 const std::optional<std::string>& consumer_org);
+                                 const std::optional<std::string>& consumer_org,
+                                 const std::optional<std::string>& authorization_details = {});
+  Result<std::string> PersonAnswers(const std::string& id, const std::string& answer);
   // The self-service API as an org's bootstrap admin client (its token fetched once).
   Result<AdminClient> AdminApi(Party& p, const std::vector<std::string>& scopes);
   // The Altinn consent stand-in with `token` ("" for none: the person's answer).
@@ -326,6 +347,11 @@ class Demo {
   std::string insurer_token_;         // for the scope, insurer's own
   std::string supplier_for_insurer_;  // consumer_org = insurer
   std::string supplier_own_token_;    // the supplier for itself
+  std::string consent3_insurer_;      // Altinn 3 request asked by the insurer
+  std::string consent3_supplier_;     // ... by the supplier on the insurer's behalf
+  std::string consent3_revoked_;      // ... accepted, then revoked by the person
+  std::string insurer_consent_token_;
+  std::string supplier_consent_token_;
   std::string consent_code_;
   std::string samtykketoken_;
   std::unique_ptr<ExampleApi> api_;
@@ -392,6 +418,12 @@ Status Demo::StartMaskinporten(StepReport* r) {
       seed["access"].push_back({{"scope", "idporten:" + s}, {"consumer_orgno", org}});
     }
   }
+  seed["scopes"].push_back({{"prefix", "altinn"},
+                            {"subscope", "consentrequests.write"},
+                            {"owner_orgno", kAltinnLocalOrg},
+                            {"description", "Create consent requests (local Altinn)"},
+                            {"accessible_for_all", true},
+                            {"delegation_source", "https://tt02.altinn.no/"}});
   Json nav_jwk = Json::parse(
       PublicKeyToJwk(nav_key.public_key(), {.kid = kNavAdminKid, .alg = Algorithm::kRS256}));
   seed["clients"] =
@@ -432,9 +464,10 @@ Status Demo::StartMaskinporten(StepReport* r) {
 
 Result<AccessToken> Demo::FetchToken(const std::string& client_id, const Credentials& creds,
                                      const std::vector<std::string>& scopes,
-                                     const std::optional<std::string>& consumer_org) {
+                                     const std::optional<std::string>& consumer_org,
+                                     const std::optional<std::string>& authorization_details) {
   MP_ASSIGN_OR_RETURN(Endpoints ep, EndpointsForIssuer(mp_->issuer()));
-  TokenRequest request{.scopes = scopes};
+  TokenRequest request{.scopes = scopes, .authorization_details = authorization_details};
   if (consumer_org) {
     MP_ASSIGN_OR_RETURN(OrgNumber org, OrgNumber::Parse(*consumer_org));
     request.consumer_org = org;
@@ -487,7 +520,7 @@ Status Demo::NavGrantsAccess(StepReport* r) {
     }
   }
   r->detail = std::string("APPROVED for ") + kInsurerOrg + " (insurer) and " + kSupplierOrg +
-              " (supplier: its own-behalf token, steps 10 and 17)";
+              " (supplier: its own-behalf token, steps 10 and 29)";
   return OkStatus();
 }
 
@@ -511,8 +544,121 @@ Status Demo::CreateClient(Party& p, const std::string& name, const std::string& 
 Status Demo::InsurerDelegates(StepReport* r) {
   MP_ASSIGN_OR_RETURN(AdminClient api, AdminApi(insurer_, {}));
   MP_ASSIGN_OR_RETURN(DelegationEntry d, api.CreateDelegation(kSupplierOrg, ExampleScope()));
+  MP_RETURN_IF_ERROR(api.CreateDelegation(kSupplierOrg, kConsentRequestsWrite).status());
   r->detail = "POST /api/v1/delegations consumer=" + d.consumer_orgno +
-              " supplier=" + d.supplier_orgno + " (stand-in for Altinn)";
+              " supplier=" + d.supplier_orgno + " for " + ExampleScope() + " and " +
+              kConsentRequestsWrite + " (stand-in for Altinn)";
+  return OkStatus();
+}
+
+// ---- Altinn 3 (SPEC §14): the consent request, the person, the consent inside the token
+
+Status Demo::Altinn3Request(Party& p, const std::optional<std::string>& consumer_org,
+                            std::string* id_out, StepReport* r) {
+  MP_ASSIGN_OR_RETURN(AccessToken t, FetchToken(p.client_id, *p.credentials,
+                                                {kConsentRequestsWrite}, consumer_org));
+  const int64_t valid_to = SystemClock::Instance().NowSeconds() + 365 * 24 * 3600;
+  Json body = {
+      {"id", RandomUuid()},
+      {"from", std::string("urn:altinn:person:identifier-no:") + kPerson},
+      {"to", std::string("urn:altinn:organization:identifier-no:") + kInsurerOrg},
+      {"validTo", FormatUtc(valid_to)},
+      {"consentRights",
+       {{{"action", {"consent"}},
+         {"resource", {{{"type", "urn:altinn:resource"}, {"value", kConsentResource}}}},
+         {"metadata", {{"navn", kInsurerName}}}}}},
+      {"requestMessage", {{"nb", std::string(kInsurerName) + " ber om opplysninger fra NAV"}}},
+      {"redirectUrl", "https://forsikring.example/samtykke/kvittering"}};
+  HttpRequest req{.method = "POST", .url = mp_->base_url() + kConsentRequestsPath};
+  req.headers = {{"Authorization", "Bearer " + t.access_token},
+                 {"Content-Type", "application/json"}};
+  req.body = DumpJson(body);
+  MP_ASSIGN_OR_RETURN(HttpResponse resp, http_->Send(req));
+  if (resp.status != 201) {
+    return Status(Errc::kHttpError, "POST " + std::string(kConsentRequestsPath) + " answered " +
+                                        std::to_string(resp.status) + ": " +
+                                        resp.body.substr(0, 300));
+  }
+  MP_ASSIGN_OR_RETURN(Json created, ParseStrictJsonObject(resp.body));
+  const std::string handled_by =
+      created["handledBy"].is_string() ? created["handledBy"].get<std::string>() : "";
+  const std::string want_handled_by =
+      consumer_org ? "urn:altinn:organization:identifier-no:" + p.orgno : "";
+  if (handled_by != want_handled_by) {
+    return Status(Errc::kHttpError,
+                  "handledBy \"" + handled_by + "\", expected \"" + want_handled_by + "\"");
+  }
+  *id_out = StringMember(created, "id");
+  r->detail = "id " + *id_out + ", " + StringMember(created, "status") + ", to " + kInsurerOrg +
+              (handled_by.empty() ? "" : ", handledBy " + p.orgno) + ", resource " +
+              kConsentResource;
+  r->notes.push_back("the person opens " + StringMember(created, "viewUri"));
+  r->data["id"] = *id_out;
+  r->data["status"] = StringMember(created, "status");
+  r->data["view_uri"] = StringMember(created, "viewUri");
+  return OkStatus();
+}
+
+// The person's answer through the local-only endpoint behind the consent page.
+Result<std::string> Demo::PersonAnswers(const std::string& id, const std::string& answer) {
+  MP_ASSIGN_OR_RETURN(
+      HttpResponse resp,
+      http_->Send(
+          {.method = "POST", .url = mp_->base_url() + "/emulator/consent/" + id + "/" + answer}));
+  if (resp.status != 200) {
+    return Status(Errc::kHttpError, answer + " answered " + std::to_string(resp.status) + ": " +
+                                        resp.body.substr(0, 300));
+  }
+  MP_ASSIGN_OR_RETURN(Json j, ParseStrictJsonObject(resp.body));
+  return StringMember(j, "status");
+}
+
+Status Demo::PersonAcceptsAltinn3(StepReport* r) {
+  for (const std::string* id : {&consent3_insurer_, &consent3_supplier_, &consent3_revoked_}) {
+    MP_ASSIGN_OR_RETURN(std::string status, PersonAnswers(*id, "accept"));
+    if (status != "accepted") return Status(Errc::kHttpError, "status after accept: " + status);
+  }
+  r->detail = std::string("person ") + Masked(kPerson) +
+              " accepts the requests on the consent page (POST /emulator/consent/{id}/accept)";
+  return OkStatus();
+}
+
+Status Demo::ConsentToken(Party& p, const std::string& id,
+                          const std::optional<std::string>& consumer_org, std::string* token_out,
+                          StepReport* r) {
+  MP_ASSIGN_OR_RETURN(std::string details, ConsentAuthorizationDetails(id, kPerson));
+  MP_ASSIGN_OR_RETURN(AccessToken t, FetchToken(p.client_id, *p.credentials, {ExampleScope()},
+                                                consumer_org, details));
+  MP_ASSIGN_OR_RETURN(Json claims, PayloadOf(t.access_token));
+  Json entry = claims.contains("authorization_details") ? claims["authorization_details"][0]
+                                                        : Json::object();
+  const std::string to = entry.contains("to") ? StringMember(entry["to"], "ID") : "";
+  if (to != "0192:" + std::string(kInsurerOrg) || OrgClaim(claims, "consumer") != to) {
+    return Status(Errc::kInvalidClaim, "the token's consent is to \"" + to + "\", consumer " +
+                                           OrgClaim(claims, "consumer"));
+  }
+  r->detail = "authorization_details urn:altinn:consent id " + id + " to=" + to +
+              " validTo=" + StringMember(entry, "validTo") +
+              (consumer_org ? " supplier=" + OrgClaim(claims, "supplier") : "");
+  r->data["consumer"] = OrgClaim(claims, "consumer");
+  r->data["authorization_details"] = claims["authorization_details"];
+  *token_out = t.access_token;
+  return OkStatus();
+}
+
+// Maskinporten itself refuses a consent token: MP-303 with `want_text` (docs/emulator.md).
+Status Demo::ConsentTokenRefused(Party& p, const std::string& id, const std::string& want_text,
+                                 StepReport* r) {
+  MP_ASSIGN_OR_RETURN(std::string details, ConsentAuthorizationDetails(id, kPerson));
+  Result<AccessToken> t =
+      FetchToken(p.client_id, *p.credentials, {ExampleScope()}, std::nullopt, details);
+  if (t.ok()) return Status(Errc::kHttpError, "Maskinporten issued the token; expected MP-303");
+  const std::string& m = t.status().message();
+  if (m.find("MP-303") == std::string::npos || m.find(want_text) == std::string::npos) {
+    return Status(Errc::kHttpError, "expected MP-303 \"" + want_text + "\", got " + m);
+  }
+  r->detail = "MP-303: Invalid authorization details values. " + want_text;
+  r->data["mp_code"] = "MP-303";
   return OkStatus();
 }
 
@@ -622,14 +768,14 @@ Status Demo::StartExampleApi(StepReport* r) {
 
 // One GET /ssu/v1/records. `want_errc` (for a 403) is the consent rule that must refuse.
 Status Demo::CallApi(const std::string& token, const std::string& person, int want_status,
-                     Errc want_errc, StepReport* r) {
+                     Errc want_errc, StepReport* r, bool samtykketoken) {
   const std::string callid = RandomUuid();
   HttpRequest req{.method = "GET", .url = api_->records_url()};
   req.headers = {{"Authorization", "Bearer " + token},
                  {"NAV-PersonIdent", person},
-                 {"NAV-Samtykke-Token", samtykketoken_},
                  {"x-callid", callid},
                  {"Accept", "application/json"}};
+  if (samtykketoken) req.headers.push_back({"NAV-Samtykke-Token", samtykketoken_});
   MP_ASSIGN_OR_RETURN(HttpResponse resp, http_->Send(req));
   Json body = Json::object();
   if (Result<Json> j = ParseStrictJson(resp.body); j.ok()) body = *j;
@@ -653,7 +799,7 @@ Status Demo::CallApi(const std::string& token, const std::string& person, int wa
     size_t records =
         body.contains("records") && body["records"].is_array() ? body["records"].size() : 0;
     r->detail = "200 consumer=" + consumer + " person=" + StringMember(body, "person") + " " +
-                std::to_string(records) + " records";
+                std::to_string(records) + " records, consent " + StringMember(body, "consent_form");
     r->data["consumer"] = consumer;
     return OkStatus();
   }
@@ -696,9 +842,9 @@ bool Demo::Run() {
               [&](StepReport* r) {
                 return CreateClient(supplier_, "regnskap-for-kunder",
                                     "Leverandor: henter data for kunder som har delegert",
-                                    {scope, kConsentTokens}, r);
+                                    {scope, kConsentTokens, kConsentRequestsWrite}, r);
               }) &&
-         step("insurer delegates the scope to the supplier",
+         step("insurer delegates the scope and consent requests to the supplier",
               [&](StepReport* r) { return InsurerDelegates(r); }) &&
          step("insurer token (x5c)",
               [&](StepReport* r) {
@@ -712,24 +858,82 @@ bool Demo::Run() {
               [&](StepReport* r) {
                 return ClientToken(supplier_, {scope}, std::nullopt, &supplier_own_token_, r);
               }) &&
-         step("insurer asks the person for consent (Altinn)",
-              [&](StepReport* r) { return CreateConsentRequest(r); }) &&
-         step("the person accepts the consent request",
-              [&](StepReport* r) { return PersonAccepts(r); }) &&
-         step("supplier fetches the samtykketoken",
-              [&](StepReport* r) { return FetchSamtykketoken(r); }) &&
+         // Altinn 3 (SPEC §14): the live flow.
+         step("Altinn 3: insurer asks the person for consent",
+              [&](StepReport* r) {
+                return Altinn3Request(insurer_, std::nullopt, &consent3_insurer_, r);
+              }) &&
+         step("Altinn 3: supplier asks on the insurer's behalf (consumer_org)",
+              [&](StepReport* r) {
+                return Altinn3Request(supplier_, kInsurerOrg, &consent3_supplier_, r);
+              }) &&
+         step("Altinn 3: insurer asks once more (to be revoked)",
+              [&](StepReport* r) {
+                return Altinn3Request(insurer_, std::nullopt, &consent3_revoked_, r);
+              }) &&
+         step("Altinn 3: the person accepts in Altinn",
+              [&](StepReport* r) { return PersonAcceptsAltinn3(r); }) &&
+         step("Altinn 3: insurer token with the consent inside",
+              [&](StepReport* r) {
+                return ConsentToken(insurer_, consent3_insurer_, std::nullopt,
+                                    &insurer_consent_token_, r);
+              }) &&
+         step("Altinn 3: supplier token for the insurer with the consent inside",
+              [&](StepReport* r) {
+                return ConsentToken(supplier_, consent3_supplier_, kInsurerOrg,
+                                    &supplier_consent_token_, r);
+              }) &&
          step("example API in NAV's role", [&](StepReport* r) { return StartExampleApi(r); }) &&
-         step("call: insurer token + consent -> 200",
+         step("call: insurer token with the Altinn 3 consent -> 200",
+              [&](StepReport* r) {
+                return CallApi(insurer_consent_token_, kPerson, 200, Errc::kOk, r, false);
+              }) &&
+         step("call: supplier for the insurer with the Altinn 3 consent -> 200",
+              [&](StepReport* r) {
+                return CallApi(supplier_consent_token_, kPerson, 200, Errc::kOk, r, false);
+              }) &&
+         step("call: Altinn 3 consent, another person -> 403",
+              [&](StepReport* r) {
+                return CallApi(insurer_consent_token_, kOtherPerson, 403,
+                               Errc::kConsentPersonMismatch, r, false);
+              }) &&
+         step("call: a token without consent -> 403",
+              [&](StepReport* r) {
+                return CallApi(insurer_token_, kPerson, 403, Errc::kConsentNotValid, r, false);
+              }) &&
+         step("Maskinporten: the supplier for itself with the consent (another org) -> MP-303",
+              [&](StepReport* r) {
+                return ConsentTokenRefused(supplier_, consent3_supplier_,
+                                           std::string("Consent is given to ") + kInsurerOrg +
+                                               ", not to the consumer " + kSupplierOrg,
+                                           r);
+              }) &&
+         step("Maskinporten: the person revokes; the revoked consent -> MP-303",
+              [&](StepReport* r) {
+                MP_ASSIGN_OR_RETURN(std::string status, PersonAnswers(consent3_revoked_, "revoke"));
+                if (status != "revoked") {
+                  return Status(Errc::kHttpError, "status after revoke: " + status);
+                }
+                return ConsentTokenRefused(insurer_, consent3_revoked_, "Consent is revoked", r);
+              }) &&
+         // Altinn 2 (SPEC §11.1): the samtykketoken flow, legacy since Altinn II closes in 2026.
+         step("legacy Altinn 2: insurer asks the person for consent",
+              [&](StepReport* r) { return CreateConsentRequest(r); }) &&
+         step("legacy Altinn 2: the person accepts the consent request",
+              [&](StepReport* r) { return PersonAccepts(r); }) &&
+         step("legacy Altinn 2: supplier fetches the samtykketoken",
+              [&](StepReport* r) { return FetchSamtykketoken(r); }) &&
+         step("legacy Altinn 2 call: insurer token + samtykketoken -> 200",
               [&](StepReport* r) { return CallApi(insurer_token_, kPerson, 200, Errc::kOk, r); }) &&
-         step("call: supplier for the insurer + consent -> 200",
+         step("legacy Altinn 2 call: supplier for the insurer + samtykketoken -> 200",
               [&](StepReport* r) {
                 return CallApi(supplier_for_insurer_, kPerson, 200, Errc::kOk, r);
               }) &&
-         step("call: supplier for itself + consent -> 403",
+         step("legacy Altinn 2 call: supplier for itself + samtykketoken -> 403",
               [&](StepReport* r) {
                 return CallApi(supplier_own_token_, kPerson, 403, Errc::kConsentOrgMismatch, r);
               }) &&
-         step("call: another person in NAV-PersonIdent -> 403", [&](StepReport* r) {
+         step("legacy Altinn 2 call: another person in NAV-PersonIdent -> 403", [&](StepReport* r) {
            return CallApi(insurer_token_, kOtherPerson, 403, Errc::kConsentPersonMismatch, r);
          });
 }

@@ -86,7 +86,8 @@ Result<Consent> VerifyAltinn2Consent(std::string_view token, JwksCache& altinn_k
 
 // The Altinn 3 consent in a validated access token's authorization_details (the one entry of type
 // "urn:altinn:consent"). Errc::kConsentNotValid when there is none; kInvalidClaim naming the
-// member when it is malformed (id, from, to, consented, validTo, consentRights).
+// member when it is malformed (id, from, to, consented, validTo, consentRights). A right's
+// metadata may be spelt metaData (SPEC §14.3).
 Result<Consent> ConsentFromAccessToken(const ValidatedAccessToken& token);
 
 struct ConsentRequirement {
@@ -100,6 +101,8 @@ struct ConsentRequirement {
 //   offered_by == requirement.person        else kConsentPersonMismatch
 //   consented_at <= now < valid_to          else kConsentNotValid
 //   requirement.service among services      else kConsentNotValid
+//     (an Altinn 3 resource "<org>_<service>", as Altinn migrates Altinn 2 services, covers
+//     "<service>": "nav_5252_2" covers "5252_2"; SPEC §14.0)
 // Altinn 2 only: when the consent has HandledBy and the token has a supplier, they must be the
 // same org (kConsentOrgMismatch), checked right after covered_by. A token without supplier may
 // carry a consent with any HandledBy.

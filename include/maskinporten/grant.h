@@ -97,6 +97,15 @@ struct Grant {
 Result<Grant> BuildGrant(const GrantSpec& spec, const Credentials& credentials, const Clock& clock,
                          std::chrono::seconds clock_offset = std::chrono::seconds(0));
 
+// SPEC §11.3, §14.3: the authorization_details entry that asks for an Altinn 3 consent inside
+// the token, {"type":"urn:altinn:consent","id":"<id>","from":"urn:altinn:person:identifier-no:
+// <fnr>"} (an org number as `party` gives urn:altinn:organization:identifier-no:<orgno>), for
+// TokenRequest::authorization_details. Errc::kInvalidArgument when `consent_id` is not a UUID or
+// `party` is neither a valid national identity number nor an org number.
+//   request.authorization_details = ConsentAuthorizationDetails(id, "01819010001").value();
+Result<std::string> ConsentAuthorizationDetails(std::string_view consent_id,
+                                                std::string_view party);
+
 // Space-separated, de-duplicated, in first-seen order; empty entries dropped.
 std::string JoinScopes(const std::vector<std::string>& scopes);
 

@@ -34,8 +34,14 @@ struct AuditEntry {
   std::optional<std::string> supplier;
   std::optional<std::string> person_hash;
   std::optional<std::string> consent_id;
+  std::optional<std::string> consent_form;  // which form carried the consent (ConsentFormName)
   std::string reason;
 };
+
+// "altinn3" (authorization_details in the access token) or "altinn2_samtykketoken" (legacy).
+std::string ConsentFormName(Consent::Form form) {
+  return form == Consent::Form::kAltinn2Token ? "altinn2_samtykketoken" : "altinn3";
+}
 
 bool IsPersonIdent(std::string_view s) {
   if (s.size() != 11) return false;
@@ -179,6 +185,7 @@ http::HttpResponse ExampleApi::Impl::Decide(const http::HttpRequest& request,
   Result<Consent> consent = ReadConsent(request, *token);
   if (!consent.ok()) return Refuse(consent.status(), entry);
   entry.consent_id = consent->id;
+  entry.consent_form = ConsentFormName(consent->form);
 
   Status rule = CheckConsent(*token, *consent,
                              {.person = *person, .service = options.service, .clock = clock});
@@ -241,8 +248,7 @@ http::HttpResponse ExampleApi::Impl::Permit(const std::string& person,
   body["supplier"] = token.supplier ? nlohmann::ordered_json(token.supplier->Iso6523()) : nullptr;
   body["callid"] = entry.callid.value_or("");
   body["consent_id"] = consent.id;
-  body["consent_form"] =
-      consent.form == Consent::Form::kAltinn2Token ? "altinn2_samtykketoken" : "altinn3";
+  body["consent_form"] = ConsentFormName(consent.form);
   body["consent_valid_to"] = FormatUtc(consent.valid_to);
   body["synthetic"] = true;
   body["records"] = example_api::SyntheticRecords(*entry.person_hash);
@@ -264,6 +270,7 @@ Status ExampleApi::Impl::Audit(const AuditEntry& entry, int status) const {
   line["supplier"] = value(entry.supplier);
   line["person_hash"] = value(entry.person_hash);
   line["consent_id"] = value(entry.consent_id);
+  line["consent_form"] = value(entry.consent_form);
   line["decision"] = status == 200 ? "permit" : "deny";
   line["status"] = status;
   line["reason"] = entry.reason;

@@ -9,10 +9,10 @@
 #include "core/strings.h"
 #include "grant/grant_rules.h"
 #include "maskinporten/jws.h"
+#include "maskinporten/org_number.h"
 
 namespace mp {
 namespace {
-
 
 Status InvalidGrant(std::string message) { return Status(Errc::kInvalidGrant, std::move(message)); }
 
@@ -138,6 +138,28 @@ Result<Credentials> Credentials::WithCertificate(PrivateKey key, std::vector<Cer
   x5c.reserve(chain.size());
   for (const Certificate& c : chain) x5c.push_back(c.X5cEntry());
   return Credentials(std::move(key), alg, "", std::move(x5c));
+}
+
+Result<std::string> ConsentAuthorizationDetails(std::string_view consent_id,
+                                                std::string_view party) {
+  if (!IsUuid(consent_id)) {
+    return Status(Errc::kInvalidArgument, "consent id " + Quote(consent_id, 64) + " is not a UUID");
+  }
+  std::string from;
+  if (grant_internal::IsValidPersonIdentifier(party)) {
+    from = std::string(grant_internal::kConsentPersonPrefix) + std::string(party);
+  } else if (OrgNumber::Parse(party).ok()) {
+    from = std::string(grant_internal::kConsentOrgPrefix) + std::string(party);
+  } else {
+    return Status(Errc::kInvalidArgument,
+                  "consent party " + Quote(party, 64) +
+                      " is neither a national identity number nor an org number");
+  }
+  nlohmann::ordered_json entry;
+  entry["type"] = grant_internal::kConsentType;
+  entry["id"] = consent_id;
+  entry["from"] = from;
+  return entry.dump();
 }
 
 std::string JoinScopes(const std::vector<std::string>& scopes) {

@@ -15,6 +15,7 @@
 #include "core/json.h"
 #include "core/scope_set.h"
 #include "core/strings.h"
+#include "core/utc_time.h"
 #include "grant/grant_rules.h"
 #include "maskinporten/base64.h"
 #include "maskinporten/jwk.h"
@@ -119,7 +120,8 @@ std::string EnvironmentName(std::string_view issuer) {
 // ("JWS header segment", "JWS header has no \"alg\"", ...); tests/grant pin each mapping.
 std::string DecodeRule(const Status& s) {
   const std::string& m = s.message();
-  if (s.code() == Errc::kLimitExceeded && std::string_view(m).starts_with("token is")) return "jws-too-large";
+  if (s.code() == Errc::kLimitExceeded && std::string_view(m).starts_with("token is"))
+    return "jws-too-large";
   if (m.find("dot-separated segments") != std::string::npos) return "jws-segments";
   if (std::string_view(m).starts_with("JWS payload segment")) return "payload-base64";
   if (std::string_view(m).starts_with("JWS signature segment")) return "signature-base64";
@@ -258,6 +260,8 @@ class Engine {
   void Scopes();
   void AuthorizationDetails();
   void ConsentValues(const Json& entry);
+  void ConsentLookup(const std::string& code, const std::string& party,
+                     const std::optional<ConsentFacts>& stored);
   void SystemUserValues(const Json& entry);
 
   std::string_view assertion_;
@@ -1301,32 +1305,57 @@ void Engine::ConsentValues(const Json& entry) {
     return;
   }
   const std::string& code = id->get_ref<const std::string&>();
-  const std::string& consumer =
-      accepted_.consumer_org.empty() ? client_->orgno : accepted_.consumer_org;
   Result<std::optional<ConsentFacts>> stored = ctx_.registry->FindConsent(code);
   if (Failed(stored)) return;
-  if (!stored->has_value()) {
-    Error("consent-unknown", "consent " + code + " is unknown", MpError::kMp303);
+  ConsentLookup(code, party, *stored);
+}
+
+// SPEC §14.3: Altinn's lookup {id, from, to = consumer} and its answers, in the order SPEC lists
+// them, then what the token needs: its `to` is the consumer, and a supplier asking with
+// consumer_org handles the consent. Each refusal is MP-303 with the Altinn problem's title after
+// the fixed text (Local choice, docs/emulator.md).
+void Engine::ConsentLookup(const std::string& code, const std::string& party,
+                           const std::optional<ConsentFacts>& stored) {
+  const std::string& client_org = client_->orgno;
+  const std::string& consumer =
+      accepted_.consumer_org.empty() ? client_org : accepted_.consumer_org;
+  auto refuse = [&](std::string rule, std::string message, std::string altinn_title) {
+    Error(std::move(rule), "consent " + code + " " + message, MpError::kMp303,
+          ". " + std::move(altinn_title));
+  };
+  if (!stored.has_value()) {
+    refuse("consent-unknown", "is unknown", std::string(grant_internal::kConsentNotFoundTitle));
     return;
   }
-  const ConsentFacts& consent = **stored;
-  if (!consent.accepted) {
-    Error("consent-not-accepted", "consent " + code + " is " + consent.status + ", not Accepted",
-          MpError::kMp303);
-  } else if (consent.valid_to <= ctx_.now) {
-    Error("consent-expired",
-          "consent " + code + " expired at " + std::to_string(consent.valid_to) + " (now " +
-              std::to_string(ctx_.now) + ")",
-          MpError::kMp303);
+  const ConsentFacts& consent = *stored;
+  if (consent.covered_by != consumer && consent.handled_by != consumer) {
+    // AM-00001: another organisation's consent looks absent.
+    refuse("consent-wrong-org",
+           "is given to " + consent.covered_by + ", not to the consumer " + consumer,
+           std::string(grant_internal::kConsentNotFoundTitle));
   } else if (party != consent.offered_by) {
-    Error("consent-wrong-party",
-          "consent " + code + ": from differs from the person or org who consented",
-          MpError::kMp303);
+    refuse("consent-wrong-party", "was not given by the party in from",
+           std::string(grant_internal::kConsentPartyMismatchTitle));
+  } else if (consent.status == "expired" || consent.valid_to <= ctx_.now) {
+    refuse("consent-expired",
+           "expired at " + FormatUtc(consent.valid_to) + " (now " + FormatUtc(ctx_.now) + ")",
+           std::string(grant_internal::kConsentExpiredTitle));
+  } else if (consent.status == "revoked") {
+    refuse("consent-revoked", "was revoked by the person",
+           std::string(grant_internal::kConsentRevokedTitle));
+  } else if (consent.status != "accepted") {
+    refuse("consent-not-accepted", "is " + consent.status + ", not accepted",
+           std::string(grant_internal::kConsentNotAcceptedTitle));
   } else if (consent.covered_by != consumer) {
-    Error("consent-wrong-org",
-          "consent " + code + " is given to " + consent.covered_by + ", not to the consumer " +
-              consumer,
-          MpError::kMp303);
+    refuse("consent-supplier-without-consumer-org",
+           "is given to " + consent.covered_by + "; its supplier " + consumer +
+               " must send consumer_org " + consent.covered_by,
+           "Consent is given to " + consent.covered_by + ", not to the consumer " + consumer);
+  } else if (!accepted_.consumer_org.empty() && !consent.handled_by.empty() &&
+             consent.handled_by != client_org) {
+    refuse("consent-other-supplier",
+           "is handled by " + consent.handled_by + ", not by the supplier " + client_org,
+           "Consent is handled by another supplier");
   }
 }
 

@@ -59,13 +59,15 @@ struct ScopeFacts {
   std::string delegation_source{};  // "" = not delegable
 };
 
-// An Altinn consent as step 13 sees it (the local Altinn stand-in's record).
+// An Altinn consent as step 13 sees it: what Altinn's Maskinporten lookup reads (SPEC §14.3),
+// from an Altinn 3 consent request or a legacy Altinn 2 one.
 struct ConsentFacts {
-  std::string status{};  // "Accepted", "Unopened", "Rejected", ...
-  bool accepted = false;
+  std::string
+      status{};  // Altinn 3's names: "created", "accepted", "rejected", "revoked", "expired"
   int64_t valid_to = 0;
-  std::string offered_by{};  // fnr or orgno of who consented
-  std::string covered_by{};  // orgno the consent is given to
+  std::string offered_by{};  // fnr or orgno of who consented (`from`)
+  std::string covered_by{};  // orgno the consent is given to (`to`)
+  std::string handled_by{};  // supplier orgno that handles it, "" when none
 };
 
 // The registry the emulator reads. Errors are the store's (the emulator answers 500).

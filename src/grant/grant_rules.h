@@ -57,6 +57,14 @@ constexpr std::array<std::string_view, 3> kConsentFields = {"type", "id", "from"
 constexpr std::array<std::string_view, 2> kSystemUserFields = {"type", "systemuser_org"};
 constexpr std::string_view kConsentPersonPrefix = "urn:altinn:person:identifier-no:";
 constexpr std::string_view kConsentOrgPrefix = "urn:altinn:organization:identifier-no:";
+// SPEC §14.3: the titles of Altinn's consent lookup problems (AM-00001, -00012, -00013, -00011,
+// -00014), which the emulator puts after MP-303's text.
+constexpr std::string_view kConsentNotFoundTitle = "Consent not found";
+constexpr std::string_view kConsentPartyMismatchTitle =
+    "The consented party does not match the party requested";
+constexpr std::string_view kConsentExpiredTitle = "Consent is expired";
+constexpr std::string_view kConsentRevokedTitle = "Consent is revoked";
+constexpr std::string_view kConsentNotAcceptedTitle = "Consent is not accepted";
 // SPEC §5: consumer / supplier / systemuser_org are {"authority": this, "ID": "0192:<orgno>"}.
 constexpr std::string_view kIso6523Authority = "iso6523-actorid-upis";
 

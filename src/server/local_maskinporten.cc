@@ -8,6 +8,7 @@
 #include <filesystem>
 
 #include "maskinporten/test_ca.h"
+#include "server/altinn/consent_requests.h"
 #include "server/emulator.h"
 #include "server/handlers/local_login.h"
 #include "server/handlers/self_service_api.h"
@@ -99,6 +100,11 @@ void AddRoutes(server::Emulator& impl, const std::string& base_url) {
                                                .clock = *impl.clock,
                                                .signer_options = impl.consent_signer,
                                                .base_url = base_url});
+  server::AddConsentRequestRoutes(impl.router, {.store = *impl.store,
+                                                .keys = *impl.keys,
+                                                .config = impl.config,
+                                                .clock = *impl.clock,
+                                                .base_url = base_url});
   if (impl.options.web) {
     server::AddWebRoutes(impl.router, server::EmbeddedWebAssets());
     server::AddLocalLoginRoutes(impl.router, {.store = *impl.store,

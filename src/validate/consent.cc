@@ -309,7 +309,9 @@ Result<std::vector<ConsentService>> ParseConsentRights(const OrderedJson& entry)
       return BadMember("consentRights", "action must be a non-empty array of strings");
     }
     std::vector<std::pair<std::string, std::string>> metadata;
+    // SPEC §14.3: one Altinn example spells it metaData.
     auto md = right.find("metadata");
+    if (md == right.end()) md = right.find("metaData");
     if (md != right.end() && !md->is_null()) {
       if (!md->is_object()) return BadMember("consentRights", "metadata must be an object");
       for (auto it = md->begin(); it != md->end(); ++it) {
@@ -339,6 +341,19 @@ Result<std::vector<ConsentService>> ParseConsentRights(const OrderedJson& entry)
     }
   }
   return services;
+}
+
+// SPEC §14.0: Altinn migrates an Altinn 2 service "5252_2" to the resource "<org>_5252_2"; an
+// API that names the Altinn 2 service accepts both while consents are migrated.
+bool CoversService(std::string_view id, std::string_view service) {
+  if (id == service) return true;
+  if (id.size() <= service.size() + 1 || !id.ends_with(service)) return false;
+  std::string_view org = id.substr(0, id.size() - service.size());
+  if (!org.ends_with('_')) return false;
+  org.remove_suffix(1);
+  return std::all_of(org.begin(), org.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-';
+  });
 }
 
 std::string JoinIds(const std::vector<ConsentService>& services) {
@@ -534,9 +549,9 @@ Status CheckConsent(const ValidatedAccessToken& token, const Consent& consent,
   }
   // 4. For this endpoint's service.
   if (!requirement.service.empty()) {
-    bool covered_service =
-        std::any_of(consent.services.begin(), consent.services.end(),
-                    [&](const ConsentService& s) { return s.id == requirement.service; });
+    bool covered_service = std::any_of(
+        consent.services.begin(), consent.services.end(),
+        [&](const ConsentService& s) { return CoversService(s.id, requirement.service); });
     if (!covered_service) {
       return Status(Errc::kConsentNotValid, "consent does not cover service " +
                                                 requirement.service + " (it covers " +

@@ -32,7 +32,7 @@ using testing::ProcessResult;
 using testing::ReadFile;
 using testing::TempDir;
 
-constexpr int kSteps = 18;
+constexpr int kSteps = 30;
 
 // The demo's temporary directory goes under `tmp` (TMPDIR), so the test can see what it leaves.
 std::vector<std::pair<std::string, std::string>> TmpEnv(const TempDir& tmp) {
@@ -62,7 +62,7 @@ TEST(DemoCli, PrintsEveryStepAndTheSummaryAndExits0) {
     std::snprintf(prefix, sizeof prefix, "[%2d/%d]  ", n, kSteps);
     EXPECT_THAT(r.out, HasSubstr(prefix)) << "step " << n << "\n" << r.out;
   }
-  EXPECT_THAT(r.out, MatchesRegex("(.*\n)*demo: 18 steps, all expected outcomes, [0-9.]+ s\n"));
+  EXPECT_THAT(r.out, MatchesRegex("(.*\n)*demo: 30 steps, all expected outcomes, [0-9.]+ s\n"));
   EXPECT_THAT(r.out, Not(HasSubstr("UNEXPECTED")));
   // The delegated token, the two refusals with their WWW-Authenticate, and the audit lines.
   EXPECT_THAT(r.out, HasSubstr("consumer=0192:910753614 supplier=0192:311654306"));
@@ -105,16 +105,34 @@ TEST(DemoCli, JsonHasOneObjectPerStepWithTheExpectedOutcomes) {
   // Step 10: the supplier for itself.
   EXPECT_EQ(steps[9]["consumer"], "0192:311654306");
   EXPECT_TRUE(steps[9]["supplier"].is_null());
-  // Steps 15-18: two permits, then the consent rule's two refusals.
-  EXPECT_EQ(steps[14]["http_status"], 200);
-  EXPECT_EQ(steps[15]["http_status"], 200);
-  EXPECT_EQ(steps[16]["http_status"], 403);
-  EXPECT_EQ(steps[16]["errc"], "consent_org_mismatch");
-  EXPECT_EQ(steps[17]["http_status"], 403);
-  EXPECT_EQ(steps[17]["errc"], "consent_person_mismatch");
-  EXPECT_THAT(steps[16]["www_authenticate"].get<std::string>(), HasSubstr("Bearer"));
-  EXPECT_EQ(steps[14]["audit"]["decision"], "permit");
-  EXPECT_EQ(steps[16]["audit"]["decision"], "deny");
+  // Steps 11-12: Altinn 3 consent requests by the insurer and by the supplier for it.
+  EXPECT_EQ(steps[10]["status"], "created");
+  EXPECT_THAT(steps[11]["view_uri"].get<std::string>(),
+              HasSubstr("/accessmanagement/ui/consent/request?id="));
+  // Steps 15-16: the consent inside the Maskinporten token, to the insurer.
+  EXPECT_EQ(steps[14]["authorization_details"][0]["type"], "urn:altinn:consent");
+  EXPECT_EQ(steps[15]["authorization_details"][0]["to"]["ID"], "0192:910753614");
+  // Steps 18-21: the Altinn 3 form at NAV's API: two permits, another person, no consent.
+  EXPECT_EQ(steps[17]["http_status"], 200);
+  EXPECT_EQ(steps[17]["audit"]["consent_form"], "altinn3");
+  EXPECT_EQ(steps[18]["http_status"], 200);
+  EXPECT_EQ(steps[19]["errc"], "consent_person_mismatch");
+  EXPECT_EQ(steps[20]["errc"], "consent_not_valid");
+  // Steps 22-23: Maskinporten refuses another org's and a revoked consent.
+  EXPECT_EQ(steps[21]["mp_code"], "MP-303");
+  EXPECT_EQ(steps[22]["mp_code"], "MP-303");
+  EXPECT_THAT(steps[23]["title"].get<std::string>(), HasSubstr("legacy Altinn 2"));
+  // Steps 27-30 (legacy Altinn 2): two permits, then the consent rule's two refusals.
+  EXPECT_EQ(steps[26]["http_status"], 200);
+  EXPECT_EQ(steps[26]["audit"]["consent_form"], "altinn2_samtykketoken");
+  EXPECT_EQ(steps[27]["http_status"], 200);
+  EXPECT_EQ(steps[28]["http_status"], 403);
+  EXPECT_EQ(steps[28]["errc"], "consent_org_mismatch");
+  EXPECT_EQ(steps[29]["http_status"], 403);
+  EXPECT_EQ(steps[29]["errc"], "consent_person_mismatch");
+  EXPECT_THAT(steps[28]["www_authenticate"].get<std::string>(), HasSubstr("Bearer"));
+  EXPECT_EQ(steps[26]["audit"]["decision"], "permit");
+  EXPECT_EQ(steps[28]["audit"]["decision"], "deny");
 
   Result<nlohmann::json> summary = ParseStrictJsonObject(lines[kSteps]);
   ASSERT_TRUE(summary.ok()) << lines[kSteps];
@@ -133,11 +151,12 @@ TEST(DemoCli, DirKeepsTheFilesAndTheAuditLog) {
     EXPECT_TRUE(std::filesystem::exists(dir + "/" + f)) << f;
   }
   std::vector<std::string> audit = Lines(ReadFile(dir + "/audit.log"));
-  ASSERT_EQ(audit.size(), 4u) << ReadFile(dir + "/audit.log");
-  EXPECT_THAT(audit[0], HasSubstr("\"permit\""));
-  EXPECT_THAT(audit[1], HasSubstr("\"permit\""));
-  EXPECT_THAT(audit[2], HasSubstr("\"deny\""));
-  EXPECT_THAT(audit[3], HasSubstr("\"deny\""));
+  // Altinn 3 first (two permits, two denials), then legacy Altinn 2 (the same).
+  ASSERT_EQ(audit.size(), 8u) << ReadFile(dir + "/audit.log");
+  for (size_t i : {0u, 1u, 4u, 5u}) EXPECT_THAT(audit[i], HasSubstr("\"permit\"")) << i;
+  for (size_t i : {2u, 3u, 6u, 7u}) EXPECT_THAT(audit[i], HasSubstr("\"deny\"")) << i;
+  EXPECT_THAT(audit[0], HasSubstr("\"consent_form\":\"altinn3\""));
+  EXPECT_THAT(audit[4], HasSubstr("\"consent_form\":\"altinn2_samtykketoken\""));
   EXPECT_THAT(ReadFile(dir + "/audit.log"), Not(HasSubstr("01819010001")));
 
   // The same directory again: refused before anything runs.

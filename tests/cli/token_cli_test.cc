@@ -131,6 +131,39 @@ TEST_F(TokenCli, UnreachableServerExits3) {
   EXPECT_THAT(r.err, HasSubstr("error: network_error: "));
 }
 
+// Issue 15: --consent <id> --person <fnr> puts the Altinn 3 consent entry (SPEC §14.3) in the
+// grant's authorization_details.
+TEST_F(TokenCli, ConsentAndPersonSendTheAltinn3ConsentEntry) {
+  Serve([](const FakeRequest&) { return testing::FakeTokenResponse("tok-c", 119, "nav:example"); });
+  const std::string id = "77ed8698-e619-4066-9eb4-5c1eb3f165a1";
+  ProcessResult r = Cli(Args({"--consent", id, "--person", "01819010001"}));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  std::vector<FakeRequest> reqs = server_.Requests();
+  ASSERT_EQ(reqs.size(), 2u);
+  auto grant = ParseJws(FormValue(reqs[1].body, "assertion"));
+  ASSERT_TRUE(grant.ok()) << grant.status().ToString();
+  auto claims = ParseStrictJsonObject(grant->payload);
+  ASSERT_TRUE(claims.ok());
+  EXPECT_EQ((*claims)["authorization_details"],
+            nlohmann::json::array({{{"type", "urn:altinn:consent"},
+                                    {"id", id},
+                                    {"from", "urn:altinn:person:identifier-no:01819010001"}}}));
+}
+
+TEST_F(TokenCli, ConsentFlagsAreUsageErrorsAloneOrWithAuthorizationDetails) {
+  const std::string id = "77ed8698-e619-4066-9eb4-5c1eb3f165a1";
+  ProcessResult alone = Cli(Args({"--consent", id}));
+  EXPECT_EQ(alone.exit_code, 2);
+  EXPECT_THAT(alone.err, HasSubstr("--consent and --person go together"));
+  ProcessResult both = Cli(Args({"--consent", id, "--person", "01819010001",
+                                 "--authorization-details", R"({"type":"urn:altinn:consent"})"}));
+  EXPECT_EQ(both.exit_code, 2);
+  ProcessResult bad = Cli(Args({"--consent", "nope", "--person", "01819010001"}));
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_THAT(bad.err, HasSubstr("is not a UUID"));
+  EXPECT_TRUE(server_.Requests().empty());
+}
+
 TEST_F(TokenCli, MissingClientIdIsUsageErrorNamingFlagAndVariable) {
   ProcessResult r =
       Cli({"token", "--env", "test", "--scope", "a:b", "--key", dir_.File("k.pem"), "--kid", "k1"});

@@ -482,6 +482,9 @@ TEST_F(ExampleApiFlow, Altinn3ConsentInsideTheTokenGetsRecords) {
   ASSERT_EQ(r.status, 200) << r.body;
   EXPECT_EQ(Body(r)["consent_id"], nlohmann::json::parse(details)[0]["id"]);
   EXPECT_EQ(Body(r)["consent_form"], "altinn3");
+  std::vector<nlohmann::json> audit = AuditLines();
+  ASSERT_EQ(audit.size(), 1u);
+  EXPECT_EQ(audit[0]["consent_form"], "altinn3");
 }
 
 TEST_F(ExampleApiFlow, Altinn3ConsentForAnotherPersonIsRefused) {
@@ -527,6 +530,7 @@ TEST_F(ExampleApiFlow, AuditLogHasOneLinePerDecisionAndNoPersonId) {
   EXPECT_TRUE(audit[0]["supplier"].is_null());
   EXPECT_EQ(audit[0]["person_hash"], HashPersonId(kPerson));
   EXPECT_TRUE(audit[0]["consent_id"].is_string());
+  EXPECT_EQ(audit[0]["consent_form"], "altinn2_samtykketoken");
   EXPECT_EQ(audit[1]["decision"], "deny");
   EXPECT_EQ(audit[1]["status"], 403);
   EXPECT_EQ(audit[1]["person_hash"], HashPersonId(kOtherPerson));
@@ -536,7 +540,7 @@ TEST_F(ExampleApiFlow, AuditLogHasOneLinePerDecisionAndNoPersonId) {
   EXPECT_EQ(audit[3]["status"], 400);
   for (const auto& line : audit) {
     for (const char* member : {"time", "callid", "consumer", "supplier", "person_hash",
-                               "consent_id", "decision", "status", "reason"}) {
+                               "consent_id", "consent_form", "decision", "status", "reason"}) {
       EXPECT_TRUE(line.contains(member)) << member << " in " << line.dump();
     }
   }

@@ -66,7 +66,7 @@ INSTANTIATE_TEST_SUITE_P(
                       CodeRow{MpError::kMp251, "MP-251", 403, "forbidden"},
                       CodeRow{MpError::kMp301, "MP-301", 400, "invalid_request"},
                       CodeRow{MpError::kMp302, "MP-302", 400, "invalid_request"},
-                      CodeRow{MpError::kMp303, "MP-303", 400, "invalid_request"},
+                      CodeRow{MpError::kMp303, "MP-303", 400, "invalid_altinn_customer_configuration"},
                       CodeRow{MpError::kUnknownKid, "", 400, "invalid_grant"},
                       CodeRow{MpError::kKidRequired, "", 400, "invalid_grant"},
                       CodeRow{MpError::kIssuedInFuture, "", 400, "invalid_grant"},

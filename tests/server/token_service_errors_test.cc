@@ -129,7 +129,8 @@ const ErrorCase kCases[] = {
             {"extra", 1}}};
        return Sign(g);
      }},
-    {"Mp303InvalidAuthorizationDetailsValue", MpError::kMp303, 400, "invalid_request", "MP-303",
+    {"Mp303InvalidAuthorizationDetailsValue", MpError::kMp303, 400,
+     "invalid_altinn_customer_configuration", "MP-303",
      "Invalid authorization details values", false,
      [](Env&) {
        GrantSpec g = KidGrant();

@@ -183,7 +183,7 @@ TEST(ConsentStoreFile, MigratesAVersion1RegistryKeepingItsRows) {
   EXPECT_TRUE(store->GetConsent("c1")->has_value());
   auto conn = OpenRegistryDatabase(path, sqlite::Synchronous::kFull);
   ASSERT_TRUE(conn.ok());
-  EXPECT_EQ((*conn)->UserVersion().value(), 2);
+  EXPECT_EQ((*conn)->UserVersion().value(), RegistrySchemaVersion());
 }
 
 TEST(ConsentStoreNames, ConsentStatusNamesRoundTrip) {

@@ -772,5 +772,39 @@ TEST_F(CheckConsentTest, AppliesTheSameRuleToAnAltinn3ConsentNamingItsMembers) {
   EXPECT_EQ(Check(token, *c).code(), Errc::kConsentNotValid);
 }
 
+// SPEC §14.0: Altinn's migration names Altinn 2 service 5252 edition 2 "<org>_5252_2"; an API
+// naming "5252_2" accepts it, and nothing else that merely ends the same way.
+TEST_F(CheckConsentTest, AnAltinn3MigratedResourceCoversItsAltinn2Service) {
+  for (const char* resource : {"nav_5252_2", "5252_2"}) {
+    Json e = Altinn3Entry();
+    e["consentRights"][0]["resource"][0]["value"] = resource;
+    ValidatedAccessToken token = AccessTokenFor(kInsurerOrg, {}, Json::array({e}).dump());
+    Result<Consent> c = ConsentFromAccessToken(token);
+    ASSERT_TRUE(c.ok()) << c.status().ToString();
+    EXPECT_TRUE(Check(token, *c).ok()) << resource;
+  }
+  for (const char* resource : {"nav_15252_2", "_5252_2", "NAV_5252_2", "nav_x_5252_2x"}) {
+    Json e = Altinn3Entry();
+    e["consentRights"][0]["resource"][0]["value"] = resource;
+    ValidatedAccessToken token = AccessTokenFor(kInsurerOrg, {}, Json::array({e}).dump());
+    Result<Consent> c = ConsentFromAccessToken(token);
+    ASSERT_TRUE(c.ok()) << c.status().ToString();
+    Status s = Check(token, *c);
+    EXPECT_EQ(s.code(), Errc::kConsentNotValid) << resource;
+    EXPECT_THAT(s.message(), HasSubstr("does not cover service 5252_2")) << resource;
+  }
+}
+
+TEST(ConsentFromAccessToken, ReadsMetadataSpeltMetaData) {
+  Json e = Altinn3Entry();
+  Json metadata = e["consentRights"][0]["metadata"];
+  e["consentRights"][0].erase("metadata");
+  e["consentRights"][0]["metaData"] = metadata;
+  Result<Consent> c = FromToken(Json::array({e}));
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->services[0].metadata.front(),
+            (std::pair<std::string, std::string>{"Navn", "TEST FORSIKRING AS"}));
+}
+
 }  // namespace
 }  // namespace mp

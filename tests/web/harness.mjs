@@ -148,7 +148,7 @@ function isApiLoadError(msg) {
   const text = msg.text();
   if (!/^Failed to load resource: the server responded with a status of [45]\d\d/.test(text)) return false;
   const url = (msg.location() && msg.location().url) || '';
-  return /\/(api\/v1|_local|local-login|altinn|jwk|token)(\/|\?|$)/.test(url);
+  return /\/(api\/v1|_local|local-login|altinn|jwk|token|emulator)(\/|\?|$)/.test(url);
 }
 
 // A new page in its own context (own sessionStorage) with page.mpErrors collecting console

@@ -23,6 +23,23 @@ http::HttpResponse ErrorResponse(int status, std::string_view error, std::string
   return JsonResponse(status, body, endpoint);
 }
 
+http::HttpResponse ProblemResponse(int status, std::string_view code, std::string_view title,
+                                   std::string_view detail, std::string_view endpoint,
+                                   const std::vector<std::string>& paths) {
+  nlohmann::ordered_json body;
+  body["title"] = title;
+  body["status"] = status;
+  body["detail"] = detail;
+  body["code"] = code;
+  if (!paths.empty()) {
+    body["validationErrors"] =
+        nlohmann::ordered_json::array({{{"detail", detail}, {"paths", paths}}});
+  }
+  http::HttpResponse r = JsonResponse(status, body, endpoint);
+  r.content_type = "application/problem+json";
+  return r;
+}
+
 Outcome<BearerCaller> AuthenticateBearer(const http::HttpRequest& req, const BearerAuth& auth,
                                          std::initializer_list<std::string_view> any_of_scopes) {
   const std::string realm = "Bearer realm=\"" + std::string(auth.realm) + "\"";
@@ -57,7 +74,11 @@ Outcome<BearerCaller> AuthenticateBearer(const http::HttpRequest& req, const Bea
     allowed = allowed || std::find(claims->scopes.begin(), claims->scopes.end(), needed) !=
                              claims->scopes.end();
   }
-  if (allowed) return BearerCaller{.orgno = claims->consumer_orgno, .scopes = claims->scopes};
+  if (allowed) {
+    return BearerCaller{.orgno = claims->consumer_orgno,
+                        .scopes = claims->scopes,
+                        .supplier = claims->supplier_orgno};
+  }
   std::string names;
   for (std::string_view s : any_of_scopes) names += (names.empty() ? "" : " ") + std::string(s);
   http::HttpResponse r = ErrorResponse(403, "insufficient_scope",

@@ -32,6 +32,13 @@ http::HttpResponse JsonResponse(int status, const nlohmann::ordered_json& body,
 http::HttpResponse ErrorResponse(int status, std::string_view error, std::string_view description,
                                  std::string_view endpoint = {});
 
+// Altinn's problem details (RFC 9457, application/problem+json) as the local Altinn 3 service
+// answers them (docs/emulator.md): {"title","status","detail","code"} and, when `paths` is given,
+// "validationErrors":[{"detail","paths"}].
+http::HttpResponse ProblemResponse(int status, std::string_view code, std::string_view title,
+                                   std::string_view detail, std::string_view endpoint = {},
+                                   const std::vector<std::string>& paths = {});
+
 // A handler step's result: the value, or the response that ends the request.
 template <typename T>
 class Outcome {
@@ -59,6 +66,7 @@ class Outcome {
 struct BearerCaller {
   std::string orgno;
   std::vector<std::string> scopes;
+  std::string supplier{};  // the token's supplier org (delegation), "" when none
 };
 
 struct BearerAuth {

@@ -72,19 +72,6 @@ std::string_view RemoteHost(std::string_view remote) {
   return remote.substr(0, remote.find(':'));
 }
 
-// A browser sends Origin with every cross-origin POST; the login answers only its own pages (and
-// clients without a browser, which send none). Host must then name loopback too, so a DNS name
-// rebound to 127.0.0.1 cannot use it.
-bool IsOwnOrigin(const http::HttpRequest& req) {
-  const std::string* origin = req.Header("origin");
-  if (origin == nullptr) return true;
-  const std::string* host = req.Header("host");
-  if (host == nullptr) return false;
-  std::optional<HostPort> authority = ParseHostPort(*host);
-  if (!authority || !IsLoopbackHost(*authority)) return false;
-  return *origin == "http://" + *host || *origin == "https://" + *host;
-}
-
 // The login body: orgno, and name for an organisation not yet registered.
 struct LoginBody {
   std::string orgno;
@@ -360,6 +347,19 @@ class LocalLogin {
 };
 
 }  // namespace
+
+// A browser sends Origin with every cross-origin POST; the login answers only its own pages (and
+// clients without a browser, which send none). Host must then name loopback too, so a DNS name
+// rebound to 127.0.0.1 cannot use it.
+bool IsOwnOrigin(const http::HttpRequest& req) {
+  const std::string* origin = req.Header("origin");
+  if (origin == nullptr) return true;
+  const std::string* host = req.Header("host");
+  if (host == nullptr) return false;
+  std::optional<HostPort> authority = ParseHostPort(*host);
+  if (!authority || !IsLoopbackHost(*authority)) return false;
+  return *origin == "http://" + *host || *origin == "https://" + *host;
+}
 
 bool IsLoopbackRemote(std::string_view remote) {
   std::string_view host = RemoteHost(remote);

@@ -51,6 +51,10 @@ void AddLocalLoginRoutes(http::Router& router, const LocalLoginContext& ctx);
 // True for "127.0.0.1:54321" (any 127/8 address), "[::1]:54321", "::1" and "::ffff:127.0.0.1".
 bool IsLoopbackRemote(std::string_view remote);
 
+// A browser sends Origin with every cross-origin POST: true when there is none, or when it is this
+// server (Origin equals http(s)://Host) on a loopback host. Guards the local-only endpoints.
+bool IsOwnOrigin(const http::HttpRequest& req);
+
 }  // namespace mp::server
 
 #endif  // MASKINPORTEN_SERVER_HANDLERS_LOCAL_LOGIN_H_

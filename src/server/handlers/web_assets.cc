@@ -27,6 +27,11 @@ void AddWebRoutes(http::Router& router, std::span<const WebAsset> assets) {
     if (a.name == "index.html") {
       router.Add("GET", "/", [a](const http::HttpRequest&) { return Serve(a); });
     }
+    // The person's consent page where Altinn serves it (SPEC §14.2, the viewUri).
+    if (a.name == "consent-request.html") {
+      router.Add("GET", "/accessmanagement/ui/consent/request",
+                 [a](const http::HttpRequest&) { return Serve(a); });
+    }
   }
 }
 

@@ -31,7 +31,9 @@ inline constexpr std::string_view kWebContentSecurityPolicy =
     "connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; "
     "form-action 'self'";
 
-// Adds GET /<name> for every asset, and GET / for index.html when there is one. The assets'
+// Adds GET /<name> for every asset, GET / for index.html and GET
+// /accessmanagement/ui/consent/request (the person's Altinn 3 consent page) for
+// consent-request.html when there are such. The assets'
 // bytes must outlive the router (EmbeddedWebAssets() are static). Endpoint label "web".
 void AddWebRoutes(http::Router& router, std::span<const WebAsset> assets);
 

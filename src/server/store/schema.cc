@@ -129,9 +129,41 @@ CREATE TABLE consent_key (
 ) STRICT;
 )sql";
 
-constexpr std::array<sqlite::Migration, 2> kMigrations = {{
+// Version 3: Altinn 3 consent requests (SPEC §14) and their events. consent_rights is our own
+// JSON ([{"action":[..],"resource":"..","metadata":[[name,value],..]}]), request_message the
+// canonical JSON object or "".
+constexpr const char* kSchemaV3 = R"sql(
+CREATE TABLE consent_requests (
+  id TEXT PRIMARY KEY,
+  from_party TEXT NOT NULL,
+  to_party TEXT NOT NULL,
+  required_delegator TEXT NOT NULL,
+  handled_by TEXT NOT NULL,
+  valid_to INTEGER NOT NULL,
+  consent_rights TEXT NOT NULL,
+  request_message TEXT NOT NULL,
+  redirect_url TEXT NOT NULL,
+  portal_view_mode TEXT NOT NULL,
+  status TEXT NOT NULL,
+  created INTEGER NOT NULL,
+  consented INTEGER NOT NULL
+) STRICT;
+
+CREATE TABLE consent_request_events (
+  event_id TEXT PRIMARY KEY,
+  request_id TEXT NOT NULL REFERENCES consent_requests (id) ON DELETE CASCADE,
+  position INTEGER NOT NULL,
+  event_type TEXT NOT NULL,
+  created INTEGER NOT NULL,
+  performed_by TEXT NOT NULL
+) STRICT;
+CREATE INDEX consent_request_events_by_request ON consent_request_events (request_id, position);
+)sql";
+
+constexpr std::array<sqlite::Migration, 3> kMigrations = {{
     {.version = 1, .sql = kSchemaV1},
     {.version = 2, .sql = kSchemaV2},
+    {.version = 3, .sql = kSchemaV3},
 }};
 
 // "MPCP": maskinporten-cpp. Not in SQLite's magic.txt registry; chosen to be readable in a hex

@@ -136,16 +136,33 @@ constexpr std::string_view kConsentColumns =
     "required_delegator_name, handled_by, redirect_url, resources, valid_to, status, created, "
     "decided";
 
+// Metadata as [[name, value], ...] so the order survives; ReadMetadataPairs is false for anything
+// else.
+nlohmann::json MetadataPairs(const std::vector<std::pair<std::string, std::string>>& metadata) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& [name, value] : metadata) out.push_back({name, value});
+  return out;
+}
+bool ReadMetadataPairs(const nlohmann::json& pairs,
+                       std::vector<std::pair<std::string, std::string>>* out) {
+  if (!pairs.is_array()) return false;
+  for (const nlohmann::json& pair : pairs) {
+    if (!pair.is_array() || pair.size() != 2 || !pair[0].is_string() || !pair[1].is_string()) {
+      return false;
+    }
+    out->emplace_back(pair[0].get<std::string>(), pair[1].get<std::string>());
+  }
+  return true;
+}
+
 // requestResources as our own column: [{"serviceCode":..,"serviceEditionCode":..,
 // "metadata":[[name,value],..]}], metadata as pairs so their order survives.
 std::string ResourcesJson(const std::vector<ConsentResource>& resources) {
   nlohmann::json out = nlohmann::json::array();
   for (const ConsentResource& r : resources) {
-    nlohmann::json metadata = nlohmann::json::array();
-    for (const auto& [name, value] : r.metadata) metadata.push_back({name, value});
     out.push_back({{"serviceCode", r.service_code},
                    {"serviceEditionCode", r.service_edition_code},
-                   {"metadata", std::move(metadata)}});
+                   {"metadata", MetadataPairs(r.metadata)}});
   }
   return DumpJson(out);
 }
@@ -169,12 +186,7 @@ Result<std::vector<ConsentResource>> ParseResources(const Connection& db, const 
     ConsentResource r{.service_code = code_it->get<std::string>(),
                       .service_edition_code = edition->get<int>(),
                       .metadata = {}};
-    for (const nlohmann::json& pair : *metadata) {
-      if (!pair.is_array() || pair.size() != 2 || !pair[0].is_string() || !pair[1].is_string()) {
-        return bad;
-      }
-      r.metadata.emplace_back(pair[0].get<std::string>(), pair[1].get<std::string>());
-    }
+    if (!ReadMetadataPairs(*metadata, &r.metadata)) return bad;
     out.push_back(std::move(r));
   }
   return out;
@@ -202,6 +214,91 @@ Result<ConsentRecord> ReadConsent(const Connection& db, const Statement& row) {
   c.created = row.Int(11);
   c.decided = row.Int(12);
   return c;
+}
+
+// ---- Altinn 3 consent requests
+
+constexpr std::string_view kRequestColumns =
+    "id, from_party, to_party, required_delegator, handled_by, valid_to, consent_rights, "
+    "request_message, redirect_url, portal_view_mode, status, created, consented";
+
+// consent_rights as our own column: [{"action":[..],"resource":"..","metadata":[[name,value]]}],
+// metadata as pairs so their order survives.
+std::string RightsJson(const std::vector<ConsentRight>& rights) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const ConsentRight& r : rights) {
+    out.push_back(
+        {{"action", r.action}, {"resource", r.resource}, {"metadata", MetadataPairs(r.metadata)}});
+  }
+  return DumpJson(out);
+}
+
+Result<std::vector<ConsentRight>> ParseRights(const Connection& db, const std::string& text,
+                                              std::string_view id) {
+  Status bad(Errc::kIoError,
+             db.path() + ": consent_rights of consent request " + Quote(id) + " are not readable");
+  Result<nlohmann::json> parsed = ParseStrictJson(text);
+  if (!parsed.ok() || !parsed->is_array()) return bad;
+  std::vector<ConsentRight> out;
+  for (const nlohmann::json& item : *parsed) {
+    if (!item.is_object()) return bad;
+    auto action = item.find("action");
+    auto resource = item.find("resource");
+    auto metadata = item.find("metadata");
+    if (action == item.end() || !action->is_array() || resource == item.end() ||
+        !resource->is_string() || metadata == item.end() || !metadata->is_array()) {
+      return bad;
+    }
+    ConsentRight r;
+    for (const nlohmann::json& a : *action) {
+      if (!a.is_string()) return bad;
+      r.action.push_back(a.get<std::string>());
+    }
+    r.resource = resource->get<std::string>();
+    if (!ReadMetadataPairs(*metadata, &r.metadata)) return bad;
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
+Result<ConsentRequestRecord> ReadConsentRequest(const Connection& db, const Statement& row) {
+  ConsentRequestRecord c;
+  c.id = row.Text(0);
+  c.from = row.Text(1);
+  c.to = row.Text(2);
+  c.required_delegator = row.Text(3);
+  c.handled_by = row.Text(4);
+  c.valid_to = row.Int(5);
+  MP_ASSIGN_OR_RETURN(c.rights, ParseRights(db, row.Text(6), c.id));
+  c.request_message_json = row.Text(7);
+  c.redirect_url = row.Text(8);
+  c.portal_view_mode = row.Text(9);
+  std::string status = row.Text(10);
+  std::optional<ConsentRequestStatus> st = ParseConsentRequestStatus(status);
+  if (!st) {
+    return Status(Errc::kIoError, db.path() + ": consent request " + Quote(c.id) +
+                                      " has unknown status " + Quote(status));
+  }
+  c.status = *st;
+  c.created = row.Int(11);
+  c.consented = row.Int(12);
+  return c;
+}
+
+Status InsertRequestEvent(Connection& db, std::string_view id, int64_t position,
+                          const ConsentRequestEvent& e) {
+  MP_RETURN_IF_ERROR(RequireKey("event_id", e.event_id));
+  MP_ASSIGN_OR_RETURN(Statement stmt,
+                      db.Prepare("INSERT INTO consent_request_events (event_id, request_id, "
+                                 "position, event_type, created, performed_by) "
+                                 "VALUES (?1, ?2, ?3, ?4, ?5, ?6)"));
+  return stmt.BindText(e.event_id)
+      .BindText(id)
+      .BindInt(position)
+      .BindText(e.event_type)
+      .BindInt(e.created)
+      .BindText(e.performed_by)
+      .Run();
 }
 
 // Runs a bound query and reads every row with `read`.
@@ -688,6 +785,99 @@ class SqliteStore final : public Store {
                                    "OR handled_by = ?1 ORDER BY created, authorization_code"));
     stmt.BindText(orgno);
     return ReadAll<ConsentRecord>(db, stmt, ReadConsent);
+  }
+
+  Status CreateConsentRequest(const ConsentRequestRecord& c) override {
+    MP_RETURN_IF_ERROR(RequireKey("consent request id", c.id));
+    MutexLock lock(mu_);
+    Connection& db = *db_;
+    return db.Transaction([&]() -> Status {
+      MP_ASSIGN_OR_RETURN(
+          Statement stmt,
+          db.Prepare("INSERT INTO consent_requests (" + std::string(kRequestColumns) +
+                     ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13) "
+                     "ON CONFLICT (id) DO NOTHING"));
+      MP_RETURN_IF_ERROR(stmt.BindText(c.id)
+                             .BindText(c.from)
+                             .BindText(c.to)
+                             .BindText(c.required_delegator)
+                             .BindText(c.handled_by)
+                             .BindInt(c.valid_to)
+                             .BindText(RightsJson(c.rights))
+                             .BindText(c.request_message_json)
+                             .BindText(c.redirect_url)
+                             .BindText(c.portal_view_mode)
+                             .BindText(ConsentRequestStatusName(c.status))
+                             .BindInt(c.created)
+                             .BindInt(c.consented)
+                             .Run());
+      if (db.Changes() == 0) {
+        return Status(Errc::kInvalidArgument, "consent request " + Quote(c.id) + " already exists");
+      }
+      for (size_t i = 0; i < c.events.size(); ++i) {
+        MP_RETURN_IF_ERROR(InsertRequestEvent(db, c.id, static_cast<int64_t>(i), c.events[i]));
+      }
+      return OkStatus();
+    });
+  }
+
+  Result<std::optional<ConsentRequestRecord>> GetConsentRequest(std::string_view id) override {
+    MutexLock lock(mu_);
+    Connection& db = *db_;
+    std::optional<ConsentRequestRecord> out;
+    MP_RETURN_IF_ERROR(db.ReadTransaction([&]() -> Status {
+      MP_ASSIGN_OR_RETURN(Statement stmt, db.Prepare("SELECT " + std::string(kRequestColumns) +
+                                                     " FROM consent_requests WHERE id = ?1"));
+      stmt.BindText(id);
+      MP_ASSIGN_OR_RETURN(out, ReadOne<ConsentRequestRecord>(db, stmt, ReadConsentRequest));
+      if (!out) return OkStatus();
+      MP_ASSIGN_OR_RETURN(Statement events,
+                          db.Prepare("SELECT event_id, event_type, created, performed_by FROM "
+                                     "consent_request_events WHERE request_id = ?1 "
+                                     "ORDER BY position"));
+      events.BindText(id);
+      MP_ASSIGN_OR_RETURN(
+          out->events,
+          ReadAll<ConsentRequestEvent>(db, events, [](const Connection&, const Statement& r) {
+            return Result<ConsentRequestEvent>(ConsentRequestEvent{.event_id = r.Text(0),
+                                                                   .event_type = r.Text(1),
+                                                                   .created = r.Int(2),
+                                                                   .performed_by = r.Text(3)});
+          }));
+      return OkStatus();
+    }));
+    return out;
+  }
+
+  Status TransitionConsentRequest(std::string_view id, ConsentRequestStatus from,
+                                  ConsentRequestStatus to,
+                                  const ConsentRequestEvent& event) override {
+    MutexLock lock(mu_);
+    Connection& db = *db_;
+    return db.Transaction([&]() -> Status {
+      MP_ASSIGN_OR_RETURN(Statement read,
+                          db.Prepare("SELECT status, (SELECT count(*) FROM consent_request_events "
+                                     "WHERE request_id = ?1) FROM consent_requests WHERE id = ?1"));
+      MP_ASSIGN_OR_RETURN(bool row, read.BindText(id).Step());
+      if (!row) return Status(Errc::kNotFound, "no consent request " + Quote(id));
+      const std::string status = read.Text(0);
+      const int64_t position = read.Int(1);
+      if (status != ConsentRequestStatusName(from)) {
+        return Status(Errc::kInvalidArgument, "consent request " + Quote(id) + " is " + status +
+                                                  ", not " +
+                                                  std::string(ConsentRequestStatusName(from)));
+      }
+      MP_ASSIGN_OR_RETURN(
+          Statement update,
+          db.Prepare("UPDATE consent_requests SET status = ?2, "
+                     "consented = CASE WHEN ?3 THEN ?4 ELSE consented END WHERE id = ?1"));
+      MP_RETURN_IF_ERROR(update.BindText(id)
+                             .BindText(ConsentRequestStatusName(to))
+                             .BindBool(to == ConsentRequestStatus::kAccepted)
+                             .BindInt(event.created)
+                             .Run());
+      return InsertRequestEvent(db, id, position, event);
+    });
   }
 
   Result<std::optional<ConsentKeyRecord>> GetConsentKey() override {

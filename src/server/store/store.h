@@ -167,6 +167,47 @@ struct ConsentKeyRecord {
   friend bool operator==(const ConsentKeyRecord&, const ConsentKeyRecord&) = default;
 };
 
+// An Altinn 3 consent request (SPEC §14.1) and what happened to it. States as Altinn names them.
+enum class ConsentRequestStatus { kCreated, kAccepted, kRejected, kRevoked, kExpired };
+
+// One consentRights entry: the actions (["consent"]), the resource id and its metadata, in order.
+struct ConsentRight {
+  std::vector<std::string> action{};
+  std::string resource{};                                       // urn:altinn:resource value
+  std::vector<std::pair<std::string, std::string>> metadata{};  // {"inntektsaar", "2024"}
+
+  friend bool operator==(const ConsentRight&, const ConsentRight&) = default;
+};
+
+// One consentRequestEvents entry; event_type is a status name or "used".
+struct ConsentRequestEvent {
+  std::string event_id{};  // UUID
+  std::string event_type{};
+  int64_t created = 0;
+  std::string performed_by{};  // party URN of who caused it
+
+  friend bool operator==(const ConsentRequestEvent&, const ConsentRequestEvent&) = default;
+};
+
+struct ConsentRequestRecord {
+  std::string id{};                  // the consumer's UUID; the authorization_details id
+  std::string from{};                // urn:altinn:person:identifier-no:<fnr> or an org URN
+  std::string to{};                  // urn:altinn:organization:identifier-no:<orgno>
+  std::string required_delegator{};  // a party URN, "" when none
+  std::string handled_by{};          // supplier orgno (the token's supplier), "" when none
+  int64_t valid_to = 0;
+  std::vector<ConsentRight> rights{};
+  std::string request_message_json{};  // {"nb":..,"en":..} as canonical JSON, "" when none
+  std::string redirect_url{};
+  std::string portal_view_mode = "hide";
+  ConsentRequestStatus status = ConsentRequestStatus::kCreated;
+  int64_t created = 0;
+  int64_t consented = 0;                      // when accepted; 0 before
+  std::vector<ConsentRequestEvent> events{};  // oldest first
+
+  friend bool operator==(const ConsentRequestRecord&, const ConsentRequestRecord&) = default;
+};
+
 class Store {
  public:
   virtual ~Store() = default;
@@ -239,6 +280,17 @@ class Store {
                                int64_t at) = 0;
   virtual Result<std::vector<ConsentRecord>> ListConsents(std::string_view orgno) = 0;
 
+  // Altinn 3 consent requests (SPEC §14). Create stores the request with its events in one
+  // transaction; an existing id is Errc::kInvalidArgument "already exists". Get returns the
+  // request with its events, oldest first. Transition is a compare-and-set: a request in status
+  // `from` moves to `to` and gets `event` appended (consented = event.created when `to` is
+  // kAccepted); kNotFound when absent, kInvalidArgument naming the status when it is not `from`.
+  virtual Status CreateConsentRequest(const ConsentRequestRecord& request) = 0;
+  virtual Result<std::optional<ConsentRequestRecord>> GetConsentRequest(std::string_view id) = 0;
+  virtual Status TransitionConsentRequest(std::string_view id, ConsentRequestStatus from,
+                                          ConsentRequestStatus to,
+                                          const ConsentRequestEvent& event) = 0;
+
   // The samtykketoken signing key: none until the consent stand-in first starts. Add stores
   // `key` unless a key exists already, and returns the stored key either way (two processes
   // starting on one file agree on one key).
@@ -283,6 +335,9 @@ std::string_view AccessStateName(AccessState s);  // "APPROVED", "REQUESTED", "D
 std::optional<AccessState> ParseAccessState(std::string_view name);
 std::string_view ConsentStatusName(ConsentStatus s);  // "Unopened", "Accepted", "Rejected"
 std::optional<ConsentStatus> ParseConsentStatus(std::string_view name);
+// "created", "accepted", "rejected", "revoked", "expired" (Altinn 3's lowercase names).
+std::string_view ConsentRequestStatusName(ConsentRequestStatus s);
+std::optional<ConsentRequestStatus> ParseConsentRequestStatus(std::string_view name);
 
 }  // namespace mp::server
 

@@ -21,6 +21,13 @@ constexpr std::array<std::pair<ConsentStatus, std::string_view>, 3> kConsentStat
     {ConsentStatus::kAccepted, "Accepted"},
     {ConsentStatus::kRejected, "Rejected"},
 }};
+constexpr std::array<std::pair<ConsentRequestStatus, std::string_view>, 5> kRequestStatus = {{
+    {ConsentRequestStatus::kCreated, "created"},
+    {ConsentRequestStatus::kAccepted, "accepted"},
+    {ConsentRequestStatus::kRejected, "rejected"},
+    {ConsentRequestStatus::kRevoked, "revoked"},
+    {ConsentRequestStatus::kExpired, "expired"},
+}};
 
 template <typename Enum, size_t N>
 std::string_view NameOf(const std::array<std::pair<Enum, std::string_view>, N>& table, Enum v) {
@@ -52,6 +59,13 @@ std::optional<AccessState> ParseAccessState(std::string_view name) {
 std::string_view ConsentStatusName(ConsentStatus s) { return NameOf(kConsentStatus, s); }
 std::optional<ConsentStatus> ParseConsentStatus(std::string_view name) {
   return ValueOf(kConsentStatus, name);
+}
+
+std::string_view ConsentRequestStatusName(ConsentRequestStatus s) {
+  return NameOf(kRequestStatus, s);
+}
+std::optional<ConsentRequestStatus> ParseConsentRequestStatus(std::string_view name) {
+  return ValueOf(kRequestStatus, name);
 }
 
 }  // namespace mp::server

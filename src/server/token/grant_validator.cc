@@ -2,6 +2,8 @@
 
 #include <utility>
 
+#include "core/utc_time.h"
+#include "server/altinn/consent_rules.h"
 #include "server/registry/registry_rules.h"
 
 namespace mp::server {
@@ -19,31 +21,46 @@ class ReplayGuard final : public grant::GrantReplayGuard {
   ReplayStore& replay_;
 };
 
-// SPEC §11.3: the token's consent entry adds `to` (the consumer), `consented`, `validTo` and
-// `consentRights` to what the grant sent.
-nlohmann::ordered_json ConsentEntry(const nlohmann::json& sent, const ConsentRecord& consent,
+// A legacy Altinn 2 request as Altinn 3 rights: resource "<code>_<edition>" (SPEC §14.5).
+std::vector<ConsentRight> RightsOfAltinn2(const ConsentRecord& consent) {
+  std::vector<ConsentRight> rights;
+  for (const ConsentResource& r : consent.resources) {
+    rights.push_back(
+        ConsentRight{.action = {"consent"},
+                     .resource = r.service_code + "_" + std::to_string(r.service_edition_code),
+                     .metadata = r.metadata});
+  }
+  return rights;
+}
+
+// SPEC §14.3: the token's consent entry adds `to` (the consumer), `consented`, `validTo` and
+// `consentRights` (metadata absent when there is none) to what the grant sent.
+nlohmann::ordered_json ConsentEntry(const nlohmann::json& sent, int64_t consented, int64_t valid_to,
+                                    const std::vector<ConsentRight>& rights,
                                     const std::string& consumer) {
   nlohmann::ordered_json out;
   out["type"] = grant_internal::kConsentType;
   out["id"] = sent["id"];
   out["from"] = sent["from"];
   out["to"] = {{"authority", grant_internal::kIso6523Authority}, {"ID", "0192:" + consumer}};
-  out["consented"] = registry::IsoTime(consent.decided);
-  out["validTo"] = registry::IsoTime(consent.valid_to);
-  nlohmann::ordered_json rights = nlohmann::ordered_json::array();
-  for (const ConsentResource& r : consent.resources) {
+  out["consented"] = FormatUtc(consented);
+  out["validTo"] = FormatUtc(valid_to);
+  nlohmann::ordered_json list = nlohmann::ordered_json::array();
+  for (const ConsentRight& r : rights) {
     nlohmann::ordered_json right;
-    right["action"] = nlohmann::ordered_json::array({"consent"});
+    right["action"] = r.action;
     nlohmann::ordered_json resource;
     resource["type"] = "urn:altinn:resource";
-    resource["value"] = r.service_code + "_" + std::to_string(r.service_edition_code);
+    resource["value"] = r.resource;
     right["resource"] = nlohmann::ordered_json::array({std::move(resource)});
-    nlohmann::ordered_json metadata = nlohmann::ordered_json::object();
-    for (const auto& [name, value] : r.metadata) metadata[name] = value;
-    right["metadata"] = std::move(metadata);
-    rights.push_back(std::move(right));
+    if (!r.metadata.empty()) {
+      nlohmann::ordered_json metadata = nlohmann::ordered_json::object();
+      for (const auto& [name, value] : r.metadata) metadata[name] = value;
+      right["metadata"] = std::move(metadata);
+    }
+    list.push_back(std::move(right));
   }
-  out["consentRights"] = std::move(rights);
+  out["consentRights"] = std::move(list);
   return out;
 }
 
@@ -105,15 +122,32 @@ Result<bool> StoreGrantRegistry::HasDelegation(std::string_view consumer, std::s
   return store_.HasDelegation(consumer, supplier, scope);
 }
 
+// An Altinn 3 request first; a legacy Altinn 2 request with that code answers too (SPEC §14.0:
+// API owners see both while Altinn 2 consents are migrated).
 Result<std::optional<grant::ConsentFacts>> StoreGrantRegistry::FindConsent(std::string_view id) {
+  MP_ASSIGN_OR_RETURN(consent_request_, store_.GetConsentRequest(id));
+  if (consent_request_.has_value()) {
+    const ConsentRequestRecord& c = *consent_request_;
+    return std::optional<grant::ConsentFacts>(grant::ConsentFacts{
+        .status = std::string(ConsentRequestStatusName(c.status)),
+        .valid_to = c.valid_to,
+        .offered_by = altinn_internal::PartyId(c.from),
+        .covered_by = altinn_internal::PartyId(c.to),
+        .handled_by = c.handled_by,
+    });
+  }
   MP_ASSIGN_OR_RETURN(consent_, store_.GetConsent(id));
   if (!consent_.has_value()) return std::optional<grant::ConsentFacts>();
+  ConsentRequestStatus status =
+      consent_->status == ConsentStatus::kAccepted   ? ConsentRequestStatus::kAccepted
+      : consent_->status == ConsentStatus::kRejected ? ConsentRequestStatus::kRejected
+                                                     : ConsentRequestStatus::kCreated;
   return std::optional<grant::ConsentFacts>(grant::ConsentFacts{
-      .status = std::string(ConsentStatusName(consent_->status)),
-      .accepted = consent_->status == ConsentStatus::kAccepted,
+      .status = std::string(ConsentRequestStatusName(status)),
       .valid_to = consent_->valid_to,
       .offered_by = consent_->offered_by,
       .covered_by = consent_->covered_by,
+      .handled_by = consent_->handled_by,
   });
 }
 
@@ -179,12 +213,18 @@ GrantVerdict GrantValidator::Validate(std::string_view assertion) const {
   if (accepted.authorization_details.has_value()) {
     const nlohmann::json& sent = *accepted.authorization_details;
     if (sent["type"] == grant_internal::kConsentType) {
-      if (!registry.consent().has_value()) {
+      nlohmann::ordered_json entry;
+      if (const auto& request = registry.consent_request(); request.has_value()) {
+        entry = ConsentEntry(sent, request->consented, request->valid_to, request->rights,
+                             g.consumer());
+      } else if (const auto& legacy = registry.consent(); legacy.has_value()) {
+        entry = ConsentEntry(sent, legacy->decided, legacy->valid_to, RightsOfAltinn2(*legacy),
+                             g.consumer());
+      } else {
         verdict.refusal = InternalError(Status(Errc::kInternal, "the consent was not read"));
         return verdict;
       }
-      g.authorization_details =
-          nlohmann::ordered_json::array({ConsentEntry(sent, *registry.consent(), g.consumer())});
+      g.authorization_details = nlohmann::ordered_json::array({std::move(entry)});
     } else {
       g.authorization_details = nlohmann::ordered_json::array({SystemUserEntry(sent)});
     }

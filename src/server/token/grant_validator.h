@@ -75,12 +75,15 @@ class StoreGrantRegistry final : public grant::GrantRegistry {
 
   const std::optional<ClientRecord>& client() const { return client_; }
   const ScopeRecord* scope(const std::string& name) const;
+  // The consent FindConsent read: an Altinn 3 request, or else a legacy Altinn 2 one.
+  const std::optional<ConsentRequestRecord>& consent_request() const { return consent_request_; }
   const std::optional<ConsentRecord>& consent() const { return consent_; }
 
  private:
   Store& store_;
   std::optional<ClientRecord> client_;
   std::map<std::string, ScopeRecord, std::less<>> scopes_;
+  std::optional<ConsentRequestRecord> consent_request_;
   std::optional<ConsentRecord> consent_;
 };
 
