@@ -1,9 +1,9 @@
 // Fuzzes the bodies and parameters of the local Altinn consent stand-in (/altinn/,
-// src/server/altinn/altinn_consent.cc) through the emulator's router, each input on a fresh
-// emulator holding the fuzz registry (fuzz_world.h: kConsentUnopened and kConsentAccepted for
-// kOrgA). The first byte chooses the route (low 3 bits) and the caller (high bits: kOrgA, kOrgB,
-// kOwnerOrg, no token); the next line is the query string or path parameter (placeholders
-// expanded), the rest the body. Properties:
+// src/server/altinn/altinn_consent.cc) through the emulator's router, each input on the emulator
+// reset to the fuzz registry (fuzz_world.h: kConsentUnopened and kConsentAccepted for kOrgA). The
+// first byte chooses the route (low 3 bits) and the caller (high bits: kOrgA, kOrgB, kOwnerOrg, no
+// token); the next line is the query string or path parameter (placeholders expanded), the rest
+// the body. Properties:
 //   - nothing crashes, leaks or hangs;
 //   - every answer has the documented shape (CheckResponse) with a status of 200, 201, 400, 401,
 //     403, 404, 405 or 409 (never 500);
@@ -120,10 +120,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       break;
   }
 
-  mp::fuzz::FuzzEmulator emulator;
+  mp::fuzz::FuzzEmulator& emulator = mp::fuzz::FuzzEmulator::Fresh();
   HttpResponse r = emulator.Dispatch(std::move(request));
   mp::fuzz::CheckResponse(r, kStatuses);
-  if (r.status >= 400) FUZZ_CHECK(emulator.RegistrySnapshot() == mp::fuzz::FreshRegistrySnapshot());
+  if (r.status >= 400) emulator.CheckRegistryUnchanged();
   if (r.status == 201) FollowCreated(emulator, r, caller);
   mp::ClearOpenSslErrors();
   return 0;

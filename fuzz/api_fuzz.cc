@@ -1,6 +1,6 @@
 // Fuzzes the request bodies and parameters of the self-service API (/api/v1: clients, keys,
 // scopes, access, delegations; src/server/handlers/self_service_api.cc and api_rules.cc) through
-// the emulator's router, each input on a fresh emulator holding the fuzz registry (fuzz_world.h).
+// the emulator's router, each input on the emulator reset to the fuzz registry (fuzz_world.h).
 // The first byte chooses the route (low 4 bits, kRoutes) and the caller (high bits: the route's
 // usual org, kOrgA, kOrgB, the API owner kOwnerOrg, or no token); the next line is the query
 // string (placeholders expanded), the rest the body. Properties:
@@ -80,13 +80,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string query = mp::fuzz::ExpandPlaceholders(mp::fuzz::NextLine(&rest));
   std::string target = route.path + (query.empty() ? "" : "?" + query);
 
-  mp::fuzz::FuzzEmulator emulator;
+  mp::fuzz::FuzzEmulator& emulator = mp::fuzz::FuzzEmulator::Fresh();
   const char* caller = Caller((first >> 4) % 5, route);
   HttpResponse r =
       emulator.Dispatch(mp::fuzz::Request(route.method, target, caller, std::string(rest)));
   mp::fuzz::CheckResponse(r, {200, 201, 400, 401, 403, 404, 405, 409});
   if (r.status >= 400) {
-    FUZZ_CHECK(emulator.RegistrySnapshot() == mp::fuzz::FreshRegistrySnapshot());
+    emulator.CheckRegistryUnchanged();
   } else if (std::string_view(route.read_back) == "client" ||
              std::string_view(route.read_back) == "jwks") {
     HttpResponse back = emulator.Dispatch(mp::fuzz::Request("GET", route.path, caller, ""));

@@ -1,8 +1,12 @@
 #include "fuzz_emulator.h"
 
+#include <sqlite3.h>
+
 #include <cstdio>
 #include <cstdlib>
+#include <memory>
 #include <utility>
+#include <vector>
 
 #include "core/json.h"
 #include "fuzz_check.h"
@@ -53,11 +57,10 @@ void AddConsent(server::Store& store, std::string_view code, server::ConsentStat
   }
 }
 
-// Access tokens of the emulator's signing key (the fuzz RSA key in every emulator) and the
-// grant, made once per process.
-struct Placeholders {
-  std::vector<std::pair<std::string, std::string>> values;
-};
+// The placeholders of fuzz_world.h and their values: access tokens of the emulator's signing key
+// (the fuzz RSA key) and the grant, made when the process's emulator is built.
+using Placeholders = std::vector<std::pair<std::string, std::string>>;
+const Placeholders* placeholders = nullptr;
 
 std::string MintToken(const server::SigningKeySet& keys, std::string_view orgno) {
   OrderedJson claims;
@@ -76,25 +79,58 @@ std::string MintToken(const server::SigningKeySet& keys, std::string_view orgno)
       "bearer token");
 }
 
+Placeholders MakePlaceholders(const server::SigningKeySet& keys) {
+  return {{"@TOKEN_A@", MintToken(keys, kOrgA)},
+          {"@TOKEN_B@", MintToken(keys, kOrgB)},
+          {"@TOKEN_OWNER@", MintToken(keys, kOwnerOrg)},
+          {"@GRANT@",
+           OrDie(SignJws(FuzzRsaKey(), FuzzGrantClaims("fuzz-placeholder-grant"),
+                         {.alg = Algorithm::kRS256, .kid = std::string(kClientKid), .typ = "JWT"}),
+                 "grant")}};
+}
+
 const Placeholders& GetPlaceholders() {
-  static const Placeholders* p = [] {
-    FuzzEmulator emulator;
-    auto keys = emulator.e().keys->Snapshot();
-    auto* out = new Placeholders();
-    out->values = {
-        {"@TOKEN_A@", MintToken(*keys, kOrgA)},
-        {"@TOKEN_B@", MintToken(*keys, kOrgB)},
-        {"@TOKEN_OWNER@", MintToken(*keys, kOwnerOrg)},
-        {"@GRANT@",
-         OrDie(SignJws(FuzzRsaKey(), FuzzGrantClaims("fuzz-placeholder-grant"),
-                       {.alg = Algorithm::kRS256, .kid = std::string(kClientKid), .typ = "JWT"}),
-               "grant")}};
-    return out;
-  }();
-  return *p;
+  if (placeholders == nullptr) FuzzEmulator::Fresh();  // builds the emulator (nothing to reset)
+  return *placeholders;
+}
+
+// The connections SQLite opens while the emulator is built (an auto extension runs on each).
+std::vector<sqlite3*>* opened_connections = nullptr;
+int RecordConnection(sqlite3* db, char**, const sqlite3_api_routines*) {
+  if (opened_connections != nullptr) opened_connections->push_back(db);
+  return SQLITE_OK;
+}
+// sqlite3_auto_extension takes any entry point as void (*)(void) (sqlite3.h).
+void (*const kRecordConnection)() = reinterpret_cast<void (*)()>(&RecordConnection);
+
+int MarkWritten(void* written) {
+  *static_cast<bool*>(written) = true;
+  return 0;  // commit
+}
+
+// Replaces the database of `to` with a copy of `from` (both in memory).
+void CopyDatabase(sqlite3* from, sqlite3* to, const char* what) {
+  sqlite3_backup* backup = sqlite3_backup_init(to, "main", from, "main");
+  if (backup == nullptr) {
+    std::fprintf(stderr, "fuzz emulator: %s: %s\n", what, sqlite3_errmsg(to));
+    std::abort();
+  }
+  const int step = sqlite3_backup_step(backup, -1);
+  const int finish = sqlite3_backup_finish(backup);
+  if (step != SQLITE_DONE || finish != SQLITE_OK) {
+    std::fprintf(stderr, "fuzz emulator: %s: %s / %s\n", what, sqlite3_errstr(step),
+                 sqlite3_errstr(finish));
+    std::abort();
+  }
 }
 
 }  // namespace
+
+FuzzEmulator& FuzzEmulator::Fresh() {
+  static FuzzEmulator* emulator = new FuzzEmulator();
+  emulator->Reset();
+  return *emulator;
+}
 
 FuzzEmulator::FuzzEmulator() {
   e_.options.db_path = ":memory:";
@@ -106,10 +142,63 @@ FuzzEmulator::FuzzEmulator() {
   e_.options.web_login_key_pem = std::string(kRsa2048Pem);
   e_.options.clock = &FrozenClock();
   e_.consent_signer.initial_key_pem = std::string(kRsa2048Pem);  // its own issuer and JWKS
+
+  std::vector<sqlite3*> opened;
+  opened_connections = &opened;
+  if (sqlite3_auto_extension(kRecordConnection) != SQLITE_OK) {
+    std::fprintf(stderr, "fuzz emulator: sqlite3_auto_extension failed\n");
+    std::abort();
+  }
   OrDie(server::ConfigureEmulator(e_), "configure");
+  sqlite3_cancel_auto_extension(kRecordConnection);
+  opened_connections = nullptr;
+  if (opened.size() != 1) {
+    std::fprintf(stderr, "fuzz emulator: expected one registry connection, SQLite opened %zu\n",
+                 opened.size());
+    std::abort();
+  }
+  registry_ = opened.front();
+
   AddConsent(*e_.store, kConsentAccepted, server::ConsentStatus::kAccepted);
   AddConsent(*e_.store, kConsentUnopened, server::ConsentStatus::kUnopened);
   server::AddEmulatorRoutes(e_, std::string(kBaseUrl));
+  placeholders = new Placeholders(MakePlaceholders(*e_.keys->Snapshot()));
+  // The consent stand-in makes (and stores) its signing key on first use: in the copy, too.
+  CheckResponse(Dispatch(Request("GET", "/altinn/jwks", "", "")), {200});
+
+  if (sqlite3_open_v2(":memory:", &template_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
+                      nullptr) != SQLITE_OK) {
+    std::fprintf(stderr, "fuzz emulator: cannot open the template database\n");
+    std::abort();
+  }
+  CopyDatabase(registry_, template_, "saving the registry");
+  sqlite3_commit_hook(registry_, &MarkWritten, &written_);
+  fresh_snapshot_ = RegistrySnapshot();
+}
+
+void FuzzEmulator::Reset() {
+  if (written_) {
+    CopyDatabase(template_, registry_, "restoring the registry");
+    written_ = false;
+  }
+  OrDie(e_.replay->Reset(), "replay reset");
+  e_.faults.Clear();
+  e_.clock->SetOffsetSeconds(0);
+  // The journal has no reset of its own; the routes hold its address, which a new object in the
+  // same place keeps (transparent replacement, C++20 [basic.life]).
+  std::destroy_at(&e_.journal);
+  std::construct_at(&e_.journal);
+  e_.metrics.Reset();
+}
+
+void FuzzEmulator::CheckRegistryUnchanged() const {
+  if (!written_) return;
+  const std::string now = RegistrySnapshot();
+  if (now != fresh_snapshot_) {
+    std::fprintf(stderr, "registry changed:\n  was %s\n  now %s\n", fresh_snapshot_.c_str(),
+                 now.c_str());
+  }
+  FUZZ_CHECK(now == fresh_snapshot_);
 }
 
 HttpResponse FuzzEmulator::Dispatch(HttpRequest request) const {
@@ -149,15 +238,10 @@ std::string FuzzEmulator::RegistrySnapshot() const {
   return out.dump(-1, ' ', false, OrderedJson::error_handler_t::replace);
 }
 
-const std::string& FreshRegistrySnapshot() {
-  static const std::string* snapshot = new std::string(FuzzEmulator().RegistrySnapshot());
-  return *snapshot;
-}
-
 std::string ExpandPlaceholders(std::string_view text) {
   std::string out(text);
   if (out.find('@') == std::string::npos) return out;
-  for (const auto& [name, value] : GetPlaceholders().values) {
+  for (const auto& [name, value] : GetPlaceholders()) {
     for (size_t at = out.find(name); at != std::string::npos; at = out.find(name, at)) {
       out.replace(at, name.size(), value);
       at += value.size();

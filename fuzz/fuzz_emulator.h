@@ -1,13 +1,19 @@
 // The local Maskinporten of the server fuzz targets, without a socket: the same Emulator and
 // router as `maskinporten serve` (src/server/emulator.h) over an in-memory registry holding the
 // fuzz world (fuzz_world.h), with test controls and web pages on, every key from fuzz_keys.h and
-// the clock fixed at kFuzzNow. Building one takes a few milliseconds (an in-memory SQLite
-// registry and the seed), cheap enough that targets whose requests write build a fresh one per
-// input, so every input replays alone.
+// the clock fixed at kFuzzNow.
 //
-//   FuzzEmulator emulator;
+// One per process (building one costs milliseconds under ASan: key parsing, the schema, the
+// seed), reset before every input to the state it was built in, so every input still replays
+// alone: FuzzEmulator::Fresh() restores the registry from a copy made at start (sqlite3_backup,
+// only when a transaction committed since the last reset) and clears the replay store, the
+// pending faults, the clock offset, the journal and the metrics. POST /_local/rotate-key is the
+// one request a target must not dispatch: the keys it makes live outside the registry.
+//
+//   FuzzEmulator& emulator = FuzzEmulator::Fresh();
 //   HttpResponse r = emulator.Dispatch(Request("POST", "/api/v1/clients", "@TOKEN_A@", body));
 //   CheckResponse(r, {200, 201, 400, 401, 403, 404, 409});
+//   if (r.status >= 400) emulator.CheckRegistryUnchanged();
 #ifndef MASKINPORTEN_FUZZ_FUZZ_EMULATOR_H_
 #define MASKINPORTEN_FUZZ_FUZZ_EMULATOR_H_
 
@@ -19,26 +25,40 @@
 #include "http/http_types.h"
 #include "server/emulator.h"
 
+struct sqlite3;
+
 namespace mp::fuzz {
 
 class FuzzEmulator {
  public:
-  FuzzEmulator();  // aborts when the emulator cannot be built
+  // The process's emulator (built on first use; aborts when it cannot be), reset.
+  static FuzzEmulator& Fresh();
+
   server::Emulator& e() { return e_; }
   // The router's answer; with MP_FUZZ_VERBOSE set, each request and answer is printed.
   http::HttpResponse Dispatch(http::HttpRequest request) const;
 
   // A canonical snapshot of the registry (organisations, clients with keys, scopes, access,
-  // delegations, consents of the fuzz orgs), to check that a refused request stored nothing.
+  // delegations, consents of the fuzz orgs).
   std::string RegistrySnapshot() const;
+  // FUZZ_CHECKs that the registry holds what it held at the last reset (a refused request stored
+  // nothing). Without a committed transaction since the reset it cannot differ, and the snapshot
+  // is skipped.
+  void CheckRegistryUnchanged() const;
+
+  FuzzEmulator(const FuzzEmulator&) = delete;
+  FuzzEmulator& operator=(const FuzzEmulator&) = delete;
 
  private:
-  server::Emulator e_;
-};
+  FuzzEmulator();
+  void Reset();
 
-// RegistrySnapshot of a new FuzzEmulator, made once: every new one holds the same registry
-// (fixed ids, frozen time), so a target compares with this instead of snapshotting per input.
-const std::string& FreshRegistrySnapshot();
+  server::Emulator e_;
+  sqlite3* registry_ = nullptr;  // the store's connection (owned by e_.store)
+  sqlite3* template_ = nullptr;  // the registry as built; lives as long as the process
+  bool written_ = false;         // a transaction committed on registry_ since the last reset
+  std::string fresh_snapshot_;
+};
 
 // `text` with the placeholders of fuzz_world.h replaced by their bytes.
 std::string ExpandPlaceholders(std::string_view text);

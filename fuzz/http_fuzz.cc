@@ -2,15 +2,16 @@
 // a client sends on one connection: Beast's request_parser reads it under the server's limits
 // (16 KiB header, 64 KiB body), the server's own ToHttpRequest turns each request into the
 // handlers' HttpRequest (then the placeholders of fuzz_world.h in header values and the body are
-// replaced, so Content-Length counts the placeholder's own bytes), and the router of a fresh
-// emulator (the one `maskinporten serve` builds, test controls and web pages on) answers, for up
-// to 8 pipelined requests while the connection stays open. Properties:
+// replaced, so Content-Length counts the placeholder's own bytes), and the router of the
+// emulator reset for each input (the one `maskinporten serve` builds, test controls and web pages
+// on) answers, for up to 8 pipelined requests while the connection stays open. Properties:
 //   - nothing crashes, leaks or hangs;
 //   - every answer has the documented shape (CheckResponse) and a status of the documented set;
 //     429, 500 and 503 only from /token while a fault set through /_local/faults is pending;
 //   - a request that Beast refuses never reaches the router (the server answers 400, 413 or 431
 //     itself) and ends the connection.
-// POST /_local/rotate-key is not dispatched: it reads nothing and generates an RSA key (slow).
+// POST /_local/rotate-key is not dispatched: it reads nothing, generates an RSA key (slow) and
+// changes keys the emulator's reset cannot restore (fuzz_emulator.h).
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -36,7 +37,7 @@ constexpr int kMaxRequests = 8;
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string_view input(reinterpret_cast<const char*>(data), size);
   const mp::http::HttpServerOptions limits;
-  mp::fuzz::FuzzEmulator emulator;
+  mp::fuzz::FuzzEmulator& emulator = mp::fuzz::FuzzEmulator::Fresh();
 
   std::string_view rest = input;
   for (int i = 0; i < kMaxRequests && !rest.empty(); ++i) {

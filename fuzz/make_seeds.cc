@@ -379,8 +379,8 @@ void TokenSeeds(Corpus& c, const std::vector<std::string>& x5c) {
                      mp::fuzz::FuzzGrantClaims("h")}));
   c.Add("signed_tail", "1" + Lines({kGrantHeader, mp::fuzz::FuzzGrantClaims("i"),
                                     "&client_id=x&scope=fuzz%3Arecords.read"}));
-  // Found by the campaign: accepted by the endpoint, errors for the linter (token_fuzz.cc,
-  // KnownDisagreement 2 and 3).
+  // Found by the campaign: the endpoint accepted these and the linter called them errors, until
+  // one grant engine decided both (token_fuzz.cc asserts that they agree).
   const std::string now = std::to_string(mp::fuzz::kFuzzNow);
   const std::string grant_head = R"({"aud":")" + std::string(mp::fuzz::kIssuer) + R"(","iss":")" +
                                  std::string(mp::fuzz::kClientA) +

@@ -1,8 +1,9 @@
 // Fuzzes the emulator's seed loader (src/server/registry/seed.h): LoadSeed on the input, and
-// ApplySeed of what it accepts onto a fresh emulator's registry (fuzz_world.h), as `serve --config`
-// and LocalMaskinporten::ApplySeed do. PEM paths resolve in a directory this target fills at start
-// (keys/fuzz.pub.pem, keys/fuzz.key.pem, keys/fuzz.chain.pem, ca/root.pem); an input naming an
-// absolute path or "..", anywhere, is skipped so the fuzzer reads no other file. Properties:
+// ApplySeed of what it accepts onto the emulator reset to the fuzz registry (fuzz_world.h), as
+// `serve --config` and LocalMaskinporten::ApplySeed do. PEM paths resolve in a directory this
+// target fills at start (keys/fuzz.pub.pem, keys/fuzz.key.pem, keys/fuzz.chain.pem, ca/root.pem);
+// an input naming an absolute path or "..", anywhere, is skipped so the fuzzer reads no other file.
+// Properties:
 //   - nothing crashes, leaks or hangs;
 //   - a refusal names the file, and is kNotFound or kIoError only when a file cannot be read (the
 //     rule `serve` maps to exit 3; any other refusal exits 1);
@@ -103,7 +104,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     mp::ClearOpenSslErrors();
     return 0;
   }
-  mp::fuzz::FuzzEmulator emulator;
+  mp::fuzz::FuzzEmulator& emulator = mp::fuzz::FuzzEmulator::Fresh();
   mp::server::Emulator& e = emulator.e();
   mp::Status applied = mp::server::ApplySeed(*seed, *e.store, *e.clock);
   if (!applied.ok()) {
@@ -114,7 +115,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     FUZZ_CHECK(applied.code() == mp::Errc::kInvalidArgument ||
                applied.code() == mp::Errc::kNotFound);
     FUZZ_CHECK(applied.message().rfind("seed.json: ", 0) == 0);
-    FUZZ_CHECK(emulator.RegistrySnapshot() == mp::fuzz::FreshRegistrySnapshot());
+    emulator.CheckRegistryUnchanged();
   } else {
     mp::server::ServerConfig config;
     mp::server::AddSeedTrust(*seed, config);

@@ -55,6 +55,13 @@ void Metrics::Record(const RequestLogEntry& entry) {
   histogram.sum += seconds;
 }
 
+void Metrics::Reset() {
+  MutexLock lock(mu_);
+  requests_.clear();
+  durations_.clear();
+  for (Counter& c : counters_) c.value = 0;
+}
+
 void Metrics::AddCounter(std::string name, std::string help) {
   MutexLock lock(mu_);
   for (const Counter& c : counters_) {

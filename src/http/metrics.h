@@ -56,6 +56,9 @@ class Metrics {
   // the order added, each with # HELP and # TYPE lines.
   std::string Render() const;
   const LabelNames& names() const { return names_; }
+  // Every count back to 0; the names and the counters added stay (the fuzz targets reuse one
+  // emulator for many inputs).
+  void Reset();
 
  private:
   struct Histogram {

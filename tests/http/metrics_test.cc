@@ -113,6 +113,19 @@ TEST(Metrics, CountsIssuedTokens) {
   EXPECT_THAT(text, Not(HasSubstr("again")));
 }
 
+TEST(Metrics, ResetZeroesCountsAndKeepsNamesAndCounters) {
+  Metrics metrics(Names());
+  metrics.AddCounter("maskinporten_tokens_issued_total", "Access tokens issued.");
+  metrics.Increment("maskinporten_tokens_issued_total");
+  metrics.Record(Entry("token", 200, std::chrono::milliseconds(3)));
+  metrics.Reset();
+  const std::string text = metrics.Render();
+  EXPECT_THAT(text, HasSubstr("\nmaskinporten_tokens_issued_total 0\n"));
+  EXPECT_THAT(text, Not(HasSubstr("endpoint=\"token\"")));
+  metrics.Record(Entry("token", 200, std::chrono::milliseconds(3)));
+  EXPECT_THAT(metrics.Render(), HasSubstr("{endpoint=\"token\",status=\"200\",mp_code=\"\"} 1\n"));
+}
+
 // Without names from the application the HTTP layer uses its own generic ones.
 TEST(Metrics, DefaultNamesAreGeneric) {
   Metrics metrics;
