@@ -21,6 +21,7 @@
 
 #include "maskinporten/certificate.h"
 #include "maskinporten/clock.h"
+#include "maskinporten/grant_export.h"
 #include "maskinporten/key.h"
 #include "maskinporten/mp_errors.h"
 #include "maskinporten/org_number.h"
@@ -32,14 +33,14 @@ constexpr std::chrono::seconds kDefaultGrantLifetime{60};
 constexpr std::chrono::seconds kMaxGrantLifetime{120};
 
 // What a token request asks for, beyond who asks. Also the cache key's parts.
-struct TokenRequest {
+struct MP_GRANT_EXPORT TokenRequest {
   std::vector<std::string> scopes{};                   // at least one
   std::optional<std::string> resource{};               // RFC 8707 audience restriction
   std::optional<OrgNumber> consumer_org{};             // supplier acting for this consumer
   std::optional<std::string> authorization_details{};  // JSON of ONE RFC 9396 entry object
 };
 
-struct GrantSpec {
+struct MP_GRANT_EXPORT GrantSpec {
   std::string issuer{};     // the environment's issuer, exactly, with trailing slash -> aud
   std::string client_id{};  // -> iss
   TokenRequest request{};
@@ -47,7 +48,7 @@ struct GrantSpec {
 };
 
 // How the client proves who it is: a registered key (kid) or a virksomhetssertifikat (x5c).
-class Credentials {
+class MP_GRANT_EXPORT Credentials {
  public:
   // kid must be non-empty, [A-Za-z0-9._-]. alg RS256 (default), RS384 or RS512; RSA key.
   static Result<Credentials> WithKid(PrivateKey key, std::string kid,
@@ -71,7 +72,7 @@ class Credentials {
   std::vector<std::string> x5c_;
 };
 
-struct Grant {
+struct MP_GRANT_EXPORT Grant {
   std::string assertion{};  // compact JWS
   std::string jti{};
   int64_t iat = 0;
@@ -81,17 +82,18 @@ struct Grant {
 // Errc::kInvalidGrant for a spec breaking SPEC §4 (no scope, lifetime > 120 s, issuer without
 // trailing slash, bad authorization_details JSON, ...), naming the field.
 // `clock_offset` is added to clock.Now() (skew correction: server time minus local time).
-Result<Grant> BuildGrant(const GrantSpec& spec, const Credentials& credentials, const Clock& clock,
-                         std::chrono::seconds clock_offset = std::chrono::seconds(0));
+MP_GRANT_EXPORT Result<Grant> BuildGrant(
+    const GrantSpec& spec, const Credentials& credentials, const Clock& clock,
+    std::chrono::seconds clock_offset = std::chrono::seconds(0));
 
 // Space-separated, de-duplicated, in first-seen order; empty entries dropped.
-std::string JoinScopes(const std::vector<std::string>& scopes);
+MP_GRANT_EXPORT std::string JoinScopes(const std::vector<std::string>& scopes);
 
 // ---- Linter ----
 
 enum class LintSeverity { kError, kWarning };
 
-struct LintFinding {
+struct MP_GRANT_EXPORT LintFinding {
   std::string rule{};  // short id, e.g. "aud-trailing-slash"
   LintSeverity severity = LintSeverity::kError;
   std::string message{};                        // what is wrong, naming the field and value
@@ -99,7 +101,7 @@ struct LintFinding {
   std::string fix{};                            // what to do about it ("" when the message says)
 };
 
-struct LintOptions {
+struct MP_GRANT_EXPORT LintOptions {
   std::optional<std::string> issuer{};  // expected aud; when unset, any known issuer form
   const Clock* clock = nullptr;         // SystemClock when null
 };
@@ -109,7 +111,8 @@ struct LintOptions {
 // Maskinporten would answer. Offline: the client registration, registered keys, trust anchors,
 // replay and the Altinn lookups are not checked (`maskinporten grant --lint --registry` checks
 // them too); an x5c grant's signature is verified with its leaf certificate. Empty when clean.
-std::vector<LintFinding> LintGrant(std::string_view assertion, const LintOptions& options);
+MP_GRANT_EXPORT std::vector<LintFinding> LintGrant(std::string_view assertion,
+                                                   const LintOptions& options);
 
 }  // namespace mp
 

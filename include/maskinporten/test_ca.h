@@ -21,11 +21,12 @@
 #include "maskinporten/clock.h"
 #include "maskinporten/key.h"
 #include "maskinporten/org_number.h"
+#include "maskinporten/pki_export.h"
 #include "maskinporten/status.h"
 
 namespace mp {
 
-struct TestCaOptions {
+struct MP_PKI_EXPORT TestCaOptions {
   std::string name = "maskinporten-cpp Local Test";  // CNs: "<name> Root CA", "<name> Issuing CA"
   int key_bits = 3072;
   int root_days = 3650;
@@ -33,7 +34,7 @@ struct TestCaOptions {
   const Clock* clock = nullptr;  // SystemClock when null; notBefore = now - 1 hour
 };
 
-struct IssueOptions {
+struct MP_PKI_EXPORT IssueOptions {
   std::optional<OrgNumber> org;  // required
   std::string name;              // organisation name (subject O and CN); required
   int seid = 2;                  // 2: organizationIdentifier NTRNO-<org>; 1: serialNumber <org>
@@ -43,12 +44,12 @@ struct IssueOptions {
   bool digital_signature = true;  // keyUsage digitalSignature (false makes a profile-invalid cert)
 };
 
-struct IssuedCertificate {
+struct MP_PKI_EXPORT IssuedCertificate {
   PrivateKey key;
   std::vector<Certificate> chain;  // leaf, issuing CA, root
 };
 
-class TestCa {
+class MP_PKI_EXPORT TestCa {
  public:
   static Result<TestCa> Create(const TestCaOptions& options);
   // Reads root.pem, issuing.pem, issuing-key.pem (and root-key.pem when present) from `dir`.
