@@ -16,12 +16,14 @@ execute_process(COMMAND "${CLI}" --help OUTPUT_VARIABLE help RESULT_VARIABLE rc)
 if(NOT rc EQUAL 0)
   message(FATAL_ERROR "${CLI} --help exited ${rc}")
 endif()
-# CLI11 lists the verbs under "SUBCOMMANDS:", one "  name  description" line each.
-string(REGEX REPLACE ".*\nSUBCOMMANDS:\n" "" verbs_text "${help}")
+# CLI11 lists the verbs under "Subcommands:" (or "SUBCOMMANDS:"), one "  name  description" line
+# each, up to a blank line.
+string(REGEX REPLACE ".*\n[Ss][Uu][Bb][Cc][Oo][Mm][Mm][Aa][Nn][Dd][Ss]:\n" "" verbs_text "${help}")
+string(REGEX REPLACE "\n\n.*" "" verbs_text "${verbs_text}")
 string(REGEX MATCHALL "(^|\n)  [a-z][a-z0-9-]*" verbs "${verbs_text}")
 list(TRANSFORM verbs REPLACE "^\n?  " "")
 if(NOT verbs)
-  message(FATAL_ERROR "no SUBCOMMANDS in `${CLI} --help`")
+  message(FATAL_ERROR "no Subcommands: section in `${CLI} --help`")
 endif()
 
 function(mp_man program name_line out)

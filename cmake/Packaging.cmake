@@ -32,6 +32,7 @@ set(CPACK_PACKAGE_DESCRIPTION_SUMMARY "${PROJECT_DESCRIPTION}")
 set(CPACK_GENERATOR DEB)
 set(CPACK_PACKAGE_DIRECTORY "${PROJECT_BINARY_DIR}/packages")
 set(CPACK_PACKAGING_INSTALL_PREFIX /usr)
+set(CPACK_INSTALL_PREFIX /usr)
 # Install-time CMAKE_INSTALL_PREFIX is /usr (DESTDIR the staging root), so the units name
 # /usr/bin/maskinporten (Install.cmake).
 set(CPACK_SET_DESTDIR ON)
@@ -48,30 +49,30 @@ set(CPACK_DEBIAN_PACKAGE_CONTROL_STRICT_PERMISSION ON)
 
 set(CPACK_DEBIAN_CLI_PACKAGE_NAME maskinporten)
 set(CPACK_DEBIAN_CLI_PACKAGE_SECTION net)
-set(CPACK_COMPONENT_CLI_DESCRIPTION
-    "Maskinporten toolkit: CLI and local Maskinporten\n"
-    "The maskinporten command: keys, JWT grants and tokens for Maskinporten, enterprise\n"
-    "certificates, access-token validation, and `maskinporten serve`, a local emulator of\n"
-    "Maskinporten TEST with a systemd unit (maskinporten-serve.service).")
+set(CPACK_DEBIAN_CLI_DESCRIPTION "CLI and local emulator for Norway's Maskinporten\n\
+The maskinporten command: keys, JWT grants and access tokens for Maskinporten,\n\
+enterprise certificates (virksomhetssertifikat), access-token validation, and\n\
+`maskinporten serve`, a local emulator of Maskinporten TEST, with the systemd\n\
+unit maskinporten-serve.service.")
 
 set(CPACK_DEBIAN_RUNTIME_PACKAGE_NAME "${MASKINPORTEN_DEB_RUNTIME}")
 set(CPACK_DEBIAN_RUNTIME_PACKAGE_SECTION libs)
-set(CPACK_DEBIAN_RUNTIME_PACKAGE_GENERATE_SHLIBS ON)
+set(CPACK_DEBIAN_PACKAGE_GENERATE_SHLIBS ON)
 set(CPACK_DEBIAN_PACKAGE_GENERATE_SHLIBS_POLICY "=")
 set(CPACK_DEBIAN_RUNTIME_PACKAGE_CONTROL_EXTRA "${PROJECT_SOURCE_DIR}/packaging/debian/triggers")
-set(CPACK_COMPONENT_RUNTIME_DESCRIPTION
-    "Maskinporten toolkit: shared libraries\n"
-    "libmaskinporten-{core,jose,pki,grant,client,validate,emulator}.so: JWT grants and tokens\n"
-    "for Maskinporten, access-token and consent validation, and an embeddable local Maskinporten.")
+set(CPACK_DEBIAN_RUNTIME_DESCRIPTION "shared libraries of the Maskinporten toolkit\n\
+libmaskinporten-{core,jose,pki,grant,client,validate,emulator}.so: JWT grants\n\
+and access tokens for Maskinporten, access-token and consent validation, and an\n\
+embeddable local Maskinporten.")
 
 set(CPACK_DEBIAN_DEV_PACKAGE_NAME libmaskinporten-dev)
 set(CPACK_DEBIAN_DEV_PACKAGE_SECTION libdevel)
 # A -dev package names the -dev packages its static archives and CMake package need.
 set(CPACK_DEBIAN_DEV_PACKAGE_DEPENDS
     "${MASKINPORTEN_DEB_RUNTIME} (= ${PROJECT_VERSION}-1), libssl-dev (>= 3.0), libcurl4-openssl-dev | libcurl-dev, libsqlite3-dev")
-set(CPACK_COMPONENT_DEV_DESCRIPTION
-    "Maskinporten toolkit: development files\n"
-    "Headers, static archives, the CMake package (find_package(maskinporten COMPONENTS client))\n"
-    "and pkg-config files (maskinporten-client and one per component).")
+set(CPACK_DEBIAN_DEV_DESCRIPTION "development files of the Maskinporten toolkit\n\
+Headers, static archives, the CMake package (find_package(maskinporten\n\
+COMPONENTS client)) and pkg-config files (maskinporten-client, one per\n\
+component).")
 
 include(CPack)
