@@ -31,7 +31,7 @@ check_links() {
   if [[ $shared == no ]] && grep -q 'libmaskinporten' <<<"$deps"; then
     echo "FAIL: $bin (static) loads a libmaskinporten shared library:"; echo "$deps"; exit 1
   fi
-  echo "ok: $(basename "$bin"): $(grep -c . <<<"$deps") libraries, no SQLite or Boost; $(grep -o "libmaskinporten-[a-z]*.so.[0-9]*" <<<"$deps" | tr "\n" " ")"
+  echo "ok: $(basename "$bin"): $(grep -c . <<<"$deps") libraries, no SQLite or Boost; $(awk '/libmaskinporten/ {print $1}' <<<"$deps" | tr "\n" " ")"
 }
 
 # (a) find_package, shared then static
