@@ -28,7 +28,9 @@ endforeach()
 set(CPACK_PACKAGE_NAME maskinporten)
 set(CPACK_PACKAGE_VERSION "${PROJECT_VERSION}")
 set(CPACK_PACKAGE_VENDOR "maskinporten-cpp")
-set(CPACK_PACKAGE_DESCRIPTION_SUMMARY "${PROJECT_DESCRIPTION}")
+# The synopsis of all three packages (CPack 3.25 has none per component); must not start with
+# a package name (lintian).
+set(CPACK_PACKAGE_DESCRIPTION_SUMMARY "toolkit for Norway's Maskinporten (machine-to-machine OAuth2)")
 set(CPACK_GENERATOR DEB)
 set(CPACK_PACKAGE_DIRECTORY "${PROJECT_BINARY_DIR}/packages")
 set(CPACK_PACKAGING_INSTALL_PREFIX /usr)
@@ -49,8 +51,7 @@ set(CPACK_DEBIAN_PACKAGE_CONTROL_STRICT_PERMISSION ON)
 
 set(CPACK_DEBIAN_CLI_PACKAGE_NAME maskinporten)
 set(CPACK_DEBIAN_CLI_PACKAGE_SECTION net)
-set(CPACK_DEBIAN_CLI_DESCRIPTION "CLI and local emulator for Norway's Maskinporten\n\
-The maskinporten command: keys, JWT grants and access tokens for Maskinporten,\n\
+set(CPACK_DEBIAN_CLI_DESCRIPTION "The maskinporten command: keys, JWT grants and access tokens for Maskinporten,\n\
 enterprise certificates (virksomhetssertifikat), access-token validation, and\n\
 `maskinporten serve`, a local emulator of Maskinporten TEST, with the systemd\n\
 unit maskinporten-serve.service.")
@@ -60,8 +61,7 @@ set(CPACK_DEBIAN_RUNTIME_PACKAGE_SECTION libs)
 set(CPACK_DEBIAN_PACKAGE_GENERATE_SHLIBS ON)
 set(CPACK_DEBIAN_PACKAGE_GENERATE_SHLIBS_POLICY "=")
 set(CPACK_DEBIAN_RUNTIME_PACKAGE_CONTROL_EXTRA "${PROJECT_SOURCE_DIR}/packaging/debian/triggers")
-set(CPACK_DEBIAN_RUNTIME_DESCRIPTION "shared libraries of the Maskinporten toolkit\n\
-libmaskinporten-{core,jose,pki,grant,client,validate,emulator}.so: JWT grants\n\
+set(CPACK_DEBIAN_RUNTIME_DESCRIPTION "libmaskinporten-{core,jose,pki,grant,client,validate,emulator}.so: JWT grants\n\
 and access tokens for Maskinporten, access-token and consent validation, and an\n\
 embeddable local Maskinporten.")
 
@@ -70,8 +70,7 @@ set(CPACK_DEBIAN_DEV_PACKAGE_SECTION libdevel)
 # A -dev package names the -dev packages its static archives and CMake package need.
 set(CPACK_DEBIAN_DEV_PACKAGE_DEPENDS
     "${MASKINPORTEN_DEB_RUNTIME} (= ${PROJECT_VERSION}-1), libssl-dev (>= 3.0), libcurl4-openssl-dev | libcurl-dev, libsqlite3-dev")
-set(CPACK_DEBIAN_DEV_DESCRIPTION "development files of the Maskinporten toolkit\n\
-Headers, static archives, the CMake package (find_package(maskinporten\n\
+set(CPACK_DEBIAN_DEV_DESCRIPTION "Headers, static archives, the CMake package (find_package(maskinporten\n\
 COMPONENTS client)) and pkg-config files (maskinporten-client, one per\n\
 component).")
 
