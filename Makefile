@@ -1,27 +1,46 @@
 # maskinporten-cpp: the two commands are `make demo` and `make test` (README.md).
 # Every target installs missing Debian packages first (scripts/install-deps.sh, idempotent).
+# `make demo` builds only the CLI (the demo runs nothing else); `make test` builds everything.
+# `make install PREFIX=/opt/mp` and `make package` (Debian packages in build/<preset>/packages/)
+# build only what they install.
 
 PRESET ?= release
 JOBS ?= $(shell nproc)
 FUZZ_SECONDS ?= 60
 BUILD_DIR := build/$(PRESET)
+PREFIX ?= /usr/local
 
-.PHONY: all deps build test demo bench bench-server bench-agent soak fuzz format asan tsan tsa clean
+.PHONY: all deps configure build test demo install package bench bench-server bench-agent soak fuzz format asan tsan tsa clean
 
 all: build
 
 deps:
 	@scripts/install-deps.sh
 
-build: deps
+configure: deps
 	@cmake --preset $(PRESET) >/dev/null
+
+build: configure
 	@cmake --build --preset $(PRESET) -j $(JOBS)
 
 test: build
 	ctest --preset $(PRESET) -j $(JOBS)
 
-demo: build
+demo: configure
+	@cmake --build --preset $(PRESET) -j $(JOBS) --target maskinporten
 	build/bin/maskinporten demo
+
+# The CLI (man pages, systemd units), the libraries (shared and static), headers, the CMake
+# package and the pkg-config files, under PREFIX (DESTDIR is honoured).
+install: configure
+	@cmake --build --preset $(PRESET) -j $(JOBS) --target maskinporten_installables
+	cmake --install $(BUILD_DIR) --prefix $(PREFIX)
+
+# maskinporten, libmaskinporten<SOVERSION> and libmaskinporten-dev (.deb), prefix /usr.
+package: configure
+	@cmake --build --preset $(PRESET) -j $(JOBS) --target maskinporten_installables
+	cd $(BUILD_DIR) && cpack -G DEB
+	@ls -l $(BUILD_DIR)/packages/*.deb
 
 bench: build
 	scripts/bench.sh

@@ -8,7 +8,7 @@
 #include <memory>
 #include <string>
 
-#include "maskinporten/maskinporten.h"
+#include "maskinporten/emulator.h"
 
 namespace {
 

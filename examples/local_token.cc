@@ -3,7 +3,7 @@
 // own TokenClient, exactly as against Maskinporten TEST. Prints the token's claims.
 #include <iostream>
 
-#include "maskinporten/maskinporten.h"
+#include "maskinporten/emulator.h"
 
 int main() {
   auto key = mp::PrivateKey::Generate(mp::Algorithm::kRS256, 2048);

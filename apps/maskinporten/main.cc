@@ -5,12 +5,13 @@
 #include <CLI/CLI.hpp>
 
 #include "cli_common.h"
+#include "maskinporten/version.h"
 
 int main(int argc, char** argv) {
-  CLI::App app{"maskinporten " MP_VERSION
+  CLI::App app{"maskinporten " MASKINPORTEN_VERSION
                " - keys, JWTs, enterprise certificates and a local test CA for Maskinporten"};
   app.require_subcommand(1);
-  app.set_version_flag("--version", "maskinporten " MP_VERSION);
+  app.set_version_flag("--version", "maskinporten " MASKINPORTEN_VERSION);
   mp::cli::SetExamples(&app,
                        "  maskinporten demo\n"
                        "  maskinporten keygen --alg RS256 --out key.pem --jwk-out key.jwk.json\n"

@@ -22,6 +22,7 @@
 #include <utility>
 #include <vector>
 
+#include "maskinporten/client_export.h"
 #include "maskinporten/http.h"
 #include "maskinporten/status.h"
 #include "maskinporten/token_provider.h"
@@ -32,14 +33,15 @@ namespace mp {
 // given (the local Maskinporten serves it there), else Digdir's for `env` "test"
 // (https://api.test.samarbeid.digdir.no/api/v1) or "prod" (https://api.samarbeid.digdir.no/api/v1).
 // Errc::kInvalidArgument for another env without an issuer.
-Result<std::string> SelfServiceApiUrl(std::string_view env, std::string_view issuer);
+MP_CLIENT_EXPORT Result<std::string> SelfServiceApiUrl(std::string_view env,
+                                                       std::string_view issuer);
 
 // What the records below share: members absent from the answer (or of another JSON type) keep
 // their defaults; `json` is the answer's body as the API sent it (an item of an ApiList: the
 // item, serialised again), empty when the answer had no body.
 
 // A client (SPEC §9 client fields).
-struct ClientRegistration {
+struct MP_CLIENT_EXPORT ClientRegistration {
   std::string client_id{};
   std::string client_name{};
   std::string description{};
@@ -53,13 +55,13 @@ struct ClientRegistration {
 };
 
 // One registered public key.
-struct RegisteredKey {
+struct MP_CLIENT_EXPORT RegisteredKey {
   std::string kid{};  // "" when absent
   std::string jwk{};  // the JWK object as JSON
 };
 
 // A client's key set: GET /clients/{id}/jwks.
-struct ClientKeySet {
+struct MP_CLIENT_EXPORT ClientKeySet {
   std::vector<RegisteredKey> keys{};
   std::string created{};       // ISO 8601, as the API wrote it
   std::string last_updated{};  // ISO 8601; keys expire a year after upload (MP-121)
@@ -67,7 +69,7 @@ struct ClientKeySet {
 };
 
 // A scope (SPEC §9 scope fields).
-struct ScopeRegistration {
+struct MP_CLIENT_EXPORT ScopeRegistration {
   std::string name{};  // prefix:subscope
   std::string prefix{};
   std::string subscope{};
@@ -82,7 +84,7 @@ struct ScopeRegistration {
 };
 
 // One organisation's access to a scope. Only state APPROVED counts.
-struct ScopeAccessEntry {
+struct MP_CLIENT_EXPORT ScopeAccessEntry {
   std::string scope{};
   std::string consumer_orgno{};
   std::string owner_orgno{};
@@ -92,7 +94,7 @@ struct ScopeAccessEntry {
 
 // A delegation: the consumer lets the supplier use the scope for it (SPEC §8; the local
 // stand-in for Altinn's).
-struct DelegationEntry {
+struct MP_CLIENT_EXPORT DelegationEntry {
   std::string consumer_orgno{};
   std::string supplier_orgno{};
   std::string scope{};
@@ -101,7 +103,7 @@ struct DelegationEntry {
 };
 
 // Where delegations come from: GET /delegationsources.
-struct DelegationSource {
+struct MP_CLIENT_EXPORT DelegationSource {
   std::string name{};
   std::string issuer{};  // a scope's delegation_source
   std::string json{};
@@ -116,7 +118,7 @@ struct ApiList {
 
 // POST /clients: a Maskinporten client (integration_type maskinporten, private_key_jwt,
 // the jwt-bearer grant type).
-struct NewClient {
+struct MP_CLIENT_EXPORT NewClient {
   std::string client_name{};
   std::string description{};  // "": the name
   std::vector<std::string> scopes{};
@@ -124,7 +126,7 @@ struct NewClient {
 };
 
 // A change to a client, applied by UpdateClient to the client as the API has it.
-struct ClientChanges {
+struct MP_CLIENT_EXPORT ClientChanges {
   std::optional<std::string> client_name{};
   std::optional<std::string> description{};
   std::optional<std::vector<std::string>> scopes{};  // replaces the client's scopes
@@ -134,7 +136,7 @@ struct ClientChanges {
 };
 
 // POST /scopes (allowed_integration_types: maskinporten).
-struct NewScope {
+struct MP_CLIENT_EXPORT NewScope {
   std::string prefix{};
   std::string subscope{};
   std::string description{};
@@ -148,14 +150,14 @@ struct NewScope {
 
 // One service of a consent request: serviceCode, serviceEditionCode and its metadata (SSU needs
 // "Navn", the asking organisation's name).
-struct ConsentResource {
+struct MP_CLIENT_EXPORT ConsentResource {
   std::string service_code{};
   int64_t service_edition_code = 0;
   std::vector<std::pair<std::string, std::string>> metadata{};
 };
 
 // POST /api/consentRequests (SPEC §11.1 step 1).
-struct NewConsentRequest {
+struct MP_CLIENT_EXPORT NewConsentRequest {
   std::string covered_by{};  // the organisation that asks (orgno)
   std::string offered_by{};  // the person asked (fnr; never logged)
   std::string offered_by_name{};
@@ -166,7 +168,7 @@ struct NewConsentRequest {
 };
 
 // A consent request as the consent API answers it.
-struct ConsentRequestInfo {
+struct MP_CLIENT_EXPORT ConsentRequestInfo {
   std::string authorization_code{};  // the consent's id
   std::string request_status{};      // Unopened | Accepted | Rejected | ...
   std::string gui_url{};             // _links.gui.href: where the person answers
@@ -177,7 +179,7 @@ enum class Deactivated { kHide, kInclude };  // ?inactive=true lists deactivated
 enum class ConsentAnswer { kAccept, kReject };
 
 // The parts of a failed call, for callers that act on the status (404: no such client).
-struct AdminError {
+struct MP_CLIENT_EXPORT AdminError {
   std::string method{};
   std::string url{};
   int http_status = 0;  // 0: no answer (a network error); 2xx: an answer we could not read
@@ -189,7 +191,7 @@ struct AdminError {
   bool refused() const { return http_status != 0 && (http_status < 200 || http_status > 299); }
 };
 
-struct AdminClientOptions {
+struct MP_CLIENT_EXPORT AdminClientOptions {
   std::string api_url{};          // self-service API base (SelfServiceApiUrl); trailing '/' dropped
   std::string consent_api_url{};  // consent API base, e.g. "http://127.0.0.1:PORT/altinn"
   // The bearer token (a secret: never logged). Empty: requests carry no Authorization header.
@@ -202,9 +204,10 @@ struct AdminClientOptions {
 };
 
 // A token source that asks `provider` (not owned; it caches and refreshes) for `request`.
-std::function<Result<std::string>()> AdminTokenFrom(TokenProvider& provider, TokenRequest request);
+MP_CLIENT_EXPORT std::function<Result<std::string>()> AdminTokenFrom(TokenProvider& provider,
+                                                                     TokenRequest request);
 
-class AdminClient {
+class MP_CLIENT_EXPORT AdminClient {
  public:
   explicit AdminClient(AdminClientOptions options);
 

@@ -13,16 +13,17 @@
 #include <string>
 #include <string_view>
 
+#include "maskinporten/core_export.h"
 #include "maskinporten/status.h"
 
 namespace mp {
 
-std::string Base64UrlEncode(std::string_view bytes);
-Result<std::string> Base64UrlDecode(std::string_view text);
+MP_CORE_EXPORT std::string Base64UrlEncode(std::string_view bytes);
+MP_CORE_EXPORT Result<std::string> Base64UrlDecode(std::string_view text);
 
 // Standard alphabet with '=' padding. Decoding requires canonical padding and zero trailing bits.
-std::string Base64Encode(std::string_view bytes);
-Result<std::string> Base64Decode(std::string_view text);
+MP_CORE_EXPORT std::string Base64Encode(std::string_view bytes);
+MP_CORE_EXPORT Result<std::string> Base64Decode(std::string_view text);
 
 }  // namespace mp
 

@@ -20,6 +20,7 @@
 #include "maskinporten/clock.h"
 #include "maskinporten/key.h"
 #include "maskinporten/org_number.h"
+#include "maskinporten/pki_export.h"
 #include "maskinporten/status.h"
 
 namespace mp {
@@ -29,7 +30,7 @@ struct CertAccess;  // src/pki/cert_internal.h
 struct CertHandle;
 }  // namespace internal
 
-class Certificate {
+class MP_PKI_EXPORT Certificate {
  public:
   static Result<Certificate> FromDer(std::string_view der);
   // Exactly one CERTIFICATE block.
@@ -72,9 +73,9 @@ class Certificate {
 // Which Maskinporten environment a set of trust anchors belongs to. Test certificates work only
 // in TEST, production certificates only in PROD (SPEC §7).
 enum class CertEnvironment { kTest, kProd };
-std::string_view CertEnvironmentName(CertEnvironment env);  // "test" / "prod"
+MP_PKI_EXPORT std::string_view CertEnvironmentName(CertEnvironment env);  // "test" / "prod"
 
-class TrustStore {
+class MP_PKI_EXPORT TrustStore {
  public:
   explicit TrustStore(CertEnvironment env) : env_(env) {}
   // Every CERTIFICATE in `pem` becomes an anchor.
@@ -98,11 +99,11 @@ class TrustStore {
 // of `store` at clock.Now(). Errc::kCertificateExpired when the only fault is validity time,
 // kCertificateUntrusted otherwise (unknown issuer, bad signature, CA flags), kInvalidArgument
 // for an empty chain.
-Status VerifyChain(const std::vector<Certificate>& chain, const TrustStore& store,
-                   const Clock& clock);
+MP_PKI_EXPORT Status VerifyChain(const std::vector<Certificate>& chain, const TrustStore& store,
+                                 const Clock& clock);
 
 // The virksomhetssertifikat profile (SPEC §7).
-struct EnterpriseProfile {
+struct MP_PKI_EXPORT EnterpriseProfile {
   OrgNumber org;
   int seid = 0;  // 2: organizationIdentifier NTRNO-<orgno>; 1: serialNumber; 0: legacy CN
   std::string organization_name;  // subject O, may be ""
@@ -111,18 +112,20 @@ struct EnterpriseProfile {
 // "<9 digits>" (SEID 1), else a CN starting with 9 digits; mod-11 checked. Requires keyUsage
 // digitalSignature. Errc::kCertificateProfile naming what is missing, kInvalidOrgNumber for a bad
 // check digit.
-Result<EnterpriseProfile> ReadEnterpriseProfile(const Certificate& leaf);
+MP_PKI_EXPORT Result<EnterpriseProfile> ReadEnterpriseProfile(const Certificate& leaf);
 
 // PKCS#12 bundles (.p12 / .pfx) as Buypass and Commfides deliver them.
-struct Pkcs12Contents {
+struct MP_PKI_EXPORT Pkcs12Contents {
   PrivateKey key;
   std::vector<Certificate> chain;  // leaf first, then the CA certificates in the bundle
 };
 // Errc::kWrongPassword when the MAC does not verify with `password`.
-Result<Pkcs12Contents> LoadPkcs12(std::string_view der, std::string_view password);
+MP_PKI_EXPORT Result<Pkcs12Contents> LoadPkcs12(std::string_view der, std::string_view password);
 // AES-256-CBC / PBKDF2 / SHA-256 MAC.
-Result<std::string> MakePkcs12(const PrivateKey& key, const std::vector<Certificate>& chain,
-                               std::string_view password, std::string_view friendly_name = {});
+MP_PKI_EXPORT Result<std::string> MakePkcs12(const PrivateKey& key,
+                                             const std::vector<Certificate>& chain,
+                                             std::string_view password,
+                                             std::string_view friendly_name = {});
 
 }  // namespace mp
 

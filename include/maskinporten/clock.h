@@ -12,9 +12,11 @@
 #include <chrono>
 #include <cstdint>
 
+#include "maskinporten/core_export.h"
+
 namespace mp {
 
-class Clock {
+class MP_CORE_EXPORT Clock {
  public:
   virtual ~Clock() = default;
   virtual std::chrono::system_clock::time_point Now() const = 0;
@@ -24,7 +26,7 @@ class Clock {
   }
 };
 
-class SystemClock final : public Clock {
+class MP_CORE_EXPORT SystemClock final : public Clock {
  public:
   std::chrono::system_clock::time_point Now() const override {
     return std::chrono::system_clock::now();
@@ -34,7 +36,7 @@ class SystemClock final : public Clock {
 };
 
 // A clock that only moves when told to. Thread-safe.
-class FakeClock final : public Clock {
+class MP_CORE_EXPORT FakeClock final : public Clock {
  public:
   explicit FakeClock(int64_t unix_seconds = 1700000000) : micros_(unix_seconds * 1000000) {}
   std::chrono::system_clock::time_point Now() const override {

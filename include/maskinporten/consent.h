@@ -31,12 +31,13 @@
 #include "maskinporten/clock.h"
 #include "maskinporten/org_number.h"
 #include "maskinporten/status.h"
+#include "maskinporten/validate_export.h"
 #include "maskinporten/validator.h"
 
 namespace mp {
 
 // One service a consent covers.
-struct ConsentService {
+struct MP_VALIDATE_EXPORT ConsentService {
   // Altinn 2: "<serviceCode>_<serviceEditionCode>", e.g. "5252_2". Altinn 3: the resource value
   // of a consentRights entry (e.g. "nav_ssu_samtykke").
   std::string id{};
@@ -45,7 +46,7 @@ struct ConsentService {
   std::vector<std::pair<std::string, std::string>> metadata{};
 };
 
-struct Consent {
+struct MP_VALIDATE_EXPORT Consent {
   enum class Form { kAltinn2Token, kAltinn3AuthorizationDetails };
   Form form = Form::kAltinn2Token;
   std::string id{};  // AuthorizationCode (Altinn 2) / authorization_details id (Altinn 3)
@@ -60,7 +61,7 @@ struct Consent {
   std::string issuer{};  // Altinn 2: the token's iss; Altinn 3: the access token's issuer
 };
 
-struct ConsentVerifyOptions {
+struct MP_VALIDATE_EXPORT ConsentVerifyOptions {
   std::string issuer = "altinn.no";       // the samtykketoken's iss, exactly
   std::optional<std::string> audience{};  // checked when set (SPEC §11.1: value not public)
   std::chrono::seconds leeway{30};        // for exp, nbf and iat
@@ -81,16 +82,17 @@ struct ConsentVerifyOptions {
 // epoch seconds as a JSON number or a string of digits, or ISO 8601 "2027-11-30",
 // "2027-11-30T12:00", "2027-11-30T12:00:00" with an optional fraction (truncated) and an optional
 // "Z" / "+01:00" / "+0100" / "+01" offset (no offset: UTC; a date alone: 00:00:00 UTC).
-Result<Consent> VerifyAltinn2Consent(std::string_view token, JwksCache& altinn_keys,
-                                     const ConsentVerifyOptions& options = {});
+MP_VALIDATE_EXPORT Result<Consent> VerifyAltinn2Consent(std::string_view token,
+                                                        JwksCache& altinn_keys,
+                                                        const ConsentVerifyOptions& options = {});
 
 // The Altinn 3 consent in a validated access token's authorization_details (the one entry of type
 // "urn:altinn:consent"). Errc::kConsentNotValid when there is none; kInvalidClaim naming the
 // member when it is malformed (id, from, to, consented, validTo, consentRights). A right's
 // metadata may be spelt metaData (SPEC §14.3).
-Result<Consent> ConsentFromAccessToken(const ValidatedAccessToken& token);
+MP_VALIDATE_EXPORT Result<Consent> ConsentFromAccessToken(const ValidatedAccessToken& token);
 
-struct ConsentRequirement {
+struct MP_VALIDATE_EXPORT ConsentRequirement {
   std::string person{};          // the person identifier of the request (e.g. NAV-PersonIdent)
   std::string service{};         // the service the endpoint serves, e.g. "5252_2"; "" = any
   const Clock* clock = nullptr;  // SystemClock when null
@@ -108,14 +110,14 @@ struct ConsentRequirement {
 // carry a consent with any HandledBy.
 // Messages name both values' roles, e.g. "consent CoveredBy 910753614 differs from the access
 // token's consumer 0192:314159267"; a person id appears only masked.
-Status CheckConsent(const ValidatedAccessToken& token, const Consent& consent,
-                    const ConsentRequirement& requirement);
+MP_VALIDATE_EXPORT Status CheckConsent(const ValidatedAccessToken& token, const Consent& consent,
+                                       const ConsentRequirement& requirement);
 
 // "010190*****" for "01019012345": the first six characters, the rest as '*'. Anything that is
 // not 11 digits is masked whole ("***").
-std::string MaskPersonId(std::string_view person_id);
+MP_VALIDATE_EXPORT std::string MaskPersonId(std::string_view person_id);
 // Lowercase hex SHA-256 of "maskinporten-cpp person:" + id, first 16 bytes (32 hex characters).
-std::string HashPersonId(std::string_view person_id);
+MP_VALIDATE_EXPORT std::string HashPersonId(std::string_view person_id);
 
 }  // namespace mp
 

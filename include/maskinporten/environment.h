@@ -12,7 +12,9 @@
 #include <string_view>
 #include <vector>
 
+#include "maskinporten/client_export.h"
 #include "maskinporten/grant.h"
+#include "maskinporten/grant_export.h"
 #include "maskinporten/http.h"
 #include "maskinporten/loopback.h"  // IsLoopbackUrl, IsLoopbackHost (declared here before)
 #include "maskinporten/status.h"
@@ -22,27 +24,28 @@ namespace mp {
 constexpr std::string_view kTestIssuer = "https://test.maskinporten.no/";
 constexpr std::string_view kProdIssuer = "https://maskinporten.no/";
 
-struct Endpoints {
+struct MP_CLIENT_EXPORT Endpoints {
   std::string issuer{};  // exact, with trailing slash: the grant's aud
   std::string token_endpoint{};
   std::string jwks_uri{};
 };
 
 // "test" or "prod"; Errc::kInvalidArgument otherwise (ver2 and Skyporten are not presets).
-Result<Endpoints> EndpointsForPreset(std::string_view name);
+MP_GRANT_EXPORT Result<Endpoints> EndpointsForPreset(std::string_view name);
 // Endpoints derived from an issuer URL ("<issuer>token", "<issuer>jwk") without a request.
-Result<Endpoints> EndpointsForIssuer(std::string_view issuer);
+MP_GRANT_EXPORT Result<Endpoints> EndpointsForIssuer(std::string_view issuer);
 
 // Parses a metadata document; its "issuer" must equal `expected_issuer` exactly and every
 // endpoint must be https, except on loopback (127.0.0.0/8, [::1], localhost).
 // Errc::kDiscoveryError naming the field; a document that is not strict JSON keeps the JSON
 // code (kInvalidJson, kDuplicateJsonKey, kLimitExceeded) with "metadata document: " before it.
-Result<Endpoints> ParseMetadata(std::string_view json, std::string_view expected_issuer);
+MP_GRANT_EXPORT Result<Endpoints> ParseMetadata(std::string_view json,
+                                                std::string_view expected_issuer);
 // GET <issuer>.well-known/oauth-authorization-server and ParseMetadata.
-Result<Endpoints> Discover(HttpClient& http, std::string_view issuer);
+MP_GRANT_EXPORT Result<Endpoints> Discover(HttpClient& http, std::string_view issuer);
 
 // Client configuration; flags win over MASKINPORTEN_* environment variables.
-struct ClientConfig {
+struct MP_CLIENT_EXPORT ClientConfig {
   std::string env{};                  // MASKINPORTEN_ENV: "test" | "prod"
   std::string issuer{};               // MASKINPORTEN_ISSUER (wins over env)
   std::string client_id{};            // MASKINPORTEN_CLIENT_ID
@@ -67,7 +70,7 @@ struct ClientConfig {
 // `issuer` wins over `env`; when it is empty, `env` is "test" or "prod" and `issuer` stays empty.
 // Scopes are split on whitespace.
 using GetEnv = std::function<const char*(const char*)>;
-Result<ClientConfig> ResolveClientConfig(ClientConfig flags, const GetEnv& getenv);
+MP_CLIENT_EXPORT Result<ClientConfig> ResolveClientConfig(ClientConfig flags, const GetEnv& getenv);
 
 // The credentials a resolved configuration names, read from its files:
 //   key_file + kid            -> a registered key (Credentials::WithKid)
@@ -75,7 +78,8 @@ Result<ClientConfig> ResolveClientConfig(ClientConfig flags, const GetEnv& geten
 //   p12_file (+ p12_password) -> virksomhetssertifikat from PKCS#12 (or its key with kid)
 //   jwk_file (+ kid)          -> a private JWK (kid from the flag, else the JWK's own kid)
 // Errors name the file; key material is wiped from memory after use.
-Result<Credentials> LoadCredentials(const ClientConfig& config, Algorithm alg = Algorithm::kRS256);
+MP_CLIENT_EXPORT Result<Credentials> LoadCredentials(const ClientConfig& config,
+                                                     Algorithm alg = Algorithm::kRS256);
 
 }  // namespace mp
 

@@ -37,6 +37,7 @@
 #include <string_view>
 
 #include "maskinporten/clock.h"
+#include "maskinporten/emulator_export.h"
 #include "maskinporten/http.h"
 #include "maskinporten/status.h"
 
@@ -46,7 +47,7 @@ namespace mp {
 inline constexpr std::string_view kExampleApiScope = "nav:example/ssu.read";
 inline constexpr std::string_view kExampleApiService = "5252_2";
 
-struct ExampleApiOptions {
+struct MP_EMULATOR_EXPORT ExampleApiOptions {
   std::string listen = "127.0.0.1:0";
   // Maskinporten: the issuer (exact, with trailing slash). Keys from `maskinporten_jwks_uri`,
   // or by discovery from the issuer when that is "".
@@ -70,7 +71,7 @@ struct ExampleApiOptions {
   bool handle_signals = false;  // stop gracefully on SIGINT/SIGTERM (the example-api verb)
 };
 
-class ExampleApi {
+class MP_EMULATOR_EXPORT ExampleApi {
  public:
   // Binds and serves; keys are fetched on first use. Errc::kInvalidArgument naming the option
   // for a bad configuration, kIoError for a bind or audit-log failure.

@@ -21,6 +21,7 @@
 
 #include "maskinporten/certificate.h"
 #include "maskinporten/clock.h"
+#include "maskinporten/grant_export.h"
 #include "maskinporten/key.h"
 #include "maskinporten/mp_errors.h"
 #include "maskinporten/org_number.h"
@@ -42,17 +43,17 @@ constexpr std::string_view kJwtBearerGrantType = "urn:ietf:params:oauth:grant-ty
 // [a-zA-Z0-9._/:-], and the whole a scope-token (RFC 6749 §3.3). Errc::kInvalidArgument as
 // "prefix: <problem>" or "subscope: <problem>". Used by the self-service API, the seed loader and
 // `maskinporten doctor`.
-Status CheckScopeName(std::string_view prefix, std::string_view subscope);
+MP_GRANT_EXPORT Status CheckScopeName(std::string_view prefix, std::string_view subscope);
 
 // What a token request asks for, beyond who asks. Also the cache key's parts.
-struct TokenRequest {
+struct MP_GRANT_EXPORT TokenRequest {
   std::vector<std::string> scopes{};                   // at least one
   std::optional<std::string> resource{};               // RFC 8707 audience restriction
   std::optional<OrgNumber> consumer_org{};             // supplier acting for this consumer
   std::optional<std::string> authorization_details{};  // JSON of ONE RFC 9396 entry object
 };
 
-struct GrantSpec {
+struct MP_GRANT_EXPORT GrantSpec {
   std::string issuer{};     // the environment's issuer, exactly, with trailing slash -> aud
   std::string client_id{};  // -> iss
   TokenRequest request{};
@@ -60,7 +61,7 @@ struct GrantSpec {
 };
 
 // How the client proves who it is: a registered key (kid) or a virksomhetssertifikat (x5c).
-class Credentials {
+class MP_GRANT_EXPORT Credentials {
  public:
   // kid must be non-empty, [A-Za-z0-9._-]. alg RS256 (default), RS384 or RS512; RSA key.
   static Result<Credentials> WithKid(PrivateKey key, std::string kid,
@@ -84,7 +85,7 @@ class Credentials {
   std::vector<std::string> x5c_;
 };
 
-struct Grant {
+struct MP_GRANT_EXPORT Grant {
   std::string assertion{};  // compact JWS
   std::string jti{};
   int64_t iat = 0;
@@ -94,8 +95,9 @@ struct Grant {
 // Errc::kInvalidGrant for a spec breaking SPEC §4 (no scope, lifetime > 120 s, issuer without
 // trailing slash, bad authorization_details JSON, ...), naming the field.
 // `clock_offset` is added to clock.Now() (skew correction: server time minus local time).
-Result<Grant> BuildGrant(const GrantSpec& spec, const Credentials& credentials, const Clock& clock,
-                         std::chrono::seconds clock_offset = std::chrono::seconds(0));
+MP_GRANT_EXPORT Result<Grant> BuildGrant(
+    const GrantSpec& spec, const Credentials& credentials, const Clock& clock,
+    std::chrono::seconds clock_offset = std::chrono::seconds(0));
 
 // SPEC §11.3, §14.3: the authorization_details entry that asks for an Altinn 3 consent inside
 // the token, {"type":"urn:altinn:consent","id":"<id>","from":"urn:altinn:person:identifier-no:
@@ -103,17 +105,17 @@ Result<Grant> BuildGrant(const GrantSpec& spec, const Credentials& credentials, 
 // TokenRequest::authorization_details. Errc::kInvalidArgument when `consent_id` is not a UUID or
 // `party` is neither a valid national identity number nor an org number.
 //   request.authorization_details = ConsentAuthorizationDetails(id, "01819010001").value();
-Result<std::string> ConsentAuthorizationDetails(std::string_view consent_id,
-                                                std::string_view party);
+MP_GRANT_EXPORT Result<std::string> ConsentAuthorizationDetails(std::string_view consent_id,
+                                                                std::string_view party);
 
 // Space-separated, de-duplicated, in first-seen order; empty entries dropped.
-std::string JoinScopes(const std::vector<std::string>& scopes);
+MP_GRANT_EXPORT std::string JoinScopes(const std::vector<std::string>& scopes);
 
 // ---- Linter ----
 
 enum class LintSeverity { kError, kWarning };
 
-struct LintFinding {
+struct MP_GRANT_EXPORT LintFinding {
   std::string rule{};  // short id, e.g. "aud-trailing-slash"
   LintSeverity severity = LintSeverity::kError;
   std::string message{};                        // what is wrong, naming the field and value
@@ -121,7 +123,7 @@ struct LintFinding {
   std::string fix{};                            // what to do about it ("" when the message says)
 };
 
-struct LintOptions {
+struct MP_GRANT_EXPORT LintOptions {
   std::optional<std::string> issuer{};  // expected aud; when unset, any known issuer form
   const Clock* clock = nullptr;         // SystemClock when null
 };
@@ -131,7 +133,8 @@ struct LintOptions {
 // Maskinporten would answer. Offline: the client registration, registered keys, trust anchors,
 // replay and the Altinn lookups are not checked (`maskinporten grant --lint --registry` checks
 // them too); an x5c grant's signature is verified with its leaf certificate. Empty when clean.
-std::vector<LintFinding> LintGrant(std::string_view assertion, const LintOptions& options);
+MP_GRANT_EXPORT std::vector<LintFinding> LintGrant(std::string_view assertion,
+                                                   const LintOptions& options);
 
 }  // namespace mp
 

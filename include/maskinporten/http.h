@@ -15,20 +15,22 @@
 #include <utility>
 #include <vector>
 
+#include "maskinporten/client_export.h"
+#include "maskinporten/core_export.h"
 #include "maskinporten/status.h"
 
 namespace mp {
 
 using HttpHeaders = std::vector<std::pair<std::string, std::string>>;
 
-struct HttpRequest {
+struct MP_CORE_EXPORT HttpRequest {
   std::string method = "GET";
   std::string url{};
   HttpHeaders headers{};
   std::string body{};
 };
 
-struct HttpResponse {
+struct MP_CORE_EXPORT HttpResponse {
   int status = 0;
   HttpHeaders headers{};  // names lowercased
   std::string body{};
@@ -36,7 +38,7 @@ struct HttpResponse {
   std::optional<std::string> Header(std::string_view name) const;
 };
 
-class HttpClient {
+class MP_CORE_EXPORT HttpClient {
  public:
   virtual ~HttpClient() = default;
   // Any HTTP status is a response (OK); connect/TLS/timeout/size failures are
@@ -44,7 +46,7 @@ class HttpClient {
   virtual Result<HttpResponse> Send(const HttpRequest& request) = 0;
 };
 
-struct CurlOptions {
+struct MP_CORE_EXPORT CurlOptions {
   std::string ca_file{};  // PEM bundle; empty: the system store. Verification is always on.
   std::string proxy{};    // empty: the standard *_proxy environment variables apply
   std::chrono::milliseconds connect_timeout{5000};
@@ -54,10 +56,10 @@ struct CurlOptions {
 
 // libcurl: TLS peer and host verification always on, connection reuse (per thread handle
 // cache), User-Agent "maskinporten-cpp/<version>".
-std::unique_ptr<HttpClient> MakeCurlHttpClient(const CurlOptions& options = {});
+MP_CLIENT_EXPORT std::unique_ptr<HttpClient> MakeCurlHttpClient(const CurlOptions& options = {});
 
 // The library version, e.g. "0.1.0".
-std::string_view LibraryVersion();
+MP_CORE_EXPORT std::string_view LibraryVersion();
 
 }  // namespace mp
 

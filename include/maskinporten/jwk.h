@@ -17,13 +17,14 @@
 #include <string_view>
 #include <vector>
 
+#include "maskinporten/jose_export.h"
 #include "maskinporten/key.h"
 #include "maskinporten/status.h"
 
 namespace mp {
 
 // A public JWK as read from JSON.
-struct Jwk {
+struct MP_JOSE_EXPORT Jwk {
   PublicKey key;
   std::string kid{};               // "" when absent
   std::optional<Algorithm> alg{};  // absent, or one we implement
@@ -35,22 +36,22 @@ struct Jwk {
   std::optional<std::vector<std::string>> key_ops{};
 };
 
-struct JwkOptions {
+struct MP_JOSE_EXPORT JwkOptions {
   std::string kid{};               // omitted when empty
   std::optional<Algorithm> alg{};  // omitted when unset
   bool use_sig = true;             // "use":"sig"
 };
 
 // A public JWK object. Private members (d, p, ...) are refused here: use ParsePrivateJwk.
-Result<Jwk> ParseJwk(std::string_view json);
+MP_JOSE_EXPORT Result<Jwk> ParseJwk(std::string_view json);
 // A private JWK object (RSA with CRT parameters, or EC with d).
-Result<PrivateKey> ParsePrivateJwk(std::string_view json);
+MP_JOSE_EXPORT Result<PrivateKey> ParsePrivateJwk(std::string_view json);
 
-std::string PublicKeyToJwk(const PublicKey& key, const JwkOptions& options = {});
+MP_JOSE_EXPORT std::string PublicKeyToJwk(const PublicKey& key, const JwkOptions& options = {});
 // Contains the private key: handle as a secret.
-std::string PrivateKeyToJwk(const PrivateKey& key, const JwkOptions& options = {});
+MP_JOSE_EXPORT std::string PrivateKeyToJwk(const PrivateKey& key, const JwkOptions& options = {});
 
-class Jwks {
+class MP_JOSE_EXPORT Jwks {
  public:
   static Result<Jwks> Parse(std::string_view json);
   static Result<Jwks> FromKeys(std::vector<Jwk> keys);  // refuses duplicate kid

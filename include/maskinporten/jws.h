@@ -23,6 +23,7 @@
 #include <string_view>
 #include <vector>
 
+#include "maskinporten/jose_export.h"
 #include "maskinporten/jwk.h"
 #include "maskinporten/key.h"
 #include "maskinporten/status.h"
@@ -32,7 +33,7 @@ namespace mp {
 constexpr size_t kDefaultMaxTokenBytes = 64 * 1024;
 
 // The protected header as parsed. Unknown members are kept only in `json`.
-struct JwsHeader {
+struct MP_JOSE_EXPORT JwsHeader {
   std::string alg_name{};          // raw "alg"
   std::optional<Algorithm> alg{};  // set when alg_name is one we implement
   std::string kid{};               // "" when absent
@@ -55,48 +56,50 @@ struct JwsHeader {
 // does not fail here: it is kept in header.x5c_problem for CheckJwsHeader (verifiers) or the
 // grant rules (where it has its own Maskinporten code). Errc::kMalformedToken / kInvalidBase64 /
 // kInvalidJson / kDuplicateJsonKey / kLimitExceeded.
-struct DecodedJws {
+struct MP_JOSE_EXPORT DecodedJws {
   std::string_view signing_input{};  // "<header b64>.<payload b64>"
   JwsHeader header{};
   std::string payload{};    // decoded
   std::string signature{};  // decoded
 };
-Result<DecodedJws> DecodeJws(std::string_view token,
-                             size_t max_token_bytes = kDefaultMaxTokenBytes);
+MP_JOSE_EXPORT Result<DecodedJws> DecodeJws(std::string_view token,
+                                            size_t max_token_bytes = kDefaultMaxTokenBytes);
 
 // Everything about a header that is decided before a key is chosen, in this order: crit, b64
 // and jku / x5u / jwk are refused (kUnsupportedCritical, kUntrustedHeader), the alg must be one
 // we implement (kUnsupportedAlgorithm) and in `allowed` (kAlgorithmNotAllowed; kInvalidArgument
 // when `allowed` is empty), and x5c must be an array of strings (kMalformedToken).
-Result<Algorithm> CheckJwsHeader(const JwsHeader& header, const std::vector<Algorithm>& allowed);
+MP_JOSE_EXPORT Result<Algorithm> CheckJwsHeader(const JwsHeader& header,
+                                                const std::vector<Algorithm>& allowed);
 
 // The signature of a decoded token with `key` and the alg CheckJwsHeader returned:
 // kKeyAlgorithmMismatch when the key does not fit alg, kInvalidSignature when it does not verify.
-Status VerifyDecodedJws(const DecodedJws& jws, Algorithm alg, const PublicKey& key);
+MP_JOSE_EXPORT Status VerifyDecodedJws(const DecodedJws& jws, Algorithm alg, const PublicKey& key);
 
 // A compact JWS split and decoded, NOT verified, owning its signing input. For `jwt decode` and
 // for reading x5c before choosing a key. DecodeJws's rules, and x5c must be an array of strings.
 // Errc::kMalformedToken / kInvalidBase64 / kInvalidJson / kLimitExceeded.
-struct ParsedJws {
+struct MP_JOSE_EXPORT ParsedJws {
   JwsHeader header;
   std::string payload{};  // decoded payload bytes
   std::string_view signing_input_view() const { return signing_input; }
   std::string signing_input{};  // "<header b64>.<payload b64>"
   std::string signature{};      // decoded signature bytes
 };
-Result<ParsedJws> ParseJws(std::string_view token, size_t max_token_bytes = kDefaultMaxTokenBytes);
+MP_JOSE_EXPORT Result<ParsedJws> ParseJws(std::string_view token,
+                                          size_t max_token_bytes = kDefaultMaxTokenBytes);
 
-struct SignOptions {
+struct MP_JOSE_EXPORT SignOptions {
   Algorithm alg = Algorithm::kRS256;
   std::string kid{};               // omitted when empty
   std::vector<std::string> x5c{};  // standard base64 DER certificates; omitted when empty
   std::string typ{};               // omitted when empty (e.g. "JWT")
 };
 // Refuses a key that does not fit `alg` (kKeyAlgorithmMismatch) or a weak key (kWeakKey).
-Result<std::string> SignJws(const PrivateKey& key, std::string_view payload,
-                            const SignOptions& options);
+MP_JOSE_EXPORT Result<std::string> SignJws(const PrivateKey& key, std::string_view payload,
+                                           const SignOptions& options);
 
-class VerifyOptions {
+class MP_JOSE_EXPORT VerifyOptions {
  public:
   // `allowed` must not be empty.
   VerifyOptions(std::initializer_list<Algorithm> allowed) : allowed_(allowed) {}
@@ -113,7 +116,7 @@ class VerifyOptions {
   std::vector<Algorithm> allowed_;
 };
 
-struct VerifiedJws {
+struct MP_JOSE_EXPORT VerifiedJws {
   JwsHeader header;
   std::string payload{};
 };
@@ -121,24 +124,25 @@ struct VerifiedJws {
 // Order: size, parse, header rules (crit, jku/x5u/jwk), alg supported and allowed, key fits alg,
 // signature. Errors: kAlgorithmNotAllowed, kUnsupportedAlgorithm, kKeyAlgorithmMismatch,
 // kWeakKey, kInvalidSignature, kUnsupportedCritical, kUntrustedHeader, and the ParseJws codes.
-Result<VerifiedJws> VerifyJws(std::string_view token, const PublicKey& key,
-                              const VerifyOptions& options);
+MP_JOSE_EXPORT Result<VerifiedJws> VerifyJws(std::string_view token, const PublicKey& key,
+                                             const VerifyOptions& options);
 // Picks the key by the header's kid (kKeyNotFound when absent from the set); a token without
 // kid is tried against the set's only key, else kKeyNotFound.
-Result<VerifiedJws> VerifyJws(std::string_view token, const Jwks& jwks,
-                              const VerifyOptions& options);
+MP_JOSE_EXPORT Result<VerifiedJws> VerifyJws(std::string_view token, const Jwks& jwks,
+                                             const VerifyOptions& options);
 // Picks the key with `resolve`, called once with the header after the header rules passed and
 // the alg chosen (a JWKS cache lookup that may refetch, a registry): its error is returned as
 // is. Then the signature. For verifiers whose keys are not one PublicKey or one Jwks.
 using JwsKeyResolver = std::function<Result<PublicKey>(const JwsHeader& header, Algorithm alg)>;
-Result<VerifiedJws> VerifyJws(std::string_view token, const JwsKeyResolver& resolve,
-                              const VerifyOptions& options);
+MP_JOSE_EXPORT Result<VerifiedJws> VerifyJws(std::string_view token, const JwsKeyResolver& resolve,
+                                             const VerifyOptions& options);
 // A JWK may verify a token with this header: use "sig" or absent, key_ops with "verify" or
 // absent, and (options.require_jwk_alg_match) its alg the header's. kKeyAlgorithmMismatch.
-Status CheckJwkFits(const Jwk& jwk, const JwsHeader& header, const VerifyOptions& options);
+MP_JOSE_EXPORT Status CheckJwkFits(const Jwk& jwk, const JwsHeader& header,
+                                   const VerifyOptions& options);
 // Verifies an already parsed token (for callers that read x5c first).
-Result<VerifiedJws> VerifyParsedJws(const ParsedJws& jws, const PublicKey& key,
-                                    const VerifyOptions& options);
+MP_JOSE_EXPORT Result<VerifiedJws> VerifyParsedJws(const ParsedJws& jws, const PublicKey& key,
+                                                   const VerifyOptions& options);
 
 }  // namespace mp
 

@@ -22,12 +22,13 @@
 #include <vector>
 
 #include "maskinporten/clock.h"
+#include "maskinporten/jose_export.h"
 #include "maskinporten/jws.h"
 #include "maskinporten/status.h"
 
 namespace mp {
 
-class Claims {
+class MP_JOSE_EXPORT Claims {
  public:
   // A JSON object; Errc::kInvalidJson / kDuplicateJsonKey / kLimitExceeded otherwise.
   static Result<Claims> Parse(std::string_view json);
@@ -59,7 +60,7 @@ class Claims {
   uint32_t node_;
 };
 
-struct ClaimsOptions {
+struct MP_JOSE_EXPORT ClaimsOptions {
   std::optional<std::string> issuer{};    // exact match when set
   std::optional<std::string> audience{};  // must appear in aud when set
   std::chrono::seconds leeway{0};
@@ -70,17 +71,19 @@ struct ClaimsOptions {
 
 // Errors: kMissingClaim, kInvalidClaim, kTokenExpired, kTokenNotYetValid, kIssuedInFuture,
 // kIssuerMismatch, kAudienceMismatch.
-Status ValidateClaims(const Claims& claims, const ClaimsOptions& options);
+MP_JOSE_EXPORT Status ValidateClaims(const Claims& claims, const ClaimsOptions& options);
 
-struct VerifiedJwt {
+struct MP_JOSE_EXPORT VerifiedJwt {
   JwsHeader header;
   Claims claims;
 };
 
-Result<VerifiedJwt> VerifyJwt(std::string_view token, const PublicKey& key,
-                              const VerifyOptions& verify, const ClaimsOptions& claims);
-Result<VerifiedJwt> VerifyJwt(std::string_view token, const Jwks& jwks, const VerifyOptions& verify,
-                              const ClaimsOptions& claims);
+MP_JOSE_EXPORT Result<VerifiedJwt> VerifyJwt(std::string_view token, const PublicKey& key,
+                                             const VerifyOptions& verify,
+                                             const ClaimsOptions& claims);
+MP_JOSE_EXPORT Result<VerifiedJwt> VerifyJwt(std::string_view token, const Jwks& jwks,
+                                             const VerifyOptions& verify,
+                                             const ClaimsOptions& claims);
 
 }  // namespace mp
 

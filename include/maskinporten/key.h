@@ -16,6 +16,7 @@
 #include <string_view>
 #include <vector>
 
+#include "maskinporten/jose_export.h"
 #include "maskinporten/status.h"
 
 namespace mp {
@@ -24,10 +25,10 @@ namespace mp {
 // parses to Errc::kUnsupportedAlgorithm.
 enum class Algorithm { kRS256, kRS384, kRS512, kPS256, kPS384, kPS512, kES256, kES384 };
 
-std::string_view AlgorithmName(Algorithm alg);  // "RS256"
-Result<Algorithm> ParseAlgorithm(std::string_view name);
+MP_JOSE_EXPORT std::string_view AlgorithmName(Algorithm alg);  // "RS256"
+MP_JOSE_EXPORT Result<Algorithm> ParseAlgorithm(std::string_view name);
 // All eight, in the order above.
-const std::vector<Algorithm>& AllAlgorithms();
+MP_JOSE_EXPORT const std::vector<Algorithm>& AllAlgorithms();
 
 enum class KeyType { kRsa, kEc };
 
@@ -39,7 +40,7 @@ struct KeyAccess;  // src/jose/key_internal.h: reaches the EVP_PKEY inside.
 struct KeyHandle;
 }  // namespace internal
 
-class PublicKey {
+class MP_JOSE_EXPORT PublicKey {
  public:
   // PEM: SubjectPublicKeyInfo ("PUBLIC KEY") or PKCS#1 ("RSA PUBLIC KEY").
   static Result<PublicKey> FromPem(std::string_view pem);
@@ -57,7 +58,7 @@ class PublicKey {
   // RFC 7638 JWK thumbprint (SHA-256), base64url.
   std::string Thumbprint() const;
 
-  friend bool operator==(const PublicKey& a, const PublicKey& b);
+  friend MP_JOSE_EXPORT bool operator==(const PublicKey& a, const PublicKey& b);
 
  private:
   friend struct internal::KeyAccess;
@@ -65,7 +66,7 @@ class PublicKey {
   std::shared_ptr<const internal::KeyHandle> h_;
 };
 
-class PrivateKey {
+class MP_JOSE_EXPORT PrivateKey {
  public:
   // A fresh key for `alg`: RSA (rsa_bits 2048, 3072 or 4096; 0 means 2048) or the alg's curve.
   static Result<PrivateKey> Generate(Algorithm alg, int rsa_bits = 0);

@@ -23,6 +23,7 @@
 
 #include "maskinporten/certificate.h"
 #include "maskinporten/clock.h"
+#include "maskinporten/emulator_export.h"
 #include "maskinporten/status.h"
 
 namespace mp {
@@ -33,7 +34,7 @@ enum class ReplayStoreKind {
             // replays; a power loss may lose the last claims (docs/operations.md, "Durability")
 };
 
-struct LocalMaskinportenOptions {
+struct MP_EMULATOR_EXPORT LocalMaskinportenOptions {
   std::string listen = "127.0.0.1:0";  // host:port; port 0 picks a free one
   // The issuer (grant aud, token iss). "" = "http://<host>:<port>/" (trailing slash kept).
   std::string issuer{};
@@ -72,7 +73,7 @@ struct LocalMaskinportenOptions {
   std::function<void(std::string_view line)> request_log{};
 };
 
-class LocalMaskinporten {
+class MP_EMULATOR_EXPORT LocalMaskinporten {
  public:
   // Opens the registry, applies the seed, loads or creates the signing key and CA, binds and
   // serves. Errc::kIoError for a store or bind failure, the seed's own error for a bad seed

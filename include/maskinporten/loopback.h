@@ -7,15 +7,17 @@
 
 #include <string_view>
 
+#include "maskinporten/core_export.h"
+
 namespace mp {
 
 // True for http(s) URLs whose host is loopback (IsLoopbackHost; an IPv6 literal in brackets),
 // without userinfo.
-bool IsLoopbackUrl(std::string_view url);
+MP_CORE_EXPORT bool IsLoopbackUrl(std::string_view url);
 // The one loopback test for a bare host: "localhost" (any case); 127.0.0.0/8 as a strict dotted
 // quad (no leading zeros, no short forms); ::1, bracketed or not. Anything else is false,
 // including names that merely resolve to loopback and IPv4-mapped addresses (::ffff:127.0.0.1).
-bool IsLoopbackHost(std::string_view host);
+MP_CORE_EXPORT bool IsLoopbackHost(std::string_view host);
 
 }  // namespace mp
 

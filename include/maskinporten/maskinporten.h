@@ -1,4 +1,6 @@
-// Everything public in libmaskinporten, in one include.
+// The client and API-owner side of maskinporten-cpp, in one include: components core, jose, pki,
+// grant, client and validate (CMake maskinporten::maskinporten; OpenSSL and libcurl only). The
+// local Maskinporten and the example API are in maskinporten/emulator.h.
 #ifndef MASKINPORTEN_MASKINPORTEN_H_
 #define MASKINPORTEN_MASKINPORTEN_H_
 
@@ -8,14 +10,12 @@
 #include "maskinporten/clock.h"
 #include "maskinporten/consent.h"
 #include "maskinporten/environment.h"
-#include "maskinporten/example_api.h"
 #include "maskinporten/grant.h"
 #include "maskinporten/http.h"
 #include "maskinporten/jwk.h"
 #include "maskinporten/jws.h"
 #include "maskinporten/jwt.h"
 #include "maskinporten/key.h"
-#include "maskinporten/local_maskinporten.h"
 #include "maskinporten/loopback.h"
 #include "maskinporten/mp_errors.h"
 #include "maskinporten/org_number.h"
@@ -24,5 +24,6 @@
 #include "maskinporten/token_client.h"
 #include "maskinporten/token_provider.h"
 #include "maskinporten/validator.h"
+#include "maskinporten/version.h"
 
 #endif  // MASKINPORTEN_MASKINPORTEN_H_

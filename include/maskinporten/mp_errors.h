@@ -14,6 +14,8 @@
 #include <optional>
 #include <string_view>
 
+#include "maskinporten/grant_export.h"
+
 namespace mp {
 
 enum class MpError {
@@ -40,7 +42,7 @@ enum class MpError {
   kConsumerOrgIsOwn,  // (no code) consumer_org equals the client's own org
 };
 
-struct MpErrorInfo {
+struct MP_GRANT_EXPORT MpErrorInfo {
   MpError id;
   std::string_view code;   // "MP-011", or "" for the uncoded errors
   int http_status;         // 400 or 403
@@ -51,11 +53,11 @@ struct MpErrorInfo {
   std::string_view hint;  // what the client should fix, one sentence
 };
 
-const MpErrorInfo& MpErrorInfoFor(MpError id);
+MP_GRANT_EXPORT const MpErrorInfo& MpErrorInfoFor(MpError id);
 // By "MP-110"; nullopt for an unknown code.
-std::optional<MpError> MpErrorByCode(std::string_view code);
+MP_GRANT_EXPORT std::optional<MpError> MpErrorByCode(std::string_view code);
 // By description text (for uncoded errors, which carry no error_uri); nullopt when none fits.
-std::optional<MpError> MpErrorByText(std::string_view description);
+MP_GRANT_EXPORT std::optional<MpError> MpErrorByText(std::string_view description);
 
 }  // namespace mp
 

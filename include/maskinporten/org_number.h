@@ -12,11 +12,12 @@
 #include <string>
 #include <string_view>
 
+#include "maskinporten/core_export.h"
 #include "maskinporten/status.h"
 
 namespace mp {
 
-class OrgNumber {
+class MP_CORE_EXPORT OrgNumber {
  public:
   // Exactly nine ASCII digits with a valid check digit; else Errc::kInvalidOrgNumber.
   static Result<OrgNumber> Parse(std::string_view digits);

@@ -16,6 +16,8 @@
 #include <utility>
 #include <variant>
 
+#include "maskinporten/core_export.h"
+
 namespace mp {
 
 // The closed set of error codes. Every value has a test that produces it.
@@ -73,8 +75,9 @@ enum class Errc {
 };
 
 // "invalid_signature" for Errc::kInvalidSignature.
-std::string_view ErrcName(Errc code);
+MP_CORE_EXPORT std::string_view ErrcName(Errc code);
 
+// Not marked as a whole: GCC takes no visibility attribute after [[nodiscard]] in a class head.
 class [[nodiscard]] Status {
  public:
   Status() = default;  // OK
@@ -84,10 +87,10 @@ class [[nodiscard]] Status {
   Errc code() const { return code_; }
   const std::string& message() const { return message_; }
   // "<errc_name>: <message>", or "ok".
-  std::string ToString() const;
+  MP_CORE_EXPORT std::string ToString() const;
 
   // Prepends context: "reading key.pem: " + message. No effect on OK.
-  Status WithContext(std::string_view context) const;
+  MP_CORE_EXPORT Status WithContext(std::string_view context) const;
 
   friend bool operator==(const Status& a, const Status& b) {
     return a.code_ == b.code_ && a.message_ == b.message_;

@@ -22,11 +22,12 @@
 #include "maskinporten/clock.h"
 #include "maskinporten/key.h"
 #include "maskinporten/org_number.h"
+#include "maskinporten/pki_export.h"
 #include "maskinporten/status.h"
 
 namespace mp {
 
-struct TestCaOptions {
+struct MP_PKI_EXPORT TestCaOptions {
   std::string name = "maskinporten-cpp Local Test";  // CNs: "<name> Root CA", "<name> Issuing CA"
   int key_bits = 3072;
   int root_days = 3650;
@@ -34,7 +35,7 @@ struct TestCaOptions {
   const Clock* clock = nullptr;  // SystemClock when null; notBefore = now - 1 hour
 };
 
-struct IssueOptions {
+struct MP_PKI_EXPORT IssueOptions {
   std::optional<OrgNumber> org;  // required
   std::string name;              // organisation name (subject O and CN); required
   int seid = 2;                  // 2: organizationIdentifier NTRNO-<org>; 1: serialNumber <org>
@@ -44,7 +45,7 @@ struct IssueOptions {
   bool digital_signature = true;  // keyUsage digitalSignature (false makes a profile-invalid cert)
 };
 
-struct IssuedCertificate {
+struct MP_PKI_EXPORT IssuedCertificate {
   PrivateKey key;
   std::vector<Certificate> chain;  // leaf, issuing CA, root
 };
@@ -57,10 +58,10 @@ struct SelfSignedOptions {
   int64_t not_before = 0;  // Unix seconds
   int64_t not_after = 0;   // after not_before
 };
-Result<Certificate> MakeSelfSignedCertificate(const PrivateKey& key,
-                                              const SelfSignedOptions& options);
+MP_PKI_EXPORT Result<Certificate> MakeSelfSignedCertificate(const PrivateKey& key,
+                                                            const SelfSignedOptions& options);
 
-class TestCa {
+class MP_PKI_EXPORT TestCa {
  public:
   static Result<TestCa> Create(const TestCaOptions& options);
   // Reads root.pem, issuing.pem, issuing-key.pem (and root-key.pem when present) from `dir`.

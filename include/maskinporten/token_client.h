@@ -21,6 +21,7 @@
 #include <string>
 #include <string_view>
 
+#include "maskinporten/client_export.h"
 #include "maskinporten/clock.h"
 #include "maskinporten/environment.h"
 #include "maskinporten/grant.h"
@@ -30,7 +31,7 @@
 
 namespace mp {
 
-struct AccessToken {
+struct MP_CLIENT_EXPORT AccessToken {
   std::string access_token{};  // a secret: log a hash, never the token
   std::string token_type{};    // "Bearer"
   int64_t expires_in = 0;      // seconds, as the server said
@@ -41,7 +42,7 @@ struct AccessToken {
 };
 
 // A refusal from the token endpoint, decoded (SPEC §6).
-struct MaskinportenError {
+struct MP_CLIENT_EXPORT MaskinportenError {
   int http_status = 0;
   std::string error{};        // OAuth2 error
   std::string description{};  // without the trailing " (trace_id: ...)"
@@ -56,15 +57,15 @@ struct MaskinportenError {
 };
 
 // Decodes an error body; tolerant of missing fields, strict JSON.
-MaskinportenError ParseMaskinportenError(int http_status, std::string_view body);
+MP_CLIENT_EXPORT MaskinportenError ParseMaskinportenError(int http_status, std::string_view body);
 
 // The token request's form body (RFC 7523 §2.1, SPEC §4.1), as TokenClient sends it:
 // "grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Ajwt-bearer&assertion=<encoded>".
-std::string TokenRequestBody(std::string_view assertion);
+MP_CLIENT_EXPORT std::string TokenRequestBody(std::string_view assertion);
 
 // Every wait here, and max_skew_correction, must be 0..24 h: Fetch refuses others with
 // Errc::kInvalidArgument before any clock arithmetic with them.
-struct RetryPolicy {
+struct MP_CLIENT_EXPORT RetryPolicy {
   int max_attempts = 4;
   std::chrono::milliseconds initial_backoff{200};
   std::chrono::milliseconds max_backoff{5000};
@@ -72,7 +73,7 @@ struct RetryPolicy {
   std::chrono::milliseconds max_retry_after{30000};
 };
 
-struct TokenClientOptions {
+struct MP_CLIENT_EXPORT TokenClientOptions {
   Endpoints endpoints{};
   std::string client_id{};
   std::optional<Credentials> credentials{};  // required
@@ -89,13 +90,13 @@ struct TokenClientOptions {
   std::function<void(std::string_view)> log{};
 };
 
-struct FetchInfo {
+struct MP_CLIENT_EXPORT FetchInfo {
   int attempts = 0;
   std::optional<MaskinportenError> error{};  // the last refusal, when there was one
   std::chrono::seconds skew{0};              // the offset used for the last grant
 };
 
-class TokenClient {
+class MP_CLIENT_EXPORT TokenClient {
  public:
   explicit TokenClient(TokenClientOptions options);
   // Errc::kMaskinportenError (refused: info->error has the details), kNetworkError,

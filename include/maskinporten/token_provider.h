@@ -17,6 +17,7 @@
 #include <memory>
 #include <string>
 
+#include "maskinporten/client_export.h"
 #include "maskinporten/clock.h"
 #include "maskinporten/grant.h"
 #include "maskinporten/status.h"
@@ -25,7 +26,7 @@
 namespace mp {
 
 // Where tokens come from: TokenClient in production, fakes in tests.
-class TokenSource {
+class MP_CLIENT_EXPORT TokenSource {
  public:
   virtual ~TokenSource() = default;
   // Identifies issuer + client for the cache key.
@@ -34,9 +35,9 @@ class TokenSource {
 };
 
 // Adapts a TokenClient (not owned).
-std::unique_ptr<TokenSource> MakeTokenSource(TokenClient& client);
+MP_CLIENT_EXPORT std::unique_ptr<TokenSource> MakeTokenSource(TokenClient& client);
 
-struct TokenProviderOptions {
+struct MP_CLIENT_EXPORT TokenProviderOptions {
   // Refresh in the background once a token has less than this left...
   std::chrono::seconds refresh_ahead{20};
   // ...and serve nothing with less than this left (treated as expired). Both are taken as
@@ -52,7 +53,7 @@ struct TokenProviderOptions {
   std::function<void(const Status&)> on_background_refresh{};
 };
 
-struct TokenProviderStats {
+struct MP_CLIENT_EXPORT TokenProviderStats {
   uint64_t hits = 0;
   uint64_t misses = 0;
   uint64_t refreshes = 0;     // refresh-ahead fetches started (background or inline)
@@ -63,9 +64,10 @@ struct TokenProviderStats {
 };
 
 // The canonical cache key for a request (stable across scope order and duplicates).
-std::string CanonicalCacheKey(std::string_view cache_namespace, const TokenRequest& request);
+MP_CLIENT_EXPORT std::string CanonicalCacheKey(std::string_view cache_namespace,
+                                               const TokenRequest& request);
 
-class TokenProvider {
+class MP_CLIENT_EXPORT TokenProvider {
  public:
   TokenProvider(TokenSource& source, TokenProviderOptions options = {});
   ~TokenProvider();  // stops and joins the refresh thread

@@ -39,10 +39,11 @@
 #include "maskinporten/key.h"
 #include "maskinporten/org_number.h"
 #include "maskinporten/status.h"
+#include "maskinporten/validate_export.h"
 
 namespace mp {
 
-struct JwksCacheOptions {
+struct MP_VALIDATE_EXPORT JwksCacheOptions {
   std::chrono::seconds ttl{300};  // keys older than this are refetched on next use
   // A kid the cached set lacks refetches at most once per this interval; in between such tokens
   // are refused with Errc::kKeyNotFound without a request.
@@ -50,7 +51,7 @@ struct JwksCacheOptions {
   const Clock* clock = nullptr;  // SystemClock when null
 };
 
-class JwksCache {
+class MP_VALIDATE_EXPORT JwksCache {
  public:
   // Keys fetched from `jwks_uri` (http(s); plain http only on loopback) through `http`.
   // No request is made here: the first Get fetches.
@@ -83,7 +84,7 @@ class JwksCache {
   virtual const std::string& uri() const = 0;
 };
 
-struct AccessTokenPolicy {
+struct MP_VALIDATE_EXPORT AccessTokenPolicy {
   std::string issuer{};  // required, compared exactly ("https://maskinporten.no/" in PROD)
   std::vector<Algorithm> allowed_algs{Algorithm::kRS256};
   std::chrono::seconds leeway{30};  // for exp, nbf and iat
@@ -102,7 +103,7 @@ struct AccessTokenPolicy {
 };
 
 // What a valid Maskinporten access token says.
-struct ValidatedAccessToken {
+struct MP_VALIDATE_EXPORT ValidatedAccessToken {
   OrgNumber consumer;                 // consumer.ID: the org to authorise
   std::optional<OrgNumber> supplier;  // set when a supplier acts for the consumer
   std::string delegation_source{};    // "" when absent
@@ -120,7 +121,7 @@ struct ValidatedAccessToken {
   bool HasScope(std::string_view scope) const;
 };
 
-class AccessTokenValidator {
+class MP_VALIDATE_EXPORT AccessTokenValidator {
  public:
   AccessTokenValidator(AccessTokenPolicy policy, std::shared_ptr<JwksCache> keys);
 
@@ -143,7 +144,7 @@ class AccessTokenValidator {
 };
 
 // How a resource server answers a refused request (RFC 6750 §3).
-struct BearerChallenge {
+struct MP_VALIDATE_EXPORT BearerChallenge {
   int http_status = 401;      // 401 invalid_token (or no error: no token), 403 insufficient_scope
   std::string error{};        // "invalid_token", "insufficient_scope", or "" for no token
   std::string description{};  // the Status message, quotes and backslashes removed
@@ -154,14 +155,15 @@ struct BearerChallenge {
 // kConsumerNotAllowed and the consent codes -> 403 insufficient_scope; everything else -> 401
 // invalid_token. error_description is the Status message without quotes, backslashes or
 // non-printable bytes.
-BearerChallenge ChallengeFor(const Status& status, std::string_view realm = "api",
-                             const std::vector<std::string>& required_scopes = {});
+MP_VALIDATE_EXPORT BearerChallenge
+ChallengeFor(const Status& status, std::string_view realm = "api",
+             const std::vector<std::string>& required_scopes = {});
 // 401 with `Bearer realm="<realm>"` and no error: the request carried no token (RFC 6750 §3.1).
-BearerChallenge MissingTokenChallenge(std::string_view realm = "api");
+MP_VALIDATE_EXPORT BearerChallenge MissingTokenChallenge(std::string_view realm = "api");
 
 // The token in an Authorization header value: "Bearer <token>" (scheme case-insensitive, one
 // space). Errc::kMalformedToken when the header has another form.
-Result<std::string_view> BearerToken(std::string_view authorization_header);
+MP_VALIDATE_EXPORT Result<std::string_view> BearerToken(std::string_view authorization_header);
 
 }  // namespace mp
 

@@ -11,6 +11,7 @@
 #include <limits>
 #include <string_view>
 
+#include "maskinporten/core_export.h"
 #include "maskinporten/status.h"
 
 namespace mp {
@@ -22,9 +23,9 @@ constexpr int64_t kMinEpochSeconds = 0;
 constexpr int64_t kMaxEpochSeconds = 7258118399;
 
 // a + b, or Errc::kLimitExceeded "<what> overflows: a + b" when it does not fit int64.
-Result<int64_t> CheckedAdd(int64_t a, int64_t b, std::string_view what);
+MP_CORE_EXPORT Result<int64_t> CheckedAdd(int64_t a, int64_t b, std::string_view what);
 // a - b, or Errc::kLimitExceeded "<what> overflows: a - b".
-Result<int64_t> CheckedSub(int64_t a, int64_t b, std::string_view what);
+MP_CORE_EXPORT Result<int64_t> CheckedSub(int64_t a, int64_t b, std::string_view what);
 
 // a + b / a - b clamped to the int64 limits: for a bound that only needs to be "at least" or
 // "at most" (a replay entry's expiry, a number shown in a message).
@@ -46,23 +47,23 @@ constexpr int64_t SaturatingSub(int64_t a, int64_t b) {
 // `seconds` when it is in kMinEpochSeconds..kMaxEpochSeconds, else `code` (kLimitExceeded unless
 // the caller's contract names another, e.g. kInvalidClaim for a token claim)
 // "<what> <seconds> is outside 1970..2199".
-Result<int64_t> EpochSeconds(int64_t seconds, std::string_view what,
-                             Errc code = Errc::kLimitExceeded);
+MP_CORE_EXPORT Result<int64_t> EpochSeconds(int64_t seconds, std::string_view what,
+                                            Errc code = Errc::kLimitExceeded);
 
 // A JSON number (as the strict parser gives it: signed, unsigned or double) as whole epoch
 // seconds, fractions floored, in 1970..2199; `code` naming `what` otherwise, also for NaN and
 // infinities.
-Result<int64_t> EpochSecondsFromDouble(double seconds, std::string_view what,
-                                       Errc code = Errc::kLimitExceeded);
-Result<int64_t> EpochSecondsFromUnsigned(uint64_t seconds, std::string_view what,
-                                         Errc code = Errc::kLimitExceeded);
+MP_CORE_EXPORT Result<int64_t> EpochSecondsFromDouble(double seconds, std::string_view what,
+                                                      Errc code = Errc::kLimitExceeded);
+MP_CORE_EXPORT Result<int64_t> EpochSecondsFromUnsigned(uint64_t seconds, std::string_view what,
+                                                        Errc code = Errc::kLimitExceeded);
 
 // A JSON number of seconds that is not (yet) a date of ours, as whole int64 seconds: a double is
 // floored and must be finite and within ±2^53 (where every double is an exact integer), an
 // unsigned must fit int64. Errc::kLimitExceeded naming `what` otherwise. For claims whose range
 // a later rule judges (a grant's exp in the past is MP-130, not a malformed grant).
-Result<int64_t> SecondsFromDouble(double seconds, std::string_view what);
-Result<int64_t> SecondsFromUnsigned(uint64_t seconds, std::string_view what);
+MP_CORE_EXPORT Result<int64_t> SecondsFromDouble(double seconds, std::string_view what);
+MP_CORE_EXPORT Result<int64_t> SecondsFromUnsigned(uint64_t seconds, std::string_view what);
 
 }  // namespace mp
 

@@ -2,6 +2,8 @@
 
 #include <strings.h>
 
+#include "maskinporten/version.h"
+
 namespace mp {
 
 std::optional<std::string> HttpResponse::Header(std::string_view name) const {
@@ -11,6 +13,6 @@ std::optional<std::string> HttpResponse::Header(std::string_view name) const {
   return std::nullopt;
 }
 
-std::string_view LibraryVersion() { return MP_VERSION; }
+std::string_view LibraryVersion() { return MASKINPORTEN_VERSION; }
 
 }  // namespace mp

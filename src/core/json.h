@@ -19,24 +19,28 @@
 
 #include <nlohmann/json.hpp>
 
+#include "maskinporten/core_export.h"
 #include "maskinporten/status.h"
 
 namespace mp {
 
-struct JsonLimits {
+struct MP_CORE_EXPORT JsonLimits {
   size_t max_bytes = 1 << 20;
   int max_depth = 32;
 };
 
-Result<nlohmann::json> ParseStrictJson(std::string_view text, JsonLimits limits = {});
+MP_CORE_EXPORT Result<nlohmann::json> ParseStrictJson(std::string_view text,
+                                                      JsonLimits limits = {});
 // Same, and the top-level value must be an object.
-Result<nlohmann::json> ParseStrictJsonObject(std::string_view text, JsonLimits limits = {});
+MP_CORE_EXPORT Result<nlohmann::json> ParseStrictJsonObject(std::string_view text,
+                                                            JsonLimits limits = {});
 
 // Compact serialisation; invalid UTF-8 in strings is replaced rather than throwing.
-std::string DumpJson(const nlohmann::json& value);
+MP_CORE_EXPORT std::string DumpJson(const nlohmann::json& value);
 
 // Typed member access for parsed objects; messages name the member.
-Result<std::string> GetStringMember(const nlohmann::json& obj, std::string_view name);
+MP_CORE_EXPORT Result<std::string> GetStringMember(const nlohmann::json& obj,
+                                                   std::string_view name);
 
 // A strictly parsed JSON document kept as one flat array of nodes, for the token hot path (JWS
 // headers, claims). The parser is ParseStrictJson's own, with the same limits and rules, so the
@@ -50,7 +54,7 @@ Result<std::string> GetStringMember(const nlohmann::json& obj, std::string_view 
 //   MP_ASSIGN_OR_RETURN(JsonDocument doc, JsonDocument::Parse(std::move(payload)));
 //   JsonDocument::Index iss = doc.Find(JsonDocument::kRoot, "iss");
 //   if (iss != JsonDocument::kNone && doc.type(iss) == JsonDocument::Type::kString) ...
-class JsonDocument {
+class MP_CORE_EXPORT JsonDocument {
  public:
   // nlohmann's value types, with the same number rules: unsigned for non-negative integers,
   // signed for negative ones, float otherwise or beyond 64 bits.

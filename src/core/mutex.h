@@ -15,6 +15,8 @@
 #include <mutex>
 #include <shared_mutex>
 
+#include "maskinporten/core_export.h"
+
 #if defined(__clang__)
 #define MP_THREAD_ANNOTATION_(x) __attribute__((x))
 #else
@@ -37,7 +39,7 @@
 
 namespace mp {
 
-class MP_CAPABILITY("mutex") Mutex {
+class MP_CORE_EXPORT MP_CAPABILITY("mutex") Mutex {
  public:
   void Lock() MP_ACQUIRE() { mu_.lock(); }
   void Unlock() MP_RELEASE() { mu_.unlock(); }
@@ -48,7 +50,7 @@ class MP_CAPABILITY("mutex") Mutex {
 };
 
 // A reader-writer lock: many readers (ReaderLock) or one writer (Lock).
-class MP_CAPABILITY("mutex") SharedMutex {
+class MP_CORE_EXPORT MP_CAPABILITY("mutex") SharedMutex {
  public:
   void Lock() MP_ACQUIRE() { mu_.lock(); }
   void Unlock() MP_RELEASE() { mu_.unlock(); }
@@ -70,7 +72,7 @@ inline size_t ThreadSlot() {
 // A SharedMutex for read-mostly data read from several cores at once. A reader locks only its
 // thread's stripe (each on its own cache line), so readers on different cores do not bounce a
 // shared lock word between them; a writer locks every stripe, which costs kStripes lock calls.
-class MP_CAPABILITY("mutex") StripedSharedMutex {
+class MP_CORE_EXPORT MP_CAPABILITY("mutex") StripedSharedMutex {
  public:
   static constexpr size_t kStripes = 16;
   void Lock() MP_ACQUIRE() {
@@ -90,7 +92,7 @@ class MP_CAPABILITY("mutex") StripedSharedMutex {
 };
 
 // Scoped exclusive lock of a Mutex.
-class MP_SCOPED_CAPABILITY MutexLock {
+class MP_CORE_EXPORT MP_SCOPED_CAPABILITY MutexLock {
  public:
   explicit MutexLock(Mutex& mu) MP_ACQUIRE(mu) : mu_(mu) { mu_.Lock(); }
   ~MutexLock() MP_RELEASE() { mu_.Unlock(); }
@@ -128,7 +130,7 @@ class MP_SCOPED_CAPABILITY ReaderLock {
 };
 
 // A condition variable used with a Mutex the caller holds.
-class CondVar {
+class MP_CORE_EXPORT CondVar {
  public:
   // Atomically releases `mu`, waits for a notification (or a spurious wakeup), relocks `mu`.
   void Wait(Mutex& mu) MP_REQUIRES(mu) {

@@ -18,6 +18,7 @@
 #include <openssl/x509.h>
 #include <openssl/x509_vfy.h>
 
+#include "maskinporten/core_export.h"
 #include "maskinporten/status.h"
 
 namespace mp {
@@ -49,20 +50,20 @@ using OsslParamPtr = std::unique_ptr<OSSL_PARAM, OpenSslDeleter<OSSL_PARAM_free>
 using Asn1IntegerPtr = std::unique_ptr<ASN1_INTEGER, OpenSslDeleter<ASN1_INTEGER_free>>;
 using Asn1TimePtr = std::unique_ptr<ASN1_TIME, OpenSslDeleter<ASN1_TIME_free>>;
 
-struct X509StackDeleter {
+struct MP_CORE_EXPORT X509StackDeleter {
   void operator()(STACK_OF(X509) * s) const { sk_X509_pop_free(s, X509_free); }
 };
 using X509StackPtr = std::unique_ptr<STACK_OF(X509), X509StackDeleter>;
 
 // A Status with `code` whose message is `what` plus the drained OpenSSL error queue.
-Status OpenSslError(Errc code, std::string_view what);
+MP_CORE_EXPORT Status OpenSslError(Errc code, std::string_view what);
 // Empties the thread's OpenSSL error queue (after an expected failure).
-void ClearOpenSslErrors();
+MP_CORE_EXPORT void ClearOpenSslErrors();
 
 // A read-only memory BIO over `data` (which must outlive it).
-BioPtr MemBio(std::string_view data);
+MP_CORE_EXPORT BioPtr MemBio(std::string_view data);
 // Everything written to a memory BIO.
-std::string BioContents(BIO* bio);
+MP_CORE_EXPORT std::string BioContents(BIO* bio);
 
 }  // namespace mp
 

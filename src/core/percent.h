@@ -8,14 +8,16 @@
 #include <string>
 #include <string_view>
 
+#include "maskinporten/core_export.h"
+
 namespace mp {
 
 // RFC 3986 §2.3 unreserved: ALPHA / DIGIT / "-" / "." / "_" / "~".
-bool IsUrlUnreserved(unsigned char c);
+MP_CORE_EXPORT bool IsUrlUnreserved(unsigned char c);
 
 // Every byte but the unreserved ones as %XX (upper-case hex). Safe for a query component and for
 // application/x-www-form-urlencoded values.
-std::string PercentEncode(std::string_view text);
+MP_CORE_EXPORT std::string PercentEncode(std::string_view text);
 
 }  // namespace mp
 

@@ -8,22 +8,24 @@
 #include <cstddef>
 #include <string>
 
+#include "maskinporten/core_export.h"
+
 namespace mp {
 
 // `n` random bytes. Aborts if the system RNG fails: there is no safe fallback.
-std::string RandomBytes(size_t n);
+MP_CORE_EXPORT std::string RandomBytes(size_t n);
 // base64url of `n` random bytes.
-std::string RandomBase64Url(size_t n);
+MP_CORE_EXPORT std::string RandomBase64Url(size_t n);
 // Lowercase hex of `n` random bytes.
-std::string RandomHex(size_t n);
+MP_CORE_EXPORT std::string RandomHex(size_t n);
 // An RFC 4122 version 4 UUID.
-std::string RandomUuid();
+MP_CORE_EXPORT std::string RandomUuid();
 
 // Overwrites the string's buffer with zeros in a way the compiler cannot elide, then clears it.
-void SecureWipe(std::string& secret);
+MP_CORE_EXPORT void SecureWipe(std::string& secret);
 
 // A string that is wiped when it dies. For passwords and private key bytes.
-class SecretString {
+class MP_CORE_EXPORT SecretString {
  public:
   SecretString() = default;
   explicit SecretString(std::string value) : value_(std::move(value)) {}

@@ -18,13 +18,15 @@
 #include <utility>
 #include <vector>
 
+#include "maskinporten/core_export.h"
+
 namespace mp {
 
 // RFC 6749 §3.3 scope-token: 1*( %x21 / %x23-5B / %x5D-7E ). No whitespace, no control
 // characters, no '"' or '\', ASCII only.
-bool IsScopeToken(std::string_view token);
+MP_CORE_EXPORT bool IsScopeToken(std::string_view token);
 
-class ScopeSet {
+class MP_CORE_EXPORT ScopeSet {
  public:
   ScopeSet() = default;
 
@@ -60,7 +62,7 @@ class ScopeSet {
   std::string Join() const;
 
   // Set equality: order does not matter.
-  friend bool operator==(const ScopeSet& a, const ScopeSet& b);
+  friend MP_CORE_EXPORT bool operator==(const ScopeSet& a, const ScopeSet& b);
 
  private:
   // The set of `items` (all non-empty), the first of equal ones kept, in one sort.

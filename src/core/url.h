@@ -16,12 +16,13 @@
 #include <string>
 #include <string_view>
 
+#include "maskinporten/core_export.h"
 #include "maskinporten/loopback.h"
 
 namespace mp {
 
 // host[:port], as in a Host header or a URL's authority after any userinfo.
-struct HostPort {
+struct MP_CORE_EXPORT HostPort {
   std::string_view host;    // without the brackets of an IP literal
   bool ip_literal = false;  // the host was bracketed ("[::1]")
   std::optional<uint16_t> port{};
@@ -30,12 +31,12 @@ struct HostPort {
 // host[:port]; nullopt for an empty host, a host with characters outside [A-Za-z0-9._-] (or a
 // bracketed literal of hex digits, ':' and '.'), a port that is not 1..65535 in decimal, or
 // anything after the port. '@' is refused here: userinfo belongs to ParseHttpUrl.
-std::optional<HostPort> ParseHostPort(std::string_view authority);
+MP_CORE_EXPORT std::optional<HostPort> ParseHostPort(std::string_view authority);
 
 enum class UrlScheme { kHttp, kHttps };
 
 // An absolute http(s) URL: scheme://[userinfo@]host[:port][path][?query][#fragment].
-struct HttpUrl {
+struct MP_CORE_EXPORT HttpUrl {
   UrlScheme scheme = UrlScheme::kHttps;        // the scheme is matched without case
   std::optional<std::string_view> userinfo{};  // before the authority's last '@'
   HostPort host_port{};
@@ -44,18 +45,18 @@ struct HttpUrl {
 
 // nullopt for anything that is not a plausible absolute http(s) URL: other schemes, a byte
 // below 0x21, 0x7f or '\' anywhere, an authority ParseHostPort refuses.
-std::optional<HttpUrl> ParseHttpUrl(std::string_view url);
+MP_CORE_EXPORT std::optional<HttpUrl> ParseHttpUrl(std::string_view url);
 
 // IsLoopbackHost for a parsed host: a bracketed literal only as IPv6 ("[127.0.0.1]" is not).
-bool IsLoopbackHost(const HostPort& host_port);
+MP_CORE_EXPORT bool IsLoopbackHost(const HostPort& host_port);
 
 // https, or plain http to a loopback host: where a token or a JWKS may be fetched from.
-bool IsHttpsOrLoopback(const HttpUrl& url);
+MP_CORE_EXPORT bool IsHttpsOrLoopback(const HttpUrl& url);
 
 // `url` for messages and logs: anything before the last '@' of the authority replaced by "***"
 // ("https://***@host/path"), for any scheme and for text ParseHttpUrl refuses, since the
 // userinfo may hold a password.
-std::string RedactUserinfo(std::string_view url);
+MP_CORE_EXPORT std::string RedactUserinfo(std::string_view url);
 
 }  // namespace mp
 

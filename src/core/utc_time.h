@@ -15,29 +15,30 @@
 #include <string>
 #include <string_view>
 
+#include "maskinporten/core_export.h"
 #include "maskinporten/status.h"
 
 namespace mp {
 
 // "2027-11-30T00:00:00Z" (RFC 3339, whole seconds). A time outside the years 0000..9999, which
 // the form cannot hold, is written as its decimal epoch seconds.
-std::string FormatUtc(int64_t unix_seconds);
+MP_CORE_EXPORT std::string FormatUtc(int64_t unix_seconds);
 // The same for a time point, floored to whole seconds.
-std::string FormatUtc(std::chrono::system_clock::time_point t);
+MP_CORE_EXPORT std::string FormatUtc(std::chrono::system_clock::time_point t);
 // "2027-11-30T00:00:00.250Z" (milliseconds, floored; before 1970 too). Outside 0000..9999 the
 // decimal epoch milliseconds.
-std::string FormatUtcMillis(int64_t unix_millis);
+MP_CORE_EXPORT std::string FormatUtcMillis(int64_t unix_millis);
 // RFC 9110 §5.6.7 IMF-fixdate: "Sun, 06 Nov 1994 08:49:37 GMT" (English names). Outside
 // 0000..9999 the decimal epoch seconds.
-std::string FormatHttpDate(int64_t unix_seconds);
-std::string FormatHttpDate(std::chrono::system_clock::time_point t);
+MP_CORE_EXPORT std::string FormatHttpDate(int64_t unix_seconds);
+MP_CORE_EXPORT std::string FormatHttpDate(std::chrono::system_clock::time_point t);
 
 // An HTTP-date (RFC 9110 §5.6.7): IMF-fixdate "Sun, 06 Nov 1994 08:49:37 GMT", and the
 // obsolete RFC 850 "Sunday, 06-Nov-94 08:49:37 GMT" and asctime "Sun Nov  6 08:49:37 1994"
 // forms. A two-digit RFC 850 year that would be more than 50 years after `now` means the
 // previous century. nullopt for anything else (out-of-range fields, bad day for the month,
 // trailing bytes, a year a time_point cannot hold). Leap second 60 is read as 59.
-std::optional<std::chrono::system_clock::time_point> ParseHttpDate(
+MP_CORE_EXPORT std::optional<std::chrono::system_clock::time_point> ParseHttpDate(
     std::string_view text, std::chrono::system_clock::time_point now);
 
 // What ParseUtcTime reads. Both read a date alone as 00:00:00 UTC that day, and a date-time
@@ -61,7 +62,8 @@ enum class TimeSyntax {
 //   "has an impossible time: ..." (25:00).
 //
 //   MP_ASSIGN_OR_RETURN(int64_t t, mp::ParseUtcTime(text, mp::TimeSyntax::kRfc3339, "validTo"));
-Result<int64_t> ParseUtcTime(std::string_view text, TimeSyntax syntax, std::string_view what);
+MP_CORE_EXPORT Result<int64_t> ParseUtcTime(std::string_view text, TimeSyntax syntax,
+                                            std::string_view what);
 
 }  // namespace mp
 

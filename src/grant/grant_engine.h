@@ -26,6 +26,7 @@
 
 #include "maskinporten/certificate.h"
 #include "maskinporten/grant.h"
+#include "maskinporten/grant_export.h"
 #include "maskinporten/mp_errors.h"
 #include "maskinporten/status.h"
 
@@ -34,7 +35,7 @@ namespace mp::grant {
 // ---- What the steps need to know, through narrow interfaces ----
 
 // A registered client (step 5, 7, 11, 12).
-struct ClientFacts {
+struct MP_GRANT_EXPORT ClientFacts {
   std::string client_id{};
   std::string orgno{};  // the owner
   std::string integration_type{};
@@ -43,14 +44,14 @@ struct ClientFacts {
 };
 
 // A key registered on a client (step 7). Valid one year from `created` (MP-121).
-struct KeyFacts {
+struct MP_GRANT_EXPORT KeyFacts {
   std::string kid{};
   std::string jwk_json{};
   int64_t created = 0;
 };
 
 // A scope as step 12 sees it.
-struct ScopeFacts {
+struct MP_GRANT_EXPORT ScopeFacts {
   std::string name{};
   std::string owner_orgno{};
   bool active = false;
@@ -61,7 +62,7 @@ struct ScopeFacts {
 
 // An Altinn consent as step 13 sees it: what Altinn's Maskinporten lookup reads (SPEC §14.3),
 // from an Altinn 3 consent request or a legacy Altinn 2 one.
-struct ConsentFacts {
+struct MP_GRANT_EXPORT ConsentFacts {
   std::string
       status{};  // Altinn 3's names: "created", "accepted", "rejected", "revoked", "expired"
   int64_t valid_to = 0;
@@ -71,7 +72,7 @@ struct ConsentFacts {
 };
 
 // The registry the emulator reads. Errors are the store's (the emulator answers 500).
-class GrantRegistry {
+class MP_GRANT_EXPORT GrantRegistry {
  public:
   virtual ~GrantRegistry() = default;
   virtual Result<std::optional<ClientFacts>> FindClient(std::string_view client_id) = 0;
@@ -84,14 +85,14 @@ class GrantRegistry {
 };
 
 // jti replay protection (step 10): true when `key` was newly claimed.
-class GrantReplayGuard {
+class MP_GRANT_EXPORT GrantReplayGuard {
  public:
   virtual ~GrantReplayGuard() = default;
   virtual Result<bool> Claim(std::string_view key, int64_t expires_at, int64_t now) = 0;
 };
 
 // The certificates this environment trusts (step 7 for x5c, SPEC §7).
-struct GrantTrust {
+struct MP_GRANT_EXPORT GrantTrust {
   CertEnvironment environment = CertEnvironment::kTest;
   const TrustStore* own = nullptr;    // this environment's anchors
   const TrustStore* other = nullptr;  // the other environment's (a match is MP-120)
@@ -105,7 +106,7 @@ enum class GrantMode {
   kEveryFinding,  // run every step that can still run (the linter)
 };
 
-struct GrantContext {
+struct MP_GRANT_EXPORT GrantContext {
   // The required aud. Unset: any Maskinporten issuer or a loopback one (the linter without a
   // target environment).
   std::optional<std::string> issuer{};
@@ -116,7 +117,7 @@ struct GrantContext {
 };
 
 // A grant that passed every step: what the access token is made from.
-struct AcceptedGrant {
+struct MP_GRANT_EXPORT AcceptedGrant {
   ClientFacts client{};
   std::string client_amr{};  // "private_key_jwt" (kid) or "virksomhetssertifikat"
   std::string jti{};         // "" when the grant had none
@@ -132,7 +133,7 @@ struct AcceptedGrant {
   const std::string& consumer() const { return consumer_org.empty() ? client.orgno : consumer_org; }
 };
 
-struct GrantOutcome {
+struct MP_GRANT_EXPORT GrantOutcome {
   // In step order, each with its rule id, message, Maskinporten's answer and a fix;
   // kFirstFailure ends at the first error.
   std::vector<LintFinding> findings{};
@@ -149,7 +150,8 @@ struct GrantOutcome {
   const LintFinding* FirstError() const;
 };
 
-GrantOutcome CheckGrant(std::string_view assertion, const GrantContext& context, GrantMode mode);
+MP_GRANT_EXPORT GrantOutcome CheckGrant(std::string_view assertion, const GrantContext& context,
+                                        GrantMode mode);
 
 }  // namespace mp::grant
 

@@ -10,6 +10,7 @@
 #include <string_view>
 
 #include "maskinporten/grant.h"
+#include "maskinporten/grant_export.h"
 #include "maskinporten/key.h"
 
 namespace mp::grant_internal {
@@ -85,10 +86,10 @@ inline const std::vector<Algorithm>& MaskinportenAlgorithms() {
 // SPEC §4.3 pid: an 11-digit Norwegian national identity number (fødselsnummer) with both mod-11
 // check digits and a plausible date; D-numbers (day + 40) and synthetic test ids (month + 40 or
 // + 80) are accepted.
-bool IsValidPersonIdentifier(std::string_view pid);
+MP_GRANT_EXPORT bool IsValidPersonIdentifier(std::string_view pid);
 
 // A registered kid: non-empty, [A-Za-z0-9._-] (SPEC §9, current docs).
-bool IsValidKid(std::string_view kid);
+MP_GRANT_EXPORT bool IsValidKid(std::string_view kid);
 
 }  // namespace mp::grant_internal
 

@@ -6,15 +6,16 @@
 #include <memory>
 
 #include "core/openssl.h"
+#include "maskinporten/jose_export.h"
 #include "maskinporten/key.h"
 
 namespace mp::internal {
 
 // A process-unique, never reused id for each KeyHandle (signature.cc caches verification
 // contexts per thread by it; an address could be reused by another key after a free).
-uint64_t NextKeyHandleId();
+MP_JOSE_EXPORT uint64_t NextKeyHandleId();
 
-struct KeyHandle {
+struct MP_JOSE_EXPORT KeyHandle {
   EvpPkeyPtr pkey;
   // For a private key: its public half as a public-only EVP_PKEY, made once at construction so
   // PrivateKey::public_key() is cheap and a PublicKey never carries private material.
@@ -22,7 +23,7 @@ struct KeyHandle {
   uint64_t id = NextKeyHandleId();
 };
 
-struct KeyAccess {
+struct MP_JOSE_EXPORT KeyAccess {
   // Takes ownership; checks type (RSA / EC P-256 / P-384) and RSA size (>= 2048 bits).
   static Result<PublicKey> MakePublic(EvpPkeyPtr pkey);
   static Result<PrivateKey> MakePrivate(EvpPkeyPtr pkey);

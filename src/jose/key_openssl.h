@@ -8,6 +8,7 @@
 #define MASKINPORTEN_JOSE_KEY_OPENSSL_H_
 
 #include "core/openssl.h"
+#include "maskinporten/jose_export.h"
 #include "maskinporten/key.h"
 #include "maskinporten/status.h"
 
@@ -15,12 +16,12 @@ namespace mp {
 
 // The EVP_PKEY inside `key`, owned by it. OpenSSL 3 takes EVP_PKEY* (not const) in some read-only
 // calls; callers never free or change it.
-EVP_PKEY* EvpOf(const PublicKey& key);
-EVP_PKEY* EvpOf(const PrivateKey& key);
+MP_JOSE_EXPORT EVP_PKEY* EvpOf(const PublicKey& key);
+MP_JOSE_EXPORT EVP_PKEY* EvpOf(const PrivateKey& key);
 
 // Takes ownership; the same checks as every key parser (RSA >= 2048 bits, EC P-256 / P-384).
-Result<PublicKey> PublicKeyFromEvp(EvpPkeyPtr pkey);
-Result<PrivateKey> PrivateKeyFromEvp(EvpPkeyPtr pkey);
+MP_JOSE_EXPORT Result<PublicKey> PublicKeyFromEvp(EvpPkeyPtr pkey);
+MP_JOSE_EXPORT Result<PrivateKey> PrivateKeyFromEvp(EvpPkeyPtr pkey);
 
 }  // namespace mp
 

@@ -7,6 +7,7 @@
 #include <string>
 #include <string_view>
 
+#include "maskinporten/jose_export.h"
 #include "maskinporten/key.h"
 #include "maskinporten/status.h"
 
@@ -14,9 +15,10 @@ namespace mp {
 
 // Errc::kKeyAlgorithmMismatch when the key does not fit alg; kInvalidSignature when it does not
 // verify (including an ECDSA signature of the wrong length, or r/s out of range).
-Status VerifySignature(Algorithm alg, const PublicKey& key, std::string_view signing_input,
-                       std::string_view signature);
-Result<std::string> Sign(Algorithm alg, const PrivateKey& key, std::string_view signing_input);
+MP_JOSE_EXPORT Status VerifySignature(Algorithm alg, const PublicKey& key,
+                                      std::string_view signing_input, std::string_view signature);
+MP_JOSE_EXPORT Result<std::string> Sign(Algorithm alg, const PrivateKey& key,
+                                        std::string_view signing_input);
 
 }  // namespace mp
 

@@ -11,14 +11,15 @@
 
 #include "core/openssl.h"
 #include "maskinporten/certificate.h"
+#include "maskinporten/pki_export.h"
 
 namespace mp::internal {
 
-struct CertHandle {
+struct MP_PKI_EXPORT CertHandle {
   X509Ptr x509;
 };
 
-struct CertAccess {
+struct MP_PKI_EXPORT CertAccess {
   // Takes ownership of a parsed or freshly signed certificate.
   static Certificate Make(X509Ptr x509) {
     auto handle = std::make_shared<CertHandle>();
@@ -31,7 +32,7 @@ struct CertAccess {
 
 // Everything a certificate is made of. TestCa builds its certificates with this; tests use it to
 // make certificates a well-behaved CA would not issue (bad check digits, missing keyUsage, ...).
-struct CertSpec {
+struct MP_PKI_EXPORT CertSpec {
   // Subject RDNs in order, each (short name, long name or OID text; UTF-8 value).
   std::vector<std::pair<std::string, std::string>> subject;
   EVP_PKEY* subject_key = nullptr;      // its public half goes into the certificate
@@ -47,7 +48,7 @@ struct CertSpec {
 };
 
 // Errc::kInvalidArgument for an unknown attribute or extension, a missing key or an empty name.
-Result<Certificate> BuildCertificate(const CertSpec& spec);
+MP_PKI_EXPORT Result<Certificate> BuildCertificate(const CertSpec& spec);
 
 }  // namespace mp::internal
 

@@ -7,7 +7,7 @@
 #include <map>
 #include <set>
 
-#include "maskinporten/maskinporten.h"
+#include "maskinporten/emulator.h"
 #include "testing/fake_http_client.h"
 
 namespace mp {

@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "core/json.h"
-#include "maskinporten/maskinporten.h"
+#include "maskinporten/emulator.h"
 #include "testing/cli_runner.h"
 #include "testing/jose_fixtures.h"
 #include "testing/process.h"
