@@ -392,5 +392,29 @@ TEST(JoinScopes, NothingGivesEmpty) {
   EXPECT_EQ(JoinScopes({"", " "}), "");
 }
 
+// SPEC §9: the one scope-name rule of the self-service API, the seed loader and doctor.
+TEST(CheckScopeName, AcceptsPrefixColonSubscopeAndNamesTheBadPart) {
+  EXPECT_TRUE(CheckScopeName("nav", "forsikring/ssu.read").ok());
+  EXPECT_TRUE(CheckScopeName("altinn", "consentrequests.write").ok());
+  const struct {
+    const char* prefix;
+    const char* subscope;
+    const char* message;
+  } kBad[] = {
+      {"", "read", "prefix: must not be empty"},
+      {"NAV", "read", "prefix: \"NAV\" must be 1..64 characters [a-z0-9_-]"},
+      {"nav", "", "subscope: must not be empty"},
+      {"nav", "re ad", "subscope: \"re ad\" must be 1..200 characters [a-zA-Z0-9._/:-]"},
+  };
+  for (const auto& c : kBad) {
+    Status s = CheckScopeName(c.prefix, c.subscope);
+    EXPECT_EQ(s.code(), Errc::kInvalidArgument) << c.message;
+    EXPECT_EQ(s.message(), c.message);
+  }
+  EXPECT_FALSE(CheckScopeName(std::string(65, 'a'), "read").ok());
+  EXPECT_TRUE(CheckScopeName(std::string(64, 'a'), "read").ok());
+  EXPECT_FALSE(CheckScopeName("nav", std::string(201, 'a')).ok());
+}
+
 }  // namespace
 }  // namespace mp

@@ -328,5 +328,38 @@ TEST_F(TestCaDir, LoadWithIssuingCaFromAnotherRootIsInvalidCertificate) {
   EXPECT_THAT(ca.status().message(), HasSubstr("issuing.pem"));
 }
 
+// The local Altinn's consent signer publishes its key with this certificate (x5c).
+TEST(MakeSelfSignedCertificate, SignsAnEndEntityCertificateForTheKey) {
+  Result<PrivateKey> key = PrivateKey::Generate(Algorithm::kES256);
+  ASSERT_TRUE(key.ok()) << key.status().ToString();
+  Result<Certificate> cert = MakeSelfSignedCertificate(
+      *key, {.subject = {{"C", "NO"}, {"O", "Altinn"}, {"CN", "consent signer"}},
+             .not_before = 1'700'000'000,
+             .not_after = 1'700'086'400});
+  ASSERT_TRUE(cert.ok()) << cert.status().ToString();
+  EXPECT_THAT(cert->Subject(), HasSubstr("CN=consent signer"));
+  EXPECT_EQ(cert->Subject(), cert->Issuer());
+  EXPECT_TRUE(cert->SelfSigned());
+  EXPECT_FALSE(cert->IsCa());
+  EXPECT_THAT(cert->KeyUsage(), ElementsAre("digitalSignature"));
+  EXPECT_EQ(cert->NotBefore(), 1'700'000'000);
+  EXPECT_EQ(cert->NotAfter(), 1'700'086'400);
+  Result<PublicKey> subject_key = cert->PublicKeyOf();
+  ASSERT_TRUE(subject_key.ok()) << subject_key.status().ToString();
+  EXPECT_EQ(subject_key->Thumbprint(), key->public_key().Thumbprint());
+}
+
+TEST(MakeSelfSignedCertificate, RefusesAnEmptyValidityOrSubject) {
+  Result<PrivateKey> key = PrivateKey::Generate(Algorithm::kES256);
+  ASSERT_TRUE(key.ok()) << key.status().ToString();
+  Result<Certificate> empty_validity =
+      MakeSelfSignedCertificate(*key, {.subject = {{"CN", "x"}}, .not_before = 5, .not_after = 5});
+  ASSERT_FALSE(empty_validity.ok());
+  EXPECT_EQ(empty_validity.status().code(), Errc::kInvalidArgument);
+  EXPECT_THAT(empty_validity.status().message(), HasSubstr("not_after"));
+  EXPECT_FALSE(
+      MakeSelfSignedCertificate(*key, {.subject = {}, .not_before = 0, .not_after = 60}).ok());
+}
+
 }  // namespace
 }  // namespace mp
