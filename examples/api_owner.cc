@@ -47,7 +47,7 @@ int main() {
   mp::TokenClient client({.endpoints = *endpoints,
                           .client_id = "forsikring",
                           .credentials = *credentials,
-                          .http = http.get()});
+                          .http = http});
   auto token = client.Fetch({.scopes = {std::string(mp::kExampleApiScope)}});
   if (!token.ok()) return Die("token", token.status());
 

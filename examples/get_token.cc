@@ -15,11 +15,11 @@ int main() {
     std::cerr << credentials.status().ToString() << endpoints.status().ToString() << "\n";
     return 2;
   }
-  std::unique_ptr<mp::HttpClient> http = mp::MakeCurlHttpClient();
+  std::shared_ptr<mp::HttpClient> http = mp::MakeCurlHttpClient();
   mp::TokenClient client({.endpoints = *endpoints,
                           .client_id = config->client_id,
                           .credentials = *credentials,
-                          .http = http.get()});
+                          .http = http});
   std::unique_ptr<mp::TokenSource> source = mp::MakeTokenSource(client);
   mp::TokenProvider provider(*source);  // cache: reuse until shortly before expiry
   auto token = provider.Get({.scopes = config->scopes});

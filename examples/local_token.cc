@@ -25,11 +25,11 @@ int main() {
   auto endpoints = mp::EndpointsForIssuer((*server)->issuer());
   auto credentials = mp::Credentials::WithKid(*key, "k1");
   if (!endpoints.ok() || !credentials.ok()) return 1;
-  std::unique_ptr<mp::HttpClient> http = mp::MakeCurlHttpClient();
+  std::shared_ptr<mp::HttpClient> http = mp::MakeCurlHttpClient();
   mp::TokenClient client({.endpoints = *endpoints,
                           .client_id = "my-client",
                           .credentials = *credentials,
-                          .http = http.get()});
+                          .http = http});
   auto token = client.Fetch({.scopes = {"nav:example"}});
   if (!token.ok()) return std::cerr << token.status().ToString() << "\n", 1;
   auto jws = mp::ParseJws(token->access_token);

@@ -102,7 +102,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
                                         .jwks_uri = ""},
                           .client_id = std::string(mp::fuzz::kClientA),
                           .credentials = credentials,
-                          .http = &http,
+                          .http = std::shared_ptr<mp::HttpClient>(std::shared_ptr<mp::HttpClient>(),
+                                                                  &http),  // borrowed
                           .clock = &clock,
                           .retry = policy,
                           .sleep =

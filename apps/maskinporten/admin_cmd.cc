@@ -83,7 +83,7 @@ std::optional<AdminClient> OpenAdmin(AdminArgs a, const std::vector<std::string_
   TokenClientOptions opts{.endpoints = *ep,
                           .client_id = rc->spec.client_id,
                           .credentials = rc->credentials,
-                          .http = http.get(),
+                          .http = http,
                           .grant_lifetime = rc->spec.lifetime};
   if (a.verbose) opts.log = [](std::string_view line) { std::cerr << line << "\n"; };
   TokenClient client(std::move(opts));

@@ -473,7 +473,7 @@ Result<AccessToken> Demo::FetchToken(const std::string& client_id, const Credent
     request.consumer_org = org;
   }
   TokenClient client(
-      {.endpoints = ep, .client_id = client_id, .credentials = creds, .http = http_.get()});
+      {.endpoints = ep, .client_id = client_id, .credentials = creds, .http = http_});
   FetchInfo info;
   Result<AccessToken> token = client.Fetch(request, &info);
   if (!token.ok() && info.error) {

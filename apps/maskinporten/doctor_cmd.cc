@@ -609,7 +609,7 @@ class Doctor {
     TokenClientOptions opts{.endpoints = *endpoints_,
                             .client_id = config_.client_id,
                             .credentials = *creds,
-                            .http = http_.get(),
+                            .http = http_,
                             .clock = &clock_,
                             .grant_lifetime = seconds(a_.client.lifetime)};
     TokenClient client(std::move(opts));

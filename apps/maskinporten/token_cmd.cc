@@ -28,7 +28,7 @@ int RunToken(const TokenArgs& a) {
   Result<ResolvedClient> rc = ResolveClient(a.client);
   if (!rc.ok()) return FailFlags(rc.status());
   auto ms = std::chrono::milliseconds(static_cast<int64_t>(a.timeout * 1000));
-  std::unique_ptr<HttpClient> http =
+  std::shared_ptr<HttpClient> http =
       MakeCurlHttpClient({.ca_file = a.ca_file,
                           .proxy = a.proxy,
                           .connect_timeout = std::min(ms, std::chrono::milliseconds(5000)),
@@ -48,7 +48,7 @@ int RunToken(const TokenArgs& a) {
   TokenClientOptions opts{.endpoints = *ep,
                           .client_id = rc->spec.client_id,
                           .credentials = rc->credentials,
-                          .http = http.get(),
+                          .http = http,
                           .clock = a.client.now != 0 ? static_cast<const Clock*>(&fixed) : nullptr,
                           .grant_lifetime = rc->spec.lifetime};
   if (a.verbose) opts.log = [](std::string_view line) { std::cerr << line << "\n"; };

@@ -7,7 +7,7 @@
 // ("Issue time is after now", MP-130) and uses the corrected time for later grants.
 //
 //   mp::TokenClient client({.endpoints = ep, .client_id = "abc", .credentials = creds,
-//                           .http = http.get()});
+//                           .http = http});  // std::shared_ptr<mp::HttpClient>
 //   mp::FetchInfo info;
 //   MP_ASSIGN_OR_RETURN(mp::AccessToken t, client.Fetch({.scopes = {"nav:example"}}, &info));
 #ifndef MASKINPORTEN_TOKEN_CLIENT_H_
@@ -17,6 +17,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -77,7 +78,7 @@ struct MP_CLIENT_EXPORT TokenClientOptions {
   Endpoints endpoints{};
   std::string client_id{};
   std::optional<Credentials> credentials{};  // required
-  HttpClient* http = nullptr;                // required, not owned
+  std::shared_ptr<HttpClient> http{};        // required, shared
   const Clock* clock = nullptr;              // SystemClock when null
   RetryPolicy retry{};
   std::chrono::seconds grant_lifetime = kDefaultGrantLifetime;

@@ -380,7 +380,7 @@ Result<std::unique_ptr<Agent>> Agent::Start(const AgentOptions& options) {
   source.alg = options.alg;
   source.grant_lifetime = options.grant_lifetime;
   source.retry = options.retry;
-  source.http = options.http.get();
+  source.http = options.http;
   source.clock = options.clock;
   source.on_fetch = [self](const Status& s, std::string_view code, std::chrono::microseconds t) {
     self->OnFetch(s, code, t);

@@ -34,7 +34,7 @@ struct CredentialSourceOptions {
   Algorithm alg = Algorithm::kRS256;
   std::chrono::seconds grant_lifetime = kDefaultGrantLifetime;
   RetryPolicy retry{};
-  HttpClient* http = nullptr;  // required, not owned
+  std::shared_ptr<HttpClient> http{};  // required, shared
   const Clock* clock = nullptr;
   // After each upstream fetch: its outcome, the refusal's MP code ("" when none) and how long it
   // took (retries included).

@@ -161,7 +161,7 @@ std::map<Errc, std::function<Status()>> Producers() {
     TokenClient client({.endpoints = *EndpointsForPreset("test"),
                         .client_id = "c",
                         .credentials = *creds,
-                        .http = &http,
+                        .http = testing::Borrowed(http),
                         .sleep = [](std::chrono::milliseconds) {}});
     return client.Fetch({.scopes = {"a:b"}}).status();
   };

@@ -103,13 +103,13 @@ TEST(ExampleApiCli, ValidatesRealTokensWithKeysDiscoveredFromTheIssuer) {
   Result<std::unique_ptr<LocalMaskinporten>> mp = LocalMaskinporten::Start(o);
   ASSERT_TRUE(mp.ok()) << mp.status().ToString();
 
-  auto http = MakeCurlHttpClient();
+  std::shared_ptr<HttpClient> http = MakeCurlHttpClient();
   Result<Endpoints> ep = Discover(*http, (*mp)->issuer());
   ASSERT_TRUE(ep.ok()) << ep.status().ToString();
   Result<Credentials> creds = Credentials::WithKid(TestKey(Algorithm::kRS256), "k1");
   ASSERT_TRUE(creds.ok());
   TokenClient client(
-      {.endpoints = *ep, .client_id = "insurer-client", .credentials = *creds, .http = http.get()});
+      {.endpoints = *ep, .client_id = "insurer-client", .credentials = *creds, .http = http});
   Result<AccessToken> token = client.Fetch({.scopes = {"nav:example/ssu.read"}});
   ASSERT_TRUE(token.ok()) << token.status().ToString();
 

@@ -47,9 +47,9 @@ class ValidateCli : public ::testing::Test {
     ASSERT_TRUE(ep.ok());
     Result<Credentials> creds = Credentials::WithKid(key, "k1");
     ASSERT_TRUE(creds.ok());
-    std::unique_ptr<HttpClient> http = MakeCurlHttpClient();
+    std::shared_ptr<HttpClient> http = MakeCurlHttpClient();
     TokenClient client(
-        {.endpoints = *ep, .client_id = "my-client", .credentials = *creds, .http = http.get()});
+        {.endpoints = *ep, .client_id = "my-client", .credentials = *creds, .http = http});
     Result<AccessToken> token = client.Fetch({.scopes = {"nav:example"}});
     ASSERT_TRUE(token.ok()) << token.status().ToString();
     token_ = token->access_token;

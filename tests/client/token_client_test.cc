@@ -133,7 +133,7 @@ class TokenClientTest : public ::testing::Test {
     o.endpoints = {.issuer = kIssuer, .token_endpoint = kTokenEndpoint};
     o.client_id = kClientId;
     o.credentials = credentials_;
-    o.http = &http_;
+    o.http = testing::Borrowed(http_);
     o.clock = &clock_;
     o.sleep = [this](milliseconds d) {
       sleeps_.push_back(d);
@@ -918,10 +918,10 @@ class TokenClientLoopbackTest : public TokenClientTest {
   TokenClientOptions LoopbackOptions(const testing::FakeTokenServer& server) {
     TokenClientOptions o = Options();
     o.endpoints = {.issuer = server.Url(), .token_endpoint = server.Url() + "token"};
-    o.http = curl_.get();
+    o.http = curl_;
     return o;
   }
-  std::unique_ptr<HttpClient> curl_ = MakeCurlHttpClient(
+  std::shared_ptr<HttpClient> curl_ = MakeCurlHttpClient(
       {.connect_timeout = milliseconds(2000), .total_timeout = milliseconds(5000)});
 };
 
@@ -991,7 +991,7 @@ TEST_F(TokenClientLoopbackTest, RetriesAClosedPortAsANetworkError) {
   }  // stopped: nothing listens on the port now
   TokenClientOptions o = Options();
   o.endpoints = {.issuer = url, .token_endpoint = url + "token"};
-  o.http = curl_.get();
+  o.http = curl_;
   o.retry.max_attempts = 3;
   TokenClient client(o);
   FetchInfo info;

@@ -235,7 +235,7 @@ class ExampleApiFlow : public ::testing::Test {
     TokenClient client({.endpoints = *ep,
                         .client_id = std::move(client_id),
                         .credentials = *creds,
-                        .http = curl_.get()});
+                        .http = curl_});
     TokenRequest request{.scopes = {std::move(scope)}};
     if (consumer_org) request.consumer_org = OrgNumber::Parse(*consumer_org).value();
     Result<AccessToken> token = client.Fetch(request);

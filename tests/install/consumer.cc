@@ -30,11 +30,11 @@ int main() {
                                 mp::VerifyOptions({mp::Algorithm::kRS256}));
   if (!verified.ok()) return std::cerr << verified.status().ToString() << "\n", 1;
 
-  std::unique_ptr<mp::HttpClient> http = mp::MakeCurlHttpClient();
+  std::shared_ptr<mp::HttpClient> http = mp::MakeCurlHttpClient();
   mp::TokenClient client({.endpoints = *endpoints,
                           .client_id = "consumer-client",
                           .credentials = *credentials,
-                          .http = http.get()});
+                          .http = http});
   std::cout << "consumer: ok (maskinporten " MASKINPORTEN_VERSION ", library "
             << mp::LibraryVersion() << ", grant of " << grant->assertion.size() << " bytes)\n";
   return 0;

@@ -653,7 +653,7 @@ std::string E2eSeed() {
 
 struct E2e {
   std::unique_ptr<LocalMaskinporten> server;
-  std::unique_ptr<HttpClient> http = MakeCurlHttpClient();
+  std::shared_ptr<HttpClient> http = MakeCurlHttpClient();
 
   void Start(const std::string& db_path) {
     LocalMaskinportenOptions o;
@@ -670,10 +670,8 @@ struct E2e {
     Result<Endpoints> ep = Discover(*http, server->issuer());
     if (!ep.ok()) return ep.status();
     MP_ASSIGN_OR_RETURN(Credentials creds, Credentials::WithKid(testing::ClientPrivateKey(), "k1"));
-    TokenClient client({.endpoints = *ep,
-                        .client_id = client_id,
-                        .credentials = std::move(creds),
-                        .http = http.get()});
+    TokenClient client(
+        {.endpoints = *ep, .client_id = client_id, .credentials = std::move(creds), .http = http});
     return client.Fetch(request);
   }
   std::string Bearer(const std::string& client_id) {

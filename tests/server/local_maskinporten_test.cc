@@ -2,6 +2,7 @@
 // (libcurl) against LocalMaskinporten, concurrency and replay over HTTP, restart on a file DB,
 // graceful stop, request limits, the test controls, health and metrics.
 #include "maskinporten/local_maskinporten.h"
+#include "testing/fake_http_client.h"
 
 #include <gtest/gtest.h>
 
@@ -121,7 +122,7 @@ TokenClient ClientFor(const LocalMaskinporten& server, HttpClient& http, std::st
   return TokenClient({.endpoints = ep.ok() ? *ep : Endpoints{},
                       .client_id = std::move(client_id),
                       .credentials = std::move(credentials),
-                      .http = &http});
+                      .http = testing::Borrowed(http)});
 }
 
 // A fresh signed grant from kid-client, as the raw assertion.

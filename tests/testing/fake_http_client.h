@@ -21,6 +21,7 @@
 #include <cstddef>
 #include <deque>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <vector>
@@ -70,6 +71,12 @@ class FakeHttpClient : public HttpClient {
   Handler handler_;
   std::vector<HttpRequest> requests_;
 };
+
+// A non-owning handle on `client` for an options struct that shares its HttpClient (the caller
+// keeps `client` alive longer than what it is given to).
+inline std::shared_ptr<HttpClient> Borrowed(HttpClient& client) {
+  return std::shared_ptr<HttpClient>(std::shared_ptr<HttpClient>(), &client);
+}
 
 }  // namespace mp::testing
 
