@@ -9,6 +9,7 @@
 #include "core/strings.h"
 #include "core/utc_time.h"
 #include "grant/grant_rules.h"
+#include "maskinporten/grant.h"
 #include "maskinporten/jwk.h"
 #include "maskinporten/org_number.h"
 
@@ -352,7 +353,7 @@ Result<ScopeRecord> ParseScope(const Json& body, ScopeFields fields,
   } else {
     if (!have_prefix) return FieldError("prefix", "missing");
     if (!have_subscope) return FieldError("subscope", "missing");
-    MP_RETURN_IF_ERROR(CheckScopeName(s.prefix, s.subscope));
+    MP_RETURN_IF_ERROR(CheckScopeName(s.prefix, s.subscope));  // maskinporten/grant.h
     s.name = s.prefix + ":" + s.subscope;
     if (given_name && *given_name != s.name) {
       return FieldError("name",

@@ -23,7 +23,6 @@
 #include <nlohmann/json.hpp>
 
 #include "core/utc_time.h"
-#include "maskinporten/grant.h"
 #include "maskinporten/status.h"
 #include "server/store/store.h"
 
@@ -85,8 +84,6 @@ enum class ScopeFields {
 // accepted delegation_source values ("" is always accepted: not delegable).
 Result<ScopeRecord> ParseScope(const Json& body, ScopeFields fields,
                                const std::vector<std::string>& delegation_sources);
-// The scope-name rule is mp::CheckScopeName (maskinporten/grant.h): one rule for every caller.
-using ::mp::CheckScopeName;
 // The org that owns `prefix` through another active or inactive scope, or "" when none in `all`
 // (SPEC §9: a prefix belongs to one API owner).
 std::string PrefixOwner(std::string_view prefix, const std::vector<ScopeRecord>& all);
