@@ -3,6 +3,7 @@
 #include <cstdlib>
 
 #include "cli_common.h"
+#include "maskinporten/endpoints.h"
 
 namespace mp::cli {
 

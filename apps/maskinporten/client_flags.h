@@ -8,7 +8,7 @@
 
 #include <CLI/CLI.hpp>
 
-#include "maskinporten/environment.h"
+#include "maskinporten/client_config.h"
 #include "maskinporten/grant.h"
 
 namespace mp::cli {

@@ -41,7 +41,7 @@
 #include "core/utc_time.h"
 #include "maskinporten/admin_client.h"
 #include "maskinporten/consent.h"
-#include "maskinporten/environment.h"
+#include "maskinporten/endpoints.h"
 #include "maskinporten/example_api.h"
 #include "maskinporten/http.h"
 #include "maskinporten/jwk.h"

@@ -30,8 +30,8 @@
 #include <string_view>
 #include <vector>
 
+#include "maskinporten/client_config.h"
 #include "maskinporten/clock.h"
-#include "maskinporten/environment.h"
 #include "maskinporten/http.h"
 #include "maskinporten/status.h"
 #include "maskinporten/token_client.h"

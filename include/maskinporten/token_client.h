@@ -24,7 +24,7 @@
 
 #include "maskinporten/client_export.h"
 #include "maskinporten/clock.h"
-#include "maskinporten/environment.h"
+#include "maskinporten/endpoints.h"
 #include "maskinporten/grant.h"
 #include "maskinporten/http.h"
 #include "maskinporten/mp_errors.h"

@@ -11,6 +11,7 @@
 #include "agent/credential_source.h"
 #include "core/json.h"
 #include "core/utc_time.h"
+#include "grant/metric_names.h"
 #include "http/http_server.h"
 #include "http/metrics.h"
 #include "maskinporten/jws.h"
@@ -152,8 +153,9 @@ struct Agent::Impl {
   std::shared_ptr<JwksCache> keys;
   AccessTokenPolicy introspect_policy;
   // The local Maskinporten's label names (docs/agent.md), so one dashboard reads both.
-  http::Metrics metrics{
-      {.metric_prefix = "maskinporten", .route = "endpoint", .outcome = "mp_code"}};
+  http::Metrics metrics{{.metric_prefix = std::string(metric_names::kPrefix),
+                         .route = std::string(metric_names::kEndpoint),
+                         .outcome = std::string(metric_names::kMpCode)}};
   http::Router router;
   std::atomic<uint64_t> token_requests{0};
   std::unique_ptr<http::HttpServer> server;
@@ -177,7 +179,7 @@ struct Agent::Impl {
     line["status"] = response.status;
     line["scope"] = scope;
     line["cache"] = cache;
-    line["mp_code"] = response.labels.outcome;
+    line[metric_names::kMpCode] = response.labels.outcome;
     line["latency_ms"] =
         std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
     line["remote"] = request.remote;

@@ -22,7 +22,8 @@
 #include <unordered_map>
 
 #include "core/mutex.h"
-#include "maskinporten/environment.h"
+#include "maskinporten/client_config.h"
+#include "maskinporten/endpoints.h"
 #include "maskinporten/token_client.h"
 #include "maskinporten/token_provider.h"
 

@@ -3,7 +3,7 @@
 #include "core/file.h"
 #include "core/json.h"
 #include "core/random.h"
-#include "maskinporten/environment.h"
+#include "maskinporten/client_config.h"
 #include "maskinporten/jwk.h"
 
 namespace mp {

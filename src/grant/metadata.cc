@@ -1,6 +1,6 @@
 // Environments (SPEC §2) and discovery of their metadata (SPEC §3, RFC 8414). In the grant layer
 // because both sides use it: the token client finds the token endpoint, the validator the JWKS.
-#include "maskinporten/environment.h"
+#include "maskinporten/endpoints.h"
 
 #include <optional>
 #include <string>

@@ -15,6 +15,7 @@
 #include <memory>
 #include <string>
 
+#include "grant/metric_names.h"
 #include "http/http_server.h"
 #include "http/metrics.h"
 #include "maskinporten/local_maskinporten.h"
@@ -28,11 +29,12 @@
 
 namespace mp::server {
 
-// The local Maskinporten's names for the HTTP layer's labels: metrics
-// maskinporten_http_requests_total{endpoint,status,mp_code} and the request log's "endpoint" and
-// "mp_code" fields (docs/operations.md), and its own counter of issued tokens.
+// The local Maskinporten's names for the HTTP layer's labels (grant/metric_names.h, shared with the
+// agent), and its own counter of issued tokens.
 inline http::LabelNames EmulatorLabelNames() {
-  return {.metric_prefix = "maskinporten", .route = "endpoint", .outcome = "mp_code"};
+  return {.metric_prefix = std::string(metric_names::kPrefix),
+          .route = std::string(metric_names::kEndpoint),
+          .outcome = std::string(metric_names::kMpCode)};
 }
 constexpr std::string_view kTokensIssuedCounter = "maskinporten_tokens_issued_total";
 

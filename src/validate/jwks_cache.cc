@@ -15,7 +15,7 @@
 #include "core/mutex.h"
 #include "core/strings.h"
 #include "core/url.h"
-#include "maskinporten/environment.h"
+#include "maskinporten/endpoints.h"
 #include "maskinporten/validator.h"
 
 namespace mp {

@@ -1,7 +1,7 @@
 // Client configuration from flags and environment variables (environment.h), and the
 // self-service API's URL per environment (admin_client.h). The token endpoint presets and
 // discovery are in src/grant/metadata.cc.
-#include "maskinporten/environment.h"
+#include "maskinporten/client_config.h"
 
 #include <cctype>
 #include <optional>
