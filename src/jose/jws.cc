@@ -108,16 +108,25 @@ Status ReadHeader(std::string json, size_t max_bytes, JwsHeader* out) {
   return OkStatus();
 }
 
+// The one decoder, writing straight into the caller's struct (DecodedJws or ParsedJws: the header
+// holds a dozen members, and moving it from one struct into the other cost ParseJws a sixth of
+// its time).
+template <typename Out>
+Status DecodeInto(std::string_view token, size_t max_token_bytes, Out& out,
+                  std::string_view* signing_input) {
+  MP_ASSIGN_OR_RETURN(Segments seg, Split(token, max_token_bytes));
+  *signing_input = seg.signing_input;
+  MP_ASSIGN_OR_RETURN(std::string header_json, DecodeSegment(seg.header, "header"));
+  MP_ASSIGN_OR_RETURN(out.payload, DecodeSegment(seg.payload, "payload"));
+  MP_ASSIGN_OR_RETURN(out.signature, DecodeSegment(seg.signature, "signature"));
+  return ReadHeader(std::move(header_json), max_token_bytes, &out.header);
+}
+
 }  // namespace
 
 Result<DecodedJws> DecodeJws(std::string_view token, size_t max_token_bytes) {
-  DecodedJws d;
-  MP_ASSIGN_OR_RETURN(Segments seg, Split(token, max_token_bytes));
-  d.signing_input = seg.signing_input;
-  MP_ASSIGN_OR_RETURN(std::string header_json, DecodeSegment(seg.header, "header"));
-  MP_ASSIGN_OR_RETURN(d.payload, DecodeSegment(seg.payload, "payload"));
-  MP_ASSIGN_OR_RETURN(d.signature, DecodeSegment(seg.signature, "signature"));
-  MP_RETURN_IF_ERROR(ReadHeader(std::move(header_json), max_token_bytes, &d.header));
+  Result<DecodedJws> d{DecodedJws{}};
+  MP_RETURN_IF_ERROR(DecodeInto(token, max_token_bytes, *d, &d->signing_input));
   return d;
 }
 
@@ -173,13 +182,11 @@ Result<VerifiedJws> VerifyDecodedWith(DecodedJws& d, Algorithm alg, const Public
 }  // namespace
 
 Result<ParsedJws> ParseJws(std::string_view token, size_t max_token_bytes) {
-  MP_ASSIGN_OR_RETURN(DecodedJws d, DecodeJws(token, max_token_bytes));
-  if (!d.header.x5c_problem.empty()) return Malformed(d.header.x5c_problem);
-  ParsedJws p;
-  p.header = std::move(d.header);
-  p.payload = std::move(d.payload);
-  p.signing_input = std::string(d.signing_input);
-  p.signature = std::move(d.signature);
+  Result<ParsedJws> p{ParsedJws{}};
+  std::string_view signing_input;
+  MP_RETURN_IF_ERROR(DecodeInto(token, max_token_bytes, *p, &signing_input));
+  if (!p->header.x5c_problem.empty()) return Malformed(p->header.x5c_problem);
+  p->signing_input = std::string(signing_input);
   return p;
 }
 
