@@ -93,8 +93,13 @@ std::string_view ListenHost(std::string_view listen) {
 Status CheckOptions(const AgentOptions& o) {
   if (!o.http) return Status(Errc::kInvalidArgument, "http: an HttpClient is required");
   if (o.client.client_id.empty()) return Status(Errc::kInvalidArgument, "client_id is required");
-  const std::string_view host = ListenHost(o.listen);
-  if (!IsLoopbackHost(host)) {
+  if (!o.unix_socket.empty()) {
+    // The file's mode (0600) decides who connects: no address rule, and no TLS to carry.
+    if (!o.tls_cert_pem.empty() || !o.tls_key_pem.empty()) {
+      return Status(Errc::kInvalidArgument, "unix socket " + o.unix_socket +
+                                                ": served as plain HTTP; TLS applies to --listen");
+    }
+  } else if (const std::string_view host = ListenHost(o.listen); !IsLoopbackHost(host)) {
     if (!o.allow_remote) {
       return Status(Errc::kInvalidArgument,
                     "listen " + o.listen +
@@ -411,6 +416,7 @@ Result<std::unique_ptr<Agent>> Agent::Start(const AgentOptions& options) {
 
   http::HttpServerOptions http;
   http.listen = options.listen;
+  http.unix_socket = options.unix_socket;
   http.threads = options.threads;
   http.max_connections = options.max_connections;
   http.max_body_bytes = options.max_body_bytes;
@@ -432,6 +438,7 @@ Agent::~Agent() { Stop(); }
 
 std::string Agent::base_url() const { return impl_->server->BaseUrl(); }
 uint16_t Agent::port() const { return impl_->server->port(); }
+std::string Agent::unix_socket() const { return impl_->server->UnixSocketPath(); }
 std::string Agent::token_endpoint() const { return base_url() + std::string(kTokenPath); }
 std::string Agent::introspection_endpoint() const {
   return base_url() + std::string(kIntrospectPath);
