@@ -171,9 +171,9 @@ TEST_F(AgentCli, UnixSocketServesCurlAndIsRemovedOnExit) {
   EXPECT_TRUE(S_ISSOCK(st.st_mode));
   EXPECT_EQ(st.st_mode & 07777, 0600u);
 
-  ProcessResult curl =
-      RunProcess("curl", {"-sS", "--unix-socket", path, "-d", "identity_provider=maskinporten",
-                          "-d", "target=nav:example", "http://localhost/api/v1/token"});
+  ProcessResult curl = RunProcess(
+      "/usr/bin/env", {"curl", "-sS", "--unix-socket", path, "-d", "identity_provider=maskinporten",
+                       "-d", "target=nav:example", "http://localhost/api/v1/token"});
   EXPECT_EQ(curl.exit_code, 0) << curl.err;
   nlohmann::json token = nlohmann::json::parse(curl.out, nullptr, false);
   EXPECT_EQ(token.value("token_type", ""), "Bearer") << curl.out;
