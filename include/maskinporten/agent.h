@@ -30,6 +30,7 @@
 #include <string_view>
 #include <vector>
 
+#include "maskinporten/agent_export.h"
 #include "maskinporten/clock.h"
 #include "maskinporten/environment.h"
 #include "maskinporten/http.h"
@@ -94,7 +95,7 @@ struct AgentStats {
   TokenProviderStats cache{};
 };
 
-class Agent {
+class MP_AGENT_EXPORT Agent {
  public:
   // Checks the options, loads the credentials, binds and serves. Errc::kInvalidArgument naming
   // the option (a non-loopback listen without allow_remote and TLS, a bad issuer), the
