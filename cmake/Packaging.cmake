@@ -64,8 +64,8 @@ set(CPACK_DEBIAN_PACKAGE_GENERATE_SHLIBS ON)
 set(CPACK_DEBIAN_PACKAGE_GENERATE_SHLIBS_POLICY "=")
 set(CPACK_DEBIAN_RUNTIME_PACKAGE_CONTROL_EXTRA "${PROJECT_SOURCE_DIR}/packaging/debian/triggers")
 set(CPACK_DEBIAN_RUNTIME_DESCRIPTION "libmaskinporten-{core,jose,pki,grant,client,validate,emulator,agent}.so: JWT\n\
-grants and access tokens for Maskinporten, access-token and consent validation, an\n\
-embeddable local Maskinporten and an embeddable token agent (sidecar).")
+grants and access tokens for Maskinporten, access-token and consent\n\
+validation, an embeddable local Maskinporten and an embeddable token agent.")
 
 set(CPACK_DEBIAN_DEV_PACKAGE_NAME libmaskinporten-dev)
 set(CPACK_DEBIAN_DEV_PACKAGE_SECTION libdevel)
