@@ -23,7 +23,8 @@ enum class Found { kNothing, kStaleSocket };
 
 // Whether something accepts connections on the socket at `path` now.
 bool Listening(const std::string& path) {
-  const int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  // Non-blocking: a listener with a full backlog answers EAGAIN instead of blocking us.
+  const int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
   if (fd < 0) return false;
   sockaddr_un address{};
   address.sun_family = AF_UNIX;
@@ -31,8 +32,9 @@ bool Listening(const std::string& path) {
   const int rc = ::connect(fd, reinterpret_cast<const sockaddr*>(&address), sizeof(address));
   const int err = errno;
   ::close(fd);
-  // ECONNREFUSED: nobody accepts. EAGAIN: a listener with a full backlog is still a listener.
-  return rc == 0 || err != ECONNREFUSED;
+  // ECONNREFUSED: nobody accepts; ENOENT: it is gone already. Anything else (EAGAIN: a listener
+  // with a full backlog; EACCES: not ours to reach) counts as in use, so it is left alone.
+  return rc == 0 || (err != ECONNREFUSED && err != ENOENT);
 }
 
 // Step 1 (unix_socket.h): what is at `path`.
