@@ -53,7 +53,10 @@ bool NeedsNoEscaping(std::string_view text) {
 // SPEC §16: {"access_token","token_type","expires_in"}.
 http::HttpResponse TokenResponse(const AccessToken& token, int64_t expires_in,
                                  std::string_view endpoint) {
-  const std::string_view type = token.token_type.empty() ? "Bearer" : token.token_type;
+  // Both arms string_views: with a literal on one side the ?: would make a temporary std::string
+  // and leave `type` dangling (clang's -Wdangling-gsl found it in the fuzz build).
+  const std::string_view type =
+      token.token_type.empty() ? std::string_view("Bearer") : std::string_view(token.token_type);
   if (!NeedsNoEscaping(token.access_token) || !NeedsNoEscaping(type)) {
     nlohmann::ordered_json body;
     body["access_token"] = token.access_token;
