@@ -522,11 +522,11 @@ TEST_F(AgentTest, ServesOnAUnixSocketOnlyItsUserCanReach) {
   std::shared_ptr<HttpClient> over_socket = MakeCurlHttpClient({.unix_socket = path});
   std::string tokens[2];
   for (std::string& token : tokens) {
-    Result<HttpResponse> r = over_socket->Send(
-        {.method = "POST",
-         .url = agent_->token_endpoint(),
-         .headers = {{"Content-Type", "application/json"}},
-         .body = R"({"identity_provider":"maskinporten","target":"nav:agent"})"});
+    Result<HttpResponse> r =
+        over_socket->Send({.method = "POST",
+                           .url = agent_->token_endpoint(),
+                           .headers = {{"Content-Type", "application/json"}},
+                           .body = R"({"identity_provider":"maskinporten","target":"nav:agent"})"});
     ASSERT_TRUE(r.ok()) << r.status().ToString();
     ASSERT_EQ(r->status, 200) << r->body;
     token = nlohmann::json::parse(r->body)["access_token"];
