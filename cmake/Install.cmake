@@ -67,7 +67,7 @@ install(TARGETS ${mp_install_targets} EXPORT maskinporten-targets
   LIBRARY DESTINATION "${CMAKE_INSTALL_LIBDIR}" COMPONENT runtime NAMELINK_COMPONENT dev
   INCLUDES DESTINATION "${CMAKE_INSTALL_INCLUDEDIR}")
 install(DIRECTORY "${PROJECT_SOURCE_DIR}/include/maskinporten" "${MP_GENERATED_INCLUDE}/maskinporten"
-        DESTINATION "${CMAKE_INSTALL_INCLUDEDIR}" COMPONENT dev FILES_MATCHING PATTERN "*.h" PATTERN "agent.h" EXCLUDE)
+        DESTINATION "${CMAKE_INSTALL_INCLUDEDIR}" COMPONENT dev FILES_MATCHING PATTERN "*.h")
 install(EXPORT maskinporten-targets NAMESPACE maskinporten::
         DESTINATION "${MASKINPORTEN_CMAKE_DIR}" COMPONENT dev)
 
@@ -101,6 +101,7 @@ set(mp_pc_requires_private_grant "libcrypto >= 3.0")
 set(mp_pc_requires_private_client "libcurl")
 set(mp_pc_requires_private_validate "libcrypto >= 3.0")
 set(mp_pc_requires_private_emulator "sqlite3 libssl >= 3.0 libcrypto >= 3.0")
+set(mp_pc_requires_private_agent "libssl >= 3.0 libcrypto >= 3.0")
 set(mp_pc_description_core "Maskinporten toolkit: Status, Clock, base64url, org numbers")
 set(mp_pc_description_jose "Maskinporten toolkit: JWK, JWS and JWT on OpenSSL")
 set(mp_pc_description_pki "Maskinporten toolkit: X.509, enterprise certificates, test CA")
@@ -108,6 +109,7 @@ set(mp_pc_description_grant "Maskinporten toolkit: JWT grants (RFC 7523) and the
 set(mp_pc_description_client "Maskinporten toolkit: token client and cached token provider")
 set(mp_pc_description_validate "Maskinporten toolkit: access-token and consent validation")
 set(mp_pc_description_emulator "Maskinporten toolkit: local Maskinporten and example API")
+set(mp_pc_description_agent "Maskinporten toolkit: the token agent (a local token sidecar)")
 # prefix relative to the .pc file, so a package or `--prefix` elsewhere needs no rewrite.
 file(RELATIVE_PATH MP_PC_PREFIX_FROM_PCFILEDIR "/root/${CMAKE_INSTALL_LIBDIR}/pkgconfig" "/root")
 string(REGEX REPLACE "/$" "" MP_PC_PREFIX_FROM_PCFILEDIR "${MP_PC_PREFIX_FROM_PCFILEDIR}")

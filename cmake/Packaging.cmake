@@ -6,8 +6,10 @@
 # them. Run-time dependencies are computed by dpkg-shlibdeps, not listed here.
 set(MASKINPORTEN_DEB_RUNTIME "libmaskinporten${MASKINPORTEN_SOVERSION}")
 
-# A placeholder address (.invalid) until the project names its maintainers.
-set(CPACK_PACKAGE_CONTACT "maskinporten-cpp maintainers <maintainers@maskinporten-cpp.invalid>")
+# Debian's Maintainer field wants "name <address>". The repository names no contact address (no
+# URL or e-mail in README.md or docs/), so the address stays in the reserved .invalid domain
+# until the project has one; the name is the project's.
+set(CPACK_PACKAGE_CONTACT "maskinporten-cpp developers <developers@maskinporten-cpp.invalid>")
 
 # Per-package files Debian wants (copyright, changelog); only in per-component installs (CPack),
 # not in a plain `cmake --install`.
@@ -61,9 +63,9 @@ set(CPACK_DEBIAN_RUNTIME_PACKAGE_SECTION libs)
 set(CPACK_DEBIAN_PACKAGE_GENERATE_SHLIBS ON)
 set(CPACK_DEBIAN_PACKAGE_GENERATE_SHLIBS_POLICY "=")
 set(CPACK_DEBIAN_RUNTIME_PACKAGE_CONTROL_EXTRA "${PROJECT_SOURCE_DIR}/packaging/debian/triggers")
-set(CPACK_DEBIAN_RUNTIME_DESCRIPTION "libmaskinporten-{core,jose,pki,grant,client,validate,emulator}.so: JWT grants\n\
-and access tokens for Maskinporten, access-token and consent validation, and an\n\
-embeddable local Maskinporten.")
+set(CPACK_DEBIAN_RUNTIME_DESCRIPTION "libmaskinporten-{core,jose,pki,grant,client,validate,emulator,agent}.so: JWT\n\
+grants and access tokens for Maskinporten, access-token and consent\n\
+validation, an embeddable local Maskinporten and an embeddable token agent.")
 
 set(CPACK_DEBIAN_DEV_PACKAGE_NAME libmaskinporten-dev)
 set(CPACK_DEBIAN_DEV_PACKAGE_SECTION libdevel)

@@ -775,6 +775,46 @@ void HttpSeeds(Corpus& c) {
   c.Add("hostile_truncated", "POST /token HTTP/1.1\r\nContent-Length: 10\r\n\r\nabc");
 }
 
+// The agent's request bodies (agent_fuzz.cc): first byte bit 0 token (0) / introspect (1), bits
+// 1-3 the Content-Type (0 JSON, 1 form, 2 JSON with parameters, 3 form with charset, 4 text/plain,
+// 5 none, 6 a near miss, 7 the first line), then the body.
+void AgentSeeds(Corpus& c) {
+  const auto add = [&c](const std::string& name, unsigned mode, std::string_view body) {
+    c.Add(name, std::string(1, static_cast<char>(mode)) + std::string(body));
+  };
+  add("token_json", 0, R"({"identity_provider":"maskinporten","target":"nav:example"})");
+  add("token_json_all", 0,
+      R"({"identity_provider":"maskinporten","target":"nav:a  nav:b","resource":"https://nav.no/api",)"
+      R"("skip_cache":true,"consumer_org":"910753614",)"
+      R"("authorization_details":[{"type":"urn:altinn:systemuser","systemuser_org":{"authority":)"
+      R"("iso6523-actorid-upis","ID":"0192:910753614"}}]})");
+  add("token_json_params", 4, R"({"identity_provider":"maskinporten","target":"nav:example"})");
+  add("token_form", 2, "identity_provider=maskinporten&target=nav%3Aexample&skip_cache=false");
+  add("token_form_all", 6,
+      "identity_provider=maskinporten&target=nav%3Aa+nav%3Ab&resource=https%3A%2F%2Fnav.no%2Fapi&"
+      "consumer_org=910753614&authorization_details=%7B%22type%22%3A%22urn%3Aaltinn%3Aconsent%22%"
+      "7D");
+  add("token_other_idp", 0, R"({"identity_provider":"entra_id","target":"api://x/.default"})");
+  add("token_bad_org", 0,
+      R"({"identity_provider":"maskinporten","target":"nav:example","consumer_org":"910753615"})");
+  add("token_two_details", 0,
+      R"({"identity_provider":"maskinporten","target":"s","authorization_details":[{},{}]})");
+  add("token_wrong_types", 0,
+      R"({"identity_provider":1,"target":["a"],"skip_cache":"yes","resource":{}})");
+  add("token_duplicate", 0, R"({"target":"a","target":"b","identity_provider":"maskinporten"})");
+  add("token_text_plain", 8, "identity_provider=maskinporten&target=a");
+  add("token_no_type", 10, R"({"identity_provider":"maskinporten","target":"a"})");
+  add("token_type_line", 14,
+      "application/json;charset=utf-8\n{\"identity_provider\":\"maskinporten\",\"target\":\"a\"}");
+  add("token_bad_percent", 2, "identity_provider=maskinporten&target=%zz");
+  add("token_whitespace_target", 0,
+      "{\"identity_provider\":\"maskinporten\",\"target\":\" \\t \"}");
+  add("introspect_json", 1,
+      R"({"identity_provider":"maskinporten","token":"eyJhbGciOiJSUzI1NiJ9.e30.c2ln"})");
+  add("introspect_form", 3, "identity_provider=maskinporten&token=abc.def.ghi");
+  add("introspect_missing", 1, R"({"identity_provider":"maskinporten"})");
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -793,7 +833,7 @@ int main(int argc, char** argv) {
   Corpus base64(root, "base64url"), json(root, "json"), jws(root, "jws"), jwk(root, "jwk"),
       certificate(root, "certificate"), consent(root, "consent"), grant_lint(root, "grant_lint"),
       token_client(root, "token_client"), token(root, "token"), api(root, "api"),
-      altinn(root, "altinn"), seed(root, "seed"), http(root, "http");
+      altinn(root, "altinn"), seed(root, "seed"), http(root, "http"), agent(root, "agent");
   Base64Seeds(base64);
   JsonSeeds(json);
   JwsSeeds(jws, x5c);
@@ -807,9 +847,10 @@ int main(int argc, char** argv) {
   AltinnSeeds(altinn);
   SeedSeeds(seed, ca);
   HttpSeeds(http);
+  AgentSeeds(agent);
   std::printf("make_seeds: wrote");
   for (const Corpus* c : {&base64, &json, &jws, &jwk, &certificate, &consent, &grant_lint,
-                          &token_client, &token, &api, &altinn, &seed, &http}) {
+                          &token_client, &token, &api, &altinn, &seed, &http, &agent}) {
     std::printf(" %s=%d", c->name().c_str(), c->count());
   }
   std::printf(" to %s\n", root.c_str());

@@ -17,14 +17,12 @@ set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 out="$root/build/bench"
 mkdir -p "$out"
-
-bin=${MP_AGENT_BENCH_BIN:-$root/build/bin/maskinporten_agent_bench}
-if [[ ! -x "$bin" ]]; then
-  echo "bench-agent: $bin is missing; building it with the release preset"
-  cmake --preset release -S "$root" >/dev/null
-  cmake --build "$root/build/release" --target maskinporten_agent_bench -j "${MP_JOBS:-2}"
-  [[ -x "$bin" ]] || bin="$root/build/release/bench/maskinporten_agent_bench"
-fi
+name=bench-agent
+# shellcheck source=scripts/serve-lib.sh
+source "$root/scripts/serve-lib.sh"
+bin=""
+find_or_build bin "$root" "${MP_AGENT_BENCH_BIN:-$root/build/bin/maskinporten_agent_bench}" \
+  maskinporten_agent_bench bench/maskinporten_agent_bench
 
 echo "bench-agent: ${BENCH_ROUNDS:-10} pairs of ${BENCH_MILLIS:-1000} ms rounds, baseline then agent ..."
 "$bin" --connections "${BENCH_CONNECTIONS:-16}" --millis "${BENCH_MILLIS:-1000}" \

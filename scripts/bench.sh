@@ -15,14 +15,12 @@ set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 out="$root/build/bench"
 mkdir -p "$out"
-
-bin=${MP_BENCH_BIN:-$root/build/bin/maskinporten_bench}
-if [[ ! -x "$bin" ]]; then
-  echo "bench: $bin is missing; building it with the release preset"
-  cmake --preset release -S "$root" >/dev/null
-  cmake --build "$root/build/release" --target maskinporten_bench -j "${MP_JOBS:-2}"
-  [[ -x "$bin" ]] || bin="$root/build/release/bench/maskinporten_bench"
-fi
+name=bench
+# shellcheck source=scripts/serve-lib.sh
+source "$root/scripts/serve-lib.sh"
+bin=""
+find_or_build bin "$root" "${MP_BENCH_BIN:-$root/build/bin/maskinporten_bench}" \
+  maskinporten_bench bench/maskinporten_bench
 
 min_time=${BENCH_MIN_TIME:-1}
 reps=${BENCH_REPETITIONS:-1}

@@ -9,7 +9,7 @@
 # Usage: scripts/fuzz.sh [FUZZ_SECONDS] [TARGET...]     (default 60 s; all targets)
 #   FUZZ_RUNS=N       stop each fast target after N executions (FUZZ_SECONDS is then the cap)
 #   FUZZ_SLOW_RUNS=N  the same for the slow targets (default FUZZ_RUNS / 10)
-#   targets, fast: base64url json jws consent grant_lint
+#   targets, fast: base64url json jws consent grant_lint agent (the agent's request bodies)
 #            slow: jwk certificate (RSA key checks), token_client (signs a grant per attempt), and
 #                  the server targets token api altinn seed http (an emulator with a SQLite
 #                  registry per input; token signs grants)
@@ -26,7 +26,7 @@ if ! [[ "$seconds" =~ ^[0-9]+$ ]] || [[ "$seconds" -lt 1 ]]; then
   echo "error: usage: scripts/fuzz.sh [FUZZ_SECONDS] [TARGET...] (got seconds '$seconds')" >&2
   exit 2
 fi
-fast_targets=(base64url json jws consent grant_lint)
+fast_targets=(base64url json jws consent grant_lint agent)
 slow_targets=(jwk certificate token_client token api altinn seed http)
 all_targets=("${fast_targets[@]}" "${slow_targets[@]}")
 targets=("${@:-${all_targets[@]}}")

@@ -1,19 +1,29 @@
 # shellcheck shell=bash
-# Shared by scripts that load a local `maskinporten serve` (bench-server.sh, soak.sh): find or
-# build the CLI, start the server on a free port in a work directory, stop it. Source it with
-# `name` set to the calling script's name (used in messages); it sets `cli`, `server_pid`, `port`.
+# Shared by the scripts that run a built program (bench.sh, bench-agent.sh) and those that load a
+# local `maskinporten serve` (bench-server.sh, soak.sh): find or build a program, start the server
+# on a free port in a work directory, stop it. Source it with `name` set to the calling script's
+# name (used in messages); serve_find_cli sets `cli`, serve_start `server_pid` and `port`.
 # shellcheck disable=SC2154  # name: set by the caller
+
+# find_or_build VAR ROOT PATH TARGET BUILT: sets the variable VAR to PATH when that is an
+# executable, else builds TARGET with the release preset and sets it to PATH, or to
+# ROOT/build/release/BUILT when the build put it only there (no build/bin link).
+find_or_build() {
+  local var=$1 root=$2 path=$3 target=$4 built=$5
+  if [[ ! -x "$path" ]]; then
+    echo "$name: $path is missing; building it with the release preset"
+    cmake --preset release -S "$root" >/dev/null
+    cmake --build "$root/build/release" --target "$target" -j "${MP_JOBS:-2}"
+    [[ -x "$path" ]] || path="$root/build/release/$built"
+  fi
+  printf -v "$var" '%s' "$path"
+}
 
 # The CLI: $MP_CLI, else build/bin/maskinporten, built with the release preset when absent.
 serve_find_cli() {
   local root=$1
-  cli=${MP_CLI:-$root/build/bin/maskinporten}
-  if [[ ! -x "$cli" ]]; then
-    echo "$name: $cli is missing; building it with the release preset"
-    cmake --preset release -S "$root" >/dev/null
-    cmake --build "$root/build/release" --target maskinporten -j "${MP_JOBS:-2}"
-    [[ -x "$cli" ]] || cli="$root/build/release/apps/maskinporten/maskinporten"
-  fi
+  find_or_build cli "$root" "${MP_CLI:-$root/build/bin/maskinporten}" maskinporten \
+    apps/maskinporten/maskinporten
 }
 
 # serve_start WORK [serve flags...]: starts `serve` on 127.0.0.1:0 with a throwaway local CA in

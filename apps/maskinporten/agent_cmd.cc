@@ -6,7 +6,6 @@
 #include <atomic>
 #include <ctime>
 #include <iostream>
-#include <mutex>
 #include <thread>
 
 #include <nlohmann/json.hpp>
@@ -26,9 +25,9 @@ constexpr std::string_view kNoScope = "per-request";
 struct AgentArgs {
   ClientFlags client;
   std::string listen = "127.0.0.1:0";
+  std::string unix_socket;
   bool allow_remote = false;
-  std::string tls_cert;
-  std::string tls_key;
+  TlsFlags tls;
   std::vector<std::string> allow_scopes;
   std::string ca_file;
   int refresh_ahead = 30;
@@ -87,25 +86,23 @@ int RunAgent(AgentArgs a) {
   if (a.refresh_ahead < 0 || a.refresh_ahead > 3600) {
     return UsageError("--refresh-ahead must be 0..3600 seconds");
   }
-  if (a.tls_cert.empty() != a.tls_key.empty()) {
-    return UsageError("--tls-cert and --tls-key go together");
-  }
   const std::vector<std::string> allowed = AllowedScopes(a.allow_scopes);
   a.client.scope_args = allowed.empty() ? std::vector<std::string>{std::string(kNoScope)} : allowed;
   Result<ResolvedClient> client = ResolveClient(a.client);
   if (!client.ok()) return FailFlags(client.status());
 
+  if (!a.unix_socket.empty() && (a.allow_remote || !a.tls.cert.empty())) {
+    return UsageError("--unix serves plain HTTP to this user only: no --allow-remote or TLS");
+  }
+  Result<TlsPem> tls = ReadTlsFlags(a.tls);
+  if (!tls.ok()) return FailFlags(tls.status());
+
   AgentOptions o;
   o.listen = a.listen;
+  o.unix_socket = a.unix_socket;
   o.allow_remote = a.allow_remote;
-  if (!a.tls_cert.empty()) {
-    Result<std::string> cert = ReadInput(a.tls_cert);
-    if (!cert.ok()) return Fail(cert.status());
-    Result<std::string> key = ReadInput(a.tls_key);
-    if (!key.ok()) return Fail(key.status());
-    o.tls_cert_pem = *cert;
-    o.tls_key_pem = *key;
-  }
+  o.tls_cert_pem = std::move(tls->cert_pem);
+  o.tls_key_pem = std::move(tls->key_pem);
   o.client = client->config;
   o.alg = client->credentials.alg();
   o.grant_lifetime = client->spec.lifetime;
@@ -115,17 +112,12 @@ int RunAgent(AgentArgs a) {
   o.threads = a.threads;
   o.max_connections = static_cast<size_t>(a.max_connections);
   o.handle_signals = true;
-  if (!a.quiet) {
-    auto mu = std::make_shared<std::mutex>();
-    o.log = [mu](std::string_view line) {
-      std::lock_guard<std::mutex> lock(*mu);
-      std::cerr << line << "\n";
-    };
-  }
+  o.log = StderrLineLog(a.quiet);
   HangupWatcher::BlockInThisThread();  // before the server's threads inherit the mask
   Result<std::unique_ptr<Agent>> agent = Agent::Start(o);
   if (!agent.ok()) return FailFlags(agent.status());
   HangupWatcher hangup(**agent);
+  const std::string where = a.unix_socket.empty() ? (*agent)->base_url() : "unix:" + a.unix_socket;
   if (!a.port_file.empty()) {
     Status s = WriteOutput(a.port_file, std::to_string((*agent)->port()) + "\n", FileMode::kPublic,
                            Overwrite::kAllow);
@@ -134,7 +126,7 @@ int RunAgent(AgentArgs a) {
   // The variables NAIS sets for an application (SPEC §16): the same code finds this agent.
   if (a.json) {
     nlohmann::ordered_json out;
-    out["listening_on"] = (*agent)->base_url();
+    out["listening_on"] = where;
     out["issuer"] = (*agent)->issuer();
     out["client_id"] = o.client.client_id;
     out["env"] = {{"NAIS_TOKEN_ENDPOINT", (*agent)->token_endpoint()},
@@ -142,10 +134,14 @@ int RunAgent(AgentArgs a) {
     std::cout << out.dump() << std::endl;
   } else {
     // On stderr: stdout's one "listening on" line is what scripts and tests read (as `serve`).
-    std::cout << "listening on " << (*agent)->base_url() << std::endl;
+    std::cout << "listening on " << where << std::endl;
     std::cerr << "NAIS_TOKEN_ENDPOINT=" << (*agent)->token_endpoint() << "\n"
               << "NAIS_TOKEN_INTROSPECTION_ENDPOINT=" << (*agent)->introspection_endpoint()
               << std::endl;
+  }
+  if (!a.unix_socket.empty()) {
+    std::cerr << "clients connect through the socket: curl --unix-socket " << a.unix_socket << " "
+              << (*agent)->token_endpoint() << std::endl;
   }
   std::cerr << "agent for client " << o.client.client_id << " at " << (*agent)->issuer()
             << (allowed.empty() ? ", any scope" : ", allowed scopes limited") << std::endl;
@@ -171,11 +167,15 @@ void AddAgent(CLI::App& app, int* exit_code) {
   }
   cmd->add_option("--allow-scope", a->allow_scopes,
                   "only these scopes may be asked for (repeated or space-separated; default any)");
-  cmd->add_option("--listen", a->listen, "loopback address to listen on")->capture_default_str();
+  CLI::Option* listen = cmd->add_option("--listen", a->listen, "loopback address to listen on")
+                            ->capture_default_str();
+  cmd->add_option("--unix", a->unix_socket,
+                  "serve on a Unix domain socket at this path instead (mode 0600: this user only; "
+                  "a stale socket is replaced, any other file refused; removed on exit)")
+      ->excludes(listen);
   cmd->add_flag("--allow-remote", a->allow_remote,
                 "allow a non-loopback --listen (then --tls-cert and --tls-key are required)");
-  cmd->add_option("--tls-cert", a->tls_cert, "PEM certificate chain for HTTPS");
-  cmd->add_option("--tls-key", a->tls_key, "PEM private key for HTTPS");
+  AddTlsFlags(cmd, &a->tls);
   cmd->add_option("--ca-file", a->ca_file, "PEM CA bundle for reaching Maskinporten");
   cmd->add_option("--refresh-ahead", a->refresh_ahead,
                   "refresh a cached token this many seconds before it expires")
@@ -192,13 +192,19 @@ void AddAgent(CLI::App& app, int* exit_code) {
       "  maskinporten agent --env test --client-id \"$CLIENT_ID\" --key key.pem --kid my-kid\n"
       "  maskinporten agent --issuer http://127.0.0.1:8080/ --client-id my-client \\\n"
       "      --jwk client.jwk.json --listen 127.0.0.1:3000 --allow-scope nav:example\n"
+      "  maskinporten agent --env test --client-id \"$CLIENT_ID\" --jwk client.jwk.json \\\n"
+      "      --unix \"$XDG_RUNTIME_DIR/maskinporten-agent.sock\"\n"
+      "  curl -s --unix-socket \"$XDG_RUNTIME_DIR/maskinporten-agent.sock\" \\\n"
+      "      -d identity_provider=maskinporten -d target=nav:example \\\n"
+      "      http://localhost/api/v1/token\n"
       "  MASKINPORTEN_ENV=prod MASKINPORTEN_CLIENT_ID=... MASKINPORTEN_P12_FILE=virksomhet.p12 \\\n"
       "      MASKINPORTEN_P12_PASSWORD=... maskinporten agent --json\n"
       "  curl -s -X POST \"$NAIS_TOKEN_ENDPOINT\" -H 'Content-Type: application/json' \\\n"
       "      -d '{\"identity_provider\":\"maskinporten\",\"target\":\"nav:example\"}'\n"
       "  kill -HUP <pid>   (after replacing the key file; it is also noticed on the next fetch)\n"
       "Exit codes: 0 stopped by SIGINT/SIGTERM, 1 credentials rejected, 2 usage (a bad flag, a\n"
-      "non-loopback --listen without --allow-remote and TLS), 3 I/O (a file, the port).\n");
+      "non-loopback --listen without --allow-remote and TLS), 3 I/O (a file, the port, a --unix\n"
+      "path taken by another file or a running agent).\n");
   cmd->callback([a, exit_code] { *exit_code = RunAgent(*a); });
 }
 

@@ -11,6 +11,8 @@
 #include <fstream>
 #include <iostream>
 #include <iterator>
+#include <memory>
+#include <mutex>
 #include <sstream>
 #include <system_error>
 
@@ -195,6 +197,31 @@ Status WriteOutput(const std::string& path, std::string_view data, FileMode mode
     return Status(Errc::kIoError, "cannot write " + path + ": " + std::strerror(err));
   }
   return OkStatus();
+}
+
+void AddTlsFlags(CLI::App* cmd, TlsFlags* flags) {
+  cmd->add_option("--tls-cert", flags->cert, "PEM certificate chain for HTTPS");
+  cmd->add_option("--tls-key", flags->key, "PEM private key for HTTPS");
+}
+
+Result<TlsPem> ReadTlsFlags(const TlsFlags& flags) {
+  if (flags.cert.empty() != flags.key.empty()) {
+    return Status(Errc::kInvalidArgument, "--tls-cert and --tls-key go together");
+  }
+  TlsPem pem;
+  if (flags.cert.empty()) return pem;
+  MP_ASSIGN_OR_RETURN(pem.cert_pem, ReadInput(flags.cert));
+  MP_ASSIGN_OR_RETURN(pem.key_pem, ReadInput(flags.key));
+  return pem;
+}
+
+std::function<void(std::string_view line)> StderrLineLog(bool quiet) {
+  if (quiet) return nullptr;
+  auto mu = std::make_shared<std::mutex>();
+  return [mu](std::string_view line) {
+    std::lock_guard<std::mutex> lock(*mu);
+    std::cerr << line << "\n";
+  };
 }
 
 void SetExamples(CLI::App* app, std::string_view examples) {

@@ -4,6 +4,7 @@
 #define MASKINPORTEN_APPS_CLI_COMMON_H_
 
 #include <chrono>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -70,6 +71,24 @@ Status WriteOutput(const std::string& path, std::string_view data, FileMode mode
 // in 1970..2199 (core/checked.h), 0 meaning the real time. Anything else is a usage error naming
 // the flag before the verb runs, so a FakeClock at that time cannot overflow.
 CLI::Validator UnixTimeFlag();
+
+// --tls-cert / --tls-key of the verbs that serve HTTP (serve, agent).
+struct TlsFlags {
+  std::string cert{};  // PEM certificate chain file
+  std::string key{};   // PEM private key file
+};
+void AddTlsFlags(CLI::App* cmd, TlsFlags* flags);
+struct TlsPem {
+  std::string cert_pem{};
+  std::string key_pem{};
+};
+// Both files read, or neither given (both PEMs empty: plain HTTP). One without the other is
+// kInvalidArgument (FailFlags: exit 2); a file that cannot be read its ReadInput error (exit 3).
+Result<TlsPem> ReadTlsFlags(const TlsFlags& flags);
+
+// The line log of the serving verbs (request log, audit lines): each line on stderr, whole lines
+// from any thread; null (no log) when quiet.
+std::function<void(std::string_view line)> StderrLineLog(bool quiet);
 
 // Adds an "Examples:" footer to a subcommand's --help.
 void SetExamples(CLI::App* app, std::string_view examples);

@@ -3,7 +3,6 @@
 // decision audited, until SIGINT/SIGTERM.
 #include <iostream>
 #include <memory>
-#include <mutex>
 
 #include "cli_common.h"
 #include "maskinporten/example_api.h"
@@ -41,13 +40,7 @@ int RunExampleApi(const ExampleApiArgs& a) {
   o.threads = a.threads;
   o.handle_signals = true;
   o.http = MakeCurlHttpClient({.ca_file = a.ca_file});
-  if (!a.quiet) {
-    auto mu = std::make_shared<std::mutex>();
-    o.on_audit = [mu](std::string_view line) {
-      std::lock_guard<std::mutex> lock(*mu);
-      std::cerr << line << "\n";
-    };
-  }
+  o.on_audit = StderrLineLog(a.quiet);
   Result<std::unique_ptr<ExampleApi>> api = ExampleApi::Start(o);
   if (!api.ok()) return FailFlags(api.status());
   if (!a.port_file.empty()) {

@@ -3,7 +3,6 @@
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
-#include <mutex>
 
 #include "cli_common.h"
 #include "maskinporten/local_maskinporten.h"
@@ -23,8 +22,7 @@ struct ServeArgs {
   std::string env = "test";
   std::string ca_dir;
   int ca_bits = 3072;
-  std::string tls_cert;
-  std::string tls_key;
+  TlsFlags tls;
   int threads = 0;
   bool quiet = false;
 };
@@ -63,17 +61,10 @@ int RunServe(const ServeArgs& a) {
   if (!a.issuer.empty() && a.issuer.back() != '/') {
     return UsageError("--issuer must end with '/' (Maskinporten issuers keep the trailing slash)");
   }
-  if (a.tls_cert.empty() != a.tls_key.empty()) {
-    return UsageError("--tls-cert and --tls-key go together");
-  }
-  if (!a.tls_cert.empty()) {
-    Result<std::string> cert = ReadInput(a.tls_cert);
-    if (!cert.ok()) return Fail(cert.status());
-    Result<std::string> key = ReadInput(a.tls_key);
-    if (!key.ok()) return Fail(key.status());
-    o.tls_cert_pem = *cert;
-    o.tls_key_pem = *key;
-  }
+  Result<TlsPem> tls = ReadTlsFlags(a.tls);
+  if (!tls.ok()) return FailFlags(tls.status());
+  o.tls_cert_pem = std::move(tls->cert_pem);
+  o.tls_key_pem = std::move(tls->key_pem);
   o.db_path = a.db;
   if (o.db_path == ":memory:" && o.replay_store == ReplayStoreKind::kSqlite) {
     return UsageError(
@@ -90,13 +81,7 @@ int RunServe(const ServeArgs& a) {
     if (o.db_path.empty()) o.db_path = dir + "/local.db";
     if (o.ca_dir.empty()) o.ca_dir = dir + "/ca";
   }
-  if (!a.quiet) {
-    auto mu = std::make_shared<std::mutex>();
-    o.request_log = [mu](std::string_view line) {
-      std::lock_guard<std::mutex> lock(*mu);
-      std::cerr << line << "\n";
-    };
-  }
+  o.request_log = StderrLineLog(a.quiet);
   Stopwatch sw;
   Result<std::unique_ptr<LocalMaskinporten>> server = LocalMaskinporten::Start(o);
   // The flags are checked above, so what fails here is a document (the seed, TLS material: 1) or
@@ -142,8 +127,7 @@ void AddServe(CLI::App& app, int* exit_code) {
                   "local test CA directory, created on first run (default: data directory/ca)");
   cmd->add_option("--ca-bits", a->ca_bits, "RSA size of a new local test CA")
       ->capture_default_str();
-  cmd->add_option("--tls-cert", a->tls_cert, "PEM certificate chain for HTTPS");
-  cmd->add_option("--tls-key", a->tls_key, "PEM private key for HTTPS");
+  AddTlsFlags(cmd, &a->tls);
   cmd->add_option("--threads", a->threads, "worker threads (0: one per core)");
   cmd->add_flag("--quiet", a->quiet, "no request log on stderr");
   SetExamples(cmd,

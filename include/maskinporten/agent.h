@@ -30,6 +30,7 @@
 #include <string_view>
 #include <vector>
 
+#include "maskinporten/agent_export.h"
 #include "maskinporten/client_config.h"
 #include "maskinporten/clock.h"
 #include "maskinporten/http.h"
@@ -44,6 +45,10 @@ struct AgentOptions {
   // localhost) is refused unless allow_remote is set, and then tls_cert_pem/tls_key_pem are
   // required: tokens never cross a network in clear text.
   std::string listen = "127.0.0.1:0";
+  // A path: serve on a Unix domain socket there instead of `listen` (plain HTTP; the file is
+  // mode 0600, so only this user's processes reach it). A file that is not a socket, or a socket
+  // another process listens on, is refused; a stale socket is replaced; Stop removes it.
+  std::string unix_socket{};
   bool allow_remote = false;
   std::string tls_cert_pem{};
   std::string tls_key_pem{};
@@ -90,7 +95,7 @@ struct AgentStats {
   TokenProviderStats cache{};
 };
 
-class Agent {
+class MP_AGENT_EXPORT Agent {
  public:
   // Checks the options, loads the credentials, binds and serves. Errc::kInvalidArgument naming
   // the option (a non-loopback listen without allow_remote and TLS, a bad issuer), the
@@ -100,8 +105,11 @@ class Agent {
   Agent(const Agent&) = delete;
   Agent& operator=(const Agent&) = delete;
 
-  std::string base_url() const;  // "http://127.0.0.1:PORT" (https with TLS), no trailing slash
-  uint16_t port() const;
+  // "http://127.0.0.1:PORT" (https with TLS), no trailing slash; on a Unix socket
+  // "http://localhost" (what a client sends over it: curl --unix-socket PATH http://localhost/).
+  std::string base_url() const;
+  uint16_t port() const;            // 0 on a Unix socket
+  std::string unix_socket() const;  // the socket's path; "" on TCP
   // The URLs NAIS gives applications (NAIS_TOKEN_ENDPOINT, NAIS_TOKEN_INTROSPECTION_ENDPOINT).
   std::string token_endpoint() const;          // base_url() + "/api/v1/token"
   std::string introspection_endpoint() const;  // base_url() + "/api/v1/introspect"

@@ -52,6 +52,9 @@ struct MP_CORE_EXPORT CurlOptions {
   std::chrono::milliseconds connect_timeout{5000};
   std::chrono::milliseconds total_timeout{15000};
   size_t max_response_bytes = 1 << 20;
+  // A path: connect to this Unix domain socket instead of the URL's host and port (the URL still
+  // gives the scheme, Host and path: "http://localhost/api/v1/token"). No proxy applies then.
+  std::string unix_socket{};
 };
 
 // libcurl: TLS peer and host verification always on, connection reuse (per thread handle

@@ -54,7 +54,10 @@ bool NeedsNoEscaping(std::string_view text) {
 // SPEC §16: {"access_token","token_type","expires_in"}.
 http::HttpResponse TokenResponse(const AccessToken& token, int64_t expires_in,
                                  std::string_view endpoint) {
-  const std::string_view type = token.token_type.empty() ? "Bearer" : token.token_type;
+  // Both arms string_views: with a literal on one side the ?: would make a temporary std::string
+  // and leave `type` dangling (clang's -Wdangling-gsl found it in the fuzz build).
+  const std::string_view type =
+      token.token_type.empty() ? std::string_view("Bearer") : std::string_view(token.token_type);
   if (!NeedsNoEscaping(token.access_token) || !NeedsNoEscaping(type)) {
     nlohmann::ordered_json body;
     body["access_token"] = token.access_token;
@@ -94,8 +97,13 @@ std::string_view ListenHost(std::string_view listen) {
 Status CheckOptions(const AgentOptions& o) {
   if (!o.http) return Status(Errc::kInvalidArgument, "http: an HttpClient is required");
   if (o.client.client_id.empty()) return Status(Errc::kInvalidArgument, "client_id is required");
-  const std::string_view host = ListenHost(o.listen);
-  if (!IsLoopbackHost(host)) {
+  if (!o.unix_socket.empty()) {
+    // The file's mode (0600) decides who connects: no address rule, and no TLS to carry.
+    if (!o.tls_cert_pem.empty() || !o.tls_key_pem.empty()) {
+      return Status(Errc::kInvalidArgument, "unix socket " + o.unix_socket +
+                                                ": served as plain HTTP; TLS applies to --listen");
+    }
+  } else if (const std::string_view host = ListenHost(o.listen); !IsLoopbackHost(host)) {
     if (!o.allow_remote) {
       return Status(Errc::kInvalidArgument,
                     "listen " + o.listen +
@@ -413,6 +421,7 @@ Result<std::unique_ptr<Agent>> Agent::Start(const AgentOptions& options) {
 
   http::HttpServerOptions http;
   http.listen = options.listen;
+  http.unix_socket = options.unix_socket;
   http.threads = options.threads;
   http.max_connections = options.max_connections;
   http.max_body_bytes = options.max_body_bytes;
@@ -434,6 +443,7 @@ Agent::~Agent() { Stop(); }
 
 std::string Agent::base_url() const { return impl_->server->BaseUrl(); }
 uint16_t Agent::port() const { return impl_->server->port(); }
+std::string Agent::unix_socket() const { return impl_->server->UnixSocketPath(); }
 std::string Agent::token_endpoint() const { return base_url() + std::string(kTokenPath); }
 std::string Agent::introspection_endpoint() const {
   return base_url() + std::string(kIntrospectPath);

@@ -138,6 +138,9 @@ class CurlHttpClient final : public HttpClient {
     set(curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L));
     if (!options_.ca_file.empty())
       set(curl_easy_setopt(h, CURLOPT_CAINFO, options_.ca_file.c_str()));
+    if (!options_.unix_socket.empty()) {
+      set(curl_easy_setopt(h, CURLOPT_UNIX_SOCKET_PATH, options_.unix_socket.c_str()));
+    }
     // Without CURLOPT_PROXY libcurl reads http_proxy / https_proxy / all_proxy / no_proxy.
     if (!options_.proxy.empty()) set(curl_easy_setopt(h, CURLOPT_PROXY, options_.proxy.c_str()));
     set(curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS,

@@ -21,6 +21,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ip/v6_only.hpp>
+#include <boost/asio/local/stream_protocol.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/ssl.hpp>
@@ -37,6 +38,7 @@
 #include "core/strings.h"
 #include "core/utc_time.h"
 #include "http/beast_request.h"
+#include "http/unix_socket.h"
 
 namespace mp::http {
 namespace {
@@ -46,6 +48,9 @@ namespace beast_http = beast::http;
 namespace net = boost::asio;
 namespace ssl = net::ssl;
 using tcp = net::ip::tcp;
+using unix_stream = net::local::stream_protocol;
+// A plain connection over a Unix domain socket (HttpServerOptions::unix_socket).
+using UnixStream = beast::basic_stream<unix_stream>;
 using SteadyClock = std::chrono::steady_clock;
 
 constexpr std::string_view kServerName = "maskinporten-cpp";
@@ -201,7 +206,8 @@ struct ServerState {
 template <class Stream>
 class Session : public SessionBase, public std::enable_shared_from_this<Session<Stream>> {
  public:
-  static constexpr bool kTls = !std::is_same_v<Stream, beast::tcp_stream>;
+  static constexpr bool kTls =
+      !std::is_same_v<Stream, beast::tcp_stream> && !std::is_same_v<Stream, UnixStream>;
 
   Session(std::shared_ptr<ServerState> state, Stream stream, std::string remote,
           Admission admission)
@@ -245,7 +251,7 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
   enum class Phase { kHandshake, kIdle, kBusy, kClosing };
 
   const HttpServerOptions& options() const { return state_->options; }
-  beast::tcp_stream& Lowest() { return beast::get_lowest_layer(stream_); }
+  auto& Lowest() { return beast::get_lowest_layer(stream_); }
 
   void Begin() {
     if (state_->stopping) return CloseNow();
@@ -494,7 +500,7 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
           [self = this->shared_from_this()](beast::error_code) { self->CloseNow(); });
     } else {
       beast::error_code ignored;
-      Lowest().socket().shutdown(tcp::socket::shutdown_send, ignored);
+      Lowest().socket().shutdown(net::socket_base::shutdown_send, ignored);
       lingered_ = 0;
       ArmReadTimer(kLingerTimeout);
       Drain();
@@ -519,7 +525,7 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
     CancelReadTimer();
     delay_timer_.cancel();
     beast::error_code ignored;
-    Lowest().socket().shutdown(tcp::socket::shutdown_both, ignored);
+    Lowest().socket().shutdown(net::socket_base::shutdown_both, ignored);
     Lowest().close();
   }
 
@@ -642,7 +648,13 @@ Status CheckOptions(const HttpServerOptions& options) {
   return OkStatus();
 }
 
+// Protocol: tcp, or unix_stream for HttpServerOptions::unix_socket (plain HTTP only). One server
+// either way: only listening, the remote's name and the stream type differ.
+template <class Protocol>
 class BeastHttpServer final : public HttpServer {
+  static constexpr bool kUnix = std::is_same_v<Protocol, unix_stream>;
+  using Socket = typename Protocol::socket;
+
  public:
   // One io_context per thread, each run by exactly one thread, and connections spread over them
   // round robin: a connection's work stays in one FIFO queue, so under load every request waits
@@ -684,6 +696,23 @@ class BeastHttpServer final : public HttpServer {
     return OkStatus();
   }
 
+  // Binds in a private directory, listens, then puts the socket at `path` (unix_socket.h: mode
+  // 0600 from the start, a foreign file or a live socket refused, a stale socket replaced).
+  Status ListenUnix(const std::string& path) {
+    MP_ASSIGN_OR_RETURN(UnixSocketPlacement placement, UnixSocketPlacement::Prepare(path));
+    beast::error_code ec;
+    acceptor_.open(unix_stream(), ec);
+    if (!ec) acceptor_.bind(unix_stream::endpoint(placement.bind_path()), ec);
+    if (!ec) acceptor_.listen(net::socket_base::max_listen_connections, ec);
+    if (ec) return Status(Errc::kIoError, "listening on unix socket " + path + ": " + ec.message());
+    MP_RETURN_IF_ERROR(placement.Publish());
+    unix_socket_.emplace(std::move(placement));
+    // What an HTTP client sends as Host over the socket (curl --unix-socket PATH
+    // http://localhost/).
+    base_url_ = "http://localhost";
+    return OkStatus();
+  }
+
   void Begin() {
     if (state_->options.handle_signals) {
       signals_.emplace(acceptor_.get_executor(), SIGINT, SIGTERM);
@@ -711,6 +740,9 @@ class BeastHttpServer final : public HttpServer {
   uint16_t port() const override { return port_; }
   size_t open_connections() const override { return state_->connections.load(); }
   std::string BaseUrl() const override { return base_url_; }
+  std::string UnixSocketPath() const override {
+    return unix_socket_ ? unix_socket_->path() : std::string();
+  }
 
   void Stop(std::chrono::milliseconds grace) override {
     MutexLock stop_lock(stop_mu_);
@@ -725,6 +757,8 @@ class BeastHttpServer final : public HttpServer {
       accept_retry_.cancel();
       if (signals_) signals_->cancel(ignored);
     });
+    // New clients find no socket file; the listener closes on its strand.
+    if (unix_socket_) unix_socket_->Remove();
     for (auto& session : state_->LiveSessions()) session->OnStop();
     WaitForConnections(SteadyClock::now() + grace);
     if (state_->alive.load() > 0) {
@@ -758,12 +792,12 @@ class BeastHttpServer final : public HttpServer {
   void DoAccept() {
     // The next connection's io_context, round robin.
     net::io_context& ioc = *iocs_[next_ioc_++ % iocs_.size()];
-    acceptor_.async_accept(net::make_strand(ioc), [this](beast::error_code ec, tcp::socket socket) {
+    acceptor_.async_accept(net::make_strand(ioc), [this](beast::error_code ec, Socket socket) {
       OnAccept(ec, std::move(socket));
     });
   }
 
-  void OnAccept(beast::error_code ec, tcp::socket socket) {
+  void OnAccept(beast::error_code ec, Socket socket) {
     if (!acceptor_.is_open() || state_->stopping) return;
     if (ec) {
       // Out of file descriptors and the like: retry shortly rather than spin.
@@ -777,13 +811,17 @@ class BeastHttpServer final : public HttpServer {
     DoAccept();
   }
 
-  void Serve(tcp::socket socket) {
+  void Serve(Socket socket) {
     beast::error_code ec;
-    const tcp::endpoint remote = socket.remote_endpoint(ec);
-    if (ec) return;
-    // Small request/response exchanges: never let Nagle hold a response segment back waiting for
-    // the peer's delayed ACK (up to 40 ms on Linux).
-    socket.set_option(tcp::no_delay(true), ec);
+    std::string remote = "unix";  // a Unix socket's client is usually unnamed
+    if constexpr (!kUnix) {
+      const tcp::endpoint endpoint = socket.remote_endpoint(ec);
+      if (ec) return;
+      remote = EndpointString(endpoint);
+      // Small request/response exchanges: never let Nagle hold a response segment back waiting
+      // for the peer's delayed ACK (up to 40 ms on Linux).
+      socket.set_option(tcp::no_delay(true), ec);
+    }
     for (auto& shed : state_->TakeSilentToShed(SteadyClock::now())) shed->ForceClose();
     const size_t cap = state_->options.max_connections;
     if (state_->connections.load() < cap) {
@@ -797,19 +835,23 @@ class BeastHttpServer final : public HttpServer {
       socket.non_blocking(true, ec);
       socket.write_some(net::buffer(kServiceUnavailable.data(), kServiceUnavailable.size()), ec);
     }
-    socket.shutdown(tcp::socket::shutdown_both, ec);
+    socket.shutdown(net::socket_base::shutdown_both, ec);
     socket.close(ec);
   }
 
-  void StartSession(tcp::socket socket, const tcp::endpoint& remote, Admission admission) {
-    if (state_->tls) {
+  void StartSession(Socket socket, std::string remote, Admission admission) {
+    if constexpr (kUnix) {
+      std::make_shared<Session<UnixStream>>(state_, UnixStream(std::move(socket)),
+                                            std::move(remote), admission)
+          ->Run();
+    } else if (state_->tls) {
       using TlsStream = beast::ssl_stream<beast::tcp_stream>;
       std::make_shared<Session<TlsStream>>(state_, TlsStream(std::move(socket), *state_->tls),
-                                           EndpointString(remote), admission)
+                                           std::move(remote), admission)
           ->Run();
     } else {
       std::make_shared<Session<beast::tcp_stream>>(state_, beast::tcp_stream(std::move(socket)),
-                                                   EndpointString(remote), admission)
+                                                   std::move(remote), admission)
           ->Run();
     }
   }
@@ -827,7 +869,7 @@ class BeastHttpServer final : public HttpServer {
   std::shared_ptr<ServerState> state_;
   std::vector<std::unique_ptr<net::io_context>> iocs_;
   size_t next_ioc_ = 0;  // used only on the acceptor's strand
-  tcp::acceptor acceptor_;
+  typename Protocol::acceptor acceptor_;
   std::vector<net::executor_work_guard<net::io_context::executor_type>> work_;
   net::steady_timer accept_retry_;
   std::optional<net::signal_set> signals_;
@@ -835,6 +877,7 @@ class BeastHttpServer final : public HttpServer {
   std::thread signal_stop_thread_;
   uint16_t port_ = 0;
   std::string base_url_;
+  std::optional<UnixSocketPlacement> unix_socket_;  // kUnix: the socket file, removed by Stop
 
   Mutex stop_mu_;  // held through Stop, so a second caller returns after the first has finished
   Mutex mu_;
@@ -848,7 +891,15 @@ Result<std::unique_ptr<HttpServer>> HttpServer::Start(const HttpServerOptions& o
                                                       Handler handler) {
   if (!handler) return Status(Errc::kInvalidArgument, "HttpServer::Start needs a handler");
   MP_RETURN_IF_ERROR(CheckOptions(options));
-  MP_ASSIGN_OR_RETURN(const tcp::endpoint endpoint, ParseListen(options.listen));
+  const bool unix_socket = !options.unix_socket.empty();
+  tcp::endpoint endpoint;
+  if (!unix_socket) {
+    MP_ASSIGN_OR_RETURN(endpoint, ParseListen(options.listen));
+  } else if (!options.tls_cert_pem.empty() || !options.tls_key_pem.empty()) {
+    return Status(Errc::kInvalidArgument,
+                  "unix_socket " + options.unix_socket +
+                      ": served as plain HTTP (the file's mode guards it); no TLS material");
+  }
   auto state = std::make_shared<ServerState>();
   state->options = options;
   state->handler = std::move(handler);
@@ -856,7 +907,13 @@ Result<std::unique_ptr<HttpServer>> HttpServer::Start(const HttpServerOptions& o
     MP_ASSIGN_OR_RETURN(state->tls, MakeTlsContext(options.tls_cert_pem, options.tls_key_pem));
   }
   try {
-    auto server = std::make_unique<BeastHttpServer>(std::move(state));
+    if (unix_socket) {
+      auto server = std::make_unique<BeastHttpServer<unix_stream>>(std::move(state));
+      MP_RETURN_IF_ERROR(server->ListenUnix(options.unix_socket));
+      server->Begin();
+      return std::unique_ptr<HttpServer>(std::move(server));
+    }
+    auto server = std::make_unique<BeastHttpServer<tcp>>(std::move(state));
     MP_RETURN_IF_ERROR(server->Listen(endpoint));
     server->Begin();
     return std::unique_ptr<HttpServer>(std::move(server));

@@ -36,7 +36,12 @@ struct RequestLogEntry {
 };
 
 struct HttpServerOptions {
-  std::string listen = "127.0.0.1:0";             // host:port; "[::1]:0"; port 0 picks a free port
+  std::string listen = "127.0.0.1:0";  // host:port; "[::1]:0"; port 0 picks a free port
+  // A path: listen on a Unix domain socket there instead of `listen` (plain HTTP only). The file
+  // is mode 0600 from the moment it appears (bound in a private directory, then linked into
+  // place); a file that is not a socket, or a socket a process listens on, is refused and left
+  // alone; a stale socket (nothing listening) is replaced; Stop removes it (unix_socket.h).
+  std::string unix_socket{};
   int threads = 0;                                // 0: std::thread::hardware_concurrency()
   size_t max_header_bytes = 16 * 1024;            // larger: 431
   size_t max_body_bytes = 64 * 1024;              // larger: 413
@@ -79,8 +84,11 @@ class HttpServer {
   virtual uint16_t port() const = 0;
   // Connections being served now (at most max_connections; refusals and closing ones not counted).
   virtual size_t open_connections() const = 0;
-  // "http://127.0.0.1:PORT" or "https://..." (no trailing slash); IPv6 hosts in brackets.
+  // "http://127.0.0.1:PORT" or "https://..." (no trailing slash); IPv6 hosts in brackets. On a
+  // Unix socket "http://localhost" (port() is then 0).
   virtual std::string BaseUrl() const = 0;
+  // The Unix socket's path (HttpServerOptions::unix_socket); "" on TCP.
+  virtual std::string UnixSocketPath() const = 0;
   // Stops accepting, lets requests in flight finish (up to `grace`; each such connection closes
   // after its response), closes idle connections at once, force-closes what is left after
   // `grace`, joins the threads. Idempotent; safe from any thread but the server's own (a handler

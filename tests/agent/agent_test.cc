@@ -5,10 +5,12 @@
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
 #include <algorithm>
 #include <atomic>
 #include <cstdio>
+#include <filesystem>
 #include <functional>
 #include <optional>
 #include <thread>
@@ -500,6 +502,62 @@ TEST_F(AgentTest, StopIsGracefulAndIdempotent) {
   agent_->Wait();
   Result<HttpResponse> r = http_->Send({.method = "GET", .url = agent_->base_url() + "/health"});
   EXPECT_FALSE(r.ok());
+}
+
+TEST_F(AgentTest, ServesOnAUnixSocketOnlyItsUserCanReach) {
+  AgentOptions o = Options();
+  const std::string path = dir_.File("agent.sock");
+  o.unix_socket = path;
+  o.listen = "0.0.0.0:0";  // ignored: the socket replaces the address (and its loopback rule)
+  StartAgent(o);
+  EXPECT_EQ(agent_->unix_socket(), path);
+  EXPECT_EQ(agent_->port(), 0);
+  EXPECT_EQ(agent_->token_endpoint(), "http://localhost/api/v1/token");
+  struct stat st {};
+  ASSERT_EQ(::lstat(path.c_str(), &st), 0);
+  EXPECT_TRUE(S_ISSOCK(st.st_mode));
+  EXPECT_EQ(st.st_mode & 07777, 0600u);
+
+  // The library's own client over the socket (CurlOptions::unix_socket): a miss, then a hit.
+  std::shared_ptr<HttpClient> over_socket = MakeCurlHttpClient({.unix_socket = path});
+  std::string tokens[2];
+  for (std::string& token : tokens) {
+    Result<HttpResponse> r =
+        over_socket->Send({.method = "POST",
+                           .url = agent_->token_endpoint(),
+                           .headers = {{"Content-Type", "application/json"}},
+                           .body = R"({"identity_provider":"maskinporten","target":"nav:agent"})"});
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+    ASSERT_EQ(r->status, 200) << r->body;
+    token = nlohmann::json::parse(r->body)["access_token"];
+  }
+  EXPECT_EQ(tokens[0], tokens[1]);
+  EXPECT_EQ(UpstreamRequests(), 1u);
+  const std::vector<std::string> log = Log();
+  ASSERT_EQ(log.size(), 2u);
+  EXPECT_THAT(log[1], HasSubstr(R"("remote":"unix")"));
+
+  agent_->Stop();
+  EXPECT_FALSE(std::filesystem::exists(path));
+}
+
+TEST_F(AgentTest, UnixSocketRefusesTlsAndAFileInTheWay) {
+  AgentOptions o = Options();
+  o.unix_socket = dir_.File("agent.sock");
+  o.tls_cert_pem = "cert";
+  o.tls_key_pem = "key";
+  Result<std::unique_ptr<Agent>> tls = Agent::Start(o);
+  ASSERT_FALSE(tls.ok());
+  EXPECT_EQ(tls.status().code(), Errc::kInvalidArgument);
+  EXPECT_THAT(tls.status().message(), HasSubstr("plain HTTP"));
+
+  o = Options();
+  o.unix_socket = jwk_file_;  // a regular file: never replaced
+  Result<std::unique_ptr<Agent>> file = Agent::Start(o);
+  ASSERT_FALSE(file.ok());
+  EXPECT_EQ(file.status().code(), Errc::kIoError);
+  EXPECT_THAT(file.status().message(), HasSubstr("not a socket"));
+  EXPECT_EQ(testing::ReadFile(jwk_file_), PrivateJwk(TestKey(Algorithm::kRS256), "k1"));
 }
 
 }  // namespace

@@ -5,9 +5,11 @@
 // says.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
 #include <chrono>
 #include <csignal>
+#include <filesystem>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -151,6 +153,56 @@ TEST_F(AgentCli, HelpShowsExamplesAndExitCodes) {
   EXPECT_THAT(r.out, HasSubstr("--allow-scope"));
   EXPECT_THAT(r.out, HasSubstr("Exit codes:"));
   EXPECT_THAT(r.out, ::testing::Not(HasSubstr("--consumer-org")));
+}
+
+// --unix: curl reaches it through the socket, the file is 0600 and removed on SIGTERM; a second
+// agent on the same path, or a regular file there, exits 3 and leaves it alone.
+TEST_F(AgentCli, UnixSocketServesCurlAndIsRemovedOnExit) {
+  const std::string path = dir_.File("agent.sock");
+  BackgroundProcess agent(MP_CLI_PATH, Args({"--unix", path}), dir_.File("out"), dir_.File("err"));
+  ASSERT_EQ(BackgroundProcess::WaitForLine(dir_.File("out"), 30000),
+            "listening on unix:" + path + "\n")
+      << ReadFile(dir_.File("err"));
+  std::string err = WaitForText(dir_.File("err"), "--unix-socket");
+  EXPECT_THAT(err, HasSubstr("NAIS_TOKEN_ENDPOINT=http://localhost/api/v1/token\n"));
+  EXPECT_THAT(err, HasSubstr("curl --unix-socket " + path));
+  struct stat st {};
+  ASSERT_EQ(::lstat(path.c_str(), &st), 0);
+  EXPECT_TRUE(S_ISSOCK(st.st_mode));
+  EXPECT_EQ(st.st_mode & 07777, 0600u);
+
+  ProcessResult curl = RunProcess(
+      "/usr/bin/env", {"curl", "-sS", "--unix-socket", path, "-d", "identity_provider=maskinporten",
+                       "-d", "target=nav:example", "http://localhost/api/v1/token"});
+  EXPECT_EQ(curl.exit_code, 0) << curl.err;
+  nlohmann::json token = nlohmann::json::parse(curl.out, nullptr, false);
+  EXPECT_EQ(token.value("token_type", ""), "Bearer") << curl.out;
+
+  ProcessResult second = Cli(Args({"--unix", path}));
+  EXPECT_EQ(second.exit_code, 3) << second.err;
+  ExpectErrorLine(second, "io_error");
+  EXPECT_THAT(second.err, HasSubstr("listening on it"));
+  ASSERT_EQ(::lstat(path.c_str(), &st), 0);
+
+  agent.Signal(SIGTERM);
+  EXPECT_EQ(agent.Wait(15000), 0) << ReadFile(dir_.File("err"));
+  EXPECT_FALSE(std::filesystem::exists(path));
+}
+
+TEST_F(AgentCli, UnixSocketRefusesAFileInTheWayAndConflictingFlags) {
+  const std::string file = dir_.File("not-a-socket");
+  WriteFile(file, "keep me");
+  ProcessResult r = Cli(Args({"--unix", file}));
+  EXPECT_EQ(r.exit_code, 3) << r.err;
+  ExpectErrorLine(r, "io_error");
+  EXPECT_THAT(r.err, HasSubstr("not a socket"));
+  EXPECT_EQ(ReadFile(file), "keep me");
+
+  r = Cli(Args({"--unix", dir_.File("s"), "--listen", "127.0.0.1:0"}));
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  r = Cli(Args({"--unix", dir_.File("s"), "--allow-remote"}));
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_THAT(r.err, HasSubstr("--unix"));
 }
 
 }  // namespace

@@ -7,12 +7,17 @@
 #include <poll.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <csignal>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
 #include <future>
 #include <iostream>
 #include <memory>
@@ -22,6 +27,7 @@
 #include <utility>
 #include <vector>
 
+#include <boost/asio/local/stream_protocol.hpp>
 #include <boost/asio/ssl.hpp>
 #include <boost/beast/http.hpp>
 
@@ -30,6 +36,7 @@
 #include "maskinporten/org_number.h"
 #include "maskinporten/test_ca.h"
 #include "testing/jose_fixtures.h"
+#include "testing/process.h"
 
 namespace mp::http {
 namespace {
@@ -921,6 +928,174 @@ TEST(HttpServer, StartRefusesBadTlsMaterial) {
     EXPECT_EQ(server.status().code(), Errc::kInvalidArgument);
     EXPECT_THAT(server.status().message(), ::testing::Not(HasSubstr("PRIVATE KEY")));
   }
+}
+
+// --- Unix domain sockets (HttpServerOptions::unix_socket)
+
+// One request over the Unix socket at `path`, or nullopt when it cannot connect or read a reply.
+std::optional<RawReply> UnixExchange(const std::string& path, const std::string& request) {
+  namespace beast_http = boost::beast::http;
+  boost::asio::io_context io;
+  boost::asio::local::stream_protocol::socket socket(io);
+  boost::system::error_code ec;
+  socket.connect(boost::asio::local::stream_protocol::endpoint(path), ec);
+  if (ec) return std::nullopt;
+  boost::asio::write(socket, boost::asio::buffer(request), ec);
+  if (ec) return std::nullopt;
+  boost::beast::flat_buffer buffer;
+  beast_http::response_parser<beast_http::string_body> parser;
+  beast_http::read(socket, buffer, parser, ec);
+  if (ec) return std::nullopt;
+  RawReply reply;
+  reply.status = static_cast<int>(parser.get().result_int());
+  reply.body = parser.get().body();
+  return reply;
+}
+
+struct stat StatOf(const std::string& path) {
+  struct stat st {};
+  EXPECT_EQ(::lstat(path.c_str(), &st), 0) << path;
+  return st;
+}
+
+// What is in `dir` besides `except`: no private directory left behind.
+std::vector<std::string> OtherEntries(const std::string& dir, const std::string& except) {
+  std::vector<std::string> names;
+  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+    if (entry.path().filename() != except) names.push_back(entry.path().filename().string());
+  }
+  return names;
+}
+
+// A socket file nobody listens on, as a killed process leaves it.
+void MakeStaleSocket(const std::string& path) {
+  const int fd = ::socket(AF_UNIX, SOCK_STREAM, 0);
+  ASSERT_GE(fd, 0);
+  sockaddr_un address{};
+  address.sun_family = AF_UNIX;
+  std::memcpy(address.sun_path, path.data(), path.size());
+  ASSERT_EQ(::bind(fd, reinterpret_cast<const sockaddr*>(&address), sizeof(address)), 0);
+  ::close(fd);
+}
+
+TEST(HttpServerUnixSocket, ServesWithMode0600EvenUnderAnOpenUmaskAndRemovesItOnStop) {
+  mp::testing::TempDir dir;
+  const std::string path = dir.File("agent.sock");
+  const mode_t old_umask = ::umask(0);  // bind would make the file 0777
+  auto server = StartOrDie({.unix_socket = path});
+  ::umask(old_umask);
+  ASSERT_NE(server, nullptr);
+  const struct stat st = StatOf(path);
+  EXPECT_TRUE(S_ISSOCK(st.st_mode));
+  EXPECT_EQ(st.st_mode & 07777, 0600u);
+  EXPECT_EQ(st.st_uid, ::getuid());
+  EXPECT_THAT(OtherEntries(dir.path(), "agent.sock"), ::testing::IsEmpty());
+  EXPECT_EQ(server->BaseUrl(), "http://localhost");
+  EXPECT_EQ(server->UnixSocketPath(), path);
+  EXPECT_EQ(server->port(), 0);
+
+  for (int i = 0; i < 2; ++i) {
+    std::optional<RawReply> reply = UnixExchange(path, Get("/over-unix"));
+    ASSERT_TRUE(reply.has_value());
+    EXPECT_EQ(reply->status, 200);
+    EXPECT_THAT(reply->body, HasSubstr("GET /over-unix"));
+  }
+  server->Stop();
+  EXPECT_FALSE(std::filesystem::exists(path));
+  EXPECT_FALSE(UnixExchange(path, Get("/")).has_value());
+}
+
+TEST(HttpServerUnixSocket, ReportsTheRemoteAsUnixInTheRequestLog) {
+  mp::testing::TempDir dir;
+  std::promise<std::string> remote;
+  auto server = StartOrDie(
+      {.unix_socket = dir.File("s.sock"),
+       .on_request = [&remote](const RequestLogEntry& e) { remote.set_value(e.remote); }});
+  ASSERT_NE(server, nullptr);
+  ASSERT_TRUE(UnixExchange(dir.File("s.sock"), Get("/")).has_value());
+  EXPECT_EQ(remote.get_future().get(), "unix");
+}
+
+TEST(HttpServerUnixSocket, ReplacesAStaleSocketButNotALiveOne) {
+  mp::testing::TempDir dir;
+  const std::string path = dir.File("agent.sock");
+  MakeStaleSocket(path);
+  const ino_t stale = StatOf(path).st_ino;
+
+  auto first = StartOrDie({.unix_socket = path});
+  ASSERT_NE(first, nullptr);
+  const ino_t live = StatOf(path).st_ino;
+  EXPECT_NE(live, stale);
+  EXPECT_EQ(StatOf(path).st_mode & 07777, 0600u);
+
+  // A second server must not take a socket a process listens on.
+  Result<std::unique_ptr<HttpServer>> second =
+      HttpServer::Start({.unix_socket = path, .threads = 1}, EchoHandler);
+  ASSERT_FALSE(second.ok());
+  EXPECT_EQ(second.status().code(), Errc::kIoError);
+  EXPECT_THAT(second.status().message(), HasSubstr(path));
+  EXPECT_THAT(second.status().message(), HasSubstr("listening on it"));
+  EXPECT_EQ(StatOf(path).st_ino, live);
+  EXPECT_THAT(OtherEntries(dir.path(), "agent.sock"), ::testing::IsEmpty());
+  std::optional<RawReply> reply = UnixExchange(path, Get("/still-first"));
+  ASSERT_TRUE(reply.has_value());
+  EXPECT_EQ(reply->status, 200);
+}
+
+TEST(HttpServerUnixSocket, StopLeavesAFileThatIsNoLongerItsOwnSocket) {
+  mp::testing::TempDir dir;
+  const std::string path = dir.File("agent.sock");
+  auto server = StartOrDie({.unix_socket = path});
+  ASSERT_NE(server, nullptr);
+  // Another process replaced the path (after removing ours): Stop must not delete its file.
+  ASSERT_EQ(::unlink(path.c_str()), 0);
+  std::ofstream(path) << "someone else's";
+  server->Stop();
+  EXPECT_TRUE(std::filesystem::exists(path));
+}
+
+TEST(HttpServerUnixSocket, RefusesARegularFileADirectoryAndASymlinkAndLeavesThemAlone) {
+  mp::testing::TempDir dir;
+  const std::string file = dir.File("file");
+  std::ofstream(file) << "not a socket";
+  const std::string subdir = dir.File("subdir");
+  std::filesystem::create_directory(subdir);
+  const std::string link = dir.File("link");
+  std::filesystem::create_symlink(file, link);
+  for (const std::string& path : {file, subdir, link}) {
+    Result<std::unique_ptr<HttpServer>> server =
+        HttpServer::Start({.unix_socket = path, .threads = 1}, EchoHandler);
+    ASSERT_FALSE(server.ok()) << path;
+    EXPECT_EQ(server.status().code(), Errc::kIoError);
+    EXPECT_THAT(server.status().message(), HasSubstr(path));
+    EXPECT_THAT(server.status().message(), HasSubstr("not a socket"));
+  }
+  std::ifstream in(file);
+  std::string content((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_EQ(content, "not a socket");
+  EXPECT_TRUE(std::filesystem::is_symlink(link));
+  EXPECT_TRUE(std::filesystem::is_directory(subdir));
+  std::vector<std::string> entries = OtherEntries(dir.path(), "");
+  std::sort(entries.begin(), entries.end());
+  EXPECT_EQ(entries, (std::vector<std::string>{"file", "link", "subdir"}));
+}
+
+TEST(HttpServerUnixSocket, RefusesTlsATooLongPathAndAMissingDirectory) {
+  mp::testing::TempDir dir;
+  Result<std::unique_ptr<HttpServer>> tls = HttpServer::Start(
+      {.unix_socket = dir.File("s"), .tls_cert_pem = "x", .tls_key_pem = "y"}, EchoHandler);
+  ASSERT_FALSE(tls.ok());
+  EXPECT_EQ(tls.status().code(), Errc::kInvalidArgument);
+  Result<std::unique_ptr<HttpServer>> long_path =
+      HttpServer::Start({.unix_socket = dir.File(std::string(120, 'a'))}, EchoHandler);
+  ASSERT_FALSE(long_path.ok());
+  EXPECT_EQ(long_path.status().code(), Errc::kInvalidArgument);
+  EXPECT_THAT(long_path.status().message(), HasSubstr("at most 107"));
+  Result<std::unique_ptr<HttpServer>> missing =
+      HttpServer::Start({.unix_socket = dir.File("no/such/dir/s")}, EchoHandler);
+  ASSERT_FALSE(missing.ok());
+  EXPECT_EQ(missing.status().code(), Errc::kIoError);
+  EXPECT_THAT(OtherEntries(dir.path(), ""), ::testing::IsEmpty());
 }
 
 }  // namespace

@@ -36,7 +36,7 @@ has maskinporten '^\./usr/lib/systemd/system/maskinporten-serve\.service$'
 has maskinporten '^\./usr/share/doc/maskinporten/copyright$'
 hasnt maskinporten '\.so|\.a$|/include/'
 runtime="libmaskinporten$soversion"
-for comp in core jose pki grant client validate emulator; do
+for comp in core jose pki grant client validate emulator agent; do
   has "$runtime" "/libmaskinporten-$comp\.so\.$soversion$"
   has libmaskinporten-dev "/libmaskinporten-$comp\.a$"
   has libmaskinporten-dev "/libmaskinporten-$comp\.so$"
@@ -45,6 +45,8 @@ done
 hasnt "$runtime" '/include/|\.a$|/bin/'
 has libmaskinporten-dev '/include/maskinporten/maskinporten\.h$'
 has libmaskinporten-dev '/include/maskinporten/emulator\.h$'
+has libmaskinporten-dev '/include/maskinporten/agent\.h$'
+has libmaskinporten-dev '/include/maskinporten/agent_export\.h$'
 has libmaskinporten-dev '/include/maskinporten/version\.h$'
 has libmaskinporten-dev '/include/maskinporten/client_export\.h$'
 has libmaskinporten-dev '/cmake/maskinporten/maskinportenConfig\.cmake$'
