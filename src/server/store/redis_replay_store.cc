@@ -183,6 +183,7 @@ class RedisReplayStore final : public ReplayStore {
   // I/O failure or timeout leaves the protocol state unknown: `c` is closed, never reused.
   Result<RedisReplyPtr> Command(RedisContextPtr& c, std::string_view what,
                                 const std::vector<std::string_view>& args) const {
+    if (c == nullptr) return Unavailable(std::string(what) + ": the connection was lost");
     std::vector<const char*> argv;
     std::vector<size_t> lens;
     argv.reserve(args.size());
