@@ -656,8 +656,8 @@ TEST(LocalMaskinporten, RedisRestartedDuringLoadNeverIssuesAGrantTwice) {
   EXPECT_EQ(reissued, 0) << "of " << issued_grants.size() << " grants issued across the restart";
   std::cout << "redis restart under load: " << issued.load() << " tokens issued ("
             << issued_before_restart << " before the kill), " << unavailable.load()
-            << " answered 503, " << issued_grants.size() << " grants re-posted afterwards: "
-            << reissued << " issued again\n";
+            << " answered 503, " << issued_grants.size()
+            << " grants re-posted afterwards: " << reissued << " issued again\n";
 }
 
 }  // namespace
