@@ -2,7 +2,8 @@
 # Installs the Debian 12 packages maskinporten-cpp builds and tests with (DESIGN.md §8).
 # Idempotent: silent and quick when everything is present; runs `apt-get update` only when a
 # package is missing. Usage: scripts/install-deps.sh [base|web|clang|all]
-#   base  (default) compilers, CMake and the libraries for `make build` / `make test`, the
+#   base  (default) compilers, CMake and the libraries for `make build` / `make test` (with
+#                   redis-server, which the Redis replay-store tests start on loopback), the
 #                   packaging tools (`make package`: dpkg-dev, file, help2man, lintian), plus web
 #   web             chromium (and nodejs + npm when node is missing) for the browser tests of the
 #                   web pages, then `npm ci` when node_modules is missing or older than
@@ -15,6 +16,7 @@ base=(
   build-essential cmake ninja-build pkg-config git openssl ca-certificates curl jq
   libssl-dev libcurl4-openssl-dev nlohmann-json3-dev libboost1.81-dev libsqlite3-dev
   libcli11-dev libspdlog-dev libgtest-dev libgmock-dev libbenchmark-dev
+  libhiredis-dev redis-server
   dpkg-dev file help2man lintian
 )
 web=(chromium)

@@ -5,6 +5,7 @@
 #include <iostream>
 
 #include "cli_common.h"
+#include "core/url.h"
 #include "maskinporten/local_maskinporten.h"
 
 namespace mp::cli {
@@ -55,8 +56,11 @@ int RunServe(const ServeArgs& a) {
     o.replay_store = ReplayStoreKind::kMemory;
   } else if (a.replay_store == "sqlite") {
     o.replay_store = ReplayStoreKind::kSqlite;
+  } else if (a.replay_store.starts_with("redis://") || a.replay_store.starts_with("rediss://")) {
+    o.replay_store = ReplayStoreKind::kRedis;  // the URL is judged when the server starts
+    o.replay_url = a.replay_store;
   } else {
-    return UsageError("--replay-store must be memory or sqlite");
+    return UsageError("--replay-store must be memory, sqlite or redis://HOST:PORT[/DB]");
   }
   if (!a.issuer.empty() && a.issuer.back() != '/') {
     return UsageError("--issuer must end with '/' (Maskinporten issuers keep the trailing slash)");
@@ -65,6 +69,10 @@ int RunServe(const ServeArgs& a) {
   if (!tls.ok()) return FailFlags(tls.status());
   o.tls_cert_pem = std::move(tls->cert_pem);
   o.tls_key_pem = std::move(tls->key_pem);
+  // The key-encryption key comes from the environment only: a flag would put it in `ps` output.
+  if (const char* kek = std::getenv("MASKINPORTEN_KEY_ENCRYPTION_KEY"); kek != nullptr) {
+    o.key_encryption_key = kek;
+  }
   o.db_path = a.db;
   if (o.db_path == ":memory:" && o.replay_store == ReplayStoreKind::kSqlite) {
     return UsageError(
@@ -94,8 +102,9 @@ int RunServe(const ServeArgs& a) {
     if (!s.ok()) return Fail(s);
   }
   std::cout << "listening on " << (*server)->base_url() << std::endl;
-  std::cerr << "issuer " << (*server)->issuer() << ", registry " << o.db_path << ", started in "
-            << static_cast<int>(sw.Millis()) << " ms" << std::endl;
+  std::cerr << "issuer " << (*server)->issuer() << ", registry " << o.db_path << ", replay store "
+            << RedactUserinfo(a.replay_store) << ", started in " << static_cast<int>(sw.Millis())
+            << " ms" << std::endl;
   // On stderr: stdout's one "listening on" line is what scripts and tests read.
   std::cerr << "altinn consents on " << (*server)->consent_issuer() << std::endl;
   if (o.web) std::cerr << "web pages on " << (*server)->base_url() << "/" << std::endl;
@@ -121,7 +130,10 @@ void AddServe(CLI::App& app, int* exit_code) {
                 "enable /_local/ (clock offset, faults, key rotation, journal, replay reset)");
   cmd->add_flag("--no-web", a->no_web,
                 "do not serve the web pages at / and their local login (/local-login/)");
-  cmd->add_option("--replay-store", a->replay_store, "memory or sqlite")->capture_default_str();
+  cmd->add_option("--replay-store", a->replay_store,
+                  "memory, sqlite, or redis://[[USER]:PASSWORD@]HOST[:PORT][/DB][?wait=N] "
+                  "shared by several instances")
+      ->capture_default_str();
   cmd->add_option("--env", a->env, "environment played: test or prod")->capture_default_str();
   cmd->add_option("--ca-dir", a->ca_dir,
                   "local test CA directory, created on first run (default: data directory/ca)");
@@ -134,7 +146,8 @@ void AddServe(CLI::App& app, int* exit_code) {
               "  maskinporten serve\n"
               "  maskinporten serve --config seed.json --db :memory: --listen 127.0.0.1:8080\n"
               "  maskinporten serve --config seed.json --test-controls --port-file port.txt\n"
-              "  maskinporten serve --replay-store sqlite --db ./local.db\n");
+              "  maskinporten serve --replay-store sqlite --db ./local.db\n"
+              "  maskinporten serve --replay-store redis://127.0.0.1:6379/0 --db ./local.db\n");
   cmd->callback([a, exit_code] { *exit_code = RunServe(*a); });
 }
 

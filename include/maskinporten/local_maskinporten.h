@@ -32,6 +32,8 @@ enum class ReplayStoreKind {
   kMemory,  // sharded in-memory set (default); a restart forgets claimed jti
   kSqlite,  // in the registry's SQLite file: a restart, even after a crash, does not reopen
             // replays; a power loss may lose the last claims (docs/operations.md, "Durability")
+  kRedis,   // one Redis at replay_url, shared by several instances (docs/operations.md, "Redis
+            // replay store"); while it is down /token answers 503 and /health says so
 };
 
 struct MP_EMULATOR_EXPORT LocalMaskinportenOptions {
@@ -41,6 +43,9 @@ struct MP_EMULATOR_EXPORT LocalMaskinportenOptions {
   // Registry: a SQLite file (created on first use) or ":memory:".
   std::string db_path = ":memory:";
   ReplayStoreKind replay_store = ReplayStoreKind::kMemory;
+  // kRedis: "redis://[[user]:password@]host[:port][/db][?wait=N&...]" (docs/operations.md).
+  // The password is never logged or put in an error.
+  std::string replay_url{};
   // Seed (docs/emulator.md): a file, or the JSON itself. Applied idempotently at start.
   std::string seed_file{};
   std::string seed_json{};
@@ -65,6 +70,11 @@ struct MP_EMULATOR_EXPORT LocalMaskinportenOptions {
   // registry (tests share one to skip key generation).
   int signing_key_bits = 3072;
   std::string signing_key_pem{};
+  // Key-encryption key: base64 of 32 random bytes (`openssl rand -base64 32`; `serve` reads
+  // $MASKINPORTEN_KEY_ENCRYPTION_KEY). Set: the private parts of the signing keys and the consent
+  // key are stored AES-256-GCM encrypted, and a registry written so cannot be opened without it.
+  // "": stored as PEM (docs/operations.md, "Keys at rest").
+  std::string key_encryption_key{};
   // Time source (SystemClock when null); test controls add their offset to it.
   const Clock* clock = nullptr;
   // Stop gracefully on SIGINT/SIGTERM (the serve verb).
@@ -76,8 +86,9 @@ struct MP_EMULATOR_EXPORT LocalMaskinportenOptions {
 class MP_EMULATOR_EXPORT LocalMaskinporten {
  public:
   // Opens the registry, applies the seed, loads or creates the signing key and CA, binds and
-  // serves. Errc::kIoError for a store or bind failure, the seed's own error for a bad seed
-  // (naming file, JSON path and problem).
+  // serves. Errc::kIoError for a store or bind failure, kNetworkError for a Redis replay store
+  // that cannot be reached, kInvalidArgument for a bad replay_url, the seed's own error for a bad
+  // seed (naming file, JSON path and problem).
   static Result<std::unique_ptr<LocalMaskinporten>> Start(const LocalMaskinportenOptions& options);
   ~LocalMaskinporten();
   LocalMaskinporten(const LocalMaskinporten&) = delete;

@@ -6,6 +6,9 @@
 #include <atomic>
 #include <chrono>
 #include <filesystem>
+#include <thread>
+
+#include <nlohmann/json.hpp>
 
 #include "maskinporten/test_ca.h"
 #include "server/altinn/consent_requests.h"
@@ -14,6 +17,7 @@
 #include "server/handlers/self_service_api.h"
 #include "server/handlers/web_assets.h"
 #include "server/registry/seed.h"
+#include "server/store/redis_replay_store.h"
 
 namespace mp {
 
@@ -75,12 +79,22 @@ void AddRoutes(server::Emulator& impl, const std::string& base_url) {
   impl.router.Add("GET", "/jwk",
                   [tokens](const http::HttpRequest& r) { return tokens->HandleJwks(r); });
   server::Store* store = impl.store.get();
-  impl.router.Add("GET", "/health", [store](const http::HttpRequest&) {
-    // Healthy when the registry answers a read.
-    Result<std::optional<server::ClientRecord>> probe = store->GetClient("");
-    http::HttpResponse r =
-        probe.ok() ? http::HttpResponse::Json(200, R"({"status":"ok"})")
-                   : http::HttpResponse::Json(503, R"({"status":"registry unavailable"})");
+  server::ReplayStore* replay = impl.replay.get();
+  impl.router.Add("GET", "/health", [store, replay](const http::HttpRequest&) {
+    // Each backend the token endpoint needs, probed now: the registry answers a read, the replay
+    // store its own probe (a PING for Redis). One down: 503 "degraded", naming it and why.
+    const std::pair<std::string_view, Status> backends[] = {
+        {"registry", store->GetClient("").status()}, {"replay_store", replay->Probe()}};
+    nlohmann::ordered_json body = {{"status", "ok"}};
+    int status = 200;
+    for (const auto& [name, probe] : backends) {
+      body[std::string(name)] = probe.ok() ? "ok" : "unavailable: " + probe.message();
+      if (!probe.ok()) status = 503;
+    }
+    if (status != 200) body["status"] = "degraded";
+    http::HttpResponse r = http::HttpResponse::Json(
+        status, body.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace));
+    r.headers.emplace_back("Cache-Control", "no-store");
     r.labels.route = "health";
     return r;
   });
@@ -131,6 +145,12 @@ Status OpenStores(server::Emulator& impl) {
                     "the sqlite replay store needs a database file, not :memory:");
     }
     MP_ASSIGN_OR_RETURN(impl.replay, server::OpenSqliteReplayStore({.path = o.db_path}));
+  } else if (o.replay_store == ReplayStoreKind::kRedis) {
+    MP_ASSIGN_OR_RETURN(server::RedisReplayOptions redis, server::ParseRedisUrl(o.replay_url));
+    // A claim holds a connection for one round trip; each server thread makes one at a time.
+    redis.pool_size = o.threads > 0 ? static_cast<size_t>(o.threads)
+                                    : std::max(1u, std::thread::hardware_concurrency());
+    MP_ASSIGN_OR_RETURN(impl.replay, server::OpenRedisReplayStore(redis));
   } else {
     impl.replay = server::NewMemoryReplayStore();
   }
@@ -146,6 +166,12 @@ Status ConfigureEmulator(Emulator& impl) {
   impl.clock = std::make_unique<server::OffsetClock>(o.clock != nullptr ? *o.clock
                                                                         : SystemClock::Instance());
   impl.config.environment = o.environment;
+  // First: a bad key-encryption key must fail before anything is created or written.
+  std::optional<server::KeyEncryptionKey> kek;
+  if (!o.key_encryption_key.empty()) {
+    MP_ASSIGN_OR_RETURN(kek, server::KeyEncryptionKey::FromBase64(o.key_encryption_key));
+  }
+  impl.consent_signer.key_encryption = kek;
   MP_RETURN_IF_ERROR(OpenStores(impl));
   // Before the seed: its clients may name the open Altinn scopes.
   MP_RETURN_IF_ERROR(server::EnsureAltinnScopes(*impl.store, *impl.clock));
@@ -160,7 +186,8 @@ Status ConfigureEmulator(Emulator& impl) {
   }
   MP_ASSIGN_OR_RETURN(impl.keys, server::SigningKeys::Load(*impl.store, *impl.clock,
                                                            {.bits = o.signing_key_bits,
-                                                            .initial_key_pem = o.signing_key_pem}));
+                                                            .initial_key_pem = o.signing_key_pem,
+                                                            .key_encryption = kek}));
   return OkStatus();
 }
 

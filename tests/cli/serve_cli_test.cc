@@ -15,6 +15,7 @@
 #include "maskinporten/http.h"
 #include "testing/cli_runner.h"
 #include "testing/process.h"
+#include "testing/redis_server.h"
 
 namespace mp::testing {
 namespace {
@@ -138,6 +139,45 @@ TEST(ServeCli, BadFlagValuesAreUsageErrors) {
     EXPECT_EQ(r.exit_code, 2) << extra[0] << ": " << r.err;
     ExpectErrorLine(r, "invalid_argument");
   }
+}
+
+// docs/operations.md, "Redis replay store" and "Keys at rest": what cannot be honoured stops the
+// start naming the cause; the Redis password and the key-encryption key are never printed.
+TEST(ServeCli, RedisAndKekProblemsStopTheStartWithoutShowingSecrets) {
+  TempDir dir;
+  ProcessResult tls = Cli(ServeArgs(dir, {"--replay-store", "rediss://:hunter2@127.0.0.1:1"}));
+  EXPECT_EQ(tls.exit_code, 1);
+  EXPECT_THAT(tls.err, HasSubstr("error: invalid_argument: replay store rediss://***@127.0.0.1:1: "
+                                 "rediss:// (TLS) is not supported"));
+  ProcessResult down = Cli(ServeArgs(dir, {"--replay-store", "redis://:hunter2@127.0.0.1:1/0"}));
+  EXPECT_EQ(down.exit_code, 3);
+  EXPECT_EQ(down.err, "error: network_error: redis 127.0.0.1:1: connection refused\n");
+  ProcessResult kek =
+      Cli(ServeArgs(dir, {}), "", {{"MASKINPORTEN_KEY_ENCRYPTION_KEY", "c2hvcnQ="}});
+  EXPECT_EQ(kek.exit_code, 1);
+  EXPECT_EQ(kek.err,
+            "error: invalid_argument: MASKINPORTEN_KEY_ENCRYPTION_KEY decodes to 5 bytes; "
+            "AES-256 needs 32 (openssl rand -base64 32)\n");
+  for (const ProcessResult* r : {&tls, &down, &kek}) {
+    EXPECT_THAT(r->err, ::testing::Not(HasSubstr("hunter2")));
+    EXPECT_THAT(r->err, ::testing::Not(HasSubstr("c2hvcnQ")));
+  }
+}
+
+TEST(ServeCli, StartLineShowsTheRedisUrlWithoutItsPassword) {
+  MP_START_REDIS_OR_SKIP(redis, {"--requirepass", "hunter2"});
+  TempDir dir;
+  const std::string url = "redis://:hunter2@127.0.0.1:" + std::to_string(redis->port()) + "/1";
+  BackgroundProcess serve(MP_CLI_PATH, ServeArgs(dir, {"--replay-store", url}), dir.File("out"),
+                          dir.File("err"));
+  ASSERT_FALSE(BackgroundProcess::WaitForLine(dir.File("port"), 60000).empty())
+      << ReadFile(dir.File("err"));
+  std::string err = BackgroundProcess::WaitForLine(dir.File("err"), 5000);
+  EXPECT_THAT(err, HasSubstr(", replay store redis://***@127.0.0.1:" +
+                             std::to_string(redis->port()) + "/1, started in "));
+  EXPECT_THAT(err, ::testing::Not(HasSubstr("hunter2")));
+  serve.Signal(SIGTERM);
+  EXPECT_EQ(serve.Wait(15000), 0) << ReadFile(dir.File("err"));
 }
 
 TEST(ServeCli, BusyPortExitsThreeNamingTheAddress) {

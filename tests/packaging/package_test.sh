@@ -52,8 +52,9 @@ has libmaskinporten-dev '/include/maskinporten/client_export\.h$'
 has libmaskinporten-dev '/cmake/maskinporten/maskinportenConfig\.cmake$'
 has libmaskinporten-dev '/cmake/maskinporten/maskinportenConfigVersion\.cmake$'
 
-# Dependencies come from dpkg-shlibdeps: the CLI needs OpenSSL, libcurl and SQLite at run time.
-for lib in libssl3 libcurl4 libsqlite3-0 libc6; do
+# Dependencies come from dpkg-shlibdeps: the CLI needs OpenSSL, libcurl, SQLite and hiredis at run
+# time.
+for lib in libssl3 libcurl4 libsqlite3-0 libhiredis0.14 libc6; do
   field maskinporten Depends | grep -q "$lib" || fail "maskinporten Depends lacks $lib: $(field maskinporten Depends)"
 done
 field "$runtime" Depends | grep -q libssl3 || fail "$runtime Depends lacks libssl3"

@@ -10,7 +10,9 @@
 #include <regex>
 #include <set>
 #include <string>
+#include <string_view>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -504,6 +506,45 @@ TEST(TokenService, JwksServesTheCurrentKeySet) {
   ASSERT_NE(k, nullptr);
   EXPECT_EQ(k->use, "sig");
   EXPECT_EQ(k->alg_name, "RS256");
+}
+
+// A replay store whose claims fail with a fixed status (a Redis that is down, a broken disk).
+class FailingReplayStore final : public ReplayStore {
+ public:
+  explicit FailingReplayStore(Status status) : status_(std::move(status)) {}
+  Result<bool> Claim(std::string_view, int64_t, int64_t) override { return status_; }
+  Status Reset() override { return status_; }
+  Status Probe() override { return status_; }
+
+ private:
+  Status status_;
+};
+
+// Issue 18: a jti that cannot be claimed is never a token. An unreachable backend is an outage
+// (503, retried by clients), any other store failure a fault (500); both server_error, with the
+// cause in the journal and not in the answer.
+TEST(TokenService, UnclaimableJtiIsNeverATokenAndAnOutageIs503) {
+  auto env = MakeEnv();
+  const std::vector<std::pair<Status, int>> cases = {
+      {Status(Errc::kNetworkError, "redis 127.0.0.1:6379: connection refused"), 503},
+      {Status(Errc::kIoError, "disk I/O error"), 500}};
+  for (const auto& [failure, http_status] : cases) {
+    FailingReplayStore replay(failure);
+    TokenService service(env->config, *env->store, replay, *env->keys, env->clock);
+    std::string detail;
+    service.on_outcome = [&detail](const TokenOutcome& o) {
+      EXPECT_FALSE(o.issued);
+      detail = o.detail;
+    };
+    http::HttpResponse r = service.HandleToken(FormRequest(FormBody(SignGrant(KidGrant()))));
+    EXPECT_EQ(r.status, http_status) << r.body;
+    nlohmann::json body = Body(r);
+    EXPECT_EQ(body["error"], "server_error");
+    EXPECT_FALSE(body.contains("access_token"));
+    EXPECT_THAT(body["error_description"].get<std::string>(),
+                ::testing::Not(::testing::HasSubstr(failure.message())));
+    EXPECT_THAT(detail, ::testing::HasSubstr(failure.message()));
+  }
 }
 
 }  // namespace

@@ -2,11 +2,9 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
-#include <functional>
 #include <latch>
 #include <limits>
 #include <memory>
-#include <ostream>
 #include <string>
 #include <thread>
 #include <utility>
@@ -16,40 +14,17 @@
 #include "server/store/schema.h"
 #include "server/store/sqlite.h"
 #include "server/store/store.h"
+#include "store/replay_store_contract.h"
 #include "testing/process.h"
 
 namespace mp::server {
 namespace {
-
-// Each implementation, behind the ReplayStore interface. The SQLite ones keep their TempDir alive.
-struct ReplayCase {
-  std::string name;
-  std::function<std::unique_ptr<ReplayStore>(const testing::TempDir&)> open;
-};
-
-void PrintTo(const ReplayCase& c, std::ostream* os) { *os << c.name; }
 
 std::unique_ptr<ReplayStore> OpenSqliteReplay(const std::string& path) {
   Result<std::unique_ptr<ReplayStore>> store = OpenSqliteReplayStore({.path = path});
   EXPECT_TRUE(store.ok()) << store.status().ToString();
   return store.ok() ? std::move(store).value() : nullptr;
 }
-
-class ReplayStoreTest : public ::testing::TestWithParam<ReplayCase> {
- protected:
-  void SetUp() override {
-    store_ = GetParam().open(dir_);
-    ASSERT_TRUE(store_);
-  }
-  bool Claim(const std::string& key, int64_t expires_at, int64_t now) {
-    Result<bool> claimed = store_->Claim(key, expires_at, now);
-    EXPECT_TRUE(claimed.ok()) << claimed.status().ToString();
-    return claimed.ok() && *claimed;
-  }
-
-  testing::TempDir dir_;
-  std::unique_ptr<ReplayStore> store_;
-};
 
 TEST_P(ReplayStoreTest, FirstClaimWinsAndSecondLoses) {
   EXPECT_TRUE(Claim("client jti-1", 200, 100));

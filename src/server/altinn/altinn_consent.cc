@@ -238,10 +238,11 @@ Result<ConsentKeyRecord> NewConsentKey(int64_t now, const ConsentSignerOptions& 
                                                    {"CN", "Altinn consent tokens (local)"}},
                                        .not_before = now - 86400,
                                        .not_after = now + kCertificateDays * 86400}));
-  return ConsentKeyRecord{.kid = key->public_key().Thumbprint(),
-                          .private_pem = key->ToPkcs8Pem(),
-                          .certificate_pem = cert.Pem(),
-                          .created = now};
+  const std::string kid = key->public_key().Thumbprint();
+  SecretString pem(key->ToPkcs8Pem());
+  MP_ASSIGN_OR_RETURN(std::string stored, SealPrivateKey(options.key_encryption, kid, pem.value()));
+  return ConsentKeyRecord{
+      .kid = kid, .private_pem = std::move(stored), .certificate_pem = cert.Pem(), .created = now};
 }
 
 // ---- the API
@@ -515,7 +516,9 @@ Result<std::unique_ptr<ConsentSigner>> LoadConsentSigner(Store& store, const Clo
     MP_ASSIGN_OR_RETURN(ConsentKeyRecord fresh, NewConsentKey(clock.NowSeconds(), options));
     MP_ASSIGN_OR_RETURN(stored, store.AddConsentKeyIfAbsent(fresh));
   }
-  MP_ASSIGN_OR_RETURN(PrivateKey key, PrivateKey::FromPem(stored->private_pem));
+  MP_ASSIGN_OR_RETURN(SecretString pem,
+                      OpenPrivateKey(options.key_encryption, stored->kid, stored->private_pem));
+  MP_ASSIGN_OR_RETURN(PrivateKey key, PrivateKey::FromPem(pem.value()));
   MP_ASSIGN_OR_RETURN(Certificate cert, Certificate::FromPem(stored->certificate_pem));
   MP_ASSIGN_OR_RETURN(PublicKey cert_key, cert.PublicKeyOf());
   if (key.type() != KeyType::kRsa || cert_key.Thumbprint() != key.public_key().Thumbprint()) {

@@ -35,6 +35,7 @@
 #include "maskinporten/key.h"
 #include "maskinporten/status.h"
 #include "server/server_config.h"
+#include "server/store/key_encryption.h"
 #include "server/store/store.h"
 #include "server/token/signing_keys.h"
 
@@ -71,6 +72,8 @@ struct ConsentSignerOptions {
   int bits = 2048;
   // When the store holds no key yet: use this PKCS#8 PEM instead of generating one (tests).
   std::string initial_key_pem{};
+  // The private key sealed under this KEK in the store (server/store/key_encryption.h).
+  std::optional<KeyEncryptionKey> key_encryption{};
 };
 
 // Loads the key from the Store; makes (and stores) key and certificate on first use.

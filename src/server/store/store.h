@@ -320,7 +320,13 @@ class ReplayStore {
   // would be forgotten at once).
   virtual Result<bool> Claim(std::string_view key, int64_t expires_at, int64_t now) = 0;
   virtual Status Reset() = 0;  // forget everything (test control)
+  // Whether the backend answers now (GET /health): OK, or the error a Claim would meet, naming
+  // the backend ("redis 127.0.0.1:6379: Connection refused"). In-process stores are always up.
+  virtual Status Probe() { return OkStatus(); }
 };
+// The rule every ReplayStore applies before it claims anything: both times in 1970..2199
+// (core/checked.h) and expires_at after now; Errc::kInvalidArgument naming "replay" otherwise.
+Status CheckReplayClaimTimes(int64_t expires_at, int64_t now);
 // Sharded in-memory set (default); memory_replay_store.h has the class and its Size().
 std::unique_ptr<ReplayStore> NewMemoryReplayStore();
 // Kept in the same SQLite file as the registry (`serve --replay-store sqlite`), on its own

@@ -15,10 +15,7 @@ Result<std::unique_ptr<SigningKeys>> SigningKeys::Load(Store& store, const Clock
       if (key.type() != KeyType::kRsa) {
         return Status(Errc::kInvalidKey, "the initial signing key must be RSA");
       }
-      MP_RETURN_IF_ERROR(store.AddSigningKey({.kid = key.public_key().Thumbprint(),
-                                              .private_pem = key.ToPkcs8Pem(),
-                                              .created = clock.NowSeconds(),
-                                              .current = true}));
+      MP_RETURN_IF_ERROR(keys->AddKey(key, clock.NowSeconds()));
     } else {
       MP_RETURN_IF_ERROR(keys->AddNewKeyLocked());
     }
@@ -40,10 +37,23 @@ Status SigningKeys::AddNewKeyLocked() {
   MP_ASSIGN_OR_RETURN(std::vector<SigningKeyRecord> stored, store_.ListSigningKeys());
   int64_t created = clock_.NowSeconds();
   for (const SigningKeyRecord& r : stored) created = std::max(created, r.created + 1);
-  return store_.AddSigningKey({.kid = key.public_key().Thumbprint(),
-                               .private_pem = key.ToPkcs8Pem(),
-                               .created = created,
-                               .current = true});
+  return AddKey(key, created);
+}
+
+// As the new current key; its private part sealed when a KEK is set.
+Status SigningKeys::AddKey(const PrivateKey& key, int64_t created) {
+  const std::string kid = key.public_key().Thumbprint();
+  SecretString pem(key.ToPkcs8Pem());
+  MP_ASSIGN_OR_RETURN(std::string stored,
+                      SealPrivateKey(options_.key_encryption, kid, pem.value()));
+  return store_.AddSigningKey(
+      {.kid = kid, .private_pem = std::move(stored), .created = created, .current = true});
+}
+
+Result<PrivateKey> SigningKeys::ReadKey(const SigningKeyRecord& record) const {
+  MP_ASSIGN_OR_RETURN(SecretString pem,
+                      OpenPrivateKey(options_.key_encryption, record.kid, record.private_pem));
+  return PrivateKey::FromPem(pem.value());
 }
 
 // Builds the published set from the store: the current key first, then up to keep_previous of
@@ -57,11 +67,11 @@ Status SigningKeys::Reload() {
   if (stored.empty() || !stored.front().current) {
     return Status(Errc::kInternal, "the store holds no current signing key");
   }
-  MP_ASSIGN_OR_RETURN(PrivateKey current, PrivateKey::FromPem(stored.front().private_pem));
+  MP_ASSIGN_OR_RETURN(PrivateKey current, ReadKey(stored.front()));
   std::vector<Jwk> published;
   const size_t limit = 1 + static_cast<size_t>(std::max(0, options_.keep_previous));
   for (size_t i = 0; i < stored.size() && i < limit; ++i) {
-    MP_ASSIGN_OR_RETURN(PrivateKey key, PrivateKey::FromPem(stored[i].private_pem));
+    MP_ASSIGN_OR_RETURN(PrivateKey key, ReadKey(stored[i]));
     published.push_back(Jwk{.key = key.public_key(),
                             .kid = stored[i].kid,
                             .alg = Algorithm::kRS256,

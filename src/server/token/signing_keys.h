@@ -11,6 +11,7 @@
 #define MASKINPORTEN_SERVER_TOKEN_SIGNING_KEYS_H_
 
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "core/mutex.h"
@@ -18,6 +19,7 @@
 #include "maskinporten/jwk.h"
 #include "maskinporten/key.h"
 #include "maskinporten/status.h"
+#include "server/store/key_encryption.h"
 #include "server/store/store.h"
 
 namespace mp::server {
@@ -36,6 +38,8 @@ struct SigningKeyOptions {
   std::string initial_key_pem{};
   // How many previous keys stay published after a rotation.
   int keep_previous = 1;
+  // Private keys sealed under this KEK in the store (server/store/key_encryption.h); none: PEM.
+  std::optional<KeyEncryptionKey> key_encryption{};
 };
 
 class SigningKeys {
@@ -53,6 +57,8 @@ class SigningKeys {
   SigningKeys(Store& store, const Clock& clock, SigningKeyOptions options)
       : store_(store), clock_(clock), options_(std::move(options)) {}
   Status AddNewKeyLocked() MP_REQUIRES(rotate_mu_);
+  Status AddKey(const PrivateKey& key, int64_t created);
+  Result<PrivateKey> ReadKey(const SigningKeyRecord& record) const;
   Status Reload() MP_REQUIRES(rotate_mu_);
   Store& store_;
   const Clock& clock_;

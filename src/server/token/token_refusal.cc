@@ -24,11 +24,15 @@ TokenRefusal InvalidRequest(std::string description) {
 }
 
 TokenRefusal InternalError(const Status& status) {
-  return TokenRefusal{.http_status = 500,
-                      .error = "server_error",
-                      .description = "Internal server error",
-                      .mp_code = "",
-                      .detail = status.ToString()};
+  // A backend that cannot be reached (the Redis replay store) is an outage, not a fault: 503,
+  // which clients retry, with a new grant (the jti of this one may or may not be claimed).
+  const bool unavailable = status.code() == Errc::kNetworkError;
+  return TokenRefusal{
+      .http_status = unavailable ? 503 : 500,
+      .error = "server_error",
+      .description = unavailable ? "Service temporarily unavailable" : "Internal server error",
+      .mp_code = "",
+      .detail = status.ToString()};
 }
 
 http::HttpResponse RefusalResponse(const TokenRefusal& refusal, std::string_view issuer,

@@ -33,6 +33,7 @@ TokenRefusal Refuse(MpError error, std::string values = {}, std::string detail =
 // 400 invalid_request with `description` (SPEC §4.4 step 1: the form).
 TokenRefusal InvalidRequest(std::string description);
 // 500 server_error: a store failed, so no verdict could be given; `status` goes to the log only.
+// 503 server_error when it could not be reached (Errc::kNetworkError: Redis down).
 TokenRefusal InternalError(const Status& status);
 
 // Maskinporten's error body for a refusal (SPEC §6): error, error_description with
