@@ -4,14 +4,13 @@
 // kEveryFinding mode, lists that same error first.
 #include "grant/grant_engine.h"
 
-#include <openssl/evp.h>
-
 #include <algorithm>
 #include <set>
 #include <unordered_set>
 #include <utility>
 
 #include "core/checked.h"
+#include "core/digest.h"
 #include "core/json.h"
 #include "core/scope_set.h"
 #include "core/strings.h"
@@ -51,19 +50,6 @@ std::string JsonTypeName(const Json& v) {
 template <size_t N>
 bool Contains(const std::array<std::string_view, N>& list, std::string_view name) {
   return std::find(list.begin(), list.end(), name) != list.end();
-}
-
-std::string Sha256Hex(std::string_view data) {
-  unsigned char md[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  EVP_Digest(data.data(), data.size(), md, &len, EVP_sha256(), nullptr);
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  for (unsigned int i = 0; i < len; ++i) {
-    out += kHex[md[i] >> 4];
-    out += kHex[md[i] & 0x0f];
-  }
-  return out;
 }
 
 // A NumericDate past the year 5000: almost surely milliseconds since the epoch.

@@ -16,6 +16,7 @@
 #include "server/store/schema.h"
 #include "server/store/sqlite.h"
 #include "server/store/store.h"
+#include "store/store_backends.h"
 #include "testing/process.h"
 
 namespace mp::server {
@@ -29,6 +30,14 @@ struct ReplayCase {
 
 void PrintTo(const ReplayCase& c, std::ostream* os) { *os << c.name; }
 
+std::unique_ptr<ReplayStore> OpenPostgresReplay() {
+  const std::string url = NewPostgresDatabase();
+  if (url.empty()) return nullptr;
+  Result<std::unique_ptr<ReplayStore>> store = OpenPostgresReplayStore({.url = url});
+  EXPECT_TRUE(store.ok()) << store.status().ToString();
+  return store.ok() ? std::move(store).value() : nullptr;
+}
+
 std::unique_ptr<ReplayStore> OpenSqliteReplay(const std::string& path) {
   Result<std::unique_ptr<ReplayStore>> store = OpenSqliteReplayStore({.path = path});
   EXPECT_TRUE(store.ok()) << store.status().ToString();
@@ -38,6 +47,10 @@ std::unique_ptr<ReplayStore> OpenSqliteReplay(const std::string& path) {
 class ReplayStoreTest : public ::testing::TestWithParam<ReplayCase> {
  protected:
   void SetUp() override {
+    if (GetParam().name == "Postgres") {
+      const std::string missing = testing::PostgresServer::MissingBinaries();
+      if (!missing.empty()) GTEST_SKIP() << missing;
+    }
     store_ = GetParam().open(dir_);
     ASSERT_TRUE(store_);
   }
@@ -147,7 +160,8 @@ INSTANTIATE_TEST_SUITE_P(
                    [](const testing::TempDir&) { return OpenSqliteReplay(":memory:"); }},
         ReplayCase{
             "SqliteFile",
-            [](const testing::TempDir& dir) { return OpenSqliteReplay(dir.File("replay.db")); }}),
+            [](const testing::TempDir& dir) { return OpenSqliteReplay(dir.File("replay.db")); }},
+        ReplayCase{"Postgres", [](const testing::TempDir&) { return OpenPostgresReplay(); }}),
     [](const ::testing::TestParamInfo<ReplayCase>& info) { return info.param.name; });
 
 // ---- memory store specifics

@@ -1,4 +1,5 @@
-// ReplayStore implementations: sharded memory (memory_replay_store.h) and SQLite.
+// ReplayStore implementations: sharded memory (memory_replay_store.h) and SQLite (Redis:
+// redis_replay_store.cc).
 
 #include <algorithm>
 #include <functional>
@@ -15,12 +16,11 @@
 #include "server/store/store.h"
 
 namespace mp::server {
-namespace {
 
 // A claim must protect something: both times in 1970..2199 (core/checked.h) and the expiry after
 // now. An expiry at or before now would be forgotten at once and let the same jti through again,
 // so a caller that computed it wrongly (an overflowed exp + skew) gets an error, not a claim.
-Status CheckClaimTimes(int64_t expires_at, int64_t now) {
+Status CheckReplayClaimTimes(int64_t expires_at, int64_t now) {
   MP_RETURN_IF_ERROR(EpochSeconds(expires_at, "replay expiry", Errc::kInvalidArgument).status());
   MP_RETURN_IF_ERROR(EpochSeconds(now, "replay clock", Errc::kInvalidArgument).status());
   if (expires_at <= now) {
@@ -29,8 +29,6 @@ Status CheckClaimTimes(int64_t expires_at, int64_t now) {
   }
   return OkStatus();
 }
-
-}  // namespace
 
 MemoryReplayStore::MemoryReplayStore(MemoryReplayOptions options)
     : options_{.shards = std::max<size_t>(options.shards, 1),
@@ -42,7 +40,7 @@ MemoryReplayStore::Shard& MemoryReplayStore::ShardFor(std::string_view key) {
 }
 
 Result<bool> MemoryReplayStore::Claim(std::string_view key, int64_t expires_at, int64_t now) {
-  MP_RETURN_IF_ERROR(CheckClaimTimes(expires_at, now));
+  MP_RETURN_IF_ERROR(CheckReplayClaimTimes(expires_at, now));
   Shard& shard = ShardFor(key);
   MutexLock lock(shard.mu);
   MaybePurge(shard, now);
@@ -94,7 +92,7 @@ class SqliteReplayStore final : public ReplayStore {
   explicit SqliteReplayStore(std::unique_ptr<sqlite::Connection> db) : db_(std::move(db)) {}
 
   Result<bool> Claim(std::string_view key, int64_t expires_at, int64_t now) override {
-    MP_RETURN_IF_ERROR(CheckClaimTimes(expires_at, now));
+    MP_RETURN_IF_ERROR(CheckReplayClaimTimes(expires_at, now));
     MutexLock lock(mu_);
     sqlite::Connection& db = *db_;
     if (++claims_since_purge_ >= kPurgeEvery) {

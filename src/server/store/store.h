@@ -309,6 +309,30 @@ struct SqliteStoreOptions {
 // when the file cannot be opened or is not a registry.
 Result<std::unique_ptr<Store>> OpenSqliteStore(const SqliteStoreOptions& options);
 
+struct PostgresStoreOptions {
+  // A libpq URL, postgresql://user[:password]@host[:port]/dbname[?param=value...], or a
+  // key=value string. Messages and logs name it without the password (MaskedPostgresUrl).
+  std::string url{};
+  int pool_size = 4;  // connections at most; the server gives one per worker thread
+  int connect_timeout_seconds = 5;
+  int statement_timeout_ms = 10000;
+  // After a failed connect, calls fail at once (Errc::kNetworkError) for a backoff that doubles
+  // from 100 ms up to this, then the next call tries again.
+  int max_backoff_ms = 5000;
+};
+// Opens the registry on PostgreSQL (several `serve` instances share it; SPEC §17) and migrates it
+// (table maskinporten_schema; instances starting together migrate once, under an advisory lock).
+// The same semantics and messages as the SQLite store. Errc::kNetworkError "<url>: PostgreSQL
+// unavailable: ..." when the server cannot be reached, now or in any later call (each call then
+// tries to reconnect, with backoff); Errc::kIoError for a database whose schema version is newer
+// than this build's or any other server-side failure; kInvalidArgument for a bad URL.
+Result<std::unique_ptr<Store>> OpenPostgresStore(const PostgresStoreOptions& options);
+// The URL without its password: "postgresql://user@host:port/dbname". kInvalidArgument when it is
+// not a PostgreSQL URL.
+Result<std::string> MaskedPostgresUrl(std::string_view url);
+// true for "postgresql://..." and "postgres://..." (what --db takes for PostgreSQL).
+bool IsPostgresUrl(std::string_view db);
+
 // jti replay protection (SPEC §4.4 step 10). Claim is atomic: among concurrent claims of one key
 // exactly one returns true. Entries expire at `expires_at` (Unix seconds): once
 // expires_at <= now the key can be claimed again, and expired entries are dropped lazily.
@@ -320,7 +344,13 @@ class ReplayStore {
   // would be forgotten at once).
   virtual Result<bool> Claim(std::string_view key, int64_t expires_at, int64_t now) = 0;
   virtual Status Reset() = 0;  // forget everything (test control)
+  // Whether the backend answers now (GET /health): OK, or the error a Claim would meet, naming
+  // the backend ("redis 127.0.0.1:6379: Connection refused"). In-process stores are always up.
+  virtual Status Probe() { return OkStatus(); }
 };
+// The rule every ReplayStore applies before it claims anything: both times in 1970..2199
+// (core/checked.h) and expires_at after now; Errc::kInvalidArgument naming "replay" otherwise.
+Status CheckReplayClaimTimes(int64_t expires_at, int64_t now);
 // Sharded in-memory set (default); memory_replay_store.h has the class and its Size().
 std::unique_ptr<ReplayStore> NewMemoryReplayStore();
 // Kept in the same SQLite file as the registry (`serve --replay-store sqlite`), on its own
@@ -328,6 +358,12 @@ std::unique_ptr<ReplayStore> NewMemoryReplayStore();
 // "Durability"); the file is judged as OpenSqliteStore judges it. ":memory:" gives a private
 // in-memory database, not the registry's.
 Result<std::unique_ptr<ReplayStore>> OpenSqliteReplayStore(const SqliteStoreOptions& options);
+
+// A Hydra-style table in the PostgreSQL registry (`serve --replay-store postgres`): the key is
+// the hex SHA-256 of the claim key, a claim is one INSERT ... ON CONFLICT, so it is atomic across
+// every instance sharing the database; expired rows are swept every 1024 claims. Errors as
+// OpenPostgresStore's.
+Result<std::unique_ptr<ReplayStore>> OpenPostgresReplayStore(const PostgresStoreOptions& options);
 
 std::string_view ScopeVisibilityName(ScopeVisibility v);  // "PUBLIC", "PRIVATE", "INTERNAL"
 std::optional<ScopeVisibility> ParseScopeVisibility(std::string_view name);

@@ -1,0 +1,228 @@
+// Records <-> rows, shared by the SQLite and PostgreSQL stores: the column lists, the JSON
+// encodings of list columns, the row readers and binders (templates over the backend's row and
+// statement types) and the error texts, so both backends store and report the same way.
+//
+// A Row has Text(column), Int(column) and Bool(column); a Binder has BindText, BindInt and
+// BindBool returning itself. `where` names the database in messages (a path, a masked URL).
+#ifndef MASKINPORTEN_SERVER_STORE_STORE_RECORDS_H_
+#define MASKINPORTEN_SERVER_STORE_STORE_RECORDS_H_
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/strings.h"
+#include "maskinporten/status.h"
+#include "server/store/store.h"
+
+namespace mp::server::records {
+
+// Lists read and written whole (a client's scopes, a scope's integration types) as a JSON array
+// of strings. ParseJsonArray: Errc::kIoError "<where>: <what> is not a JSON array of strings"
+// (our own column: the database was edited or damaged).
+std::string JsonArray(const std::vector<std::string>& items);
+Result<std::vector<std::string>> ParseJsonArray(std::string_view where, const std::string& text,
+                                                std::string_view what);
+
+// requestResources of an Altinn 2 consent and consentRights of an Altinn 3 request as our own
+// JSON columns (metadata as [name, value] pairs, so their order survives); the parsers give
+// Errc::kIoError naming `where` and the record.
+std::string ResourcesJson(const std::vector<ConsentResource>& resources);
+Result<std::vector<ConsentResource>> ParseResources(std::string_view where, const std::string& text,
+                                                    std::string_view code);
+std::string RightsJson(const std::vector<ConsentRight>& rights);
+Result<std::vector<ConsentRight>> ParseRights(std::string_view where, const std::string& text,
+                                              std::string_view id);
+
+// Errc::kInvalidArgument "<field> is empty" for an empty primary key.
+Status RequireKey(std::string_view field, std::string_view value);
+
+// The texts both stores give for the same failure.
+Status NoClient(std::string_view client_id);  // kNotFound
+Status NoScope(std::string_view name);        // kNotFound
+Status AlreadyExists(std::string_view what);  // kInvalidArgument "<what> already exists"
+
+// ---- clients
+
+constexpr std::string_view kClientColumns =
+    "client_id, client_name, description, integration_type, token_endpoint_auth_method, scopes, "
+    "client_orgno, supplier_orgno, access_token_lifetime, active, created, last_updated";
+
+template <typename Row>
+Result<ClientRecord> ReadClient(std::string_view where, const Row& row) {
+  ClientRecord c;
+  c.client_id = row.Text(0);
+  c.client_name = row.Text(1);
+  c.description = row.Text(2);
+  c.integration_type = row.Text(3);
+  c.token_endpoint_auth_method = row.Text(4);
+  MP_ASSIGN_OR_RETURN(c.scopes,
+                      ParseJsonArray(where, row.Text(5), "scopes of client " + Quote(c.client_id)));
+  c.client_orgno = row.Text(6);
+  c.supplier_orgno = row.Text(7);
+  c.access_token_lifetime = static_cast<int>(row.Int(8));
+  c.active = row.Bool(9);
+  c.created = row.Int(10);
+  c.last_updated = row.Int(11);
+  return c;
+}
+
+// ---- scopes
+
+constexpr std::string_view kScopeColumns =
+    "name, prefix, subscope, description, long_description, owner_orgno, active, visibility, "
+    "allowed_integration_types, accessible_for_all, at_max_age, delegation_source, created, "
+    "last_updated";
+
+template <typename Row>
+Result<ScopeRecord> ReadScope(std::string_view where, const Row& row) {
+  ScopeRecord s;
+  s.name = row.Text(0);
+  s.prefix = row.Text(1);
+  s.subscope = row.Text(2);
+  s.description = row.Text(3);
+  s.long_description = row.Text(4);
+  s.owner_orgno = row.Text(5);
+  s.active = row.Bool(6);
+  std::string visibility = row.Text(7);
+  std::optional<ScopeVisibility> v = ParseScopeVisibility(visibility);
+  if (!v) {
+    return Status(Errc::kIoError, std::string(where) + ": scope " + Quote(s.name) +
+                                      " has unknown visibility " + Quote(visibility));
+  }
+  s.visibility = *v;
+  MP_ASSIGN_OR_RETURN(
+      s.allowed_integration_types,
+      ParseJsonArray(where, row.Text(8), "allowed_integration_types of scope " + Quote(s.name)));
+  s.accessible_for_all = row.Bool(9);
+  s.at_max_age = static_cast<int>(row.Int(10));
+  s.delegation_source = row.Text(11);
+  s.created = row.Int(12);
+  s.last_updated = row.Int(13);
+  return s;
+}
+
+// ---- access
+
+constexpr std::string_view kAccessColumns =
+    "scope, consumer_orgno, owner_orgno, state, created, last_updated";
+
+template <typename Row>
+Result<ScopeAccess> ReadAccess(std::string_view where, const Row& row) {
+  ScopeAccess a;
+  a.scope = row.Text(0);
+  a.consumer_orgno = row.Text(1);
+  a.owner_orgno = row.Text(2);
+  std::string state = row.Text(3);
+  std::optional<AccessState> s = ParseAccessState(state);
+  if (!s) {
+    return Status(Errc::kIoError, std::string(where) + ": access to " + Quote(a.scope) + " for " +
+                                      a.consumer_orgno + " has unknown state " + Quote(state));
+  }
+  a.state = *s;
+  a.created = row.Int(4);
+  a.last_updated = row.Int(5);
+  return a;
+}
+
+// ---- consents
+
+constexpr std::string_view kConsentColumns =
+    "authorization_code, covered_by, offered_by, offered_by_name, required_delegator, "
+    "required_delegator_name, handled_by, redirect_url, resources, valid_to, status, created, "
+    "decided";
+
+template <typename Row>
+Result<ConsentRecord> ReadConsent(std::string_view where, const Row& row) {
+  ConsentRecord c;
+  c.authorization_code = row.Text(0);
+  c.covered_by = row.Text(1);
+  c.offered_by = row.Text(2);
+  c.offered_by_name = row.Text(3);
+  c.required_delegator = row.Text(4);
+  c.required_delegator_name = row.Text(5);
+  c.handled_by = row.Text(6);
+  c.redirect_url = row.Text(7);
+  MP_ASSIGN_OR_RETURN(c.resources, ParseResources(where, row.Text(8), c.authorization_code));
+  c.valid_to = row.Int(9);
+  std::string status = row.Text(10);
+  std::optional<ConsentStatus> st = ParseConsentStatus(status);
+  if (!st) {
+    return Status(Errc::kIoError, std::string(where) + ": consent " + Quote(c.authorization_code) +
+                                      " has unknown status " + Quote(status));
+  }
+  c.status = *st;
+  c.created = row.Int(11);
+  c.decided = row.Int(12);
+  return c;
+}
+
+// ---- Altinn 3 consent requests
+
+constexpr std::string_view kRequestColumns =
+    "id, from_party, to_party, required_delegator, handled_by, valid_to, consent_rights, "
+    "request_message, redirect_url, portal_view_mode, status, created, consented";
+
+template <typename Row>
+Result<ConsentRequestRecord> ReadConsentRequest(std::string_view where, const Row& row) {
+  ConsentRequestRecord c;
+  c.id = row.Text(0);
+  c.from = row.Text(1);
+  c.to = row.Text(2);
+  c.required_delegator = row.Text(3);
+  c.handled_by = row.Text(4);
+  c.valid_to = row.Int(5);
+  MP_ASSIGN_OR_RETURN(c.rights, ParseRights(where, row.Text(6), c.id));
+  c.request_message_json = row.Text(7);
+  c.redirect_url = row.Text(8);
+  c.portal_view_mode = row.Text(9);
+  std::string status = row.Text(10);
+  std::optional<ConsentRequestStatus> st = ParseConsentRequestStatus(status);
+  if (!st) {
+    return Status(Errc::kIoError, std::string(where) + ": consent request " + Quote(c.id) +
+                                      " has unknown status " + Quote(status));
+  }
+  c.status = *st;
+  c.created = row.Int(11);
+  c.consented = row.Int(12);
+  return c;
+}
+
+// Binds the client columns but created and last_updated (10 values) in column order.
+// `Binder` is the backend's statement or parameter list, with BindText, BindInt and
+// BindBool.
+template <typename Binder>
+Binder& BindClient(Binder& b, const ClientRecord& c) {
+  return b.BindText(c.client_id)
+      .BindText(c.client_name)
+      .BindText(c.description)
+      .BindText(c.integration_type)
+      .BindText(c.token_endpoint_auth_method)
+      .BindText(JsonArray(c.scopes))
+      .BindText(c.client_orgno)
+      .BindText(c.supplier_orgno)
+      .BindInt(c.access_token_lifetime)
+      .BindBool(c.active);
+}
+
+// Binds the scope columns but created and last_updated (12 values) in column order.
+template <typename Binder>
+Binder& BindScope(Binder& b, const ScopeRecord& s) {
+  return b.BindText(s.name)
+      .BindText(s.prefix)
+      .BindText(s.subscope)
+      .BindText(s.description)
+      .BindText(s.long_description)
+      .BindText(s.owner_orgno)
+      .BindBool(s.active)
+      .BindText(ScopeVisibilityName(s.visibility))
+      .BindText(JsonArray(s.allowed_integration_types))
+      .BindBool(s.accessible_for_all)
+      .BindInt(s.at_max_age)
+      .BindText(s.delegation_source);
+}
+
+}  // namespace mp::server::records
+
+#endif  // MASKINPORTEN_SERVER_STORE_STORE_RECORDS_H_
