@@ -3,7 +3,8 @@
 # Idempotent: silent and quick when everything is present; runs `apt-get update` only when a
 # package is missing. Usage: scripts/install-deps.sh [base|web|clang|all]
 #   base  (default) compilers, CMake and the libraries for `make build` / `make test`, the
-#                   packaging tools (`make package`: dpkg-dev, file, help2man, lintian), plus web
+#                   packaging tools (`make package`: dpkg-dev, file, help2man, lintian), the
+#                   PostgreSQL 15 server the store tests start (libpq-dev, postgresql-15), plus web
 #   web             chromium (and nodejs + npm when node is missing) for the browser tests of the
 #                   web pages, then `npm ci` when node_modules is missing or older than
 #                   package-lock.json (playwright-core; it downloads no browsers)
@@ -16,6 +17,7 @@ base=(
   libssl-dev libcurl4-openssl-dev nlohmann-json3-dev libboost1.81-dev libsqlite3-dev
   libcli11-dev libspdlog-dev libgtest-dev libgmock-dev libbenchmark-dev
   dpkg-dev file help2man lintian
+  libpq-dev postgresql-15
 )
 web=(chromium)
 command -v node >/dev/null 2>&1 || web+=(nodejs)

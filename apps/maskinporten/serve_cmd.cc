@@ -7,6 +7,7 @@
 
 #include "cli_common.h"
 #include "maskinporten/local_maskinporten.h"
+#include "server/store/store.h"
 
 namespace mp::cli {
 namespace {
@@ -57,8 +58,10 @@ int RunServe(const ServeArgs& a) {
     o.replay_store = ReplayStoreKind::kMemory;
   } else if (a.replay_store == "sqlite") {
     o.replay_store = ReplayStoreKind::kSqlite;
+  } else if (a.replay_store == "postgres") {
+    o.replay_store = ReplayStoreKind::kPostgres;
   } else {
-    return UsageError("--replay-store must be memory or sqlite");
+    return UsageError("--replay-store must be memory, sqlite or postgres");
   }
   if (!a.issuer.empty() && a.issuer.back() != '/') {
     return UsageError("--issuer must end with '/' (Maskinporten issuers keep the trailing slash)");
@@ -79,6 +82,17 @@ int RunServe(const ServeArgs& a) {
     return UsageError(
         "--replay-store sqlite keeps claims in the --db file; give a file, not :memory:");
   }
+  const bool postgres = server::IsPostgresUrl(o.db_path);
+  if (postgres && o.replay_store == ReplayStoreKind::kSqlite) {
+    return UsageError(
+        "--replay-store sqlite needs a SQLite --db file; with a PostgreSQL --db "
+        "use --replay-store postgres");
+  }
+  if (!postgres && o.replay_store == ReplayStoreKind::kPostgres) {
+    return UsageError(
+        "--replay-store postgres keeps claims in the --db database; give "
+        "--db postgresql://USER@HOST:PORT/DBNAME");
+  }
   o.ca_dir = a.ca_dir;
   if (a.ca_bits != 2048 && a.ca_bits != 3072 && a.ca_bits != 4096) {
     return UsageError("--ca-bits must be 2048, 3072 or 4096");
@@ -90,6 +104,9 @@ int RunServe(const ServeArgs& a) {
     if (o.db_path.empty()) o.db_path = dir + "/local.db";
     if (o.ca_dir.empty()) o.ca_dir = dir + "/ca";
   }
+  // What the log says about the registry: a PostgreSQL URL without its password.
+  Result<std::string> masked = postgres ? server::MaskedPostgresUrl(o.db_path) : o.db_path;
+  if (!masked.ok()) return Fail(masked.status().WithContext("--db"));
   if (!a.quiet) {
     auto mu = std::make_shared<std::mutex>();
     o.request_log = [mu](std::string_view line) {
@@ -109,7 +126,7 @@ int RunServe(const ServeArgs& a) {
     if (!s.ok()) return Fail(s);
   }
   std::cout << "listening on " << (*server)->base_url() << std::endl;
-  std::cerr << "issuer " << (*server)->issuer() << ", registry " << o.db_path << ", started in "
+  std::cerr << "issuer " << (*server)->issuer() << ", registry " << *masked << ", started in "
             << static_cast<int>(sw.Millis()) << " ms" << std::endl;
   // On stderr: stdout's one "listening on" line is what scripts and tests read.
   std::cerr << "altinn consents on " << (*server)->consent_issuer() << std::endl;
@@ -128,7 +145,8 @@ void AddServe(CLI::App& app, int* exit_code) {
       "Run the local Maskinporten: /token, metadata, /jwk, self-service API /api/v1, web pages /");
   cmd->add_option("--config", a->config, "seed file (docs/emulator.md)");
   cmd->add_option("--db", a->db,
-                  "registry: a SQLite file or :memory: (default: the user's data directory)");
+                  "registry: a SQLite file, :memory:, or postgresql://USER[:PASSWORD]@HOST:PORT/DB "
+                  "shared by several instances (default: a file in the user's data directory)");
   cmd->add_option("--listen", a->listen, "address to listen on")->capture_default_str();
   cmd->add_option("--issuer", a->issuer, "issuer URL (default http://HOST:PORT/)");
   cmd->add_option("--port-file", a->port_file, "write the bound port to this file");
@@ -136,7 +154,9 @@ void AddServe(CLI::App& app, int* exit_code) {
                 "enable /_local/ (clock offset, faults, key rotation, journal, replay reset)");
   cmd->add_flag("--no-web", a->no_web,
                 "do not serve the web pages at / and their local login (/local-login/)");
-  cmd->add_option("--replay-store", a->replay_store, "memory or sqlite")->capture_default_str();
+  cmd->add_option("--replay-store", a->replay_store,
+                  "memory, sqlite (in the --db file) or postgres (in the --db database)")
+      ->capture_default_str();
   cmd->add_option("--env", a->env, "environment played: test or prod")->capture_default_str();
   cmd->add_option("--ca-dir", a->ca_dir,
                   "local test CA directory, created on first run (default: data directory/ca)");
@@ -146,11 +166,13 @@ void AddServe(CLI::App& app, int* exit_code) {
   cmd->add_option("--tls-key", a->tls_key, "PEM private key for HTTPS");
   cmd->add_option("--threads", a->threads, "worker threads (0: one per core)");
   cmd->add_flag("--quiet", a->quiet, "no request log on stderr");
-  SetExamples(cmd,
-              "  maskinporten serve\n"
-              "  maskinporten serve --config seed.json --db :memory: --listen 127.0.0.1:8080\n"
-              "  maskinporten serve --config seed.json --test-controls --port-file port.txt\n"
-              "  maskinporten serve --replay-store sqlite --db ./local.db\n");
+  SetExamples(
+      cmd,
+      "  maskinporten serve\n"
+      "  maskinporten serve --config seed.json --db :memory: --listen 127.0.0.1:8080\n"
+      "  maskinporten serve --config seed.json --test-controls --port-file port.txt\n"
+      "  maskinporten serve --replay-store sqlite --db ./local.db\n"
+      "  maskinporten serve --db postgresql://mp@127.0.0.1:5432/mp --replay-store postgres\n");
   cmd->callback([a, exit_code] { *exit_code = RunServe(*a); });
 }
 

@@ -22,6 +22,7 @@
 #include "maskinporten/token_client.h"
 #include "server/server_fixtures.h"
 #include "testing/cli_runner.h"
+#include "testing/postgres_server.h"
 #include "testing/process.h"
 
 namespace mp {
@@ -311,6 +312,62 @@ TEST(LocalMaskinporten, RestartOnAFileDatabaseKeepsRegistryKeysAndReplays) {
   Result<HttpResponse> replay = PostToken(*http, *server, grant);
   ASSERT_TRUE(replay.ok());
   EXPECT_NE(replay->body.find("errors/MP-012"), std::string::npos) << replay->body;
+}
+
+// Two instances on one PostgreSQL database (SPEC §17): the registry one seeded is the other's, a
+// grant accepted by one is a replay at the other, and 20 parallel posts of one grant spread over
+// both are issued exactly once.
+TEST(LocalMaskinporten, TwoInstancesOnOnePostgresDatabaseActAsOne) {
+  const std::string missing = testing::PostgresServer::MissingBinaries();
+  if (!missing.empty()) GTEST_SKIP() << missing;
+  testing::PostgresServer& pg = testing::PostgresServer::Shared();
+  ASSERT_TRUE(pg.error().empty()) << pg.error();
+  const std::string url = pg.CreateDatabase();
+  ASSERT_FALSE(url.empty()) << pg.error();
+  LocalMaskinportenOptions o = Options();
+  o.db_path = url;
+  o.replay_store = ReplayStoreKind::kPostgres;
+  o.issuer = "http://127.0.0.1/shared-maskinporten/";  // one issuer for both, as behind a proxy
+  auto a = StartOrDie(o);
+  o.seed_json.clear();  // B knows clients, keys and scopes only through the database
+  o.signing_key_pem.clear();
+  auto b = StartOrDie(o);
+  auto http = MakeCurlHttpClient();
+  EXPECT_EQ(Get(*http, b->base_url() + "/jwk")->body, Get(*http, a->base_url() + "/jwk")->body);
+
+  const std::string grant = KidAssertion(*a);
+  Result<HttpResponse> on_a = PostToken(*http, *a, grant);
+  ASSERT_TRUE(on_a.ok());
+  EXPECT_EQ(on_a->status, 200) << on_a->body;
+  Result<HttpResponse> on_b = PostToken(*http, *b, grant);
+  ASSERT_TRUE(on_b.ok());
+  EXPECT_NE(on_b->body.find("errors/MP-012"), std::string::npos) << on_b->body;
+
+  const std::string shared = KidAssertion(*a);
+  std::atomic<int> ok{0};
+  std::atomic<int> replayed{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 20; ++t) {
+    threads.emplace_back([&, t] {
+      auto client = MakeCurlHttpClient();
+      Result<HttpResponse> r = PostToken(*client, t % 2 == 0 ? *a : *b, shared);
+      if (!r.ok()) return;
+      if (r->status == 200) ++ok;
+      if (r->body.find("errors/MP-012") != std::string::npos) ++replayed;
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(ok.load(), 1);
+  EXPECT_EQ(replayed.load(), 19);
+}
+
+TEST(LocalMaskinporten, PostgresReplayStoreNeedsAPostgresRegistry) {
+  LocalMaskinportenOptions o = Options();
+  o.replay_store = ReplayStoreKind::kPostgres;
+  Result<std::unique_ptr<LocalMaskinporten>> s = LocalMaskinporten::Start(o);
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.status().code(), Errc::kInvalidArgument);
+  EXPECT_NE(s.status().message().find("postgresql://"), std::string::npos) << s.status().message();
 }
 
 TEST(LocalMaskinporten, GracefulStopLetsARequestInFlightFinish) {
