@@ -301,6 +301,73 @@ Status InsertRequestEvent(Connection& db, std::string_view id, int64_t position,
       .Run();
 }
 
+// ---- system register and system users (SPEC §15)
+
+constexpr std::string_view kSystemColumns =
+    "system_id, vendor_orgno, name, description, rights, access_packages, allowed_redirect_urls, "
+    "is_visible, created, last_updated";
+
+// The system's columns; client_ids are read separately (system_clients).
+Result<SystemRecord> ReadSystem(const Connection& db, const Statement& row) {
+  SystemRecord s;
+  s.system_id = row.Text(0);
+  s.vendor_orgno = row.Text(1);
+  s.name_json = row.Text(2);
+  s.description_json = row.Text(3);
+  const std::string what = " of system " + Quote(s.system_id);
+  MP_ASSIGN_OR_RETURN(s.rights, ParseJsonArray(db, row.Text(4), "rights" + what));
+  MP_ASSIGN_OR_RETURN(s.access_packages, ParseJsonArray(db, row.Text(5), "access_packages" + what));
+  MP_ASSIGN_OR_RETURN(s.allowed_redirect_urls,
+                      ParseJsonArray(db, row.Text(6), "allowed_redirect_urls" + what));
+  s.is_visible = row.Bool(7);
+  s.created = row.Int(8);
+  s.last_updated = row.Int(9);
+  return s;
+}
+
+constexpr std::string_view kSystemUserRequestColumns =
+    "id, external_ref, system_id, party_orgno, rights, access_packages, redirect_url, status, "
+    "created, decided, system_user_id";
+
+Result<SystemUserRequestRecord> ReadSystemUserRequest(const Connection& db, const Statement& row) {
+  SystemUserRequestRecord r;
+  r.id = row.Text(0);
+  r.external_ref = row.Text(1);
+  r.system_id = row.Text(2);
+  r.party_orgno = row.Text(3);
+  const std::string what = " of system user request " + Quote(r.id);
+  MP_ASSIGN_OR_RETURN(r.rights, ParseJsonArray(db, row.Text(4), "rights" + what));
+  MP_ASSIGN_OR_RETURN(r.access_packages, ParseJsonArray(db, row.Text(5), "access_packages" + what));
+  r.redirect_url = row.Text(6);
+  std::string status = row.Text(7);
+  std::optional<SystemUserRequestStatus> st = ParseSystemUserRequestStatus(status);
+  if (!st) {
+    return Status(Errc::kIoError, db.path() + ": system user request " + Quote(r.id) +
+                                      " has unknown status " + Quote(status));
+  }
+  r.status = *st;
+  r.created = row.Int(8);
+  r.decided = row.Int(9);
+  r.system_user_id = row.Text(10);
+  return r;
+}
+
+constexpr std::string_view kSystemUserColumns =
+    "id, system_id, party_orgno, external_ref, rights, access_packages, created";
+
+Result<SystemUserRecord> ReadSystemUser(const Connection& db, const Statement& row) {
+  SystemUserRecord u;
+  u.id = row.Text(0);
+  u.system_id = row.Text(1);
+  u.party_orgno = row.Text(2);
+  u.external_ref = row.Text(3);
+  const std::string what = " of system user " + Quote(u.id);
+  MP_ASSIGN_OR_RETURN(u.rights, ParseJsonArray(db, row.Text(4), "rights" + what));
+  MP_ASSIGN_OR_RETURN(u.access_packages, ParseJsonArray(db, row.Text(5), "access_packages" + what));
+  u.created = row.Int(6);
+  return u;
+}
+
 // Runs a bound query and reads every row with `read`.
 template <typename T, typename Reader>
 Result<std::vector<T>> ReadAll(const Connection& db, Statement& stmt, Reader read) {
@@ -880,6 +947,237 @@ class SqliteStore final : public Store {
     });
   }
 
+  Status CreateSystem(const SystemRecord& sys) override {
+    MP_RETURN_IF_ERROR(RequireKey("system_id", sys.system_id));
+    for (const std::string& client_id : sys.client_ids) {
+      MP_RETURN_IF_ERROR(RequireKey("client id", client_id));
+    }
+    MutexLock lock(mu_);
+    Connection& db = *db_;
+    return db.Transaction([&]() -> Status {
+      MP_ASSIGN_OR_RETURN(Statement stmt,
+                          db.Prepare("INSERT INTO systems (" + std::string(kSystemColumns) +
+                                     ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) "
+                                     "ON CONFLICT (system_id) DO NOTHING"));
+      MP_RETURN_IF_ERROR(stmt.BindText(sys.system_id)
+                             .BindText(sys.vendor_orgno)
+                             .BindText(sys.name_json)
+                             .BindText(sys.description_json)
+                             .BindText(JsonArray(sys.rights))
+                             .BindText(JsonArray(sys.access_packages))
+                             .BindText(JsonArray(sys.allowed_redirect_urls))
+                             .BindBool(sys.is_visible)
+                             .BindInt(sys.created)
+                             .BindInt(sys.last_updated)
+                             .Run());
+      if (db.Changes() == 0) {
+        return Status(Errc::kInvalidArgument, "system " + Quote(sys.system_id) + " already exists");
+      }
+      for (size_t i = 0; i < sys.client_ids.size(); ++i) {
+        MP_ASSIGN_OR_RETURN(
+            Statement holder,
+            db.Prepare("SELECT system_id FROM system_clients WHERE client_id = ?1"));
+        MP_ASSIGN_OR_RETURN(bool taken, holder.BindText(sys.client_ids[i]).Step());
+        if (taken) {
+          return Status(Errc::kInvalidArgument, "client id " + Quote(sys.client_ids[i]) +
+                                                    " already belongs to system " +
+                                                    Quote(holder.Text(0)));
+        }
+        MP_ASSIGN_OR_RETURN(Statement insert,
+                            db.Prepare("INSERT INTO system_clients (client_id, system_id, "
+                                       "position) VALUES (?1, ?2, ?3)"));
+        MP_RETURN_IF_ERROR(insert.BindText(sys.client_ids[i])
+                               .BindText(sys.system_id)
+                               .BindInt(static_cast<int64_t>(i))
+                               .Run());
+      }
+      return OkStatus();
+    });
+  }
+
+  Result<std::optional<SystemRecord>> GetSystem(std::string_view system_id) override {
+    MutexLock lock(mu_);
+    return ReadSystemWhere(*db_, "system_id = ?1", system_id);
+  }
+
+  Result<std::optional<SystemRecord>> GetSystemForClient(std::string_view client_id) override {
+    MutexLock lock(mu_);
+    return ReadSystemWhere(
+        *db_, "system_id = (SELECT system_id FROM system_clients WHERE client_id = ?1)", client_id);
+  }
+
+  Result<std::vector<SystemRecord>> ListSystems(std::string_view vendor_orgno) override {
+    MutexLock lock(mu_);
+    Connection& db = *db_;
+    std::vector<SystemRecord> out;
+    MP_RETURN_IF_ERROR(db.ReadTransaction([&]() -> Status {
+      MP_ASSIGN_OR_RETURN(Statement stmt,
+                          db.Prepare("SELECT " + std::string(kSystemColumns) +
+                                     " FROM systems WHERE ?1 = '' OR vendor_orgno = ?1 "
+                                     "ORDER BY system_id"));
+      stmt.BindText(vendor_orgno);
+      MP_ASSIGN_OR_RETURN(out, ReadAll<SystemRecord>(db, stmt, ReadSystem));
+      for (SystemRecord& sys : out) {
+        MP_ASSIGN_OR_RETURN(sys.client_ids, ReadSystemClients(db, sys.system_id));
+      }
+      return OkStatus();
+    }));
+    return out;
+  }
+
+  Status CreateSystemUserRequest(const SystemUserRequestRecord& r) override {
+    MP_RETURN_IF_ERROR(RequireKey("system user request id", r.id));
+    MutexLock lock(mu_);
+    Connection& db = *db_;
+    return db.Transaction([&]() -> Status {
+      MP_ASSIGN_OR_RETURN(bool system,
+                          Exists(db, "SELECT 1 FROM systems WHERE system_id = ?1", r.system_id));
+      if (!system) return NoSystem(r.system_id);
+      MP_ASSIGN_OR_RETURN(
+          Statement stmt,
+          db.Prepare("INSERT INTO system_user_requests (" + std::string(kSystemUserRequestColumns) +
+                     ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) "
+                     "ON CONFLICT (id) DO NOTHING"));
+      MP_RETURN_IF_ERROR(stmt.BindText(r.id)
+                             .BindText(r.external_ref)
+                             .BindText(r.system_id)
+                             .BindText(r.party_orgno)
+                             .BindText(JsonArray(r.rights))
+                             .BindText(JsonArray(r.access_packages))
+                             .BindText(r.redirect_url)
+                             .BindText(SystemUserRequestStatusName(r.status))
+                             .BindInt(r.created)
+                             .BindInt(r.decided)
+                             .BindText(r.system_user_id)
+                             .Run());
+      if (db.Changes() == 0) {
+        return Status(Errc::kInvalidArgument,
+                      "system user request " + Quote(r.id) + " already exists");
+      }
+      return OkStatus();
+    });
+  }
+
+  Result<std::optional<SystemUserRequestRecord>> GetSystemUserRequest(
+      std::string_view id) override {
+    MutexLock lock(mu_);
+    Connection& db = *db_;
+    MP_ASSIGN_OR_RETURN(Statement stmt,
+                        db.Prepare("SELECT " + std::string(kSystemUserRequestColumns) +
+                                   " FROM system_user_requests WHERE id = ?1"));
+    stmt.BindText(id);
+    return ReadOne<SystemUserRequestRecord>(db, stmt, ReadSystemUserRequest);
+  }
+
+  Result<std::optional<SystemUserRequestRecord>> FindSystemUserRequest(
+      std::string_view system_id, std::string_view party_orgno,
+      std::string_view external_ref) override {
+    MutexLock lock(mu_);
+    Connection& db = *db_;
+    MP_ASSIGN_OR_RETURN(Statement stmt,
+                        db.Prepare("SELECT " + std::string(kSystemUserRequestColumns) +
+                                   " FROM system_user_requests WHERE system_id = ?1 AND "
+                                   "party_orgno = ?2 AND external_ref = ?3 "
+                                   "ORDER BY created DESC, id DESC LIMIT 1"));
+    stmt.BindText(system_id).BindText(party_orgno).BindText(external_ref);
+    return ReadOne<SystemUserRequestRecord>(db, stmt, ReadSystemUserRequest);
+  }
+
+  Status AcceptSystemUserRequest(std::string_view request_id,
+                                 const SystemUserRecord& user) override {
+    MP_RETURN_IF_ERROR(RequireKey("system user id", user.id));
+    MutexLock lock(mu_);
+    Connection& db = *db_;
+    return db.Transaction([&]() -> Status {
+      MP_RETURN_IF_ERROR(RequireNewRequest(db, request_id));
+      MP_ASSIGN_OR_RETURN(
+          Statement insert,
+          db.Prepare("INSERT INTO system_users (" + std::string(kSystemUserColumns) +
+                     ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT DO NOTHING"));
+      MP_RETURN_IF_ERROR(insert.BindText(user.id)
+                             .BindText(user.system_id)
+                             .BindText(user.party_orgno)
+                             .BindText(user.external_ref)
+                             .BindText(JsonArray(user.rights))
+                             .BindText(JsonArray(user.access_packages))
+                             .BindInt(user.created)
+                             .Run());
+      if (db.Changes() == 0) {
+        return Status(Errc::kInvalidArgument, "a system user for system " + Quote(user.system_id) +
+                                                  ", org " + Quote(user.party_orgno) +
+                                                  " and external ref " + Quote(user.external_ref) +
+                                                  " (or with id " + Quote(user.id) +
+                                                  ") already exists");
+      }
+      MP_ASSIGN_OR_RETURN(Statement update,
+                          db.Prepare("UPDATE system_user_requests SET status = ?2, decided = ?3, "
+                                     "system_user_id = ?4 WHERE id = ?1"));
+      return update.BindText(request_id)
+          .BindText(SystemUserRequestStatusName(SystemUserRequestStatus::kAccepted))
+          .BindInt(user.created)
+          .BindText(user.id)
+          .Run();
+    });
+  }
+
+  Status RejectSystemUserRequest(std::string_view request_id, int64_t at) override {
+    MutexLock lock(mu_);
+    Connection& db = *db_;
+    return db.Transaction([&]() -> Status {
+      MP_RETURN_IF_ERROR(RequireNewRequest(db, request_id));
+      MP_ASSIGN_OR_RETURN(Statement update,
+                          db.Prepare("UPDATE system_user_requests SET status = ?2, decided = ?3 "
+                                     "WHERE id = ?1"));
+      return update.BindText(request_id)
+          .BindText(SystemUserRequestStatusName(SystemUserRequestStatus::kRejected))
+          .BindInt(at)
+          .Run();
+    });
+  }
+
+  Result<std::optional<SystemUserRecord>> GetSystemUser(std::string_view id) override {
+    MutexLock lock(mu_);
+    Connection& db = *db_;
+    MP_ASSIGN_OR_RETURN(Statement stmt, db.Prepare("SELECT " + std::string(kSystemUserColumns) +
+                                                   " FROM system_users WHERE id = ?1"));
+    stmt.BindText(id);
+    return ReadOne<SystemUserRecord>(db, stmt, ReadSystemUser);
+  }
+
+  Result<std::optional<SystemUserRecord>> FindSystemUser(std::string_view system_id,
+                                                         std::string_view party_orgno,
+                                                         std::string_view external_ref) override {
+    MutexLock lock(mu_);
+    Connection& db = *db_;
+    MP_ASSIGN_OR_RETURN(Statement stmt, db.Prepare("SELECT " + std::string(kSystemUserColumns) +
+                                                   " FROM system_users WHERE system_id = ?1 AND "
+                                                   "party_orgno = ?2 AND external_ref = ?3"));
+    stmt.BindText(system_id).BindText(party_orgno).BindText(external_ref);
+    return ReadOne<SystemUserRecord>(db, stmt, ReadSystemUser);
+  }
+
+  Result<std::vector<SystemUserRecord>> ListSystemUsers(std::string_view system_id) override {
+    MutexLock lock(mu_);
+    Connection& db = *db_;
+    MP_ASSIGN_OR_RETURN(Statement stmt,
+                        db.Prepare("SELECT " + std::string(kSystemUserColumns) +
+                                   " FROM system_users WHERE ?1 = '' OR system_id = ?1 "
+                                   "ORDER BY created, id"));
+    stmt.BindText(system_id);
+    return ReadAll<SystemUserRecord>(db, stmt, ReadSystemUser);
+  }
+
+  Status DeleteSystemUser(std::string_view id) override {
+    MutexLock lock(mu_);
+    Connection& db = *db_;
+    return db.Transaction([&]() -> Status {
+      MP_ASSIGN_OR_RETURN(Statement stmt, db.Prepare("DELETE FROM system_users WHERE id = ?1"));
+      MP_RETURN_IF_ERROR(stmt.BindText(id).Run());
+      if (db.Changes() == 0) return Status(Errc::kNotFound, "no system user " + Quote(id));
+      return OkStatus();
+    });
+  }
+
   Result<std::optional<ConsentKeyRecord>> GetConsentKey() override {
     MutexLock lock(mu_);
     Connection& db = *db_;
@@ -909,6 +1207,47 @@ class SqliteStore final : public Store {
   }
 
  private:
+  static Status NoSystem(std::string_view system_id) {
+    return Status(Errc::kNotFound, "no system " + Quote(system_id) + " in the system register");
+  }
+  static Result<std::vector<std::string>> ReadSystemClients(Connection& db,
+                                                            std::string_view system_id) {
+    MP_ASSIGN_OR_RETURN(Statement stmt,
+                        db.Prepare("SELECT client_id FROM system_clients WHERE system_id = ?1 "
+                                   "ORDER BY position"));
+    stmt.BindText(system_id);
+    return ReadAll<std::string>(db, stmt, [](const Connection&, const Statement& r) {
+      return Result<std::string>(r.Text(0));
+    });
+  }
+  // The system matching `where` (one parameter, ?1) with its client ids.
+  static Result<std::optional<SystemRecord>> ReadSystemWhere(Connection& db, std::string_view where,
+                                                             std::string_view key) {
+    std::optional<SystemRecord> out;
+    MP_RETURN_IF_ERROR(db.ReadTransaction([&]() -> Status {
+      MP_ASSIGN_OR_RETURN(Statement stmt, db.Prepare("SELECT " + std::string(kSystemColumns) +
+                                                     " FROM systems WHERE " + std::string(where)));
+      stmt.BindText(key);
+      MP_ASSIGN_OR_RETURN(out, ReadOne<SystemRecord>(db, stmt, ReadSystem));
+      if (!out) return OkStatus();
+      MP_ASSIGN_OR_RETURN(out->client_ids, ReadSystemClients(db, out->system_id));
+      return OkStatus();
+    }));
+    return out;
+  }
+  // Inside a transaction: kNotFound for no request `id`, kInvalidArgument when it is not New.
+  static Status RequireNewRequest(Connection& db, std::string_view id) {
+    MP_ASSIGN_OR_RETURN(Statement read,
+                        db.Prepare("SELECT status FROM system_user_requests WHERE id = ?1"));
+    MP_ASSIGN_OR_RETURN(bool row, read.BindText(id).Step());
+    if (!row) return Status(Errc::kNotFound, "no system user request " + Quote(id));
+    std::string status = read.Text(0);
+    if (status != SystemUserRequestStatusName(SystemUserRequestStatus::kNew)) {
+      return Status(Errc::kInvalidArgument,
+                    "system user request " + Quote(id) + " is " + status + ", not New");
+    }
+    return OkStatus();
+  }
   static Status NoClient(std::string_view client_id) {
     return Status(Errc::kNotFound, "no client with client_id " + Quote(client_id));
   }
