@@ -130,7 +130,7 @@ TEST(ConsentRequestStoreFile, MigratesAVersion2RegistryAndKeepsRequestsAcrossReo
   EXPECT_EQ(store->GetConsentRequest("r1")->value(), SampleRequest("r1"));
   auto conn = OpenRegistryDatabase(path, sqlite::Synchronous::kFull);
   ASSERT_TRUE(conn.ok());
-  EXPECT_EQ((*conn)->UserVersion().value(), 3);
+  EXPECT_EQ((*conn)->UserVersion().value(), RegistrySchemaVersion());
 }
 
 TEST(ConsentRequestStoreNames, StatusNamesAreAltinnsLowercaseAndRoundTrip) {

@@ -516,7 +516,7 @@ TEST(SqliteStoreFile, SetsUserVersionAndWalMode) {
   auto conn = OpenRegistryDatabase(path, sqlite::Synchronous::kFull);
   ASSERT_TRUE(conn.ok()) << conn.status().ToString();
   EXPECT_EQ((*conn)->UserVersion().value(), RegistrySchemaVersion());
-  EXPECT_EQ(RegistrySchemaVersion(), 3);
+  EXPECT_EQ(RegistrySchemaVersion(), 4);
   auto stmt = (*conn)->Prepare("PRAGMA journal_mode");
   ASSERT_TRUE(stmt.ok());
   ASSERT_TRUE(stmt->Step().value());

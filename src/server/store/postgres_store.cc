@@ -7,6 +7,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <set>
@@ -40,6 +41,9 @@ using records::kClientColumns;
 using records::kConsentColumns;
 using records::kRequestColumns;
 using records::kScopeColumns;
+using records::kSystemColumns;
+using records::kSystemUserColumns;
+using records::kSystemUserRequestColumns;
 using records::NoClient;
 using records::NoScope;
 using records::RequireKey;
@@ -487,9 +491,8 @@ class PostgresStore final : public Store {
 
   Result<std::optional<ConsentRequestRecord>> GetConsentRequest(std::string_view id) override {
     std::optional<ConsentRequestRecord> out;
-    // REPEATABLE READ: the request and its events from one snapshot.
-    MP_RETURN_IF_ERROR(pool_->Transaction([&](Connection& c) -> Status {
-      MP_RETURN_IF_ERROR(c.Exec("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ"));
+    // The request and its events from one snapshot.
+    MP_RETURN_IF_ERROR(Snapshot([&](Connection& c) -> Status {
       MP_ASSIGN_OR_RETURN(
           Rows rows,
           c.Query(Select(kRequestColumns, "FROM consent_requests WHERE id = $1"), {Text(id)}));
@@ -541,6 +544,179 @@ class PostgresStore final : public Store {
     });
   }
 
+  Status CreateSystem(const SystemRecord& sys) override {
+    MP_RETURN_IF_ERROR(RequireKey("system_id", sys.system_id));
+    for (const std::string& client_id : sys.client_ids) {
+      MP_RETURN_IF_ERROR(RequireKey("client id", client_id));
+    }
+    return pool_->Transaction([&](Connection& c) -> Status {
+      MP_ASSIGN_OR_RETURN(Rows inserted,
+                          c.Query("INSERT INTO systems (" + std::string(kSystemColumns) +
+                                      ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) "
+                                      "ON CONFLICT (system_id) DO NOTHING",
+                                  BindSystem(sys)));
+      if (inserted.affected() == 0) return AlreadyExists("system " + Quote(sys.system_id));
+      for (size_t i = 0; i < sys.client_ids.size(); ++i) {
+        // ON CONFLICT rather than a look first: a client id claimed by another instance at the
+        // same moment is found here too.
+        MP_ASSIGN_OR_RETURN(
+            Rows claimed,
+            c.Query("INSERT INTO system_clients (client_id, system_id, position) "
+                    "VALUES ($1, $2, $3) ON CONFLICT (client_id) DO NOTHING",
+                    {Text(sys.client_ids[i]), Text(sys.system_id), Int(static_cast<int64_t>(i))}));
+        if (claimed.affected() == 1) continue;
+        MP_ASSIGN_OR_RETURN(Rows holder,
+                            c.Query("SELECT system_id FROM system_clients WHERE client_id = $1",
+                                    {Text(sys.client_ids[i])}));
+        return records::ClientIdTaken(sys.client_ids[i], holder.empty() ? "" : holder.Text(0, 0));
+      }
+      return OkStatus();
+    });
+  }
+
+  Result<std::optional<SystemRecord>> GetSystem(std::string_view system_id) override {
+    return ReadSystemWhere("system_id = $1", system_id);
+  }
+
+  Result<std::optional<SystemRecord>> GetSystemForClient(std::string_view client_id) override {
+    return ReadSystemWhere(
+        "system_id = (SELECT system_id FROM system_clients WHERE client_id = $1)", client_id);
+  }
+
+  Result<std::vector<SystemRecord>> ListSystems(std::string_view vendor_orgno) override {
+    std::vector<SystemRecord> out;
+    MP_RETURN_IF_ERROR(Snapshot([&](Connection& c) -> Status {
+      MP_ASSIGN_OR_RETURN(Rows rows,
+                          c.Query(Select(kSystemColumns,
+                                         "FROM systems WHERE $1 = '' OR vendor_orgno = $1 "
+                                         "ORDER BY system_id"),
+                                  {Text(vendor_orgno)}));
+      MP_ASSIGN_OR_RETURN(
+          out, ReadAll<SystemRecord>(pool_->where(), rows, &records::ReadSystem<RowView>));
+      for (SystemRecord& sys : out) {
+        MP_ASSIGN_OR_RETURN(sys.client_ids, ReadSystemClients(c, sys.system_id));
+      }
+      return OkStatus();
+    }));
+    return out;
+  }
+
+  Status CreateSystemUserRequest(const SystemUserRequestRecord& r) override {
+    MP_RETURN_IF_ERROR(RequireKey("system user request id", r.id));
+    return pool_->Transaction([&](Connection& c) -> Status {
+      MP_ASSIGN_OR_RETURN(
+          Rows system,
+          c.Query("SELECT 1 FROM systems WHERE system_id = $1 FOR SHARE", {Text(r.system_id)}));
+      if (system.empty()) return records::NoSystem(r.system_id);
+      MP_ASSIGN_OR_RETURN(
+          Rows inserted,
+          c.Query("INSERT INTO system_user_requests (" + std::string(kSystemUserRequestColumns) +
+                      ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) "
+                      "ON CONFLICT (id) DO NOTHING",
+                  Params()
+                      .BindText(r.id)
+                      .BindText(r.external_ref)
+                      .BindText(r.system_id)
+                      .BindText(r.party_orgno)
+                      .BindText(records::JsonArray(r.rights))
+                      .BindText(records::JsonArray(r.access_packages))
+                      .BindText(r.redirect_url)
+                      .BindText(SystemUserRequestStatusName(r.status))
+                      .BindInt(r.created)
+                      .BindInt(r.decided)
+                      .BindText(r.system_user_id)));
+      if (inserted.affected() == 0) return AlreadyExists("system user request " + Quote(r.id));
+      return OkStatus();
+    });
+  }
+
+  Result<std::optional<SystemUserRequestRecord>> GetSystemUserRequest(
+      std::string_view id) override {
+    return One<SystemUserRequestRecord>(
+        Select(kSystemUserRequestColumns, "FROM system_user_requests WHERE id = $1"),
+        Params().BindText(id), &records::ReadSystemUserRequest<RowView>);
+  }
+
+  Result<std::optional<SystemUserRequestRecord>> FindSystemUserRequest(
+      std::string_view system_id, std::string_view party_orgno,
+      std::string_view external_ref) override {
+    return One<SystemUserRequestRecord>(
+        Select(kSystemUserRequestColumns,
+               "FROM system_user_requests WHERE system_id = $1 AND party_orgno = $2 AND "
+               "external_ref = $3 ORDER BY created DESC, id DESC LIMIT 1"),
+        Params().BindText(system_id).BindText(party_orgno).BindText(external_ref),
+        &records::ReadSystemUserRequest<RowView>);
+  }
+
+  Status AcceptSystemUserRequest(std::string_view request_id,
+                                 const SystemUserRecord& user) override {
+    MP_RETURN_IF_ERROR(RequireKey("system user id", user.id));
+    return pool_->Transaction([&](Connection& c) -> Status {
+      MP_RETURN_IF_ERROR(RequireNewRequest(c, request_id));
+      MP_ASSIGN_OR_RETURN(
+          Rows inserted, c.Query("INSERT INTO system_users (" + std::string(kSystemUserColumns) +
+                                     ") VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING",
+                                 Params()
+                                     .BindText(user.id)
+                                     .BindText(user.system_id)
+                                     .BindText(user.party_orgno)
+                                     .BindText(user.external_ref)
+                                     .BindText(records::JsonArray(user.rights))
+                                     .BindText(records::JsonArray(user.access_packages))
+                                     .BindInt(user.created)));
+      if (inserted.affected() == 0) return records::SystemUserExists(user);
+      return c
+          .Query(
+              "UPDATE system_user_requests SET status = $2, decided = $3, system_user_id = $4 "
+              "WHERE id = $1",
+              {Text(request_id),
+               Text(SystemUserRequestStatusName(SystemUserRequestStatus::kAccepted)),
+               Int(user.created), Text(user.id)})
+          .status();
+    });
+  }
+
+  Status RejectSystemUserRequest(std::string_view request_id, int64_t at) override {
+    return pool_->Transaction([&](Connection& c) -> Status {
+      MP_RETURN_IF_ERROR(RequireNewRequest(c, request_id));
+      return c
+          .Query("UPDATE system_user_requests SET status = $2, decided = $3 WHERE id = $1",
+                 {Text(request_id),
+                  Text(SystemUserRequestStatusName(SystemUserRequestStatus::kRejected)), Int(at)})
+          .status();
+    });
+  }
+
+  Result<std::optional<SystemUserRecord>> GetSystemUser(std::string_view id) override {
+    return One<SystemUserRecord>(Select(kSystemUserColumns, "FROM system_users WHERE id = $1"),
+                                 Params().BindText(id), &records::ReadSystemUser<RowView>);
+  }
+
+  Result<std::optional<SystemUserRecord>> FindSystemUser(std::string_view system_id,
+                                                         std::string_view party_orgno,
+                                                         std::string_view external_ref) override {
+    return One<SystemUserRecord>(
+        Select(kSystemUserColumns,
+               "FROM system_users WHERE system_id = $1 AND party_orgno = $2 AND "
+               "external_ref = $3"),
+        Params().BindText(system_id).BindText(party_orgno).BindText(external_ref),
+        &records::ReadSystemUser<RowView>);
+  }
+
+  Result<std::vector<SystemUserRecord>> ListSystemUsers(std::string_view system_id) override {
+    return List<SystemUserRecord>(Select(kSystemUserColumns,
+                                         "FROM system_users WHERE $1 = '' OR system_id = $1 "
+                                         "ORDER BY created, id"),
+                                  Params().BindText(system_id), &records::ReadSystemUser<RowView>);
+  }
+
+  Status DeleteSystemUser(std::string_view id) override {
+    MP_ASSIGN_OR_RETURN(int64_t changed,
+                        Write("DELETE FROM system_users WHERE id = $1", Params().BindText(id)));
+    if (changed == 0) return Status(Errc::kNotFound, "no system user " + Quote(id));
+    return OkStatus();
+  }
+
   Result<std::optional<ConsentKeyRecord>> GetConsentKey() override {
     return One<ConsentKeyRecord>(
         "SELECT kid, private_pem, certificate_pem, created FROM consent_key", Params(),
@@ -567,6 +743,63 @@ class PostgresStore final : public Store {
   }
 
  private:
+  static Params BindSystem(const SystemRecord& sys) {
+    Params params;
+    params.BindText(sys.system_id)
+        .BindText(sys.vendor_orgno)
+        .BindText(sys.name_json)
+        .BindText(sys.description_json)
+        .BindText(records::JsonArray(sys.rights))
+        .BindText(records::JsonArray(sys.access_packages))
+        .BindText(records::JsonArray(sys.allowed_redirect_urls))
+        .BindBool(sys.is_visible)
+        .BindInt(sys.created)
+        .BindInt(sys.last_updated);
+    return params;
+  }
+  static Result<std::vector<std::string>> ReadSystemClients(Connection& c,
+                                                            std::string_view system_id) {
+    MP_ASSIGN_OR_RETURN(Rows rows, c.Query("SELECT client_id FROM system_clients "
+                                           "WHERE system_id = $1 ORDER BY position",
+                                           {Text(system_id)}));
+    std::vector<std::string> out;
+    for (int i = 0; i < rows.size(); ++i) out.push_back(rows.Text(i, 0));
+    return out;
+  }
+  // The system matching `where` (our constant SQL, one parameter $1) with its client ids.
+  Result<std::optional<SystemRecord>> ReadSystemWhere(std::string_view where,
+                                                      std::string_view key) {
+    std::optional<SystemRecord> out;
+    MP_RETURN_IF_ERROR(Snapshot([&](Connection& c) -> Status {
+      MP_ASSIGN_OR_RETURN(
+          Rows rows,
+          c.Query(Select(kSystemColumns, "FROM systems WHERE " + std::string(where)), {Text(key)}));
+      MP_ASSIGN_OR_RETURN(
+          out, ReadOne<SystemRecord>(pool_->where(), rows, &records::ReadSystem<RowView>));
+      if (!out) return OkStatus();
+      MP_ASSIGN_OR_RETURN(out->client_ids, ReadSystemClients(c, out->system_id));
+      return OkStatus();
+    }));
+    return out;
+  }
+  // Inside a transaction: locks request `id`; kNotFound when absent, kInvalidArgument when it is
+  // not New.
+  static Status RequireNewRequest(Connection& c, std::string_view id) {
+    MP_ASSIGN_OR_RETURN(
+        Rows read,
+        c.Query("SELECT status FROM system_user_requests WHERE id = $1 FOR UPDATE", {Text(id)}));
+    if (read.empty()) return Status(Errc::kNotFound, "no system user request " + Quote(id));
+    return records::RequireRequestStatus(id, read.Text(0, 0));
+  }
+
+  // A REPEATABLE READ transaction: several reads from one snapshot.
+  Status Snapshot(const std::function<Status(Connection&)>& body) {
+    return pool_->Transaction([&](Connection& c) -> Status {
+      MP_RETURN_IF_ERROR(c.Exec("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ"));
+      return body(c);
+    });
+  }
+
   // One statement, atomic on its own (autocommit): the rows it changed.
   Result<int64_t> Write(const std::string& sql, const Params& params) {
     int64_t changed = 0;

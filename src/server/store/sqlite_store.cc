@@ -31,6 +31,9 @@ using records::kClientColumns;
 using records::kConsentColumns;
 using records::kRequestColumns;
 using records::kScopeColumns;
+using records::kSystemColumns;
+using records::kSystemUserColumns;
+using records::kSystemUserRequestColumns;
 using records::NoClient;
 using records::NoScope;
 using records::RequireKey;
@@ -68,6 +71,17 @@ Status InsertRequestEvent(Connection& db, std::string_view id, int64_t position,
       .BindInt(e.created)
       .BindText(e.performed_by)
       .Run();
+}
+
+// The shared system readers (store_records.h), in the shape ReadAll and ReadOne call.
+Result<SystemRecord> ReadSystem(const Connection& db, const Statement& row) {
+  return records::ReadSystem(db.path(), row);
+}
+Result<SystemUserRequestRecord> ReadSystemUserRequest(const Connection& db, const Statement& row) {
+  return records::ReadSystemUserRequest(db.path(), row);
+}
+Result<SystemUserRecord> ReadSystemUser(const Connection& db, const Statement& row) {
+  return records::ReadSystemUser(db.path(), row);
 }
 
 // Runs a bound query and reads every row with `read`.
@@ -646,6 +660,222 @@ class SqliteStore final : public Store {
     });
   }
 
+  Status CreateSystem(const SystemRecord& sys) override {
+    MP_RETURN_IF_ERROR(RequireKey("system_id", sys.system_id));
+    for (const std::string& client_id : sys.client_ids) {
+      MP_RETURN_IF_ERROR(RequireKey("client id", client_id));
+    }
+    MutexLock lock(mu_);
+    Connection& db = *db_;
+    return db.Transaction([&]() -> Status {
+      MP_ASSIGN_OR_RETURN(Statement stmt,
+                          db.Prepare("INSERT INTO systems (" + std::string(kSystemColumns) +
+                                     ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) "
+                                     "ON CONFLICT (system_id) DO NOTHING"));
+      MP_RETURN_IF_ERROR(stmt.BindText(sys.system_id)
+                             .BindText(sys.vendor_orgno)
+                             .BindText(sys.name_json)
+                             .BindText(sys.description_json)
+                             .BindText(JsonArray(sys.rights))
+                             .BindText(JsonArray(sys.access_packages))
+                             .BindText(JsonArray(sys.allowed_redirect_urls))
+                             .BindBool(sys.is_visible)
+                             .BindInt(sys.created)
+                             .BindInt(sys.last_updated)
+                             .Run());
+      if (db.Changes() == 0) return AlreadyExists("system " + Quote(sys.system_id));
+      for (size_t i = 0; i < sys.client_ids.size(); ++i) {
+        MP_ASSIGN_OR_RETURN(
+            Statement holder,
+            db.Prepare("SELECT system_id FROM system_clients WHERE client_id = ?1"));
+        MP_ASSIGN_OR_RETURN(bool taken, holder.BindText(sys.client_ids[i]).Step());
+        if (taken) return records::ClientIdTaken(sys.client_ids[i], holder.Text(0));
+        MP_ASSIGN_OR_RETURN(Statement insert,
+                            db.Prepare("INSERT INTO system_clients (client_id, system_id, "
+                                       "position) VALUES (?1, ?2, ?3)"));
+        MP_RETURN_IF_ERROR(insert.BindText(sys.client_ids[i])
+                               .BindText(sys.system_id)
+                               .BindInt(static_cast<int64_t>(i))
+                               .Run());
+      }
+      return OkStatus();
+    });
+  }
+
+  Result<std::optional<SystemRecord>> GetSystem(std::string_view system_id) override {
+    MutexLock lock(mu_);
+    return ReadSystemWhere(*db_, "system_id = ?1", system_id);
+  }
+
+  Result<std::optional<SystemRecord>> GetSystemForClient(std::string_view client_id) override {
+    MutexLock lock(mu_);
+    return ReadSystemWhere(
+        *db_, "system_id = (SELECT system_id FROM system_clients WHERE client_id = ?1)", client_id);
+  }
+
+  Result<std::vector<SystemRecord>> ListSystems(std::string_view vendor_orgno) override {
+    MutexLock lock(mu_);
+    Connection& db = *db_;
+    std::vector<SystemRecord> out;
+    MP_RETURN_IF_ERROR(db.ReadTransaction([&]() -> Status {
+      MP_ASSIGN_OR_RETURN(Statement stmt,
+                          db.Prepare("SELECT " + std::string(kSystemColumns) +
+                                     " FROM systems WHERE ?1 = '' OR vendor_orgno = ?1 "
+                                     "ORDER BY system_id"));
+      stmt.BindText(vendor_orgno);
+      MP_ASSIGN_OR_RETURN(out, ReadAll<SystemRecord>(db, stmt, ReadSystem));
+      for (SystemRecord& sys : out) {
+        MP_ASSIGN_OR_RETURN(sys.client_ids, ReadSystemClients(db, sys.system_id));
+      }
+      return OkStatus();
+    }));
+    return out;
+  }
+
+  Status CreateSystemUserRequest(const SystemUserRequestRecord& r) override {
+    MP_RETURN_IF_ERROR(RequireKey("system user request id", r.id));
+    MutexLock lock(mu_);
+    Connection& db = *db_;
+    return db.Transaction([&]() -> Status {
+      MP_ASSIGN_OR_RETURN(bool system,
+                          Exists(db, "SELECT 1 FROM systems WHERE system_id = ?1", r.system_id));
+      if (!system) return records::NoSystem(r.system_id);
+      MP_ASSIGN_OR_RETURN(
+          Statement stmt,
+          db.Prepare("INSERT INTO system_user_requests (" + std::string(kSystemUserRequestColumns) +
+                     ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) "
+                     "ON CONFLICT (id) DO NOTHING"));
+      MP_RETURN_IF_ERROR(stmt.BindText(r.id)
+                             .BindText(r.external_ref)
+                             .BindText(r.system_id)
+                             .BindText(r.party_orgno)
+                             .BindText(JsonArray(r.rights))
+                             .BindText(JsonArray(r.access_packages))
+                             .BindText(r.redirect_url)
+                             .BindText(SystemUserRequestStatusName(r.status))
+                             .BindInt(r.created)
+                             .BindInt(r.decided)
+                             .BindText(r.system_user_id)
+                             .Run());
+      if (db.Changes() == 0) return AlreadyExists("system user request " + Quote(r.id));
+      return OkStatus();
+    });
+  }
+
+  Result<std::optional<SystemUserRequestRecord>> GetSystemUserRequest(
+      std::string_view id) override {
+    MutexLock lock(mu_);
+    Connection& db = *db_;
+    MP_ASSIGN_OR_RETURN(Statement stmt,
+                        db.Prepare("SELECT " + std::string(kSystemUserRequestColumns) +
+                                   " FROM system_user_requests WHERE id = ?1"));
+    stmt.BindText(id);
+    return ReadOne<SystemUserRequestRecord>(db, stmt, ReadSystemUserRequest);
+  }
+
+  Result<std::optional<SystemUserRequestRecord>> FindSystemUserRequest(
+      std::string_view system_id, std::string_view party_orgno,
+      std::string_view external_ref) override {
+    MutexLock lock(mu_);
+    Connection& db = *db_;
+    MP_ASSIGN_OR_RETURN(Statement stmt,
+                        db.Prepare("SELECT " + std::string(kSystemUserRequestColumns) +
+                                   " FROM system_user_requests WHERE system_id = ?1 AND "
+                                   "party_orgno = ?2 AND external_ref = ?3 "
+                                   "ORDER BY created DESC, id DESC LIMIT 1"));
+    stmt.BindText(system_id).BindText(party_orgno).BindText(external_ref);
+    return ReadOne<SystemUserRequestRecord>(db, stmt, ReadSystemUserRequest);
+  }
+
+  Status AcceptSystemUserRequest(std::string_view request_id,
+                                 const SystemUserRecord& user) override {
+    MP_RETURN_IF_ERROR(RequireKey("system user id", user.id));
+    MutexLock lock(mu_);
+    Connection& db = *db_;
+    return db.Transaction([&]() -> Status {
+      MP_RETURN_IF_ERROR(RequireNewRequest(db, request_id));
+      MP_ASSIGN_OR_RETURN(
+          Statement insert,
+          db.Prepare("INSERT INTO system_users (" + std::string(kSystemUserColumns) +
+                     ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT DO NOTHING"));
+      MP_RETURN_IF_ERROR(insert.BindText(user.id)
+                             .BindText(user.system_id)
+                             .BindText(user.party_orgno)
+                             .BindText(user.external_ref)
+                             .BindText(JsonArray(user.rights))
+                             .BindText(JsonArray(user.access_packages))
+                             .BindInt(user.created)
+                             .Run());
+      if (db.Changes() == 0) return records::SystemUserExists(user);
+      MP_ASSIGN_OR_RETURN(Statement update,
+                          db.Prepare("UPDATE system_user_requests SET status = ?2, decided = ?3, "
+                                     "system_user_id = ?4 WHERE id = ?1"));
+      return update.BindText(request_id)
+          .BindText(SystemUserRequestStatusName(SystemUserRequestStatus::kAccepted))
+          .BindInt(user.created)
+          .BindText(user.id)
+          .Run();
+    });
+  }
+
+  Status RejectSystemUserRequest(std::string_view request_id, int64_t at) override {
+    MutexLock lock(mu_);
+    Connection& db = *db_;
+    return db.Transaction([&]() -> Status {
+      MP_RETURN_IF_ERROR(RequireNewRequest(db, request_id));
+      MP_ASSIGN_OR_RETURN(Statement update,
+                          db.Prepare("UPDATE system_user_requests SET status = ?2, decided = ?3 "
+                                     "WHERE id = ?1"));
+      return update.BindText(request_id)
+          .BindText(SystemUserRequestStatusName(SystemUserRequestStatus::kRejected))
+          .BindInt(at)
+          .Run();
+    });
+  }
+
+  Result<std::optional<SystemUserRecord>> GetSystemUser(std::string_view id) override {
+    MutexLock lock(mu_);
+    Connection& db = *db_;
+    MP_ASSIGN_OR_RETURN(Statement stmt, db.Prepare("SELECT " + std::string(kSystemUserColumns) +
+                                                   " FROM system_users WHERE id = ?1"));
+    stmt.BindText(id);
+    return ReadOne<SystemUserRecord>(db, stmt, ReadSystemUser);
+  }
+
+  Result<std::optional<SystemUserRecord>> FindSystemUser(std::string_view system_id,
+                                                         std::string_view party_orgno,
+                                                         std::string_view external_ref) override {
+    MutexLock lock(mu_);
+    Connection& db = *db_;
+    MP_ASSIGN_OR_RETURN(Statement stmt, db.Prepare("SELECT " + std::string(kSystemUserColumns) +
+                                                   " FROM system_users WHERE system_id = ?1 AND "
+                                                   "party_orgno = ?2 AND external_ref = ?3"));
+    stmt.BindText(system_id).BindText(party_orgno).BindText(external_ref);
+    return ReadOne<SystemUserRecord>(db, stmt, ReadSystemUser);
+  }
+
+  Result<std::vector<SystemUserRecord>> ListSystemUsers(std::string_view system_id) override {
+    MutexLock lock(mu_);
+    Connection& db = *db_;
+    MP_ASSIGN_OR_RETURN(Statement stmt,
+                        db.Prepare("SELECT " + std::string(kSystemUserColumns) +
+                                   " FROM system_users WHERE ?1 = '' OR system_id = ?1 "
+                                   "ORDER BY created, id"));
+    stmt.BindText(system_id);
+    return ReadAll<SystemUserRecord>(db, stmt, ReadSystemUser);
+  }
+
+  Status DeleteSystemUser(std::string_view id) override {
+    MutexLock lock(mu_);
+    Connection& db = *db_;
+    return db.Transaction([&]() -> Status {
+      MP_ASSIGN_OR_RETURN(Statement stmt, db.Prepare("DELETE FROM system_users WHERE id = ?1"));
+      MP_RETURN_IF_ERROR(stmt.BindText(id).Run());
+      if (db.Changes() == 0) return Status(Errc::kNotFound, "no system user " + Quote(id));
+      return OkStatus();
+    });
+  }
+
   Result<std::optional<ConsentKeyRecord>> GetConsentKey() override {
     MutexLock lock(mu_);
     Connection& db = *db_;
@@ -675,6 +905,39 @@ class SqliteStore final : public Store {
   }
 
  private:
+  static Result<std::vector<std::string>> ReadSystemClients(Connection& db,
+                                                            std::string_view system_id) {
+    MP_ASSIGN_OR_RETURN(Statement stmt,
+                        db.Prepare("SELECT client_id FROM system_clients WHERE system_id = ?1 "
+                                   "ORDER BY position"));
+    stmt.BindText(system_id);
+    return ReadAll<std::string>(db, stmt, [](const Connection&, const Statement& r) {
+      return Result<std::string>(r.Text(0));
+    });
+  }
+  // The system matching `where` (one parameter, ?1) with its client ids.
+  static Result<std::optional<SystemRecord>> ReadSystemWhere(Connection& db, std::string_view where,
+                                                             std::string_view key) {
+    std::optional<SystemRecord> out;
+    MP_RETURN_IF_ERROR(db.ReadTransaction([&]() -> Status {
+      MP_ASSIGN_OR_RETURN(Statement stmt, db.Prepare("SELECT " + std::string(kSystemColumns) +
+                                                     " FROM systems WHERE " + std::string(where)));
+      stmt.BindText(key);
+      MP_ASSIGN_OR_RETURN(out, ReadOne<SystemRecord>(db, stmt, ReadSystem));
+      if (!out) return OkStatus();
+      MP_ASSIGN_OR_RETURN(out->client_ids, ReadSystemClients(db, out->system_id));
+      return OkStatus();
+    }));
+    return out;
+  }
+  // Inside a transaction: kNotFound for no request `id`, kInvalidArgument when it is not New.
+  static Status RequireNewRequest(Connection& db, std::string_view id) {
+    MP_ASSIGN_OR_RETURN(Statement read,
+                        db.Prepare("SELECT status FROM system_user_requests WHERE id = ?1"));
+    MP_ASSIGN_OR_RETURN(bool row, read.BindText(id).Step());
+    if (!row) return Status(Errc::kNotFound, "no system user request " + Quote(id));
+    return records::RequireRequestStatus(id, read.Text(0));
+  }
   static Result<std::optional<ConsentKeyRecord>> ReadConsentKey(Connection& db) {
     MP_ASSIGN_OR_RETURN(
         Statement stmt,

@@ -141,4 +141,26 @@ Status AlreadyExists(std::string_view what) {
   return Status(Errc::kInvalidArgument, std::string(what) + " already exists");
 }
 
+Status NoSystem(std::string_view system_id) {
+  return Status(Errc::kNotFound, "no system " + Quote(system_id) + " in the system register");
+}
+
+Status ClientIdTaken(std::string_view client_id, std::string_view holder) {
+  return Status(Errc::kInvalidArgument,
+                "client id " + Quote(client_id) + " already belongs to system " + Quote(holder));
+}
+
+Status SystemUserExists(const SystemUserRecord& user) {
+  return Status(Errc::kInvalidArgument, "a system user for system " + Quote(user.system_id) +
+                                            ", org " + Quote(user.party_orgno) +
+                                            " and external ref " + Quote(user.external_ref) +
+                                            " (or with id " + Quote(user.id) + ") already exists");
+}
+
+Status RequireRequestStatus(std::string_view id, std::string_view status) {
+  if (status == SystemUserRequestStatusName(SystemUserRequestStatus::kNew)) return OkStatus();
+  return Status(Errc::kInvalidArgument,
+                "system user request " + Quote(id) + " is " + std::string(status) + ", not New");
+}
+
 }  // namespace mp::server::records

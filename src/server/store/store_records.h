@@ -42,6 +42,13 @@ Status RequireKey(std::string_view field, std::string_view value);
 Status NoClient(std::string_view client_id);  // kNotFound
 Status NoScope(std::string_view name);        // kNotFound
 Status AlreadyExists(std::string_view what);  // kInvalidArgument "<what> already exists"
+Status NoSystem(std::string_view system_id);  // kNotFound "... in the system register"
+// kInvalidArgument: a client id another system (`holder`) already uses.
+Status ClientIdTaken(std::string_view client_id, std::string_view holder);
+// kInvalidArgument: a system user with the same (system, org, external ref) or id exists.
+Status SystemUserExists(const SystemUserRecord& user);
+// OK when a system user request's stored `status` is New, else kInvalidArgument naming it.
+Status RequireRequestStatus(std::string_view id, std::string_view status);
 
 // ---- clients
 
@@ -187,6 +194,79 @@ Result<ConsentRequestRecord> ReadConsentRequest(std::string_view where, const Ro
   c.created = row.Int(11);
   c.consented = row.Int(12);
   return c;
+}
+
+// ---- system register and system users (SPEC §15)
+
+constexpr std::string_view kSystemColumns =
+    "system_id, vendor_orgno, name, description, rights, access_packages, allowed_redirect_urls, "
+    "is_visible, created, last_updated";
+
+// The system's columns; client_ids are read separately (system_clients).
+template <typename Row>
+Result<SystemRecord> ReadSystem(std::string_view where, const Row& row) {
+  SystemRecord s;
+  s.system_id = row.Text(0);
+  s.vendor_orgno = row.Text(1);
+  s.name_json = row.Text(2);
+  s.description_json = row.Text(3);
+  const std::string what = " of system " + Quote(s.system_id);
+  MP_ASSIGN_OR_RETURN(s.rights, ParseJsonArray(where, row.Text(4), "rights" + what));
+  MP_ASSIGN_OR_RETURN(s.access_packages,
+                      ParseJsonArray(where, row.Text(5), "access_packages" + what));
+  MP_ASSIGN_OR_RETURN(s.allowed_redirect_urls,
+                      ParseJsonArray(where, row.Text(6), "allowed_redirect_urls" + what));
+  s.is_visible = row.Bool(7);
+  s.created = row.Int(8);
+  s.last_updated = row.Int(9);
+  return s;
+}
+
+constexpr std::string_view kSystemUserRequestColumns =
+    "id, external_ref, system_id, party_orgno, rights, access_packages, redirect_url, status, "
+    "created, decided, system_user_id";
+
+template <typename Row>
+Result<SystemUserRequestRecord> ReadSystemUserRequest(std::string_view where, const Row& row) {
+  SystemUserRequestRecord r;
+  r.id = row.Text(0);
+  r.external_ref = row.Text(1);
+  r.system_id = row.Text(2);
+  r.party_orgno = row.Text(3);
+  const std::string what = " of system user request " + Quote(r.id);
+  MP_ASSIGN_OR_RETURN(r.rights, ParseJsonArray(where, row.Text(4), "rights" + what));
+  MP_ASSIGN_OR_RETURN(r.access_packages,
+                      ParseJsonArray(where, row.Text(5), "access_packages" + what));
+  r.redirect_url = row.Text(6);
+  std::string status = row.Text(7);
+  std::optional<SystemUserRequestStatus> st = ParseSystemUserRequestStatus(status);
+  if (!st) {
+    return Status(Errc::kIoError, std::string(where) + ": system user request " + Quote(r.id) +
+                                      " has unknown status " + Quote(status));
+  }
+  r.status = *st;
+  r.created = row.Int(8);
+  r.decided = row.Int(9);
+  r.system_user_id = row.Text(10);
+  return r;
+}
+
+constexpr std::string_view kSystemUserColumns =
+    "id, system_id, party_orgno, external_ref, rights, access_packages, created";
+
+template <typename Row>
+Result<SystemUserRecord> ReadSystemUser(std::string_view where, const Row& row) {
+  SystemUserRecord u;
+  u.id = row.Text(0);
+  u.system_id = row.Text(1);
+  u.party_orgno = row.Text(2);
+  u.external_ref = row.Text(3);
+  const std::string what = " of system user " + Quote(u.id);
+  MP_ASSIGN_OR_RETURN(u.rights, ParseJsonArray(where, row.Text(4), "rights" + what));
+  MP_ASSIGN_OR_RETURN(u.access_packages,
+                      ParseJsonArray(where, row.Text(5), "access_packages" + what));
+  u.created = row.Int(6);
+  return u;
 }
 
 // Binds the client columns but created and last_updated (10 values) in column order.
