@@ -110,25 +110,9 @@ TEST_P(ReplayStoreTest, ResetForgetsEveryClaim) {
 }
 
 TEST_P(ReplayStoreTest, ConcurrentClaimsOfOneKeyHaveExactlyOneWinner) {
-  constexpr int kThreads = 32;
-  std::latch start(kThreads);
-  std::atomic<int> wins{0};
-  std::atomic<int> errors{0};
-  std::vector<std::thread> threads;
-  for (int i = 0; i < kThreads; ++i) {
-    threads.emplace_back([&] {
-      start.arrive_and_wait();
-      Result<bool> claimed = store_->Claim("issuer same-jti", 1000, 10);
-      if (!claimed.ok()) {
-        ++errors;
-      } else if (*claimed) {
-        ++wins;
-      }
-    });
-  }
-  for (auto& t : threads) t.join();
-  EXPECT_EQ(errors.load(), 0);
-  EXPECT_EQ(wins.load(), 1);
+  ClaimRace race = RaceToClaim({store_.get()}, "issuer same-jti", 32, 1000, 10);
+  EXPECT_EQ(race.errors, 0);
+  EXPECT_EQ(race.wins, 1);
 }
 
 TEST_P(ReplayStoreTest, DistinctKeysClaimedInParallelAllWin) {

@@ -468,6 +468,29 @@ TEST_P(StoreTest, PruneSigningKeysDropsOnlyOldNonCurrentKeys) {
                           SigningKey("newer", 300, false)));
 }
 
+// ---- threads
+
+TEST_P(StoreTest, ConcurrentWritersAndReadersSeeEveryWrite) {
+  constexpr int kThreads = 8;
+  constexpr int kPerThread = 40;
+  std::vector<std::thread> threads;
+  std::vector<int> failures(kThreads, 0);
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kPerThread; ++i) {
+        std::string id = "t" + std::to_string(t) + "-" + std::to_string(i);
+        if (!store->CreateClient(SampleClient(id)).ok()) ++failures[t];
+        if (!store->ReplaceClientKeys(id, {Key("k", i)}, i).ok()) ++failures[t];
+        auto got = store->GetClient(id);
+        if (!got.ok() || !got->has_value() || (*got)->client_id != id) ++failures[t];
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  for (int t = 0; t < kThreads; ++t) EXPECT_EQ(failures[t], 0) << "thread " << t;
+  EXPECT_EQ(store->ListClients("", true)->size(), static_cast<size_t>(kThreads * kPerThread));
+}
+
 MP_INSTANTIATE_STORE_BACKENDS(StoreTest);
 
 // ---- SQLite only: files, schema version, settings
@@ -534,31 +557,7 @@ TEST(SqliteStoreFile, UnopenablePathIsIoErrorNamingIt) {
   EXPECT_THAT(store.status().message(), HasSubstr(path));
 }
 
-// ---- threads and speed
-
-TEST(SqliteStoreThreads, ConcurrentWritersAndReadersSeeEveryWrite) {
-  testing::TempDir dir;
-  auto store = OpenFile(dir.File("registry.db"));
-  ASSERT_TRUE(store);
-  constexpr int kThreads = 8;
-  constexpr int kPerThread = 40;
-  std::vector<std::thread> threads;
-  std::vector<int> failures(kThreads, 0);
-  for (int t = 0; t < kThreads; ++t) {
-    threads.emplace_back([&, t] {
-      for (int i = 0; i < kPerThread; ++i) {
-        std::string id = "t" + std::to_string(t) + "-" + std::to_string(i);
-        if (!store->CreateClient(SampleClient(id)).ok()) ++failures[t];
-        if (!store->ReplaceClientKeys(id, {Key("k", i)}, i).ok()) ++failures[t];
-        auto got = store->GetClient(id);
-        if (!got.ok() || !got->has_value() || (*got)->client_id != id) ++failures[t];
-      }
-    });
-  }
-  for (auto& th : threads) th.join();
-  for (int t = 0; t < kThreads; ++t) EXPECT_EQ(failures[t], 0) << "thread " << t;
-  EXPECT_EQ(store->ListClients("", true)->size(), static_cast<size_t>(kThreads * kPerThread));
-}
+// ---- speed
 
 // The bound is for optimised builds; sanitizers and -O0 make every call several times slower.
 #if defined(__has_feature)

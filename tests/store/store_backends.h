@@ -10,8 +10,12 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <latch>
 #include <memory>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "server/store/store.h"
 #include "testing/postgres_server.h"
@@ -32,6 +36,33 @@ inline std::string NewPostgresDatabase() {
   std::string url = pg.CreateDatabase();
   EXPECT_FALSE(url.empty()) << pg.error();
   return url;
+}
+
+struct ClaimRace {
+  int wins = 0;
+  int errors = 0;
+};
+// `threads` threads claim `key` at once, spread round robin over `stores` (instances).
+inline ClaimRace RaceToClaim(const std::vector<ReplayStore*>& stores, const std::string& key,
+                             int threads, int64_t expires_at, int64_t now) {
+  std::latch start(threads);
+  std::atomic<int> wins{0};
+  std::atomic<int> errors{0};
+  std::vector<std::thread> running;
+  for (int t = 0; t < threads; ++t) {
+    running.emplace_back([&, t] {
+      start.arrive_and_wait();
+      Result<bool> claimed =
+          stores[static_cast<size_t>(t) % stores.size()]->Claim(key, expires_at, now);
+      if (!claimed.ok()) {
+        ++errors;
+      } else if (*claimed) {
+        ++wins;
+      }
+    });
+  }
+  for (auto& t : running) t.join();
+  return ClaimRace{.wins = wins.load(), .errors = errors.load()};
 }
 
 class StoreTest : public ::testing::TestWithParam<Backend> {
