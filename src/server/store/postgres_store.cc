@@ -47,8 +47,6 @@ using records::kSystemUserRequestColumns;
 using records::NoClient;
 using records::NoScope;
 using records::RequireKey;
-using records::ResourcesJson;
-using records::RightsJson;
 
 // Advisory lock taken by AddSigningKey, so two instances adding a current key at once leave
 // exactly one current key. "MPSK".
@@ -407,20 +405,7 @@ class PostgresStore final : public Store {
         Write("INSERT INTO consents (" + std::string(kConsentColumns) +
                   ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) "
                   "ON CONFLICT (authorization_code) DO NOTHING",
-              Params()
-                  .BindText(c.authorization_code)
-                  .BindText(c.covered_by)
-                  .BindText(c.offered_by)
-                  .BindText(c.offered_by_name)
-                  .BindText(c.required_delegator)
-                  .BindText(c.required_delegator_name)
-                  .BindText(c.handled_by)
-                  .BindText(c.redirect_url)
-                  .BindText(ResourcesJson(c.resources))
-                  .BindInt(c.valid_to)
-                  .BindText(ConsentStatusName(c.status))
-                  .BindInt(c.created)
-                  .BindInt(c.decided)));
+              ConsentParams(c)));
     if (changed == 0) return AlreadyExists("consent " + Quote(c.authorization_code));
     return OkStatus();
   }
@@ -467,20 +452,7 @@ class PostgresStore final : public Store {
           c.Query("INSERT INTO consent_requests (" + std::string(kRequestColumns) +
                       ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) "
                       "ON CONFLICT (id) DO NOTHING",
-                  Params()
-                      .BindText(r.id)
-                      .BindText(r.from)
-                      .BindText(r.to)
-                      .BindText(r.required_delegator)
-                      .BindText(r.handled_by)
-                      .BindInt(r.valid_to)
-                      .BindText(RightsJson(r.rights))
-                      .BindText(r.request_message_json)
-                      .BindText(r.redirect_url)
-                      .BindText(r.portal_view_mode)
-                      .BindText(ConsentRequestStatusName(r.status))
-                      .BindInt(r.created)
-                      .BindInt(r.consented)));
+                  RequestParams(r)));
       if (inserted.affected() == 0) return AlreadyExists("consent request " + Quote(r.id));
       for (size_t i = 0; i < r.events.size(); ++i) {
         MP_RETURN_IF_ERROR(InsertRequestEvent(c, r.id, static_cast<int64_t>(i), r.events[i]));
@@ -554,7 +526,7 @@ class PostgresStore final : public Store {
                           c.Query("INSERT INTO systems (" + std::string(kSystemColumns) +
                                       ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) "
                                       "ON CONFLICT (system_id) DO NOTHING",
-                                  BindSystem(sys)));
+                                  SystemParams(sys)));
       if (inserted.affected() == 0) return AlreadyExists("system " + Quote(sys.system_id));
       for (size_t i = 0; i < sys.client_ids.size(); ++i) {
         // ON CONFLICT rather than a look first: a client id claimed by another instance at the
@@ -613,18 +585,7 @@ class PostgresStore final : public Store {
           c.Query("INSERT INTO system_user_requests (" + std::string(kSystemUserRequestColumns) +
                       ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) "
                       "ON CONFLICT (id) DO NOTHING",
-                  Params()
-                      .BindText(r.id)
-                      .BindText(r.external_ref)
-                      .BindText(r.system_id)
-                      .BindText(r.party_orgno)
-                      .BindText(records::JsonArray(r.rights))
-                      .BindText(records::JsonArray(r.access_packages))
-                      .BindText(r.redirect_url)
-                      .BindText(SystemUserRequestStatusName(r.status))
-                      .BindInt(r.created)
-                      .BindInt(r.decided)
-                      .BindText(r.system_user_id)));
+                  SystemUserRequestParams(r)));
       if (inserted.affected() == 0) return AlreadyExists("system user request " + Quote(r.id));
       return OkStatus();
     });
@@ -656,14 +617,7 @@ class PostgresStore final : public Store {
       MP_ASSIGN_OR_RETURN(
           Rows inserted, c.Query("INSERT INTO system_users (" + std::string(kSystemUserColumns) +
                                      ") VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING",
-                                 Params()
-                                     .BindText(user.id)
-                                     .BindText(user.system_id)
-                                     .BindText(user.party_orgno)
-                                     .BindText(user.external_ref)
-                                     .BindText(records::JsonArray(user.rights))
-                                     .BindText(records::JsonArray(user.access_packages))
-                                     .BindInt(user.created)));
+                                 SystemUserParams(user)));
       if (inserted.affected() == 0) return records::SystemUserExists(user);
       return c
           .Query(
@@ -743,19 +697,27 @@ class PostgresStore final : public Store {
   }
 
  private:
-  static Params BindSystem(const SystemRecord& sys) {
+  // Parameters from the shared binders (store_records.h).
+  template <typename Record>
+  static Params ParamsOf(const Record& record, Params& (*bind)(Params&, const Record&)) {
     Params params;
-    params.BindText(sys.system_id)
-        .BindText(sys.vendor_orgno)
-        .BindText(sys.name_json)
-        .BindText(sys.description_json)
-        .BindText(records::JsonArray(sys.rights))
-        .BindText(records::JsonArray(sys.access_packages))
-        .BindText(records::JsonArray(sys.allowed_redirect_urls))
-        .BindBool(sys.is_visible)
-        .BindInt(sys.created)
-        .BindInt(sys.last_updated);
+    bind(params, record);
     return params;
+  }
+  static Params ConsentParams(const ConsentRecord& c) {
+    return ParamsOf(c, &records::BindConsent<Params>);
+  }
+  static Params RequestParams(const ConsentRequestRecord& r) {
+    return ParamsOf(r, &records::BindConsentRequest<Params>);
+  }
+  static Params SystemParams(const SystemRecord& s) {
+    return ParamsOf(s, &records::BindSystem<Params>);
+  }
+  static Params SystemUserRequestParams(const SystemUserRequestRecord& r) {
+    return ParamsOf(r, &records::BindSystemUserRequest<Params>);
+  }
+  static Params SystemUserParams(const SystemUserRecord& u) {
+    return ParamsOf(u, &records::BindSystemUser<Params>);
   }
   static Result<std::vector<std::string>> ReadSystemClients(Connection& c,
                                                             std::string_view system_id) {

@@ -25,7 +25,6 @@ using sqlite::Statement;
 using records::AlreadyExists;
 using records::BindClient;
 using records::BindScope;
-using records::JsonArray;
 using records::kAccessColumns;
 using records::kClientColumns;
 using records::kConsentColumns;
@@ -37,8 +36,6 @@ using records::kSystemUserRequestColumns;
 using records::NoClient;
 using records::NoScope;
 using records::RequireKey;
-using records::ResourcesJson;
-using records::RightsJson;
 
 // The shared readers (store_records.h), in the shape ReadAll and ReadOne call.
 Result<ClientRecord> ReadClient(const Connection& db, const Statement& row) {
@@ -503,20 +500,7 @@ class SqliteStore final : public Store {
           db.Prepare("INSERT INTO consents (" + std::string(kConsentColumns) +
                      ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13) "
                      "ON CONFLICT (authorization_code) DO NOTHING"));
-      MP_RETURN_IF_ERROR(stmt.BindText(c.authorization_code)
-                             .BindText(c.covered_by)
-                             .BindText(c.offered_by)
-                             .BindText(c.offered_by_name)
-                             .BindText(c.required_delegator)
-                             .BindText(c.required_delegator_name)
-                             .BindText(c.handled_by)
-                             .BindText(c.redirect_url)
-                             .BindText(ResourcesJson(c.resources))
-                             .BindInt(c.valid_to)
-                             .BindText(ConsentStatusName(c.status))
-                             .BindInt(c.created)
-                             .BindInt(c.decided)
-                             .Run());
+      MP_RETURN_IF_ERROR(records::BindConsent(stmt, c).Run());
       if (db.Changes() == 0) {
         return AlreadyExists("consent " + Quote(c.authorization_code));
       }
@@ -577,20 +561,7 @@ class SqliteStore final : public Store {
           db.Prepare("INSERT INTO consent_requests (" + std::string(kRequestColumns) +
                      ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13) "
                      "ON CONFLICT (id) DO NOTHING"));
-      MP_RETURN_IF_ERROR(stmt.BindText(c.id)
-                             .BindText(c.from)
-                             .BindText(c.to)
-                             .BindText(c.required_delegator)
-                             .BindText(c.handled_by)
-                             .BindInt(c.valid_to)
-                             .BindText(RightsJson(c.rights))
-                             .BindText(c.request_message_json)
-                             .BindText(c.redirect_url)
-                             .BindText(c.portal_view_mode)
-                             .BindText(ConsentRequestStatusName(c.status))
-                             .BindInt(c.created)
-                             .BindInt(c.consented)
-                             .Run());
+      MP_RETURN_IF_ERROR(records::BindConsentRequest(stmt, c).Run());
       if (db.Changes() == 0) {
         return AlreadyExists("consent request " + Quote(c.id));
       }
@@ -672,17 +643,7 @@ class SqliteStore final : public Store {
                           db.Prepare("INSERT INTO systems (" + std::string(kSystemColumns) +
                                      ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) "
                                      "ON CONFLICT (system_id) DO NOTHING"));
-      MP_RETURN_IF_ERROR(stmt.BindText(sys.system_id)
-                             .BindText(sys.vendor_orgno)
-                             .BindText(sys.name_json)
-                             .BindText(sys.description_json)
-                             .BindText(JsonArray(sys.rights))
-                             .BindText(JsonArray(sys.access_packages))
-                             .BindText(JsonArray(sys.allowed_redirect_urls))
-                             .BindBool(sys.is_visible)
-                             .BindInt(sys.created)
-                             .BindInt(sys.last_updated)
-                             .Run());
+      MP_RETURN_IF_ERROR(records::BindSystem(stmt, sys).Run());
       if (db.Changes() == 0) return AlreadyExists("system " + Quote(sys.system_id));
       for (size_t i = 0; i < sys.client_ids.size(); ++i) {
         MP_ASSIGN_OR_RETURN(
@@ -745,18 +706,7 @@ class SqliteStore final : public Store {
           db.Prepare("INSERT INTO system_user_requests (" + std::string(kSystemUserRequestColumns) +
                      ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) "
                      "ON CONFLICT (id) DO NOTHING"));
-      MP_RETURN_IF_ERROR(stmt.BindText(r.id)
-                             .BindText(r.external_ref)
-                             .BindText(r.system_id)
-                             .BindText(r.party_orgno)
-                             .BindText(JsonArray(r.rights))
-                             .BindText(JsonArray(r.access_packages))
-                             .BindText(r.redirect_url)
-                             .BindText(SystemUserRequestStatusName(r.status))
-                             .BindInt(r.created)
-                             .BindInt(r.decided)
-                             .BindText(r.system_user_id)
-                             .Run());
+      MP_RETURN_IF_ERROR(records::BindSystemUserRequest(stmt, r).Run());
       if (db.Changes() == 0) return AlreadyExists("system user request " + Quote(r.id));
       return OkStatus();
     });
@@ -798,14 +748,7 @@ class SqliteStore final : public Store {
           Statement insert,
           db.Prepare("INSERT INTO system_users (" + std::string(kSystemUserColumns) +
                      ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT DO NOTHING"));
-      MP_RETURN_IF_ERROR(insert.BindText(user.id)
-                             .BindText(user.system_id)
-                             .BindText(user.party_orgno)
-                             .BindText(user.external_ref)
-                             .BindText(JsonArray(user.rights))
-                             .BindText(JsonArray(user.access_packages))
-                             .BindInt(user.created)
-                             .Run());
+      MP_RETURN_IF_ERROR(records::BindSystemUser(insert, user).Run());
       if (db.Changes() == 0) return records::SystemUserExists(user);
       MP_ASSIGN_OR_RETURN(Statement update,
                           db.Prepare("UPDATE system_user_requests SET status = ?2, decided = ?3, "

@@ -303,6 +303,85 @@ Binder& BindScope(Binder& b, const ScopeRecord& s) {
       .BindText(s.delegation_source);
 }
 
+// Binds every consent column in kConsentColumns order (13 values).
+template <typename Binder>
+Binder& BindConsent(Binder& b, const ConsentRecord& c) {
+  return b.BindText(c.authorization_code)
+      .BindText(c.covered_by)
+      .BindText(c.offered_by)
+      .BindText(c.offered_by_name)
+      .BindText(c.required_delegator)
+      .BindText(c.required_delegator_name)
+      .BindText(c.handled_by)
+      .BindText(c.redirect_url)
+      .BindText(ResourcesJson(c.resources))
+      .BindInt(c.valid_to)
+      .BindText(ConsentStatusName(c.status))
+      .BindInt(c.created)
+      .BindInt(c.decided);
+}
+
+// Binds every consent request column in kRequestColumns order (13 values; events are rows).
+template <typename Binder>
+Binder& BindConsentRequest(Binder& b, const ConsentRequestRecord& r) {
+  return b.BindText(r.id)
+      .BindText(r.from)
+      .BindText(r.to)
+      .BindText(r.required_delegator)
+      .BindText(r.handled_by)
+      .BindInt(r.valid_to)
+      .BindText(RightsJson(r.rights))
+      .BindText(r.request_message_json)
+      .BindText(r.redirect_url)
+      .BindText(r.portal_view_mode)
+      .BindText(ConsentRequestStatusName(r.status))
+      .BindInt(r.created)
+      .BindInt(r.consented);
+}
+
+// Binds every system column in kSystemColumns order (10 values; client ids are rows).
+template <typename Binder>
+Binder& BindSystem(Binder& b, const SystemRecord& sys) {
+  return b.BindText(sys.system_id)
+      .BindText(sys.vendor_orgno)
+      .BindText(sys.name_json)
+      .BindText(sys.description_json)
+      .BindText(JsonArray(sys.rights))
+      .BindText(JsonArray(sys.access_packages))
+      .BindText(JsonArray(sys.allowed_redirect_urls))
+      .BindBool(sys.is_visible)
+      .BindInt(sys.created)
+      .BindInt(sys.last_updated);
+}
+
+// Binds every system user request column in kSystemUserRequestColumns order (11 values).
+template <typename Binder>
+Binder& BindSystemUserRequest(Binder& b, const SystemUserRequestRecord& r) {
+  return b.BindText(r.id)
+      .BindText(r.external_ref)
+      .BindText(r.system_id)
+      .BindText(r.party_orgno)
+      .BindText(JsonArray(r.rights))
+      .BindText(JsonArray(r.access_packages))
+      .BindText(r.redirect_url)
+      .BindText(SystemUserRequestStatusName(r.status))
+      .BindInt(r.created)
+      .BindInt(r.decided)
+      .BindText(r.system_user_id);
+}
+
+// Binds every system user column in kSystemUserColumns order (7 values).
+template <typename Binder>
+Binder& BindSystemUser(Binder& b, const SystemUserRecord& u) {
+  return b.BindText(u.id)
+      .BindText(u.system_id)
+      .BindText(u.party_orgno)
+      .BindText(u.external_ref)
+      .BindText(JsonArray(u.rights))
+      .BindText(JsonArray(u.access_packages))
+      .BindInt(u.created);
+}
+
 }  // namespace mp::server::records
 
 #endif  // MASKINPORTEN_SERVER_STORE_STORE_RECORDS_H_
