@@ -71,7 +71,7 @@ set(CPACK_DEBIAN_DEV_PACKAGE_NAME libmaskinporten-dev)
 set(CPACK_DEBIAN_DEV_PACKAGE_SECTION libdevel)
 # A -dev package names the -dev packages its static archives and CMake package need.
 set(CPACK_DEBIAN_DEV_PACKAGE_DEPENDS
-    "${MASKINPORTEN_DEB_RUNTIME} (= ${PROJECT_VERSION}-1), libssl-dev (>= 3.0), libcurl4-openssl-dev | libcurl-dev, libsqlite3-dev, libhiredis-dev, pkg-config")
+    "${MASKINPORTEN_DEB_RUNTIME} (= ${PROJECT_VERSION}-1), libssl-dev (>= 3.0), libcurl4-openssl-dev | libcurl-dev, libsqlite3-dev, libhiredis-dev, libpq-dev, pkg-config")
 set(CPACK_DEBIAN_DEV_DESCRIPTION "Headers, static archives, the CMake package (find_package(maskinporten\n\
 COMPONENTS client)) and pkg-config files (maskinporten-client, one per\n\
 component).")

@@ -3,8 +3,8 @@
 # Idempotent: silent and quick when everything is present; runs `apt-get update` only when a
 # package is missing. Usage: scripts/install-deps.sh [base|web|clang|all]
 #   base  (default) compilers, CMake and the libraries for `make build` / `make test` (with
-#                   redis-server, which the Redis replay-store tests start on loopback), the
-#                   packaging tools (`make package`: dpkg-dev, file, help2man, lintian), plus web
+#                   the servers the store tests start on loopback: redis-server, postgresql-15),
+#                   the packaging tools (`make package`: dpkg-dev, file, help2man, lintian), plus web
 #   web             chromium (and nodejs + npm when node is missing) for the browser tests of the
 #                   web pages, then `npm ci` when node_modules is missing or older than
 #                   package-lock.json (playwright-core; it downloads no browsers)
@@ -18,6 +18,7 @@ base=(
   libcli11-dev libspdlog-dev libgtest-dev libgmock-dev libbenchmark-dev
   libhiredis-dev redis-server
   dpkg-dev file help2man lintian
+  libpq-dev postgresql-15
 )
 web=(chromium)
 command -v node >/dev/null 2>&1 || web+=(nodejs)

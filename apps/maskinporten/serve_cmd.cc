@@ -7,6 +7,7 @@
 #include "cli_common.h"
 #include "core/url.h"
 #include "maskinporten/local_maskinporten.h"
+#include "server/store/store.h"
 
 namespace mp::cli {
 namespace {
@@ -59,8 +60,11 @@ int RunServe(const ServeArgs& a) {
   } else if (a.replay_store.starts_with("redis://") || a.replay_store.starts_with("rediss://")) {
     o.replay_store = ReplayStoreKind::kRedis;  // the URL is judged when the server starts
     o.replay_url = a.replay_store;
+  } else if (a.replay_store == "postgres") {
+    o.replay_store = ReplayStoreKind::kPostgres;
   } else {
-    return UsageError("--replay-store must be memory, sqlite or redis://HOST:PORT[/DB]");
+    return UsageError(
+        "--replay-store must be memory, sqlite, postgres or redis://HOST:PORT[/DB]");
   }
   if (!a.issuer.empty() && a.issuer.back() != '/') {
     return UsageError("--issuer must end with '/' (Maskinporten issuers keep the trailing slash)");
@@ -78,6 +82,17 @@ int RunServe(const ServeArgs& a) {
     return UsageError(
         "--replay-store sqlite keeps claims in the --db file; give a file, not :memory:");
   }
+  const bool postgres = server::IsPostgresUrl(o.db_path);
+  if (postgres && o.replay_store == ReplayStoreKind::kSqlite) {
+    return UsageError(
+        "--replay-store sqlite needs a SQLite --db file; with a PostgreSQL --db "
+        "use --replay-store postgres");
+  }
+  if (!postgres && o.replay_store == ReplayStoreKind::kPostgres) {
+    return UsageError(
+        "--replay-store postgres keeps claims in the --db database; give "
+        "--db postgresql://USER@HOST:PORT/DBNAME");
+  }
   o.ca_dir = a.ca_dir;
   if (a.ca_bits != 2048 && a.ca_bits != 3072 && a.ca_bits != 4096) {
     return UsageError("--ca-bits must be 2048, 3072 or 4096");
@@ -89,6 +104,9 @@ int RunServe(const ServeArgs& a) {
     if (o.db_path.empty()) o.db_path = dir + "/local.db";
     if (o.ca_dir.empty()) o.ca_dir = dir + "/ca";
   }
+  // What the log says about the registry: a PostgreSQL URL without its password.
+  Result<std::string> masked = postgres ? server::MaskedPostgresUrl(o.db_path) : o.db_path;
+  if (!masked.ok()) return Fail(masked.status().WithContext("--db"));
   o.request_log = StderrLineLog(a.quiet);
   Stopwatch sw;
   Result<std::unique_ptr<LocalMaskinporten>> server = LocalMaskinporten::Start(o);
@@ -102,7 +120,7 @@ int RunServe(const ServeArgs& a) {
     if (!s.ok()) return Fail(s);
   }
   std::cout << "listening on " << (*server)->base_url() << std::endl;
-  std::cerr << "issuer " << (*server)->issuer() << ", registry " << o.db_path << ", replay store "
+  std::cerr << "issuer " << (*server)->issuer() << ", registry " << *masked << ", replay store "
             << RedactUserinfo(a.replay_store) << ", started in " << static_cast<int>(sw.Millis())
             << " ms" << std::endl;
   // On stderr: stdout's one "listening on" line is what scripts and tests read.
@@ -122,7 +140,8 @@ void AddServe(CLI::App& app, int* exit_code) {
       "Run the local Maskinporten: /token, metadata, /jwk, self-service API /api/v1, web pages /");
   cmd->add_option("--config", a->config, "seed file (docs/emulator.md)");
   cmd->add_option("--db", a->db,
-                  "registry: a SQLite file or :memory: (default: the user's data directory)");
+                  "registry: a SQLite file, :memory:, or postgresql://USER[:PASSWORD]@HOST:PORT/DB "
+                  "shared by several instances (default: a file in the user's data directory)");
   cmd->add_option("--listen", a->listen, "address to listen on")->capture_default_str();
   cmd->add_option("--issuer", a->issuer, "issuer URL (default http://HOST:PORT/)");
   cmd->add_option("--port-file", a->port_file, "write the bound port to this file");
@@ -131,8 +150,9 @@ void AddServe(CLI::App& app, int* exit_code) {
   cmd->add_flag("--no-web", a->no_web,
                 "do not serve the web pages at / and their local login (/local-login/)");
   cmd->add_option("--replay-store", a->replay_store,
-                  "memory, sqlite, or redis://[[USER]:PASSWORD@]HOST[:PORT][/DB][?wait=N] "
-                  "shared by several instances")
+                  "memory, sqlite (in the --db file), postgres (in the --db database), or "
+                  "redis://[[USER]:PASSWORD@]HOST[:PORT][/DB][?wait=N]; all but memory are shared "
+                  "by several instances")
       ->capture_default_str();
   cmd->add_option("--env", a->env, "environment played: test or prod")->capture_default_str();
   cmd->add_option("--ca-dir", a->ca_dir,
@@ -147,7 +167,8 @@ void AddServe(CLI::App& app, int* exit_code) {
               "  maskinporten serve --config seed.json --db :memory: --listen 127.0.0.1:8080\n"
               "  maskinporten serve --config seed.json --test-controls --port-file port.txt\n"
               "  maskinporten serve --replay-store sqlite --db ./local.db\n"
-              "  maskinporten serve --replay-store redis://127.0.0.1:6379/0 --db ./local.db\n");
+              "  maskinporten serve --replay-store redis://127.0.0.1:6379/0 --db ./local.db\n"
+              "  maskinporten serve --db postgresql://mp@127.0.0.1:5432/mp --replay-store postgres\n");
   cmd->callback([a, exit_code] { *exit_code = RunServe(*a); });
 }
 

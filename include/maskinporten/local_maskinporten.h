@@ -4,7 +4,7 @@
 // texts, the metadata document, /jwk, the self-service API under /api/v1, /health and /metrics,
 // and with test_controls the /_local/ endpoints (clock offset, fault injection, key rotation,
 // request journal, replay reset), and unless web is off the web pages at "/" with their local
-// login. Registry in SQLite (":memory:" by default when embedded).
+// login. Registry in SQLite (":memory:" by default when embedded) or PostgreSQL.
 //
 //   mp::LocalMaskinportenOptions options;
 //   options.seed_file = "tests/seed.json";
@@ -29,18 +29,22 @@
 namespace mp {
 
 enum class ReplayStoreKind {
-  kMemory,  // sharded in-memory set (default); a restart forgets claimed jti
-  kSqlite,  // in the registry's SQLite file: a restart, even after a crash, does not reopen
-            // replays; a power loss may lose the last claims (docs/operations.md, "Durability")
-  kRedis,   // one Redis at replay_url, shared by several instances (docs/operations.md, "Redis
-            // replay store"); while it is down /token answers 503 and /health says so
+  kMemory,    // sharded in-memory set (default); a restart forgets claimed jti
+  kSqlite,    // in the registry's SQLite file: a restart, even after a crash, does not reopen
+              // replays; a power loss may lose the last claims (docs/operations.md, "Durability")
+  kRedis,     // one Redis at replay_url, shared by several instances (docs/operations.md, "Redis
+              // replay store"); while it is down /token answers 503 and /health says so
+  kPostgres,  // a table in the registry's PostgreSQL database (db_path postgresql://...), shared
+              // by every instance on it (docs/operations.md, "PostgreSQL registry")
 };
 
 struct MP_EMULATOR_EXPORT LocalMaskinportenOptions {
   std::string listen = "127.0.0.1:0";  // host:port; port 0 picks a free one
   // The issuer (grant aud, token iss). "" = "http://<host>:<port>/" (trailing slash kept).
   std::string issuer{};
-  // Registry: a SQLite file (created on first use) or ":memory:".
+  // Registry: a SQLite file (created on first use), ":memory:", or a PostgreSQL URL
+  // "postgresql://user[:password]@host[:port]/dbname" that several instances share (its password
+  // is never logged or put in an error; connections: one per thread).
   std::string db_path = ":memory:";
   ReplayStoreKind replay_store = ReplayStoreKind::kMemory;
   // kRedis: "redis://[[user]:password@]host[:port][/db][?wait=N&...]" (docs/operations.md).

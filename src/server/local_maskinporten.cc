@@ -3,6 +3,7 @@
 // (include/maskinporten/local_maskinporten.h).
 #include "maskinporten/local_maskinporten.h"
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <filesystem>
@@ -138,19 +139,35 @@ void AddRoutes(server::Emulator& impl, const std::string& base_url) {
 
 Status OpenStores(server::Emulator& impl) {
   const LocalMaskinportenOptions& o = impl.options;
-  MP_ASSIGN_OR_RETURN(impl.store, server::OpenSqliteStore({.path = o.db_path}));
+  const bool postgres = server::IsPostgresUrl(o.db_path);
+  // Each server thread makes one store call at a time.
+  const int threads = o.threads > 0
+                          ? o.threads
+                          : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  const server::PostgresStoreOptions pg{.url = o.db_path, .pool_size = threads};
+  if (postgres) {
+    MP_ASSIGN_OR_RETURN(impl.store, server::OpenPostgresStore(pg));
+  } else {
+    MP_ASSIGN_OR_RETURN(impl.store, server::OpenSqliteStore({.path = o.db_path}));
+  }
   if (o.replay_store == ReplayStoreKind::kSqlite) {
-    if (o.db_path == ":memory:") {
+    if (o.db_path == ":memory:" || postgres) {
       return Status(Errc::kInvalidArgument,
-                    "the sqlite replay store needs a database file, not :memory:");
+                    "the sqlite replay store needs a SQLite database file, not " +
+                        std::string(postgres ? "a PostgreSQL URL" : ":memory:"));
     }
     MP_ASSIGN_OR_RETURN(impl.replay, server::OpenSqliteReplayStore({.path = o.db_path}));
   } else if (o.replay_store == ReplayStoreKind::kRedis) {
     MP_ASSIGN_OR_RETURN(server::RedisReplayOptions redis, server::ParseRedisUrl(o.replay_url));
-    // A claim holds a connection for one round trip; each server thread makes one at a time.
-    redis.pool_size = o.threads > 0 ? static_cast<size_t>(o.threads)
-                                    : std::max(1u, std::thread::hardware_concurrency());
+    redis.pool_size = static_cast<size_t>(threads);
     MP_ASSIGN_OR_RETURN(impl.replay, server::OpenRedisReplayStore(redis));
+  } else if (o.replay_store == ReplayStoreKind::kPostgres) {
+    if (!postgres) {
+      return Status(Errc::kInvalidArgument,
+                    "the postgres replay store lives in the PostgreSQL registry: give a "
+                    "postgresql:// database URL");
+    }
+    MP_ASSIGN_OR_RETURN(impl.replay, server::OpenPostgresReplayStore(pg));
   } else {
     impl.replay = server::NewMemoryReplayStore();
   }

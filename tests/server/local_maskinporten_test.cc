@@ -26,6 +26,7 @@
 #include "maskinporten/token_client.h"
 #include "server/server_fixtures.h"
 #include "testing/cli_runner.h"
+#include "testing/postgres_server.h"
 #include "testing/process.h"
 #include "testing/redis_server.h"
 
@@ -269,24 +270,36 @@ TEST(LocalMaskinporten, TwoHundredParallelGrantsAllSucceedWithDistinctJti) {
   EXPECT_EQ(jtis.size(), 200u);
 }
 
-TEST(LocalMaskinporten, SameGrantTwentyTimesInParallelSucceedsExactlyOnce) {
-  auto server = StartOrDie(Options());
-  std::string grant = KidAssertion(*server);
+// `grant` posted `times` times at once, spread round robin over `servers`: how many were issued
+// and how many refused as a replay (MP-012).
+struct PostOutcome {
+  int ok = 0;
+  int replayed = 0;
+};
+PostOutcome PostInParallel(const std::vector<const LocalMaskinporten*>& servers,
+                           const std::string& grant, int times) {
   std::atomic<int> ok{0};
   std::atomic<int> replayed{0};
   std::vector<std::thread> threads;
-  for (int t = 0; t < 20; ++t) {
-    threads.emplace_back([&] {
+  for (int t = 0; t < times; ++t) {
+    threads.emplace_back([&, t] {
       auto http = MakeCurlHttpClient();
-      Result<HttpResponse> r = PostToken(*http, *server, grant);
+      Result<HttpResponse> r =
+          PostToken(*http, *servers[static_cast<size_t>(t) % servers.size()], grant);
       if (!r.ok()) return;
       if (r->status == 200) ++ok;
       if (r->body.find("errors/MP-012") != std::string::npos) ++replayed;
     });
   }
   for (auto& t : threads) t.join();
-  EXPECT_EQ(ok.load(), 1);
-  EXPECT_EQ(replayed.load(), 19);
+  return PostOutcome{.ok = ok.load(), .replayed = replayed.load()};
+}
+
+TEST(LocalMaskinporten, SameGrantTwentyTimesInParallelSucceedsExactlyOnce) {
+  auto server = StartOrDie(Options());
+  PostOutcome outcome = PostInParallel({server.get()}, KidAssertion(*server), 20);
+  EXPECT_EQ(outcome.ok, 1);
+  EXPECT_EQ(outcome.replayed, 19);
 }
 
 TEST(LocalMaskinporten, RestartOnAFileDatabaseKeepsRegistryKeysAndReplays) {
@@ -316,6 +329,49 @@ TEST(LocalMaskinporten, RestartOnAFileDatabaseKeepsRegistryKeysAndReplays) {
   Result<HttpResponse> replay = PostToken(*http, *server, grant);
   ASSERT_TRUE(replay.ok());
   EXPECT_NE(replay->body.find("errors/MP-012"), std::string::npos) << replay->body;
+}
+
+// Two instances on one PostgreSQL database (SPEC §17): the registry one seeded is the other's, a
+// grant accepted by one is a replay at the other, and 20 parallel posts of one grant spread over
+// both are issued exactly once.
+TEST(LocalMaskinporten, TwoInstancesOnOnePostgresDatabaseActAsOne) {
+  const std::string missing = testing::PostgresServer::MissingBinaries();
+  if (!missing.empty()) GTEST_SKIP() << missing;
+  testing::PostgresServer& pg = testing::PostgresServer::Shared();
+  ASSERT_TRUE(pg.error().empty()) << pg.error();
+  const std::string url = pg.CreateDatabase();
+  ASSERT_FALSE(url.empty()) << pg.error();
+  LocalMaskinportenOptions o = Options();
+  o.db_path = url;
+  o.replay_store = ReplayStoreKind::kPostgres;
+  o.issuer = "http://127.0.0.1/shared-maskinporten/";  // one issuer for both, as behind a proxy
+  auto a = StartOrDie(o);
+  o.seed_json.clear();  // B knows clients, keys and scopes only through the database
+  o.signing_key_pem.clear();
+  auto b = StartOrDie(o);
+  auto http = MakeCurlHttpClient();
+  EXPECT_EQ(Get(*http, b->base_url() + "/jwk")->body, Get(*http, a->base_url() + "/jwk")->body);
+
+  const std::string grant = KidAssertion(*a);
+  Result<HttpResponse> on_a = PostToken(*http, *a, grant);
+  ASSERT_TRUE(on_a.ok());
+  EXPECT_EQ(on_a->status, 200) << on_a->body;
+  Result<HttpResponse> on_b = PostToken(*http, *b, grant);
+  ASSERT_TRUE(on_b.ok());
+  EXPECT_NE(on_b->body.find("errors/MP-012"), std::string::npos) << on_b->body;
+
+  PostOutcome outcome = PostInParallel({a.get(), b.get()}, KidAssertion(*a), 20);
+  EXPECT_EQ(outcome.ok, 1);
+  EXPECT_EQ(outcome.replayed, 19);
+}
+
+TEST(LocalMaskinporten, PostgresReplayStoreNeedsAPostgresRegistry) {
+  LocalMaskinportenOptions o = Options();
+  o.replay_store = ReplayStoreKind::kPostgres;
+  Result<std::unique_ptr<LocalMaskinporten>> s = LocalMaskinporten::Start(o);
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.status().code(), Errc::kInvalidArgument);
+  EXPECT_NE(s.status().message().find("postgresql://"), std::string::npos) << s.status().message();
 }
 
 TEST(LocalMaskinporten, GracefulStopLetsARequestInFlightFinish) {

@@ -9,6 +9,7 @@
 #include "server/store/schema.h"
 #include "server/store/sqlite.h"
 #include "server/store/store.h"
+#include "store/store_backends.h"
 #include "testing/process.h"
 
 namespace mp::server {
@@ -52,8 +53,9 @@ ConsentRequestRecord SampleRequest(const std::string& id) {
   };
 }
 
-TEST(ConsentRequestStore, RoundTripsEveryFieldWithEventsAndMetadataOrder) {
-  auto store = Open();
+class ConsentRequestStoreTest : public StoreTest {};
+
+TEST_P(ConsentRequestStoreTest, RoundTripsEveryFieldWithEventsAndMetadataOrder) {
   ASSERT_TRUE(store->CreateConsentRequest(SampleRequest("r1")).ok());
   Result<std::optional<ConsentRequestRecord>> got = store->GetConsentRequest("r1");
   ASSERT_TRUE(got.ok()) << got.status().ToString();
@@ -62,8 +64,7 @@ TEST(ConsentRequestStore, RoundTripsEveryFieldWithEventsAndMetadataOrder) {
   EXPECT_FALSE(store->GetConsentRequest("r2")->has_value());
 }
 
-TEST(ConsentRequestStore, CreateRefusesAnExistingIdAndKeepsTheFirst) {
-  auto store = Open();
+TEST_P(ConsentRequestStoreTest, CreateRefusesAnExistingIdAndKeepsTheFirst) {
   ASSERT_TRUE(store->CreateConsentRequest(SampleRequest("r1")).ok());
   ConsentRequestRecord other = SampleRequest("r1");
   other.to = "urn:altinn:organization:identifier-no:311654306";
@@ -74,8 +75,7 @@ TEST(ConsentRequestStore, CreateRefusesAnExistingIdAndKeepsTheFirst) {
   EXPECT_EQ(store->CreateConsentRequest(SampleRequest("")).code(), Errc::kInvalidArgument);
 }
 
-TEST(ConsentRequestStore, TransitionIsACompareAndSetThatAppendsTheEvent) {
-  auto store = Open();
+TEST_P(ConsentRequestStoreTest, TransitionIsACompareAndSetThatAppendsTheEvent) {
   ASSERT_TRUE(store->CreateConsentRequest(SampleRequest("r1")).ok());
   ASSERT_TRUE(store
                   ->TransitionConsentRequest("r1", ConsentRequestStatus::kCreated,
@@ -106,6 +106,10 @@ TEST(ConsentRequestStore, TransitionIsACompareAndSetThatAppendsTheEvent) {
             Errc::kNotFound);
 }
 
+MP_INSTANTIATE_STORE_BACKENDS(ConsentRequestStoreTest);
+
+// ---- SQLite only
+
 TEST(ConsentRequestStoreFile, MigratesAVersion2RegistryAndKeepsRequestsAcrossReopen) {
   testing::TempDir dir;
   const std::string path = dir.File("v2.db");
@@ -126,7 +130,7 @@ TEST(ConsentRequestStoreFile, MigratesAVersion2RegistryAndKeepsRequestsAcrossReo
   EXPECT_EQ(store->GetConsentRequest("r1")->value(), SampleRequest("r1"));
   auto conn = OpenRegistryDatabase(path, sqlite::Synchronous::kFull);
   ASSERT_TRUE(conn.ok());
-  EXPECT_EQ((*conn)->UserVersion().value(), 3);
+  EXPECT_EQ((*conn)->UserVersion().value(), RegistrySchemaVersion());
 }
 
 TEST(ConsentRequestStoreNames, StatusNamesAreAltinnsLowercaseAndRoundTrip) {

@@ -9,6 +9,7 @@
 #include "server/store/schema.h"
 #include "server/store/sqlite.h"
 #include "server/store/store.h"
+#include "store/store_backends.h"
 #include "testing/process.h"
 
 namespace mp::server {
@@ -47,8 +48,9 @@ ConsentRecord SampleConsent(const std::string& code, const std::string& covered_
   };
 }
 
-TEST(ConsentStore, ConsentRoundTripsEveryFieldWithMetadataOrder) {
-  auto store = Open();
+class ConsentStoreTest : public StoreTest {};
+
+TEST_P(ConsentStoreTest, ConsentRoundTripsEveryFieldWithMetadataOrder) {
   ASSERT_TRUE(store->CreateConsent(SampleConsent("c1")).ok());
   Result<std::optional<ConsentRecord>> got = store->GetConsent("c1");
   ASSERT_TRUE(got.ok()) << got.status().ToString();
@@ -56,15 +58,13 @@ TEST(ConsentStore, ConsentRoundTripsEveryFieldWithMetadataOrder) {
   EXPECT_EQ(**got, SampleConsent("c1"));
 }
 
-TEST(ConsentStore, GetConsentOfUnknownCodeIsEmpty) {
-  auto store = Open();
+TEST_P(ConsentStoreTest, GetConsentOfUnknownCodeIsEmpty) {
   Result<std::optional<ConsentRecord>> got = store->GetConsent("nope");
   ASSERT_TRUE(got.ok());
   EXPECT_FALSE(got->has_value());
 }
 
-TEST(ConsentStore, CreateConsentRefusesExistingCodeAndKeepsTheFirst) {
-  auto store = Open();
+TEST_P(ConsentStoreTest, CreateConsentRefusesExistingCodeAndKeepsTheFirst) {
   ASSERT_TRUE(store->CreateConsent(SampleConsent("c1")).ok());
   ConsentRecord other = SampleConsent("c1", "889640782");
   Status s = store->CreateConsent(other);
@@ -73,13 +73,11 @@ TEST(ConsentStore, CreateConsentRefusesExistingCodeAndKeepsTheFirst) {
   EXPECT_EQ(store->GetConsent("c1")->value().covered_by, "910753614");
 }
 
-TEST(ConsentStore, CreateConsentRefusesEmptyCode) {
-  auto store = Open();
+TEST_P(ConsentStoreTest, CreateConsentRefusesEmptyCode) {
   EXPECT_EQ(store->CreateConsent(SampleConsent("")).code(), Errc::kInvalidArgument);
 }
 
-TEST(ConsentStore, DecideConsentAcceptsOnceAndSetsDecided) {
-  auto store = Open();
+TEST_P(ConsentStoreTest, DecideConsentAcceptsOnceAndSetsDecided) {
   ASSERT_TRUE(store->CreateConsent(SampleConsent("c1")).ok());
   ASSERT_TRUE(store->DecideConsent("c1", ConsentStatus::kAccepted, 1790000100).ok());
   ConsentRecord got = store->GetConsent("c1")->value();
@@ -94,23 +92,20 @@ TEST(ConsentStore, DecideConsentAcceptsOnceAndSetsDecided) {
   EXPECT_EQ(got.decided, 1790000100);
 }
 
-TEST(ConsentStore, DecideConsentRejects) {
-  auto store = Open();
+TEST_P(ConsentStoreTest, DecideConsentRejects) {
   ASSERT_TRUE(store->CreateConsent(SampleConsent("c1")).ok());
   ASSERT_TRUE(store->DecideConsent("c1", ConsentStatus::kRejected, 5).ok());
   EXPECT_EQ(store->GetConsent("c1")->value().status, ConsentStatus::kRejected);
 }
 
-TEST(ConsentStore, DecideConsentOfUnknownCodeIsNotFoundAndUnopenedIsRefused) {
-  auto store = Open();
+TEST_P(ConsentStoreTest, DecideConsentOfUnknownCodeIsNotFoundAndUnopenedIsRefused) {
   EXPECT_EQ(store->DecideConsent("nope", ConsentStatus::kAccepted, 1).code(), Errc::kNotFound);
   ASSERT_TRUE(store->CreateConsent(SampleConsent("c1")).ok());
   EXPECT_EQ(store->DecideConsent("c1", ConsentStatus::kUnopened, 1).code(), Errc::kInvalidArgument);
   EXPECT_EQ(store->GetConsent("c1")->value().status, ConsentStatus::kUnopened);
 }
 
-TEST(ConsentStore, ListConsentsMatchesCoveredByOrHandledByOldestFirst) {
-  auto store = Open();
+TEST_P(ConsentStoreTest, ListConsentsMatchesCoveredByOrHandledByOldestFirst) {
   ConsentRecord a = SampleConsent("a", "910753614", "311654306");
   ConsentRecord b = SampleConsent("b", "889640782", "");
   ConsentRecord c = SampleConsent("c", "889640782", "311654306");
@@ -124,8 +119,7 @@ TEST(ConsentStore, ListConsentsMatchesCoveredByOrHandledByOldestFirst) {
   EXPECT_THAT(store->ListConsents("974760673").value(), IsEmpty());
 }
 
-TEST(ConsentStore, ConsentKeyIsAbsentThenTheFirstAddWins) {
-  auto store = Open();
+TEST_P(ConsentStoreTest, ConsentKeyIsAbsentThenTheFirstAddWins) {
   EXPECT_FALSE(store->GetConsentKey().value().has_value());
   ConsentKeyRecord first{
       .kid = "k1", .private_pem = "pem1", .certificate_pem = "cert1", .created = 10};
@@ -136,6 +130,10 @@ TEST(ConsentStore, ConsentKeyIsAbsentThenTheFirstAddWins) {
   EXPECT_EQ(store->GetConsentKey().value(), first);
   EXPECT_EQ(store->AddConsentKeyIfAbsent({}).status().code(), Errc::kInvalidArgument);
 }
+
+MP_INSTANTIATE_STORE_BACKENDS(ConsentStoreTest);
+
+// ---- SQLite only
 
 TEST(ConsentStoreFile, ReopenKeepsConsentsAndKey) {
   testing::TempDir dir;

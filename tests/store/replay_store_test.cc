@@ -15,10 +15,23 @@
 #include "server/store/sqlite.h"
 #include "server/store/store.h"
 #include "store/replay_store_contract.h"
+#include "store/store_backends.h"
 #include "testing/process.h"
 
 namespace mp::server {
 namespace {
+
+std::unique_ptr<ReplayStore> OpenPostgresReplay() {
+  if (const std::string missing = testing::PostgresServer::MissingBinaries(); !missing.empty()) {
+    [&] { GTEST_SKIP() << missing; }();  // the fixture sees IsSkipped()
+    return nullptr;
+  }
+  const std::string url = NewPostgresDatabase();
+  if (url.empty()) return nullptr;
+  Result<std::unique_ptr<ReplayStore>> store = OpenPostgresReplayStore({.url = url});
+  EXPECT_TRUE(store.ok()) << store.status().ToString();
+  return store.ok() ? std::move(store).value() : nullptr;
+}
 
 std::unique_ptr<ReplayStore> OpenSqliteReplay(const std::string& path) {
   Result<std::unique_ptr<ReplayStore>> store = OpenSqliteReplayStore({.path = path});
@@ -72,25 +85,9 @@ TEST_P(ReplayStoreTest, ResetForgetsEveryClaim) {
 }
 
 TEST_P(ReplayStoreTest, ConcurrentClaimsOfOneKeyHaveExactlyOneWinner) {
-  constexpr int kThreads = 32;
-  std::latch start(kThreads);
-  std::atomic<int> wins{0};
-  std::atomic<int> errors{0};
-  std::vector<std::thread> threads;
-  for (int i = 0; i < kThreads; ++i) {
-    threads.emplace_back([&] {
-      start.arrive_and_wait();
-      Result<bool> claimed = store_->Claim("issuer same-jti", 1000, 10);
-      if (!claimed.ok()) {
-        ++errors;
-      } else if (*claimed) {
-        ++wins;
-      }
-    });
-  }
-  for (auto& t : threads) t.join();
-  EXPECT_EQ(errors.load(), 0);
-  EXPECT_EQ(wins.load(), 1);
+  ClaimRace race = RaceToClaim({store_.get()}, "issuer same-jti", 32, 1000, 10);
+  EXPECT_EQ(race.errors, 0);
+  EXPECT_EQ(race.wins, 1);
 }
 
 TEST_P(ReplayStoreTest, DistinctKeysClaimedInParallelAllWin) {
@@ -122,7 +119,8 @@ INSTANTIATE_TEST_SUITE_P(
                    [](const testing::TempDir&) { return OpenSqliteReplay(":memory:"); }},
         ReplayCase{
             "SqliteFile",
-            [](const testing::TempDir& dir) { return OpenSqliteReplay(dir.File("replay.db")); }}),
+            [](const testing::TempDir& dir) { return OpenSqliteReplay(dir.File("replay.db")); }},
+        ReplayCase{"Postgres", [](const testing::TempDir&) { return OpenPostgresReplay(); }}),
     [](const ::testing::TestParamInfo<ReplayCase>& info) { return info.param.name; });
 
 // ---- memory store specifics

@@ -323,7 +323,7 @@ TEST(RegistryFile, RefusesANewerSchemaVersionOfItsOwn) {
   ASSERT_TRUE(OpenOk(path));
   MakeDatabase(path, "PRAGMA user_version = 42;");
   ExpectRefusedUnchanged(dir, path,
-                         path + ": schema version 42 is newer than this build supports (3)");
+                         path + ": schema version 42 is newer than this build supports (4)");
 }
 
 TEST(RegistryFile, RefusesANewerSchemaVersionStillInTheWal) {
@@ -331,8 +331,8 @@ TEST(RegistryFile, RefusesANewerSchemaVersionStillInTheWal) {
   const std::string path = dir.File("registry.db");
   ASSERT_TRUE(OpenOk(path));
   MakeDatabase(path, "PRAGMA user_version = 42;", Checkpoint::kNever);
-  ASSERT_EQ(HeaderUserVersion(path), 3u);  // the header lags behind the WAL
-  ExpectRefusedUnchanged(dir, path, "schema version 42 is newer than this build supports (3)");
+  ASSERT_EQ(HeaderUserVersion(path), 4u);  // the header lags behind the WAL
+  ExpectRefusedUnchanged(dir, path, "schema version 42 is newer than this build supports (4)");
 }
 
 TEST(RegistryFile, RefusesADirectory) {

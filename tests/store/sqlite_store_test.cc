@@ -13,6 +13,7 @@
 #include "server/store/schema.h"
 #include "server/store/sqlite.h"
 #include "server/store/store.h"
+#include "store/store_backends.h"
 #include "testing/process.h"
 
 namespace mp::server {
@@ -21,12 +22,6 @@ namespace {
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
-
-std::unique_ptr<Store> OpenMemory() {
-  Result<std::unique_ptr<Store>> store = OpenSqliteStore({.path = ":memory:"});
-  EXPECT_TRUE(store.ok()) << store.status().ToString();
-  return store.ok() ? std::move(store).value() : nullptr;
-}
 
 std::unique_ptr<Store> OpenFile(const std::string& path) {
   Result<std::unique_ptr<Store>> store = OpenSqliteStore({.path = path});
@@ -80,8 +75,7 @@ ClientKey Key(const std::string& kid, int64_t created) {
 
 // ---- organisations
 
-TEST(SqliteStore, PutOrganizationInsertsThenUpdatesName) {
-  auto store = OpenMemory();
+TEST_P(StoreTest, PutOrganizationInsertsThenUpdatesName) {
   ASSERT_TRUE(store->PutOrganization({.orgno = "910753614", .name = "Old"}).ok());
   ASSERT_TRUE(store->PutOrganization({.orgno = "889640782", .name = "NAV"}).ok());
   ASSERT_TRUE(store->PutOrganization({.orgno = "910753614", .name = "New"}).ok());
@@ -93,8 +87,7 @@ TEST(SqliteStore, PutOrganizationInsertsThenUpdatesName) {
 
 // ---- clients
 
-TEST(SqliteStore, ClientRoundTripsEveryField) {
-  auto store = OpenMemory();
+TEST_P(StoreTest, ClientRoundTripsEveryField) {
   ClientRecord client = SampleClient("c1");
   ASSERT_TRUE(store->CreateClient(client).ok());
   Result<std::optional<ClientRecord>> got = store->GetClient("c1");
@@ -103,8 +96,7 @@ TEST(SqliteStore, ClientRoundTripsEveryField) {
   EXPECT_EQ(**got, client);
 }
 
-TEST(SqliteStore, ClientWithDefaultsRoundTrips) {
-  auto store = OpenMemory();
+TEST_P(StoreTest, ClientWithDefaultsRoundTrips) {
   ClientRecord client{.client_id = "plain", .client_orgno = "910753614"};
   ASSERT_TRUE(store->CreateClient(client).ok());
   Result<std::optional<ClientRecord>> got = store->GetClient("plain");
@@ -112,15 +104,13 @@ TEST(SqliteStore, ClientWithDefaultsRoundTrips) {
   EXPECT_EQ(**got, client);
 }
 
-TEST(SqliteStore, GetClientOfUnknownIdIsEmpty) {
-  auto store = OpenMemory();
+TEST_P(StoreTest, GetClientOfUnknownIdIsEmpty) {
   Result<std::optional<ClientRecord>> got = store->GetClient("nope");
   ASSERT_TRUE(got.ok());
   EXPECT_FALSE(got->has_value());
 }
 
-TEST(SqliteStore, CreateClientRefusesExistingIdAndKeepsTheFirst) {
-  auto store = OpenMemory();
+TEST_P(StoreTest, CreateClientRefusesExistingIdAndKeepsTheFirst) {
   ClientRecord first = SampleClient("c1");
   ASSERT_TRUE(store->CreateClient(first).ok());
   ClientRecord second = SampleClient("c1");
@@ -132,13 +122,11 @@ TEST(SqliteStore, CreateClientRefusesExistingIdAndKeepsTheFirst) {
   EXPECT_EQ(store->GetClient("c1")->value(), first);
 }
 
-TEST(SqliteStore, CreateClientRefusesEmptyId) {
-  auto store = OpenMemory();
+TEST_P(StoreTest, CreateClientRefusesEmptyId) {
   EXPECT_EQ(store->CreateClient(ClientRecord{}).code(), Errc::kInvalidArgument);
 }
 
-TEST(SqliteStore, UpdateClientReplacesEveryFieldButCreated) {
-  auto store = OpenMemory();
+TEST_P(StoreTest, UpdateClientReplacesEveryFieldButCreated) {
   ASSERT_TRUE(store->CreateClient(SampleClient("c1")).ok());
   ClientRecord changed{
       .client_id = "c1",
@@ -160,16 +148,14 @@ TEST(SqliteStore, UpdateClientReplacesEveryFieldButCreated) {
   EXPECT_EQ(store->GetClient("c1")->value(), expected);
 }
 
-TEST(SqliteStore, UpdateClientOfUnknownIdIsNotFound) {
-  auto store = OpenMemory();
+TEST_P(StoreTest, UpdateClientOfUnknownIdIsNotFound) {
   Status s = store->UpdateClient(SampleClient("ghost"));
   EXPECT_EQ(s.code(), Errc::kNotFound);
   EXPECT_THAT(s.message(), HasSubstr("ghost"));
   EXPECT_FALSE(store->GetClient("ghost")->has_value());
 }
 
-TEST(SqliteStore, ListClientsFiltersByOwnerAndInactive) {
-  auto store = OpenMemory();
+TEST_P(StoreTest, ListClientsFiltersByOwnerAndInactive) {
   ClientRecord a = SampleClient("a", "910753614");
   a.active = true;
   a.created = 3;
@@ -191,16 +177,14 @@ TEST(SqliteStore, ListClientsFiltersByOwnerAndInactive) {
 
 // ---- client keys
 
-TEST(SqliteStore, ClientWithoutKeysHasEmptySetWithZeroTimes) {
-  auto store = OpenMemory();
+TEST_P(StoreTest, ClientWithoutKeysHasEmptySetWithZeroTimes) {
   ASSERT_TRUE(store->CreateClient(SampleClient("c1")).ok());
   Result<ClientJwks> jwks = store->GetClientKeys("c1");
   ASSERT_TRUE(jwks.ok()) << jwks.status().ToString();
   EXPECT_EQ(*jwks, ClientJwks{});
 }
 
-TEST(SqliteStore, ReplaceClientKeysRoundTripsInOrderWithSetTimes) {
-  auto store = OpenMemory();
+TEST_P(StoreTest, ReplaceClientKeysRoundTripsInOrderWithSetTimes) {
   ASSERT_TRUE(store->CreateClient(SampleClient("c1")).ok());
   std::vector<ClientKey> keys = {Key("z-key", 100), Key("a-key", 90), Key("m.key_2", 80)};
   ASSERT_TRUE(store->ReplaceClientKeys("c1", keys, 1000).ok());
@@ -209,8 +193,7 @@ TEST(SqliteStore, ReplaceClientKeysRoundTripsInOrderWithSetTimes) {
   EXPECT_EQ(*jwks, (ClientJwks{.keys = keys, .created = 1000, .last_updated = 1000}));
 }
 
-TEST(SqliteStore, ReplaceClientKeysReplacesTheWholeSetAndKeepsSetCreated) {
-  auto store = OpenMemory();
+TEST_P(StoreTest, ReplaceClientKeysReplacesTheWholeSetAndKeepsSetCreated) {
   ASSERT_TRUE(store->CreateClient(SampleClient("c1")).ok());
   ASSERT_TRUE(store->ReplaceClientKeys("c1", {Key("k1", 1), Key("k2", 2)}, 1000).ok());
   ASSERT_TRUE(store->ReplaceClientKeys("c1", {Key("k2", 2000), Key("k3", 2000)}, 2000).ok());
@@ -223,8 +206,7 @@ TEST(SqliteStore, ReplaceClientKeysReplacesTheWholeSetAndKeepsSetCreated) {
             (ClientJwks{.keys = {}, .created = 1000, .last_updated = 3000}));
 }
 
-TEST(SqliteStore, KeysOfOneClientDoNotLeakToAnother) {
-  auto store = OpenMemory();
+TEST_P(StoreTest, KeysOfOneClientDoNotLeakToAnother) {
   ASSERT_TRUE(store->CreateClient(SampleClient("c1")).ok());
   ASSERT_TRUE(store->CreateClient(SampleClient("c2")).ok());
   ASSERT_TRUE(store->ReplaceClientKeys("c1", {Key("same", 1)}, 10).ok());
@@ -233,8 +215,7 @@ TEST(SqliteStore, KeysOfOneClientDoNotLeakToAnother) {
   EXPECT_THAT(store->GetClientKeys("c2")->keys, ElementsAre(Key("same", 2)));
 }
 
-TEST(SqliteStore, ReplaceClientKeysOfUnknownClientIsNotFoundAndStoresNothing) {
-  auto store = OpenMemory();
+TEST_P(StoreTest, ReplaceClientKeysOfUnknownClientIsNotFoundAndStoresNothing) {
   Status s = store->ReplaceClientKeys("ghost", {Key("k1", 1)}, 1000);
   EXPECT_EQ(s.code(), Errc::kNotFound);
   EXPECT_THAT(s.message(), HasSubstr("ghost"));
@@ -243,8 +224,7 @@ TEST(SqliteStore, ReplaceClientKeysOfUnknownClientIsNotFoundAndStoresNothing) {
   EXPECT_EQ(store->GetClientKeys("ghost").value(), ClientJwks{});
 }
 
-TEST(SqliteStore, ReplaceClientKeysWithDuplicateKidKeepsThePreviousSet) {
-  auto store = OpenMemory();
+TEST_P(StoreTest, ReplaceClientKeysWithDuplicateKidKeepsThePreviousSet) {
   ASSERT_TRUE(store->CreateClient(SampleClient("c1")).ok());
   ASSERT_TRUE(store->ReplaceClientKeys("c1", {Key("old", 1)}, 1000).ok());
   Status s = store->ReplaceClientKeys("c1", {Key("new", 2), Key("new", 3)}, 2000);
@@ -254,15 +234,13 @@ TEST(SqliteStore, ReplaceClientKeysWithDuplicateKidKeepsThePreviousSet) {
             (ClientJwks{.keys = {Key("old", 1)}, .created = 1000, .last_updated = 1000}));
 }
 
-TEST(SqliteStore, GetClientKeysOfUnknownClientIsNotFound) {
-  auto store = OpenMemory();
+TEST_P(StoreTest, GetClientKeysOfUnknownClientIsNotFound) {
   EXPECT_EQ(store->GetClientKeys("ghost").status().code(), Errc::kNotFound);
 }
 
 // ---- scopes
 
-TEST(SqliteStore, ScopeRoundTripsEveryField) {
-  auto store = OpenMemory();
+TEST_P(StoreTest, ScopeRoundTripsEveryField) {
   ScopeRecord scope = SampleScope("nav", "aap/v1");
   ASSERT_TRUE(store->CreateScope(scope).ok());
   Result<std::optional<ScopeRecord>> got = store->GetScope("nav:aap/v1");
@@ -271,8 +249,7 @@ TEST(SqliteStore, ScopeRoundTripsEveryField) {
   EXPECT_EQ(**got, scope);
 }
 
-TEST(SqliteStore, ScopeVisibilitiesAndDefaultsRoundTrip) {
-  auto store = OpenMemory();
+TEST_P(StoreTest, ScopeVisibilitiesAndDefaultsRoundTrip) {
   for (ScopeVisibility v :
        {ScopeVisibility::kPublic, ScopeVisibility::kPrivate, ScopeVisibility::kInternal}) {
     ScopeRecord scope{.name = "p:" + std::string(ScopeVisibilityName(v)), .visibility = v};
@@ -281,8 +258,7 @@ TEST(SqliteStore, ScopeVisibilitiesAndDefaultsRoundTrip) {
   }
 }
 
-TEST(SqliteStore, CreateScopeRefusesExistingNameAndKeepsTheFirst) {
-  auto store = OpenMemory();
+TEST_P(StoreTest, CreateScopeRefusesExistingNameAndKeepsTheFirst) {
   ScopeRecord first = SampleScope("nav", "aap");
   ASSERT_TRUE(store->CreateScope(first).ok());
   ScopeRecord second = first;
@@ -293,8 +269,7 @@ TEST(SqliteStore, CreateScopeRefusesExistingNameAndKeepsTheFirst) {
   EXPECT_EQ(store->GetScope("nav:aap")->value(), first);
 }
 
-TEST(SqliteStore, UpdateScopeReplacesEveryFieldButCreated) {
-  auto store = OpenMemory();
+TEST_P(StoreTest, UpdateScopeReplacesEveryFieldButCreated) {
   ASSERT_TRUE(store->CreateScope(SampleScope("nav", "aap")).ok());
   ScopeRecord changed{.name = "nav:aap",
                       .prefix = "nav",
@@ -316,16 +291,14 @@ TEST(SqliteStore, UpdateScopeReplacesEveryFieldButCreated) {
   EXPECT_EQ(store->GetScope("nav:aap")->value(), expected);
 }
 
-TEST(SqliteStore, UpdateScopeOfUnknownNameIsNotFound) {
-  auto store = OpenMemory();
+TEST_P(StoreTest, UpdateScopeOfUnknownNameIsNotFound) {
   Status s = store->UpdateScope(SampleScope("nav", "ghost"));
   EXPECT_EQ(s.code(), Errc::kNotFound);
   EXPECT_THAT(s.message(), HasSubstr("nav:ghost"));
   EXPECT_FALSE(store->GetScope("nav:ghost")->has_value());
 }
 
-TEST(SqliteStore, ListScopesFiltersByOwnerAndInactive) {
-  auto store = OpenMemory();
+TEST_P(StoreTest, ListScopesFiltersByOwnerAndInactive) {
   ScopeRecord a = SampleScope("nav", "b", "889640782");
   a.active = true;
   ScopeRecord b = SampleScope("nav", "a", "889640782");
@@ -352,8 +325,7 @@ ScopeAccess Access(const std::string& scope, const std::string& consumer, Access
                      .last_updated = 200};
 }
 
-TEST(SqliteStore, AccessRoundTripsAndPutUpdatesStateButNotCreated) {
-  auto store = OpenMemory();
+TEST_P(StoreTest, AccessRoundTripsAndPutUpdatesStateButNotCreated) {
   ASSERT_TRUE(store->CreateScope(SampleScope("nav", "aap")).ok());
   ScopeAccess access = Access("nav:aap", "910753614", AccessState::kRequested);
   ASSERT_TRUE(store->PutAccess(access).ok());
@@ -373,24 +345,21 @@ TEST(SqliteStore, AccessRoundTripsAndPutUpdatesStateButNotCreated) {
   EXPECT_EQ(store->GetAccess("nav:aap", "910753614")->value().state, AccessState::kDenied);
 }
 
-TEST(SqliteStore, GetAccessOfUnknownEntryIsEmpty) {
-  auto store = OpenMemory();
+TEST_P(StoreTest, GetAccessOfUnknownEntryIsEmpty) {
   ASSERT_TRUE(store->CreateScope(SampleScope("nav", "aap")).ok());
   Result<std::optional<ScopeAccess>> got = store->GetAccess("nav:aap", "910753614");
   ASSERT_TRUE(got.ok());
   EXPECT_FALSE(got->has_value());
 }
 
-TEST(SqliteStore, PutAccessToUnknownScopeIsNotFound) {
-  auto store = OpenMemory();
+TEST_P(StoreTest, PutAccessToUnknownScopeIsNotFound) {
   Status s = store->PutAccess(Access("nav:ghost", "910753614", AccessState::kApproved));
   EXPECT_EQ(s.code(), Errc::kNotFound);
   EXPECT_THAT(s.message(), HasSubstr("nav:ghost"));
   EXPECT_THAT(store->ListAccessForConsumer("910753614").value(), IsEmpty());
 }
 
-TEST(SqliteStore, DeleteAccessRemovesEntryAndMissingIsNotFound) {
-  auto store = OpenMemory();
+TEST_P(StoreTest, DeleteAccessRemovesEntryAndMissingIsNotFound) {
   ASSERT_TRUE(store->CreateScope(SampleScope("nav", "aap")).ok());
   ASSERT_TRUE(store->PutAccess(Access("nav:aap", "910753614", AccessState::kApproved)).ok());
   ASSERT_TRUE(store->DeleteAccess("nav:aap", "910753614").ok());
@@ -398,8 +367,7 @@ TEST(SqliteStore, DeleteAccessRemovesEntryAndMissingIsNotFound) {
   EXPECT_EQ(store->DeleteAccess("nav:aap", "910753614").code(), Errc::kNotFound);
 }
 
-TEST(SqliteStore, ListAccessByScopeAndByConsumer) {
-  auto store = OpenMemory();
+TEST_P(StoreTest, ListAccessByScopeAndByConsumer) {
   ASSERT_TRUE(store->CreateScope(SampleScope("nav", "a")).ok());
   ASSERT_TRUE(store->CreateScope(SampleScope("nav", "b")).ok());
   ScopeAccess a1 = Access("nav:a", "974760673", AccessState::kApproved);
@@ -416,8 +384,7 @@ TEST(SqliteStore, ListAccessByScopeAndByConsumer) {
 
 // ---- delegations
 
-TEST(SqliteStore, PutDelegationIsIdempotentAndHasDelegationFindsIt) {
-  auto store = OpenMemory();
+TEST_P(StoreTest, PutDelegationIsIdempotentAndHasDelegationFindsIt) {
   Delegation d{.consumer_orgno = "910753614",
                .supplier_orgno = "974760673",
                .scope = "nav:aap",
@@ -432,8 +399,7 @@ TEST(SqliteStore, PutDelegationIsIdempotentAndHasDelegationFindsIt) {
   EXPECT_FALSE(store->HasDelegation("910753614", "974760673", "nav:other").value());
 }
 
-TEST(SqliteStore, DeleteDelegationRemovesItAndMissingIsNotFound) {
-  auto store = OpenMemory();
+TEST_P(StoreTest, DeleteDelegationRemovesItAndMissingIsNotFound) {
   Delegation d{.consumer_orgno = "910753614", .supplier_orgno = "974760673", .scope = "nav:aap"};
   ASSERT_TRUE(store->PutDelegation(d).ok());
   ASSERT_TRUE(store->DeleteDelegation(d).ok());
@@ -443,8 +409,7 @@ TEST(SqliteStore, DeleteDelegationRemovesItAndMissingIsNotFound) {
   EXPECT_THAT(s.message(), HasSubstr("nav:aap"));
 }
 
-TEST(SqliteStore, ListDelegationsMatchesEitherOrg) {
-  auto store = OpenMemory();
+TEST_P(StoreTest, ListDelegationsMatchesEitherOrg) {
   Delegation d1{.consumer_orgno = "910753614", .supplier_orgno = "974760673", .scope = "s:1"};
   Delegation d2{.consumer_orgno = "974760673", .supplier_orgno = "889640782", .scope = "s:2"};
   Delegation d3{.consumer_orgno = "889640782", .supplier_orgno = "910753614", .scope = "s:3"};
@@ -464,8 +429,7 @@ SigningKeyRecord SigningKey(const std::string& kid, int64_t created, bool curren
                           .current = current};
 }
 
-TEST(SqliteStore, AddingACurrentSigningKeyDemotesThePreviousOne) {
-  auto store = OpenMemory();
+TEST_P(StoreTest, AddingACurrentSigningKeyDemotesThePreviousOne) {
   ASSERT_TRUE(store->AddSigningKey(SigningKey("k1", 100, true)).ok());
   EXPECT_THAT(store->ListSigningKeys().value(), ElementsAre(SigningKey("k1", 100, true)));
   ASSERT_TRUE(store->AddSigningKey(SigningKey("k2", 200, true)).ok());
@@ -473,16 +437,14 @@ TEST(SqliteStore, AddingACurrentSigningKeyDemotesThePreviousOne) {
               ElementsAre(SigningKey("k1", 100, false), SigningKey("k2", 200, true)));
 }
 
-TEST(SqliteStore, AddingANonCurrentSigningKeyKeepsTheCurrentOne) {
-  auto store = OpenMemory();
+TEST_P(StoreTest, AddingANonCurrentSigningKeyKeepsTheCurrentOne) {
   ASSERT_TRUE(store->AddSigningKey(SigningKey("k1", 100, true)).ok());
   ASSERT_TRUE(store->AddSigningKey(SigningKey("k0", 50, false)).ok());
   EXPECT_THAT(store->ListSigningKeys().value(),
               ElementsAre(SigningKey("k0", 50, false), SigningKey("k1", 100, true)));
 }
 
-TEST(SqliteStore, AddSigningKeyRefusesExistingKidAndChangesNothing) {
-  auto store = OpenMemory();
+TEST_P(StoreTest, AddSigningKeyRefusesExistingKidAndChangesNothing) {
   ASSERT_TRUE(store->AddSigningKey(SigningKey("k1", 100, false)).ok());
   ASSERT_TRUE(store->AddSigningKey(SigningKey("k2", 200, true)).ok());
   SigningKeyRecord clash = SigningKey("k1", 300, true);
@@ -495,8 +457,7 @@ TEST(SqliteStore, AddSigningKeyRefusesExistingKidAndChangesNothing) {
               ElementsAre(SigningKey("k1", 100, false), SigningKey("k2", 200, true)));
 }
 
-TEST(SqliteStore, PruneSigningKeysDropsOnlyOldNonCurrentKeys) {
-  auto store = OpenMemory();
+TEST_P(StoreTest, PruneSigningKeysDropsOnlyOldNonCurrentKeys) {
   ASSERT_TRUE(store->AddSigningKey(SigningKey("old", 100, false)).ok());
   ASSERT_TRUE(store->AddSigningKey(SigningKey("edge", 200, false)).ok());
   ASSERT_TRUE(store->AddSigningKey(SigningKey("newer", 300, false)).ok());
@@ -507,7 +468,32 @@ TEST(SqliteStore, PruneSigningKeysDropsOnlyOldNonCurrentKeys) {
                           SigningKey("newer", 300, false)));
 }
 
-// ---- files, schema version, settings
+// ---- threads
+
+TEST_P(StoreTest, ConcurrentWritersAndReadersSeeEveryWrite) {
+  constexpr int kThreads = 8;
+  constexpr int kPerThread = 40;
+  std::vector<std::thread> threads;
+  std::vector<int> failures(kThreads, 0);
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kPerThread; ++i) {
+        std::string id = "t" + std::to_string(t) + "-" + std::to_string(i);
+        if (!store->CreateClient(SampleClient(id)).ok()) ++failures[t];
+        if (!store->ReplaceClientKeys(id, {Key("k", i)}, i).ok()) ++failures[t];
+        auto got = store->GetClient(id);
+        if (!got.ok() || !got->has_value() || (*got)->client_id != id) ++failures[t];
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  for (int t = 0; t < kThreads; ++t) EXPECT_EQ(failures[t], 0) << "thread " << t;
+  EXPECT_EQ(store->ListClients("", true)->size(), static_cast<size_t>(kThreads * kPerThread));
+}
+
+MP_INSTANTIATE_STORE_BACKENDS(StoreTest);
+
+// ---- SQLite only: files, schema version, settings
 
 int FileMode(const std::string& path) {
   struct stat st {};
@@ -553,7 +539,7 @@ TEST(SqliteStoreFile, SetsUserVersionAndWalMode) {
   auto conn = OpenRegistryDatabase(path, sqlite::Synchronous::kFull);
   ASSERT_TRUE(conn.ok()) << conn.status().ToString();
   EXPECT_EQ((*conn)->UserVersion().value(), RegistrySchemaVersion());
-  EXPECT_EQ(RegistrySchemaVersion(), 3);
+  EXPECT_EQ(RegistrySchemaVersion(), 4);
   auto stmt = (*conn)->Prepare("PRAGMA journal_mode");
   ASSERT_TRUE(stmt.ok());
   ASSERT_TRUE(stmt->Step().value());
@@ -571,31 +557,7 @@ TEST(SqliteStoreFile, UnopenablePathIsIoErrorNamingIt) {
   EXPECT_THAT(store.status().message(), HasSubstr(path));
 }
 
-// ---- threads and speed
-
-TEST(SqliteStoreThreads, ConcurrentWritersAndReadersSeeEveryWrite) {
-  testing::TempDir dir;
-  auto store = OpenFile(dir.File("registry.db"));
-  ASSERT_TRUE(store);
-  constexpr int kThreads = 8;
-  constexpr int kPerThread = 40;
-  std::vector<std::thread> threads;
-  std::vector<int> failures(kThreads, 0);
-  for (int t = 0; t < kThreads; ++t) {
-    threads.emplace_back([&, t] {
-      for (int i = 0; i < kPerThread; ++i) {
-        std::string id = "t" + std::to_string(t) + "-" + std::to_string(i);
-        if (!store->CreateClient(SampleClient(id)).ok()) ++failures[t];
-        if (!store->ReplaceClientKeys(id, {Key("k", i)}, i).ok()) ++failures[t];
-        auto got = store->GetClient(id);
-        if (!got.ok() || !got->has_value() || (*got)->client_id != id) ++failures[t];
-      }
-    });
-  }
-  for (auto& th : threads) th.join();
-  for (int t = 0; t < kThreads; ++t) EXPECT_EQ(failures[t], 0) << "thread " << t;
-  EXPECT_EQ(store->ListClients("", true)->size(), static_cast<size_t>(kThreads * kPerThread));
-}
+// ---- speed
 
 // The bound is for optimised builds; sanitizers and -O0 make every call several times slower.
 #if defined(__has_feature)

@@ -160,10 +160,64 @@ CREATE TABLE consent_request_events (
 CREATE INDEX consent_request_events_by_request ON consent_request_events (request_id, position);
 )sql";
 
-constexpr std::array<sqlite::Migration, 3> kMigrations = {{
+// Version 4: the local Altinn 3 system register, system user requests and system users (SPEC
+// §15). Lists (rights, access packages, redirect URLs) are JSON arrays of strings; a system's
+// client ids are rows, so that one client id belongs to one system.
+constexpr const char* kSchemaV4 = R"sql(
+CREATE TABLE systems (
+  system_id TEXT PRIMARY KEY,
+  vendor_orgno TEXT NOT NULL,
+  name TEXT NOT NULL,
+  description TEXT NOT NULL,
+  rights TEXT NOT NULL,
+  access_packages TEXT NOT NULL,
+  allowed_redirect_urls TEXT NOT NULL,
+  is_visible INTEGER NOT NULL CHECK (is_visible IN (0, 1)),
+  created INTEGER NOT NULL,
+  last_updated INTEGER NOT NULL
+) STRICT;
+CREATE INDEX systems_by_vendor ON systems (vendor_orgno, system_id);
+
+CREATE TABLE system_clients (
+  client_id TEXT PRIMARY KEY,
+  system_id TEXT NOT NULL REFERENCES systems (system_id) ON DELETE CASCADE,
+  position INTEGER NOT NULL
+) STRICT;
+CREATE INDEX system_clients_by_system ON system_clients (system_id, position);
+
+CREATE TABLE system_user_requests (
+  id TEXT PRIMARY KEY,
+  external_ref TEXT NOT NULL,
+  system_id TEXT NOT NULL REFERENCES systems (system_id),
+  party_orgno TEXT NOT NULL,
+  rights TEXT NOT NULL,
+  access_packages TEXT NOT NULL,
+  redirect_url TEXT NOT NULL,
+  status TEXT NOT NULL,
+  created INTEGER NOT NULL,
+  decided INTEGER NOT NULL,
+  system_user_id TEXT NOT NULL
+) STRICT;
+CREATE INDEX system_user_requests_by_ref
+  ON system_user_requests (system_id, party_orgno, external_ref, created);
+
+CREATE TABLE system_users (
+  id TEXT PRIMARY KEY,
+  system_id TEXT NOT NULL REFERENCES systems (system_id),
+  party_orgno TEXT NOT NULL,
+  external_ref TEXT NOT NULL,
+  rights TEXT NOT NULL,
+  access_packages TEXT NOT NULL,
+  created INTEGER NOT NULL,
+  UNIQUE (system_id, party_orgno, external_ref)
+) STRICT;
+)sql";
+
+constexpr std::array<sqlite::Migration, 4> kMigrations = {{
     {.version = 1, .sql = kSchemaV1},
     {.version = 2, .sql = kSchemaV2},
     {.version = 3, .sql = kSchemaV3},
+    {.version = 4, .sql = kSchemaV4},
 }};
 
 // "MPCP": maskinporten-cpp. Not in SQLite's magic.txt registry; chosen to be readable in a hex

@@ -74,18 +74,6 @@ Status Foreign(const std::string& path, uint32_t application_id, const Schema& s
                                     Hex32(schema.application_id) + ")");
 }
 
-Status NewerVersion(const std::string& path, int version, int latest) {
-  return Status(Errc::kIoError, path + ": schema version " + std::to_string(version) +
-                                    " is newer than this build supports (" +
-                                    std::to_string(latest) + ")");
-}
-
-Status CheckVersion(const std::string& path, int version, const Schema& schema) {
-  const int latest = schema.migrations.empty() ? 0 : schema.migrations.back().version;
-  if (version > latest) return NewerVersion(path, version, latest);
-  return OkStatus();
-}
-
 // The first 100 bytes of a SQLite file (https://sqlite.org/fileformat2.html#the_database_header).
 struct FileHeader {
   static constexpr size_t kSize = 100;
@@ -357,7 +345,7 @@ Result<Connection::Found> Connection::Inspect(const std::string& path, const Sch
   }
   MP_ASSIGN_OR_RETURN(Contents contents, ReadContents(path, *header));
   if (contents.application_id == schema.application_id) {
-    MP_RETURN_IF_ERROR(CheckVersion(path, contents.user_version, schema));
+    MP_RETURN_IF_ERROR(CheckSchemaVersion(path, contents.user_version, schema.migrations));
     return Found::kOurs;
   }
   if (contents.application_id != 0) return Foreign(path, contents.application_id, schema);
@@ -400,7 +388,7 @@ Status Connection::Configure(const Schema& schema, Found found, Synchronous sync
       }
     }
   }
-  MP_RETURN_IF_ERROR(CheckVersion(path_, version, schema));
+  MP_RETURN_IF_ERROR(CheckSchemaVersion(path_, version, schema.migrations));
   MP_RETURN_IF_ERROR(Exec("PRAGMA foreign_keys = ON"));
   if (application_id != schema.application_id) {
     // For a new file the first write, still in rollback-journal mode: the marker is in the main
@@ -417,30 +405,24 @@ Status Connection::Configure(const Schema& schema, Found found, Synchronous sync
     MP_RETURN_IF_ERROR(Exec(synchronous == Synchronous::kFull ? "PRAGMA synchronous = FULL"
                                                               : "PRAGMA synchronous = NORMAL"));
   }
-  const int latest = schema.migrations.empty() ? 0 : schema.migrations.back().version;
-  if (version < latest) MP_RETURN_IF_ERROR(Migrate(schema.migrations));
+  if (version < LatestVersion(schema.migrations)) MP_RETURN_IF_ERROR(Migrate(schema.migrations));
   return OkStatus();
 }
 
 Status Connection::Migrate(std::span<const Migration> migrations) {
-  const int latest = migrations.back().version;
   return Transaction([&]() -> Status {
     // Read again under the write lock: another process may have migrated meanwhile.
     MP_ASSIGN_OR_RETURN(int version, UserVersion());
-    if (version > latest) return NewerVersion(path_, version, latest);
-    for (const Migration& m : migrations) {
-      if (m.version <= version) continue;
+    MP_RETURN_IF_ERROR(ApplyMigrations(migrations, version, path_, [&](const Migration& m) {
       char* message = nullptr;
       int rc = sqlite3_exec(db_.get(), m.sql, nullptr, nullptr, &message);
-      if (rc != SQLITE_OK) {
-        std::string detail = message != nullptr ? message : sqlite3_errstr(rc);
-        sqlite3_free(message);
-        return Status(Errc::kIoError, path_ + ": migrating to schema version " +
-                                          std::to_string(m.version) + ": " + detail);
-      }
-    }
+      if (rc == SQLITE_OK) return OkStatus();
+      std::string detail = message != nullptr ? message : sqlite3_errstr(rc);
+      sqlite3_free(message);
+      return Status(Errc::kIoError, detail);
+    }));
     // PRAGMA takes no parameters; the value is our own integer.
-    return Exec("PRAGMA user_version = " + std::to_string(latest));
+    return Exec("PRAGMA user_version = " + std::to_string(LatestVersion(migrations)));
   });
 }
 

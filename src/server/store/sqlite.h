@@ -25,6 +25,7 @@
 #include <unordered_map>
 
 #include "maskinporten/status.h"
+#include "server/store/migration.h"
 
 namespace mp::server::sqlite {
 
@@ -76,11 +77,8 @@ class Statement {
   int bind_error_ = SQLITE_OK;
 };
 
-// One schema step: `sql` (one or more statements) takes the schema to `version`.
-struct Migration {
-  int version = 0;
-  const char* sql = "";
-};
+// One schema step (migration.h, shared with the PostgreSQL store).
+using Migration = ::mp::server::Migration;
 
 // What a database file must hold for Connection::Open to use it, and how Open builds a new one.
 struct Schema {

@@ -9,14 +9,12 @@
 #include <utility>
 #include <vector>
 
-#include <nlohmann/json.hpp>
-
-#include "core/json.h"
 #include "core/mutex.h"
 #include "core/strings.h"
 #include "server/store/schema.h"
 #include "server/store/sqlite.h"
 #include "server/store/store.h"
+#include "server/store/store_records.h"
 
 namespace mp::server {
 namespace {
@@ -24,265 +22,36 @@ namespace {
 using sqlite::Connection;
 using sqlite::Statement;
 
-std::string JsonArray(const std::vector<std::string>& items) {
-  return DumpJson(nlohmann::json(items));
-}
+using records::AlreadyExists;
+using records::BindClient;
+using records::BindScope;
+using records::kAccessColumns;
+using records::kClientColumns;
+using records::kConsentColumns;
+using records::kRequestColumns;
+using records::kScopeColumns;
+using records::kSystemColumns;
+using records::kSystemUserColumns;
+using records::kSystemUserRequestColumns;
+using records::NoClient;
+using records::NoScope;
+using records::RequireKey;
 
-// Our own column, written by JsonArray; a failure means the file was edited or damaged.
-Result<std::vector<std::string>> ParseJsonArray(const Connection& db, const std::string& text,
-                                                std::string_view what) {
-  Result<nlohmann::json> parsed = ParseStrictJson(text);
-  Status bad(Errc::kIoError,
-             db.path() + ": " + std::string(what) + " is not a JSON array of strings");
-  if (!parsed.ok() || !parsed->is_array()) return bad;
-  std::vector<std::string> items;
-  items.reserve(parsed->size());
-  for (const nlohmann::json& item : *parsed) {
-    if (!item.is_string()) return bad;
-    items.push_back(item.get<std::string>());
-  }
-  return items;
-}
-
-Status RequireKey(std::string_view field, std::string_view value) {
-  if (value.empty()) return Status(Errc::kInvalidArgument, std::string(field) + " is empty");
-  return OkStatus();
-}
-
-// ---- clients
-
-constexpr std::string_view kClientColumns =
-    "client_id, client_name, description, integration_type, token_endpoint_auth_method, scopes, "
-    "client_orgno, supplier_orgno, access_token_lifetime, active, created, last_updated";
-
+// The shared readers (store_records.h), in the shape ReadAll and ReadOne call.
 Result<ClientRecord> ReadClient(const Connection& db, const Statement& row) {
-  ClientRecord c;
-  c.client_id = row.Text(0);
-  c.client_name = row.Text(1);
-  c.description = row.Text(2);
-  c.integration_type = row.Text(3);
-  c.token_endpoint_auth_method = row.Text(4);
-  MP_ASSIGN_OR_RETURN(c.scopes,
-                      ParseJsonArray(db, row.Text(5), "scopes of client " + Quote(c.client_id)));
-  c.client_orgno = row.Text(6);
-  c.supplier_orgno = row.Text(7);
-  c.access_token_lifetime = static_cast<int>(row.Int(8));
-  c.active = row.Bool(9);
-  c.created = row.Int(10);
-  c.last_updated = row.Int(11);
-  return c;
+  return records::ReadClient(db.path(), row);
 }
-
-// ---- scopes
-
-constexpr std::string_view kScopeColumns =
-    "name, prefix, subscope, description, long_description, owner_orgno, active, visibility, "
-    "allowed_integration_types, accessible_for_all, at_max_age, delegation_source, created, "
-    "last_updated";
-
 Result<ScopeRecord> ReadScope(const Connection& db, const Statement& row) {
-  ScopeRecord s;
-  s.name = row.Text(0);
-  s.prefix = row.Text(1);
-  s.subscope = row.Text(2);
-  s.description = row.Text(3);
-  s.long_description = row.Text(4);
-  s.owner_orgno = row.Text(5);
-  s.active = row.Bool(6);
-  std::string visibility = row.Text(7);
-  std::optional<ScopeVisibility> v = ParseScopeVisibility(visibility);
-  if (!v) {
-    return Status(Errc::kIoError, db.path() + ": scope " + Quote(s.name) +
-                                      " has unknown visibility " + Quote(visibility));
-  }
-  s.visibility = *v;
-  MP_ASSIGN_OR_RETURN(
-      s.allowed_integration_types,
-      ParseJsonArray(db, row.Text(8), "allowed_integration_types of scope " + Quote(s.name)));
-  s.accessible_for_all = row.Bool(9);
-  s.at_max_age = static_cast<int>(row.Int(10));
-  s.delegation_source = row.Text(11);
-  s.created = row.Int(12);
-  s.last_updated = row.Int(13);
-  return s;
+  return records::ReadScope(db.path(), row);
 }
-
-// ---- access
-
-constexpr std::string_view kAccessColumns =
-    "scope, consumer_orgno, owner_orgno, state, created, last_updated";
-
 Result<ScopeAccess> ReadAccess(const Connection& db, const Statement& row) {
-  ScopeAccess a;
-  a.scope = row.Text(0);
-  a.consumer_orgno = row.Text(1);
-  a.owner_orgno = row.Text(2);
-  std::string state = row.Text(3);
-  std::optional<AccessState> s = ParseAccessState(state);
-  if (!s) {
-    return Status(Errc::kIoError, db.path() + ": access to " + Quote(a.scope) + " for " +
-                                      a.consumer_orgno + " has unknown state " + Quote(state));
-  }
-  a.state = *s;
-  a.created = row.Int(4);
-  a.last_updated = row.Int(5);
-  return a;
+  return records::ReadAccess(db.path(), row);
 }
-
-// ---- consents
-
-constexpr std::string_view kConsentColumns =
-    "authorization_code, covered_by, offered_by, offered_by_name, required_delegator, "
-    "required_delegator_name, handled_by, redirect_url, resources, valid_to, status, created, "
-    "decided";
-
-// Metadata as [[name, value], ...] so the order survives; ReadMetadataPairs is false for anything
-// else.
-nlohmann::json MetadataPairs(const std::vector<std::pair<std::string, std::string>>& metadata) {
-  nlohmann::json out = nlohmann::json::array();
-  for (const auto& [name, value] : metadata) out.push_back({name, value});
-  return out;
-}
-bool ReadMetadataPairs(const nlohmann::json& pairs,
-                       std::vector<std::pair<std::string, std::string>>* out) {
-  if (!pairs.is_array()) return false;
-  for (const nlohmann::json& pair : pairs) {
-    if (!pair.is_array() || pair.size() != 2 || !pair[0].is_string() || !pair[1].is_string()) {
-      return false;
-    }
-    out->emplace_back(pair[0].get<std::string>(), pair[1].get<std::string>());
-  }
-  return true;
-}
-
-// requestResources as our own column: [{"serviceCode":..,"serviceEditionCode":..,
-// "metadata":[[name,value],..]}], metadata as pairs so their order survives.
-std::string ResourcesJson(const std::vector<ConsentResource>& resources) {
-  nlohmann::json out = nlohmann::json::array();
-  for (const ConsentResource& r : resources) {
-    out.push_back({{"serviceCode", r.service_code},
-                   {"serviceEditionCode", r.service_edition_code},
-                   {"metadata", MetadataPairs(r.metadata)}});
-  }
-  return DumpJson(out);
-}
-
-Result<std::vector<ConsentResource>> ParseResources(const Connection& db, const std::string& text,
-                                                    std::string_view code) {
-  Status bad(Errc::kIoError,
-             db.path() + ": resources of consent " + Quote(code) + " are not readable");
-  Result<nlohmann::json> parsed = ParseStrictJson(text);
-  if (!parsed.ok() || !parsed->is_array()) return bad;
-  std::vector<ConsentResource> out;
-  for (const nlohmann::json& item : *parsed) {
-    if (!item.is_object()) return bad;
-    auto code_it = item.find("serviceCode");
-    auto edition = item.find("serviceEditionCode");
-    auto metadata = item.find("metadata");
-    if (code_it == item.end() || !code_it->is_string() || edition == item.end() ||
-        !edition->is_number_integer() || metadata == item.end() || !metadata->is_array()) {
-      return bad;
-    }
-    ConsentResource r{.service_code = code_it->get<std::string>(),
-                      .service_edition_code = edition->get<int>(),
-                      .metadata = {}};
-    if (!ReadMetadataPairs(*metadata, &r.metadata)) return bad;
-    out.push_back(std::move(r));
-  }
-  return out;
-}
-
 Result<ConsentRecord> ReadConsent(const Connection& db, const Statement& row) {
-  ConsentRecord c;
-  c.authorization_code = row.Text(0);
-  c.covered_by = row.Text(1);
-  c.offered_by = row.Text(2);
-  c.offered_by_name = row.Text(3);
-  c.required_delegator = row.Text(4);
-  c.required_delegator_name = row.Text(5);
-  c.handled_by = row.Text(6);
-  c.redirect_url = row.Text(7);
-  MP_ASSIGN_OR_RETURN(c.resources, ParseResources(db, row.Text(8), c.authorization_code));
-  c.valid_to = row.Int(9);
-  std::string status = row.Text(10);
-  std::optional<ConsentStatus> st = ParseConsentStatus(status);
-  if (!st) {
-    return Status(Errc::kIoError, db.path() + ": consent " + Quote(c.authorization_code) +
-                                      " has unknown status " + Quote(status));
-  }
-  c.status = *st;
-  c.created = row.Int(11);
-  c.decided = row.Int(12);
-  return c;
+  return records::ReadConsent(db.path(), row);
 }
-
-// ---- Altinn 3 consent requests
-
-constexpr std::string_view kRequestColumns =
-    "id, from_party, to_party, required_delegator, handled_by, valid_to, consent_rights, "
-    "request_message, redirect_url, portal_view_mode, status, created, consented";
-
-// consent_rights as our own column: [{"action":[..],"resource":"..","metadata":[[name,value]]}],
-// metadata as pairs so their order survives.
-std::string RightsJson(const std::vector<ConsentRight>& rights) {
-  nlohmann::json out = nlohmann::json::array();
-  for (const ConsentRight& r : rights) {
-    out.push_back(
-        {{"action", r.action}, {"resource", r.resource}, {"metadata", MetadataPairs(r.metadata)}});
-  }
-  return DumpJson(out);
-}
-
-Result<std::vector<ConsentRight>> ParseRights(const Connection& db, const std::string& text,
-                                              std::string_view id) {
-  Status bad(Errc::kIoError,
-             db.path() + ": consent_rights of consent request " + Quote(id) + " are not readable");
-  Result<nlohmann::json> parsed = ParseStrictJson(text);
-  if (!parsed.ok() || !parsed->is_array()) return bad;
-  std::vector<ConsentRight> out;
-  for (const nlohmann::json& item : *parsed) {
-    if (!item.is_object()) return bad;
-    auto action = item.find("action");
-    auto resource = item.find("resource");
-    auto metadata = item.find("metadata");
-    if (action == item.end() || !action->is_array() || resource == item.end() ||
-        !resource->is_string() || metadata == item.end() || !metadata->is_array()) {
-      return bad;
-    }
-    ConsentRight r;
-    for (const nlohmann::json& a : *action) {
-      if (!a.is_string()) return bad;
-      r.action.push_back(a.get<std::string>());
-    }
-    r.resource = resource->get<std::string>();
-    if (!ReadMetadataPairs(*metadata, &r.metadata)) return bad;
-    out.push_back(std::move(r));
-  }
-  return out;
-}
-
 Result<ConsentRequestRecord> ReadConsentRequest(const Connection& db, const Statement& row) {
-  ConsentRequestRecord c;
-  c.id = row.Text(0);
-  c.from = row.Text(1);
-  c.to = row.Text(2);
-  c.required_delegator = row.Text(3);
-  c.handled_by = row.Text(4);
-  c.valid_to = row.Int(5);
-  MP_ASSIGN_OR_RETURN(c.rights, ParseRights(db, row.Text(6), c.id));
-  c.request_message_json = row.Text(7);
-  c.redirect_url = row.Text(8);
-  c.portal_view_mode = row.Text(9);
-  std::string status = row.Text(10);
-  std::optional<ConsentRequestStatus> st = ParseConsentRequestStatus(status);
-  if (!st) {
-    return Status(Errc::kIoError, db.path() + ": consent request " + Quote(c.id) +
-                                      " has unknown status " + Quote(status));
-  }
-  c.status = *st;
-  c.created = row.Int(11);
-  c.consented = row.Int(12);
-  return c;
+  return records::ReadConsentRequest(db.path(), row);
 }
 
 Status InsertRequestEvent(Connection& db, std::string_view id, int64_t position,
@@ -299,6 +68,17 @@ Status InsertRequestEvent(Connection& db, std::string_view id, int64_t position,
       .BindInt(e.created)
       .BindText(e.performed_by)
       .Run();
+}
+
+// The shared system readers (store_records.h), in the shape ReadAll and ReadOne call.
+Result<SystemRecord> ReadSystem(const Connection& db, const Statement& row) {
+  return records::ReadSystem(db.path(), row);
+}
+Result<SystemUserRequestRecord> ReadSystemUserRequest(const Connection& db, const Statement& row) {
+  return records::ReadSystemUserRequest(db.path(), row);
+}
+Result<SystemUserRecord> ReadSystemUser(const Connection& db, const Statement& row) {
+  return records::ReadSystemUser(db.path(), row);
 }
 
 // Runs a bound query and reads every row with `read`.
@@ -365,8 +145,7 @@ class SqliteStore final : public Store {
                                      "ON CONFLICT (client_id) DO NOTHING"));
       MP_RETURN_IF_ERROR(BindClient(stmt, c).BindInt(c.created).BindInt(c.last_updated).Run());
       if (db.Changes() == 0) {
-        return Status(Errc::kInvalidArgument,
-                      "client_id " + Quote(c.client_id) + " already exists");
+        return AlreadyExists("client_id " + Quote(c.client_id));
       }
       return OkStatus();
     });
@@ -489,7 +268,7 @@ class SqliteStore final : public Store {
                      "ON CONFLICT (name) DO NOTHING"));
       MP_RETURN_IF_ERROR(BindScope(stmt, s).BindInt(s.created).BindInt(s.last_updated).Run());
       if (db.Changes() == 0) {
-        return Status(Errc::kInvalidArgument, "scope " + Quote(s.name) + " already exists");
+        return AlreadyExists("scope " + Quote(s.name));
       }
       return OkStatus();
     });
@@ -678,8 +457,7 @@ class SqliteStore final : public Store {
                              .BindBool(key.current)
                              .Run());
       if (db.Changes() == 0) {
-        return Status(Errc::kInvalidArgument,
-                      "signing key kid " + Quote(key.kid) + " already exists");
+        return AlreadyExists("signing key kid " + Quote(key.kid));
       }
       if (!key.current) return OkStatus();
       // Exactly one current key: the new one.
@@ -722,23 +500,9 @@ class SqliteStore final : public Store {
           db.Prepare("INSERT INTO consents (" + std::string(kConsentColumns) +
                      ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13) "
                      "ON CONFLICT (authorization_code) DO NOTHING"));
-      MP_RETURN_IF_ERROR(stmt.BindText(c.authorization_code)
-                             .BindText(c.covered_by)
-                             .BindText(c.offered_by)
-                             .BindText(c.offered_by_name)
-                             .BindText(c.required_delegator)
-                             .BindText(c.required_delegator_name)
-                             .BindText(c.handled_by)
-                             .BindText(c.redirect_url)
-                             .BindText(ResourcesJson(c.resources))
-                             .BindInt(c.valid_to)
-                             .BindText(ConsentStatusName(c.status))
-                             .BindInt(c.created)
-                             .BindInt(c.decided)
-                             .Run());
+      MP_RETURN_IF_ERROR(records::BindConsent(stmt, c).Run());
       if (db.Changes() == 0) {
-        return Status(Errc::kInvalidArgument,
-                      "consent " + Quote(c.authorization_code) + " already exists");
+        return AlreadyExists("consent " + Quote(c.authorization_code));
       }
       return OkStatus();
     });
@@ -797,22 +561,9 @@ class SqliteStore final : public Store {
           db.Prepare("INSERT INTO consent_requests (" + std::string(kRequestColumns) +
                      ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13) "
                      "ON CONFLICT (id) DO NOTHING"));
-      MP_RETURN_IF_ERROR(stmt.BindText(c.id)
-                             .BindText(c.from)
-                             .BindText(c.to)
-                             .BindText(c.required_delegator)
-                             .BindText(c.handled_by)
-                             .BindInt(c.valid_to)
-                             .BindText(RightsJson(c.rights))
-                             .BindText(c.request_message_json)
-                             .BindText(c.redirect_url)
-                             .BindText(c.portal_view_mode)
-                             .BindText(ConsentRequestStatusName(c.status))
-                             .BindInt(c.created)
-                             .BindInt(c.consented)
-                             .Run());
+      MP_RETURN_IF_ERROR(records::BindConsentRequest(stmt, c).Run());
       if (db.Changes() == 0) {
-        return Status(Errc::kInvalidArgument, "consent request " + Quote(c.id) + " already exists");
+        return AlreadyExists("consent request " + Quote(c.id));
       }
       for (size_t i = 0; i < c.events.size(); ++i) {
         MP_RETURN_IF_ERROR(InsertRequestEvent(db, c.id, static_cast<int64_t>(i), c.events[i]));
@@ -880,6 +631,194 @@ class SqliteStore final : public Store {
     });
   }
 
+  Status CreateSystem(const SystemRecord& sys) override {
+    MP_RETURN_IF_ERROR(RequireKey("system_id", sys.system_id));
+    for (const std::string& client_id : sys.client_ids) {
+      MP_RETURN_IF_ERROR(RequireKey("client id", client_id));
+    }
+    MutexLock lock(mu_);
+    Connection& db = *db_;
+    return db.Transaction([&]() -> Status {
+      MP_ASSIGN_OR_RETURN(Statement stmt,
+                          db.Prepare("INSERT INTO systems (" + std::string(kSystemColumns) +
+                                     ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) "
+                                     "ON CONFLICT (system_id) DO NOTHING"));
+      MP_RETURN_IF_ERROR(records::BindSystem(stmt, sys).Run());
+      if (db.Changes() == 0) return AlreadyExists("system " + Quote(sys.system_id));
+      for (size_t i = 0; i < sys.client_ids.size(); ++i) {
+        MP_ASSIGN_OR_RETURN(
+            Statement holder,
+            db.Prepare("SELECT system_id FROM system_clients WHERE client_id = ?1"));
+        MP_ASSIGN_OR_RETURN(bool taken, holder.BindText(sys.client_ids[i]).Step());
+        if (taken) return records::ClientIdTaken(sys.client_ids[i], holder.Text(0));
+        MP_ASSIGN_OR_RETURN(Statement insert,
+                            db.Prepare("INSERT INTO system_clients (client_id, system_id, "
+                                       "position) VALUES (?1, ?2, ?3)"));
+        MP_RETURN_IF_ERROR(insert.BindText(sys.client_ids[i])
+                               .BindText(sys.system_id)
+                               .BindInt(static_cast<int64_t>(i))
+                               .Run());
+      }
+      return OkStatus();
+    });
+  }
+
+  Result<std::optional<SystemRecord>> GetSystem(std::string_view system_id) override {
+    MutexLock lock(mu_);
+    return ReadSystemWhere(*db_, "system_id = ?1", system_id);
+  }
+
+  Result<std::optional<SystemRecord>> GetSystemForClient(std::string_view client_id) override {
+    MutexLock lock(mu_);
+    return ReadSystemWhere(
+        *db_, "system_id = (SELECT system_id FROM system_clients WHERE client_id = ?1)", client_id);
+  }
+
+  Result<std::vector<SystemRecord>> ListSystems(std::string_view vendor_orgno) override {
+    MutexLock lock(mu_);
+    Connection& db = *db_;
+    std::vector<SystemRecord> out;
+    MP_RETURN_IF_ERROR(db.ReadTransaction([&]() -> Status {
+      MP_ASSIGN_OR_RETURN(Statement stmt,
+                          db.Prepare("SELECT " + std::string(kSystemColumns) +
+                                     " FROM systems WHERE ?1 = '' OR vendor_orgno = ?1 "
+                                     "ORDER BY system_id"));
+      stmt.BindText(vendor_orgno);
+      MP_ASSIGN_OR_RETURN(out, ReadAll<SystemRecord>(db, stmt, ReadSystem));
+      for (SystemRecord& sys : out) {
+        MP_ASSIGN_OR_RETURN(sys.client_ids, ReadSystemClients(db, sys.system_id));
+      }
+      return OkStatus();
+    }));
+    return out;
+  }
+
+  Status CreateSystemUserRequest(const SystemUserRequestRecord& r) override {
+    MP_RETURN_IF_ERROR(RequireKey("system user request id", r.id));
+    MutexLock lock(mu_);
+    Connection& db = *db_;
+    return db.Transaction([&]() -> Status {
+      MP_ASSIGN_OR_RETURN(bool system,
+                          Exists(db, "SELECT 1 FROM systems WHERE system_id = ?1", r.system_id));
+      if (!system) return records::NoSystem(r.system_id);
+      MP_ASSIGN_OR_RETURN(
+          Statement stmt,
+          db.Prepare("INSERT INTO system_user_requests (" + std::string(kSystemUserRequestColumns) +
+                     ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) "
+                     "ON CONFLICT (id) DO NOTHING"));
+      MP_RETURN_IF_ERROR(records::BindSystemUserRequest(stmt, r).Run());
+      if (db.Changes() == 0) return AlreadyExists("system user request " + Quote(r.id));
+      return OkStatus();
+    });
+  }
+
+  Result<std::optional<SystemUserRequestRecord>> GetSystemUserRequest(
+      std::string_view id) override {
+    MutexLock lock(mu_);
+    Connection& db = *db_;
+    MP_ASSIGN_OR_RETURN(Statement stmt,
+                        db.Prepare("SELECT " + std::string(kSystemUserRequestColumns) +
+                                   " FROM system_user_requests WHERE id = ?1"));
+    stmt.BindText(id);
+    return ReadOne<SystemUserRequestRecord>(db, stmt, ReadSystemUserRequest);
+  }
+
+  Result<std::optional<SystemUserRequestRecord>> FindSystemUserRequest(
+      std::string_view system_id, std::string_view party_orgno,
+      std::string_view external_ref) override {
+    MutexLock lock(mu_);
+    Connection& db = *db_;
+    MP_ASSIGN_OR_RETURN(Statement stmt,
+                        db.Prepare("SELECT " + std::string(kSystemUserRequestColumns) +
+                                   " FROM system_user_requests WHERE system_id = ?1 AND "
+                                   "party_orgno = ?2 AND external_ref = ?3 "
+                                   "ORDER BY created DESC, id DESC LIMIT 1"));
+    stmt.BindText(system_id).BindText(party_orgno).BindText(external_ref);
+    return ReadOne<SystemUserRequestRecord>(db, stmt, ReadSystemUserRequest);
+  }
+
+  Status AcceptSystemUserRequest(std::string_view request_id,
+                                 const SystemUserRecord& user) override {
+    MP_RETURN_IF_ERROR(RequireKey("system user id", user.id));
+    MutexLock lock(mu_);
+    Connection& db = *db_;
+    return db.Transaction([&]() -> Status {
+      MP_RETURN_IF_ERROR(RequireNewRequest(db, request_id));
+      MP_ASSIGN_OR_RETURN(
+          Statement insert,
+          db.Prepare("INSERT INTO system_users (" + std::string(kSystemUserColumns) +
+                     ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT DO NOTHING"));
+      MP_RETURN_IF_ERROR(records::BindSystemUser(insert, user).Run());
+      if (db.Changes() == 0) return records::SystemUserExists(user);
+      MP_ASSIGN_OR_RETURN(Statement update,
+                          db.Prepare("UPDATE system_user_requests SET status = ?2, decided = ?3, "
+                                     "system_user_id = ?4 WHERE id = ?1"));
+      return update.BindText(request_id)
+          .BindText(SystemUserRequestStatusName(SystemUserRequestStatus::kAccepted))
+          .BindInt(user.created)
+          .BindText(user.id)
+          .Run();
+    });
+  }
+
+  Status RejectSystemUserRequest(std::string_view request_id, int64_t at) override {
+    MutexLock lock(mu_);
+    Connection& db = *db_;
+    return db.Transaction([&]() -> Status {
+      MP_RETURN_IF_ERROR(RequireNewRequest(db, request_id));
+      MP_ASSIGN_OR_RETURN(Statement update,
+                          db.Prepare("UPDATE system_user_requests SET status = ?2, decided = ?3 "
+                                     "WHERE id = ?1"));
+      return update.BindText(request_id)
+          .BindText(SystemUserRequestStatusName(SystemUserRequestStatus::kRejected))
+          .BindInt(at)
+          .Run();
+    });
+  }
+
+  Result<std::optional<SystemUserRecord>> GetSystemUser(std::string_view id) override {
+    MutexLock lock(mu_);
+    Connection& db = *db_;
+    MP_ASSIGN_OR_RETURN(Statement stmt, db.Prepare("SELECT " + std::string(kSystemUserColumns) +
+                                                   " FROM system_users WHERE id = ?1"));
+    stmt.BindText(id);
+    return ReadOne<SystemUserRecord>(db, stmt, ReadSystemUser);
+  }
+
+  Result<std::optional<SystemUserRecord>> FindSystemUser(std::string_view system_id,
+                                                         std::string_view party_orgno,
+                                                         std::string_view external_ref) override {
+    MutexLock lock(mu_);
+    Connection& db = *db_;
+    MP_ASSIGN_OR_RETURN(Statement stmt, db.Prepare("SELECT " + std::string(kSystemUserColumns) +
+                                                   " FROM system_users WHERE system_id = ?1 AND "
+                                                   "party_orgno = ?2 AND external_ref = ?3"));
+    stmt.BindText(system_id).BindText(party_orgno).BindText(external_ref);
+    return ReadOne<SystemUserRecord>(db, stmt, ReadSystemUser);
+  }
+
+  Result<std::vector<SystemUserRecord>> ListSystemUsers(std::string_view system_id) override {
+    MutexLock lock(mu_);
+    Connection& db = *db_;
+    MP_ASSIGN_OR_RETURN(Statement stmt,
+                        db.Prepare("SELECT " + std::string(kSystemUserColumns) +
+                                   " FROM system_users WHERE ?1 = '' OR system_id = ?1 "
+                                   "ORDER BY created, id"));
+    stmt.BindText(system_id);
+    return ReadAll<SystemUserRecord>(db, stmt, ReadSystemUser);
+  }
+
+  Status DeleteSystemUser(std::string_view id) override {
+    MutexLock lock(mu_);
+    Connection& db = *db_;
+    return db.Transaction([&]() -> Status {
+      MP_ASSIGN_OR_RETURN(Statement stmt, db.Prepare("DELETE FROM system_users WHERE id = ?1"));
+      MP_RETURN_IF_ERROR(stmt.BindText(id).Run());
+      if (db.Changes() == 0) return Status(Errc::kNotFound, "no system user " + Quote(id));
+      return OkStatus();
+    });
+  }
+
   Result<std::optional<ConsentKeyRecord>> GetConsentKey() override {
     MutexLock lock(mu_);
     Connection& db = *db_;
@@ -909,11 +848,38 @@ class SqliteStore final : public Store {
   }
 
  private:
-  static Status NoClient(std::string_view client_id) {
-    return Status(Errc::kNotFound, "no client with client_id " + Quote(client_id));
+  static Result<std::vector<std::string>> ReadSystemClients(Connection& db,
+                                                            std::string_view system_id) {
+    MP_ASSIGN_OR_RETURN(Statement stmt,
+                        db.Prepare("SELECT client_id FROM system_clients WHERE system_id = ?1 "
+                                   "ORDER BY position"));
+    stmt.BindText(system_id);
+    return ReadAll<std::string>(db, stmt, [](const Connection&, const Statement& r) {
+      return Result<std::string>(r.Text(0));
+    });
   }
-  static Status NoScope(std::string_view name) {
-    return Status(Errc::kNotFound, "no scope named " + Quote(name));
+  // The system matching `where` (one parameter, ?1) with its client ids.
+  static Result<std::optional<SystemRecord>> ReadSystemWhere(Connection& db, std::string_view where,
+                                                             std::string_view key) {
+    std::optional<SystemRecord> out;
+    MP_RETURN_IF_ERROR(db.ReadTransaction([&]() -> Status {
+      MP_ASSIGN_OR_RETURN(Statement stmt, db.Prepare("SELECT " + std::string(kSystemColumns) +
+                                                     " FROM systems WHERE " + std::string(where)));
+      stmt.BindText(key);
+      MP_ASSIGN_OR_RETURN(out, ReadOne<SystemRecord>(db, stmt, ReadSystem));
+      if (!out) return OkStatus();
+      MP_ASSIGN_OR_RETURN(out->client_ids, ReadSystemClients(db, out->system_id));
+      return OkStatus();
+    }));
+    return out;
+  }
+  // Inside a transaction: kNotFound for no request `id`, kInvalidArgument when it is not New.
+  static Status RequireNewRequest(Connection& db, std::string_view id) {
+    MP_ASSIGN_OR_RETURN(Statement read,
+                        db.Prepare("SELECT status FROM system_user_requests WHERE id = ?1"));
+    MP_ASSIGN_OR_RETURN(bool row, read.BindText(id).Step());
+    if (!row) return Status(Errc::kNotFound, "no system user request " + Quote(id));
+    return records::RequireRequestStatus(id, read.Text(0));
   }
   static Result<std::optional<ConsentKeyRecord>> ReadConsentKey(Connection& db) {
     MP_ASSIGN_OR_RETURN(
@@ -925,36 +891,6 @@ class SqliteStore final : public Store {
                                                        .certificate_pem = r.Text(2),
                                                        .created = r.Int(3)});
     });
-  }
-
-  // Binds ?1..?10 of the client columns (all but created and last_updated).
-  static Statement& BindClient(Statement& stmt, const ClientRecord& c) {
-    return stmt.BindText(c.client_id)
-        .BindText(c.client_name)
-        .BindText(c.description)
-        .BindText(c.integration_type)
-        .BindText(c.token_endpoint_auth_method)
-        .BindText(JsonArray(c.scopes))
-        .BindText(c.client_orgno)
-        .BindText(c.supplier_orgno)
-        .BindInt(c.access_token_lifetime)
-        .BindBool(c.active);
-  }
-
-  // Binds ?1..?12 of the scope columns (all but created and last_updated).
-  static Statement& BindScope(Statement& stmt, const ScopeRecord& s) {
-    return stmt.BindText(s.name)
-        .BindText(s.prefix)
-        .BindText(s.subscope)
-        .BindText(s.description)
-        .BindText(s.long_description)
-        .BindText(s.owner_orgno)
-        .BindBool(s.active)
-        .BindText(ScopeVisibilityName(s.visibility))
-        .BindText(JsonArray(s.allowed_integration_types))
-        .BindBool(s.accessible_for_all)
-        .BindInt(s.at_max_age)
-        .BindText(s.delegation_source);
   }
 
   Mutex mu_;

@@ -208,6 +208,57 @@ struct ConsentRequestRecord {
   friend bool operator==(const ConsentRequestRecord&, const ConsentRequestRecord&) = default;
 };
 
+// The local Altinn 3 system register (SPEC §15): a vendor's end-user system, what it needs, and
+// the Maskinporten clients it uses. Texts are the {"nb","nn","en"} objects as canonical JSON.
+struct SystemRecord {
+  std::string system_id{};                     // "<vendor orgno>_<name>"
+  std::string vendor_orgno{};                  // from vendor.ID "0192:<orgno>"
+  std::string name_json{};                     // {"nb":..,"nn":..,"en":..}
+  std::string description_json{};              // same shape
+  std::vector<std::string> rights{};           // urn:altinn:resource values, in order
+  std::vector<std::string> access_packages{};  // access package URNs, in order
+  std::vector<std::string> client_ids{};       // Maskinporten client ids; each in one system
+  std::vector<std::string> allowed_redirect_urls{};
+  bool is_visible = true;
+  int64_t created = 0;
+  int64_t last_updated = 0;
+
+  friend bool operator==(const SystemRecord&, const SystemRecord&) = default;
+};
+
+// A vendor's request for a system user at a customer (SPEC §15), as Altinn names its states.
+enum class SystemUserRequestStatus { kNew, kAccepted, kRejected, kDenied };
+
+struct SystemUserRequestRecord {
+  std::string id{};            // server-chosen UUID
+  std::string external_ref{};  // the vendor's reference; defaults to party_orgno
+  std::string system_id{};
+  std::string party_orgno{};  // the customer who must approve
+  std::vector<std::string> rights{};
+  std::vector<std::string> access_packages{};
+  std::string redirect_url{};  // "" or one of the system's allowed_redirect_urls
+  SystemUserRequestStatus status = SystemUserRequestStatus::kNew;
+  int64_t created = 0;
+  int64_t decided = 0;           // when accepted or rejected; 0 while kNew
+  std::string system_user_id{};  // the system user made by the acceptance; "" before
+
+  friend bool operator==(const SystemUserRequestRecord&, const SystemUserRequestRecord&) = default;
+};
+
+// A system user: the customer's (party_orgno) approved identity for a vendor's system. At most
+// one per (system_id, party_orgno, external_ref).
+struct SystemUserRecord {
+  std::string id{};  // UUID; systemuser_id in the token
+  std::string system_id{};
+  std::string party_orgno{};
+  std::string external_ref{};
+  std::vector<std::string> rights{};
+  std::vector<std::string> access_packages{};
+  int64_t created = 0;
+
+  friend bool operator==(const SystemUserRecord&, const SystemUserRecord&) = default;
+};
+
 class Store {
  public:
   virtual ~Store() = default;
@@ -291,6 +342,47 @@ class Store {
                                           ConsentRequestStatus to,
                                           const ConsentRequestEvent& event) = 0;
 
+  // System register (SPEC §15). CreateSystem stores the system and its client ids in one
+  // transaction: an existing system_id is Errc::kInvalidArgument "already exists"; a client id
+  // already in another system (or twice in this one) is Errc::kInvalidArgument naming the client
+  // id and the system holding it. Get returns the fields as created (lists in their order);
+  // GetSystemForClient finds the one system whose client_ids hold `client_id`.
+  // ListSystems: systems of `vendor_orgno` ("" lists all), ordered by system_id.
+  virtual Status CreateSystem(const SystemRecord& system) = 0;
+  virtual Result<std::optional<SystemRecord>> GetSystem(std::string_view system_id) = 0;
+  virtual Result<std::optional<SystemRecord>> GetSystemForClient(std::string_view client_id) = 0;
+  virtual Result<std::vector<SystemRecord>> ListSystems(std::string_view vendor_orgno) = 0;
+
+  // System user requests (SPEC §15). Create: an existing id is Errc::kInvalidArgument "already
+  // exists"; a system_id not in the register is Errc::kNotFound. FindSystemUserRequest returns the
+  // newest request (by created, then id) for (system_id, party_orgno, external_ref), or none.
+  virtual Status CreateSystemUserRequest(const SystemUserRequestRecord& request) = 0;
+  virtual Result<std::optional<SystemUserRequestRecord>> GetSystemUserRequest(
+      std::string_view id) = 0;
+  virtual Result<std::optional<SystemUserRequestRecord>> FindSystemUserRequest(
+      std::string_view system_id, std::string_view party_orgno, std::string_view external_ref) = 0;
+  // The customer's answer, compare-and-set from kNew, in one transaction. Accept moves the request
+  // to kAccepted with decided = user.created and system_user_id = user.id, and inserts `user`
+  // (whose system_id, party_orgno and external_ref the caller copies from the request).
+  // Reject moves it to kRejected with decided = at. Both: Errc::kNotFound when absent,
+  // Errc::kInvalidArgument naming the status when it is not kNew; Accept also
+  // Errc::kInvalidArgument "already exists" when a system user for the same (system_id,
+  // party_orgno, external_ref) or with the same id exists (the request stays kNew).
+  virtual Status AcceptSystemUserRequest(std::string_view request_id,
+                                         const SystemUserRecord& user) = 0;
+  virtual Status RejectSystemUserRequest(std::string_view request_id, int64_t at) = 0;
+
+  // System users. FindSystemUser is the token endpoint's lookup (Altinn's byExternalId): the
+  // system user of `party_orgno` on `system_id` with `external_ref`, or none. Delete removes it
+  // (the customer's deletion; its request stays kAccepted): Errc::kNotFound when absent.
+  // ListSystemUsers: of `system_id` ("" lists all), oldest first.
+  virtual Result<std::optional<SystemUserRecord>> GetSystemUser(std::string_view id) = 0;
+  virtual Result<std::optional<SystemUserRecord>> FindSystemUser(std::string_view system_id,
+                                                                 std::string_view party_orgno,
+                                                                 std::string_view external_ref) = 0;
+  virtual Result<std::vector<SystemUserRecord>> ListSystemUsers(std::string_view system_id) = 0;
+  virtual Status DeleteSystemUser(std::string_view id) = 0;
+
   // The samtykketoken signing key: none until the consent stand-in first starts. Add stores
   // `key` unless a key exists already, and returns the stored key either way (two processes
   // starting on one file agree on one key).
@@ -308,6 +400,30 @@ struct SqliteStoreOptions {
 // files (docs/operations.md, "Durability"). Errc::kIoError names the path and what was found
 // when the file cannot be opened or is not a registry.
 Result<std::unique_ptr<Store>> OpenSqliteStore(const SqliteStoreOptions& options);
+
+struct PostgresStoreOptions {
+  // A libpq URL, postgresql://user[:password]@host[:port]/dbname[?param=value...], or a
+  // key=value string. Messages and logs name it without the password (MaskedPostgresUrl).
+  std::string url{};
+  int pool_size = 4;  // connections at most; the server gives one per worker thread
+  int connect_timeout_seconds = 5;
+  int statement_timeout_ms = 10000;
+  // After a failed connect, calls fail at once (Errc::kNetworkError) for a backoff that doubles
+  // from 100 ms up to this, then the next call tries again.
+  int max_backoff_ms = 5000;
+};
+// Opens the registry on PostgreSQL (several `serve` instances share it; SPEC §17) and migrates it
+// (table maskinporten_schema; instances starting together migrate once, under an advisory lock).
+// The same semantics and messages as the SQLite store. Errc::kNetworkError "<url>: PostgreSQL
+// unavailable: ..." when the server cannot be reached, now or in any later call (each call then
+// tries to reconnect, with backoff); Errc::kIoError for a database whose schema version is newer
+// than this build's or any other server-side failure; kInvalidArgument for a bad URL.
+Result<std::unique_ptr<Store>> OpenPostgresStore(const PostgresStoreOptions& options);
+// The URL without its password: "postgresql://user@host:port/dbname". kInvalidArgument when it is
+// not a PostgreSQL URL.
+Result<std::string> MaskedPostgresUrl(std::string_view url);
+// true for "postgresql://..." and "postgres://..." (what --db takes for PostgreSQL).
+bool IsPostgresUrl(std::string_view db);
 
 // jti replay protection (SPEC §4.4 step 10). Claim is atomic: among concurrent claims of one key
 // exactly one returns true. Entries expire at `expires_at` (Unix seconds): once
@@ -335,6 +451,12 @@ std::unique_ptr<ReplayStore> NewMemoryReplayStore();
 // in-memory database, not the registry's.
 Result<std::unique_ptr<ReplayStore>> OpenSqliteReplayStore(const SqliteStoreOptions& options);
 
+// A Hydra-style table in the PostgreSQL registry (`serve --replay-store postgres`): the key is
+// the hex SHA-256 of the claim key, a claim is one INSERT ... ON CONFLICT, so it is atomic across
+// every instance sharing the database; expired rows are swept every 1024 claims. Errors as
+// OpenPostgresStore's.
+Result<std::unique_ptr<ReplayStore>> OpenPostgresReplayStore(const PostgresStoreOptions& options);
+
 std::string_view ScopeVisibilityName(ScopeVisibility v);  // "PUBLIC", "PRIVATE", "INTERNAL"
 std::optional<ScopeVisibility> ParseScopeVisibility(std::string_view name);
 std::string_view AccessStateName(AccessState s);  // "APPROVED", "REQUESTED", "DENIED"
@@ -344,6 +466,9 @@ std::optional<ConsentStatus> ParseConsentStatus(std::string_view name);
 // "created", "accepted", "rejected", "revoked", "expired" (Altinn 3's lowercase names).
 std::string_view ConsentRequestStatusName(ConsentRequestStatus s);
 std::optional<ConsentRequestStatus> ParseConsentRequestStatus(std::string_view name);
+// "New", "Accepted", "Rejected", "Denied" (Altinn's names).
+std::string_view SystemUserRequestStatusName(SystemUserRequestStatus s);
+std::optional<SystemUserRequestStatus> ParseSystemUserRequestStatus(std::string_view name);
 
 }  // namespace mp::server
 

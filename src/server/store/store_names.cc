@@ -28,6 +28,12 @@ constexpr std::array<std::pair<ConsentRequestStatus, std::string_view>, 5> kRequ
     {ConsentRequestStatus::kRevoked, "revoked"},
     {ConsentRequestStatus::kExpired, "expired"},
 }};
+constexpr std::array<std::pair<SystemUserRequestStatus, std::string_view>, 4> kSystemUserStatus = {{
+    {SystemUserRequestStatus::kNew, "New"},
+    {SystemUserRequestStatus::kAccepted, "Accepted"},
+    {SystemUserRequestStatus::kRejected, "Rejected"},
+    {SystemUserRequestStatus::kDenied, "Denied"},
+}};
 
 template <typename Enum, size_t N>
 std::string_view NameOf(const std::array<std::pair<Enum, std::string_view>, N>& table, Enum v) {
@@ -66,6 +72,13 @@ std::string_view ConsentRequestStatusName(ConsentRequestStatus s) {
 }
 std::optional<ConsentRequestStatus> ParseConsentRequestStatus(std::string_view name) {
   return ValueOf(kRequestStatus, name);
+}
+
+std::string_view SystemUserRequestStatusName(SystemUserRequestStatus s) {
+  return NameOf(kSystemUserStatus, s);
+}
+std::optional<SystemUserRequestStatus> ParseSystemUserRequestStatus(std::string_view name) {
+  return ValueOf(kSystemUserStatus, name);
 }
 
 }  // namespace mp::server
