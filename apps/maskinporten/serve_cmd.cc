@@ -26,6 +26,8 @@ struct ServeArgs {
   int ca_bits = 3072;
   TlsFlags tls;
   int threads = 0;
+  int key_reload = 0;
+  int key_activation_delay = 0;
   bool quiet = false;
 };
 
@@ -45,7 +47,18 @@ int RunServe(const ServeArgs& a) {
   o.web = !a.no_web;
   o.threads = a.threads;
   o.handle_signals = true;
+  o.signing_key_reload_seconds = a.key_reload;
+  o.signing_key_activation_delay_seconds = a.key_activation_delay;
   if (a.threads < 0 || a.threads > 256) return UsageError("--threads must be 0..256");
+  if (a.key_reload < 0 || a.key_reload > 86400 || a.key_activation_delay < 0 ||
+      a.key_activation_delay > 86400) {
+    return UsageError("--key-reload-interval and --key-activation-delay must be 0..86400 seconds");
+  }
+  if (a.key_reload > 0 && a.key_activation_delay <= a.key_reload) {
+    return UsageError("--key-activation-delay must exceed --key-reload-interval (" +
+                      std::to_string(a.key_reload) +
+                      " s): an instance could otherwise sign with a key another does not publish");
+  }
   if (a.env == "test") {
     o.environment = CertEnvironment::kTest;
   } else if (a.env == "prod") {
@@ -63,8 +76,7 @@ int RunServe(const ServeArgs& a) {
   } else if (a.replay_store == "postgres") {
     o.replay_store = ReplayStoreKind::kPostgres;
   } else {
-    return UsageError(
-        "--replay-store must be memory, sqlite, postgres or redis://HOST:PORT[/DB]");
+    return UsageError("--replay-store must be memory, sqlite, postgres or redis://HOST:PORT[/DB]");
   }
   if (!a.issuer.empty() && a.issuer.back() != '/') {
     return UsageError("--issuer must end with '/' (Maskinporten issuers keep the trailing slash)");
@@ -161,14 +173,24 @@ void AddServe(CLI::App& app, int* exit_code) {
       ->capture_default_str();
   AddTlsFlags(cmd, &a->tls);
   cmd->add_option("--threads", a->threads, "worker threads (0: one per core)");
+  cmd->add_option("--key-reload-interval", a->key_reload,
+                  "several instances on one registry: re-read the signing keys at most this many "
+                  "seconds apart (0: once)");
+  cmd->add_option("--key-activation-delay", a->key_activation_delay,
+                  "several instances: a rotated signing key signs this many seconds after it is "
+                  "published; must exceed --key-reload-interval (0: at once)");
   cmd->add_flag("--quiet", a->quiet, "no request log on stderr");
-  SetExamples(cmd,
-              "  maskinporten serve\n"
-              "  maskinporten serve --config seed.json --db :memory: --listen 127.0.0.1:8080\n"
-              "  maskinporten serve --config seed.json --test-controls --port-file port.txt\n"
-              "  maskinporten serve --replay-store sqlite --db ./local.db\n"
-              "  maskinporten serve --replay-store redis://127.0.0.1:6379/0 --db ./local.db\n"
-              "  maskinporten serve --db postgresql://mp@127.0.0.1:5432/mp --replay-store postgres\n");
+  SetExamples(
+      cmd,
+      "  maskinporten serve\n"
+      "  maskinporten serve --config seed.json --db :memory: --listen 127.0.0.1:8080\n"
+      "  maskinporten serve --config seed.json --test-controls --port-file port.txt\n"
+      "  maskinporten serve --replay-store sqlite --db ./local.db\n"
+      "  maskinporten serve --replay-store redis://127.0.0.1:6379/0 --db ./local.db\n"
+      "  maskinporten serve --db postgresql://mp@127.0.0.1:5432/mp --replay-store postgres\n"
+      "  maskinporten serve --db postgresql://mp@127.0.0.1:5432/mp "
+      "--replay-store redis://127.0.0.1:6379/0 --key-reload-interval 5 "
+      "--key-activation-delay 10\n");
   cmd->callback([a, exit_code] { *exit_code = RunServe(*a); });
 }
 

@@ -74,6 +74,13 @@ struct MP_EMULATOR_EXPORT LocalMaskinportenOptions {
   // registry (tests share one to skip key generation).
   int signing_key_bits = 3072;
   std::string signing_key_pem{};
+  // Several instances on one shared registry (docs/operations.md, "Running several instances"):
+  // each re-reads the signing keys at most this many seconds after its last read, and a rotated
+  // key signs only after the activation delay, published everywhere before that. 0 and 0 (one
+  // instance): read once, a rotated key signs at once. Each 0..86400; a non-zero reload interval
+  // needs a larger activation delay.
+  int signing_key_reload_seconds = 0;
+  int signing_key_activation_delay_seconds = 0;
   // Key-encryption key: base64 of 32 random bytes (`openssl rand -base64 32`; `serve` reads
   // $MASKINPORTEN_KEY_ENCRYPTION_KEY). Set: the private parts of the signing keys and the consent
   // key are stored AES-256-GCM encrypted, and a registry written so cannot be opened without it.

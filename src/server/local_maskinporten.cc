@@ -201,10 +201,13 @@ Status ConfigureEmulator(Emulator& impl) {
     MP_ASSIGN_OR_RETURN(server::SeedConfig seed, server::LoadSeed(o.seed_json, "seed", "."));
     MP_RETURN_IF_ERROR(ApplySeedTo(impl, seed, SeedTrust::kAllowed));
   }
-  MP_ASSIGN_OR_RETURN(impl.keys, server::SigningKeys::Load(*impl.store, *impl.clock,
-                                                           {.bits = o.signing_key_bits,
-                                                            .initial_key_pem = o.signing_key_pem,
-                                                            .key_encryption = kek}));
+  MP_ASSIGN_OR_RETURN(impl.keys, server::SigningKeys::Load(
+                                     *impl.store, *impl.clock,
+                                     {.bits = o.signing_key_bits,
+                                      .initial_key_pem = o.signing_key_pem,
+                                      .reload_interval = o.signing_key_reload_seconds,
+                                      .activation_delay = o.signing_key_activation_delay_seconds,
+                                      .key_encryption = kek}));
   return OkStatus();
 }
 

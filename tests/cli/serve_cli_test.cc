@@ -130,11 +130,15 @@ TEST(ServeCli, ForeignDatabaseExitsThreeAndIsLeftUnchanged) {
 
 TEST(ServeCli, BadFlagValuesAreUsageErrors) {
   TempDir dir;
-  for (const auto& extra : std::vector<std::vector<std::string>>{{"--env", "staging"},
-                                                                 {"--replay-store", "redis"},
-                                                                 {"--issuer", "http://127.0.0.1:1"},
-                                                                 {"--tls-cert", "x.pem"},
-                                                                 {"--replay-store", "sqlite"}}) {
+  for (const auto& extra : std::vector<std::vector<std::string>>{
+           {"--env", "staging"},
+           {"--replay-store", "redis"},
+           {"--issuer", "http://127.0.0.1:1"},
+           {"--tls-cert", "x.pem"},
+           {"--replay-store", "sqlite"},
+           {"--key-reload-interval", "5", "--key-activation-delay", "5"},
+           {"--key-activation-delay", "-1"},
+           {"--key-reload-interval", "86401"}}) {
     ProcessResult r = Cli(ServeArgs(dir, extra));
     EXPECT_EQ(r.exit_code, 2) << extra[0] << ": " << r.err;
     ExpectErrorLine(r, "invalid_argument");

@@ -157,5 +157,94 @@ TEST(SigningKeys, RegistryWrittenWithAKekHoldsNoPrivateKeyInTheClear) {
   EXPECT_EQ(consent_wrong.status().code(), Errc::kWrongPassword);
 }
 
+// Two instances on one registry: A rotates; B publishes the new key within the reload interval,
+// and neither signs with it before the activation delay, so every /jwk answered after the key
+// first signs lists it (SPEC §17).
+TEST(SigningKeys, InstancesOnOneStorePublishARotatedKeyBeforeAnyOfThemSignsWithIt) {
+  std::unique_ptr<Store> store = OpenSqliteStore({.path = ":memory:"}).value();
+  FakeClock clock(1'700'000'000);
+  const SigningKeyOptions options{.bits = 2048,
+                                  .initial_key_pem = ServerKey().ToPkcs8Pem(),
+                                  .reload_interval = 5,
+                                  .activation_delay = 12};
+  std::unique_ptr<SigningKeys> a = SigningKeys::Load(*store, clock, options).value();
+  std::unique_ptr<SigningKeys> b = SigningKeys::Load(*store, clock, options).value();
+  const std::string old_kid = a->Snapshot()->current_kid;
+  ASSERT_EQ(b->Snapshot()->current_kid, old_kid);  // B found A's first key, made none
+
+  clock.Advance(std::chrono::seconds(1));
+  ASSERT_TRUE(a->Rotate().ok());
+  std::shared_ptr<const SigningKeySet> after_rotate = a->Snapshot();
+  const std::string new_kid = after_rotate->next_kid;
+  ASSERT_FALSE(new_kid.empty());
+  EXPECT_EQ(after_rotate->current_kid, old_kid);
+  EXPECT_NE(after_rotate->jwks.Find(new_kid), nullptr);
+  EXPECT_EQ(after_rotate->jwks.keys().front().kid, old_kid);  // the signing key first
+  EXPECT_EQ(after_rotate->next_active_from, 1'700'000'001 + 12);
+
+  bool b_published = false;
+  for (int t = 0; t <= 20; ++t) {
+    std::shared_ptr<const SigningKeySet> sa = a->Snapshot();
+    std::shared_ptr<const SigningKeySet> sb = b->Snapshot();
+    const bool signing_new = sa->current_kid == new_kid || sb->current_kid == new_kid;
+    if (signing_new) {
+      EXPECT_NE(sa->jwks.Find(new_kid), nullptr) << "t+" << t;
+      EXPECT_NE(sb->jwks.Find(new_kid), nullptr) << "t+" << t;
+    }
+    b_published = b_published || sb->jwks.Find(new_kid) != nullptr;
+    if (t <= 5) {
+      EXPECT_EQ(sb->current_kid, old_kid) << "t+" << t;
+    }
+    if (t < 12) {
+      EXPECT_EQ(sa->current_kid, old_kid) << "t+" << t;
+    }
+    if (t >= 12) {
+      EXPECT_EQ(sa->current_kid, new_kid) << "t+" << t;
+      EXPECT_EQ(sb->current_kid, new_kid) << "t+" << t;
+      EXPECT_NE(sa->jwks.Find(old_kid), nullptr) << "the old key stays published";
+    }
+    clock.Advance(std::chrono::seconds(1));
+  }
+  EXPECT_TRUE(b_published);
+
+  // Rotating on B while a rotation waits is refused by name, on either instance.
+  clock.Advance(std::chrono::seconds(1));
+  ASSERT_TRUE(a->Rotate().ok());
+  Status again = b->Rotate();
+  EXPECT_EQ(again.code(), Errc::kInvalidArgument);
+  EXPECT_NE(again.message().find(a->Snapshot()->next_kid), std::string::npos) << again.message();
+}
+
+TEST(SigningKeys, AnActivationDelayNotAboveTheReloadIntervalIsRefused) {
+  std::unique_ptr<Store> store = OpenSqliteStore({.path = ":memory:"}).value();
+  FakeClock clock;
+  for (auto [reload, delay] :
+       {std::pair{5, 5}, std::pair{5, 0}, std::pair{-1, 0}, std::pair{0, 86401}}) {
+    Result<std::unique_ptr<SigningKeys>> keys =
+        SigningKeys::Load(*store, clock,
+                          {.initial_key_pem = ServerKey().ToPkcs8Pem(),
+                           .reload_interval = reload,
+                           .activation_delay = delay});
+    ASSERT_FALSE(keys.ok()) << reload << "/" << delay;
+    EXPECT_EQ(keys.status().code(), Errc::kInvalidArgument);
+  }
+  Result<std::vector<SigningKeyRecord>> stored = store->ListSigningKeys();
+  EXPECT_TRUE(stored.ok() && stored->empty()) << "a refused configuration stores no key";
+}
+
+TEST(SigningKeys, OneInstanceWithoutDelaySignsWithARotatedKeyAtOnce) {
+  std::unique_ptr<Store> store = OpenSqliteStore({.path = ":memory:"}).value();
+  FakeClock clock;  // standing still: created grows by one per rotation, still active at once
+  std::unique_ptr<SigningKeys> keys =
+      SigningKeys::Load(*store, clock, {.bits = 2048, .initial_key_pem = ServerKey().ToPkcs8Pem()})
+          .value();
+  for (int i = 0; i < 2; ++i) {
+    const std::string before = keys->Snapshot()->current_kid;
+    ASSERT_TRUE(keys->Rotate().ok());
+    EXPECT_NE(keys->Snapshot()->current_kid, before);
+    EXPECT_TRUE(keys->Snapshot()->next_kid.empty());
+  }
+}
+
 }  // namespace
 }  // namespace mp::server

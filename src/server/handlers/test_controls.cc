@@ -209,7 +209,13 @@ void AddTestControlRoutes(http::Router& router, const TestControlsContext& ctx) 
       r.labels.route = "local";
       return r;
     }
-    return Ok({{"kid", ctx.keys->Snapshot()->current_kid}});
+    // The new key: signing now, or (several instances) published now and signing from
+    // active_from.
+    std::shared_ptr<const SigningKeySet> set = ctx.keys->Snapshot();
+    const bool waiting = !set->next_kid.empty();
+    return Ok({{"kid", waiting ? set->next_kid : set->current_kid},
+               {"signing_kid", set->current_kid},
+               {"active_from", waiting ? set->next_active_from : 0}});
   });
   router.Add("GET", "/_local/journal", [ctx](const http::HttpRequest& request) {
     http::HttpResponse r = http::HttpResponse::Json(200, ctx.journal->ToJson(LimitParam(request)));
