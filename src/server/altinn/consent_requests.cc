@@ -12,6 +12,7 @@
 #include "server/altinn/consent_rules.h"
 #include "server/handlers/api_response.h"
 #include "server/handlers/local_login.h"
+#include "server/registry/registry_rules.h"
 
 namespace mp::server {
 namespace {
@@ -186,23 +187,13 @@ class ConsentRequestApi {
     return WithoutBody(std::move(caller).response());
   }
 
-  // Registered: named in the organisations or owning a client.
   bool OrgKnown(std::string_view orgno, Status& failed) const {
-    Result<std::vector<Organization>> orgs = ctx_.store.ListOrganizations();
-    if (!orgs.ok()) {
-      failed = orgs.status();
+    Result<bool> known = registry::IsRegisteredOrg(ctx_.store, orgno);
+    if (!known.ok()) {
+      failed = known.status();
       return true;
     }
-    if (std::any_of(orgs->begin(), orgs->end(),
-                    [&](const Organization& o) { return o.orgno == orgno; })) {
-      return true;
-    }
-    Result<std::vector<ClientRecord>> clients = ctx_.store.ListClients(orgno, true);
-    if (!clients.ok()) {
-      failed = clients.status();
-      return true;
-    }
-    return !clients->empty();
+    return *known;
   }
 
   // SPEC §14.1: the same id again answers the stored request when from and to match.
