@@ -512,7 +512,7 @@ TEST_F(ExampleApiFlow, Altinn3ExpiredConsentIsRefusedWithConsentNotValid) {
   HttpResponse r = Get({.token = token});
   EXPECT_EQ(r.status, 403) << r.body;
   EXPECT_EQ(Body(r)["error"], "consent_not_valid");
-  EXPECT_THAT(Body(r)["error_description"].get<std::string>(), HasSubstr("valid"));
+  EXPECT_THAT(Body(r)["error_description"].get<std::string>(), HasSubstr("consent expired at"));
 }
 
 // Issue 15: an Altinn 3 consent given to another org than the token's consumer is refused.

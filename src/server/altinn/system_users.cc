@@ -14,7 +14,6 @@
 #include "server/altinn/altinn_consent.h"
 #include "server/altinn/consent_rules.h"
 #include "server/handlers/api_response.h"
-#include "server/handlers/local_login.h"
 #include "server/registry/registry_rules.h"
 
 namespace mp::server {
@@ -430,14 +429,14 @@ class SystemUserApi {
 
   // The approval page reads the request with the names it shows.
   http::HttpResponse CustomerView(const http::HttpRequest& req) const {
-    API_ASSIGN_OR_RESPOND(bool local, LocalOnly(req));
+    API_ASSIGN_OR_RESPOND(bool local, LocalOnly(req, "customer's system user", kCustomerEndpoint));
     (void)local;
     API_ASSIGN_OR_RESPOND(SystemUserRequestRecord r, FindRequest(req.Param("id")));
     return View(r);
   }
 
   http::HttpResponse Decide(const http::HttpRequest& req, bool accept) const {
-    API_ASSIGN_OR_RESPOND(bool local, LocalOnly(req));
+    API_ASSIGN_OR_RESPOND(bool local, LocalOnly(req, "customer's system user", kCustomerEndpoint));
     (void)local;
     API_ASSIGN_OR_RESPOND(SystemUserRequestRecord r, FindRequest(req.Param("id")));
     Status s;
@@ -469,7 +468,7 @@ class SystemUserApi {
   }
 
   http::HttpResponse DeleteSystemUser(const http::HttpRequest& req) const {
-    API_ASSIGN_OR_RESPOND(bool local, LocalOnly(req));
+    API_ASSIGN_OR_RESPOND(bool local, LocalOnly(req, "customer's system user", kCustomerEndpoint));
     (void)local;
     const std::string id = req.Param("id");
     Status s = ctx_.store.DeleteSystemUser(id);
@@ -593,17 +592,6 @@ class SystemUserApi {
     j["organizationNames"] = std::move(names);
     j["systemUserId"] = r.system_user_id.empty() ? OrderedJson() : OrderedJson(r.system_user_id);
     return JsonResponse(200, j, kCustomerEndpoint);
-  }
-
-  // The customer's endpoints answer only this machine's own pages and tools.
-  static Outcome<bool> LocalOnly(const http::HttpRequest& req) {
-    if (!IsLoopbackRemote(req.remote) || !IsOwnOrigin(req)) {
-      return ErrorResponse(403, "forbidden",
-                           "the customer's system user endpoints answer only loopback peers and "
-                           "this server's own pages",
-                           kCustomerEndpoint);
-    }
-    return true;
   }
 
   SystemUserContext ctx_;
