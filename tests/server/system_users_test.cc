@@ -8,7 +8,6 @@
 #include <gtest/gtest.h>
 
 #include <memory>
-#include <regex>
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -20,6 +19,7 @@
 #include "maskinporten/jwk.h"
 #include "maskinporten/local_maskinporten.h"
 #include "server/altinn/altinn_consent.h"
+#include "server/local_maskinporten_fixture.h"
 #include "server/server_fixtures.h"
 #include "testing/jose_fixtures.h"
 
@@ -29,7 +29,6 @@ namespace {
 using ::testing::HasSubstr;
 using Json = nlohmann::json;
 
-constexpr int64_t kNow = 1790000000;
 constexpr std::string_view kVendor = "311654306";
 constexpr std::string_view kOtherVendor = "974760673";
 constexpr std::string_view kCustomer = "910753614";
@@ -94,54 +93,17 @@ Json RequestBody(std::string_view party = kCustomer, std::optional<std::string> 
   return body;
 }
 
-class SystemUsers : public ::testing::Test {
+class SystemUsers : public testing::LocalMaskinportenTest {
  protected:
-  void SetUp() override {
-    LocalMaskinportenOptions o;
-    o.seed_json = Seed();
-    o.signing_key_pem = testing::ServerKey().ToPkcs8Pem();
-    o.clock = &clock_;
-    o.threads = 2;
-    Result<std::unique_ptr<LocalMaskinporten>> s = LocalMaskinporten::Start(o);
-    ASSERT_TRUE(s.ok()) << s.status().ToString();
-    server_ = std::move(s).value();
-  }
+  void SetUp() override { StartServer(Seed()); }
 
   mp::HttpResponse PostGrant(const std::string& client, std::optional<Json> details,
                              std::optional<std::string_view> consumer_org = {}) {
-    GrantSpec spec{.issuer = server_->issuer(), .client_id = client};
-    spec.request.scopes = {std::string(kScope)};
-    if (details) spec.request.authorization_details = details->dump();
-    if (consumer_org) spec.request.consumer_org = OrgNumber::Parse(*consumer_org).value();
-    Credentials creds = Credentials::WithKid(testing::ClientPrivateKey(), "k1").value();
-    Result<Grant> g = BuildGrant(spec, creds, clock_);
-    EXPECT_TRUE(g.ok()) << g.status().ToString();
-    return Send("POST", "/token",
-                "grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Ajwt-bearer&assertion=" +
-                    (g.ok() ? g->assertion : std::string()),
-                "", "application/x-www-form-urlencoded");
+    return LocalMaskinportenTest::PostGrant(
+        Spec(client, consumer_org, {std::string(kScope)}, std::move(details)));
   }
   std::string Bearer(const std::string& client, std::string_view scope) {
-    GrantSpec spec{.issuer = server_->issuer(), .client_id = client};
-    spec.request.scopes = {std::string(scope)};
-    Credentials creds = Credentials::WithKid(testing::ClientPrivateKey(), "k1").value();
-    Grant g = BuildGrant(spec, creds, clock_).value();
-    mp::HttpResponse r = Send(
-        "POST", "/token",
-        "grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Ajwt-bearer&assertion=" + g.assertion,
-        "", "application/x-www-form-urlencoded");
-    EXPECT_EQ(r.status, 200) << r.body;
-    return r.status == 200 ? Json::parse(r.body)["access_token"].get<std::string>() : "";
-  }
-  mp::HttpResponse Send(std::string method, std::string path, std::string body,
-                        const std::string& bearer, std::string content_type = "application/json") {
-    mp::HttpRequest req{.method = std::move(method), .url = server_->base_url() + path};
-    if (!bearer.empty()) req.headers.push_back({"Authorization", "Bearer " + bearer});
-    if (!body.empty()) req.headers.push_back({"Content-Type", content_type});
-    req.body = std::move(body);
-    Result<mp::HttpResponse> r = http_->Send(req);
-    EXPECT_TRUE(r.ok()) << r.status().ToString();
-    return r.ok() ? *r : mp::HttpResponse{};
+    return AccessToken(Spec(client, {}, {std::string(scope)}));
   }
   mp::HttpResponse Register(const Json& body, const std::string& client = "vendor") {
     return Send("POST", kRegister, body.dump(), Bearer(client, kSystemRegisterWriteScope));
@@ -176,25 +138,10 @@ class SystemUsers : public ::testing::Test {
     payload = payload.substr(0, payload.find('.'));
     return Json::parse(Base64UrlDecode(payload).value());
   }
-  // The token endpoint's refusal, byte for byte with the trace id it sent.
-  void ExpectMp303(const mp::HttpResponse& r, const std::string& text) {
-    EXPECT_EQ(r.status, 400);
-    std::smatch m;
-    ASSERT_TRUE(std::regex_search(r.body, m, std::regex(R"(\(trace_id: ([0-9a-f]{32})\))")))
-        << r.body;
-    const std::string want = std::string("{\"error\":\"invalid_altinn_customer_configuration\",") +
-                             "\"error_description\":\"" + text + " (trace_id: " + m[1].str() +
-                             ")\"," + "\"error_uri\":\"" + server_->issuer() + "errors/MP-303\"}";
-    EXPECT_EQ(r.body, want);
-  }
   static void ExpectProblem(const mp::HttpResponse& r, int status, std::string_view code) {
     EXPECT_EQ(r.status, status) << r.body;
     EXPECT_EQ(Json::parse(r.body).value("code", ""), code) << r.body;
   }
-
-  FakeClock clock_{kNow};
-  std::unique_ptr<HttpClient> http_ = MakeCurlHttpClient();
-  std::unique_ptr<LocalMaskinporten> server_;
 };
 
 const std::string kNotFound = "Invalid authorization details values. " +
