@@ -31,6 +31,12 @@ void AddClientFlags(CLI::App* cmd, ClientFlags* f) {
                   "Altinn 3 consent id: the token carries the consent (needs --person)");
   cmd->add_option("--person", f->consent_person,
                   "with --consent: the person (fnr) or org number who consented");
+  cmd->add_option("--system-user-org", f->system_user_org,
+                  "Altinn 3 system user: the token acts as the approved system user of this "
+                  "customer org for the client's system");
+  cmd->add_option("--external-ref", f->external_ref,
+                  "with --system-user-org: the system user request's externalRef (default: the "
+                  "customer org)");
   cmd->add_option("--alg", f->alg, "RS256 | RS384 | RS512")->capture_default_str();
   cmd->add_option("--lifetime", f->lifetime, "grant lifetime in seconds (1..120)")
       ->capture_default_str();
@@ -82,6 +88,23 @@ Result<ResolvedClient> ResolveClient(const ClientFlags& f) {
     }
     Result<std::string> details = ConsentAuthorizationDetails(f.consent_id, f.consent_person);
     if (!details.ok()) return details.status().WithContext("--consent/--person");
+    spec.request.authorization_details = *details;
+  }
+  if (!f.system_user_org.empty() || !f.external_ref.empty()) {
+    if (f.system_user_org.empty()) {
+      return Status(Errc::kInvalidArgument, "--external-ref needs --system-user-org");
+    }
+    if (spec.request.authorization_details.has_value()) {
+      return Status(Errc::kInvalidArgument,
+                    "--system-user-org cannot be combined with --consent or "
+                    "--authorization-details (one entry per request)");
+    }
+    Result<OrgNumber> customer = OrgNumber::Parse(f.system_user_org);
+    if (!customer.ok()) return customer.status().WithContext("--system-user-org");
+    Result<std::string> details = SystemUserAuthorizationDetails(
+        *customer,
+        f.external_ref.empty() ? std::nullopt : std::optional<std::string_view>(f.external_ref));
+    if (!details.ok()) return details.status().WithContext("--external-ref");
     spec.request.authorization_details = *details;
   }
   return ResolvedClient{.config = config, .credentials = creds, .spec = spec};

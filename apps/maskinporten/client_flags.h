@@ -18,8 +18,10 @@ struct ClientFlags {
   std::vector<std::string> scope_args;  // each may hold several space-separated scopes
   std::string password_env;  // PKCS#12 password variable (else MASKINPORTEN_P12_PASSWORD)
   std::string authorization_details;
-  std::string consent_id;      // --consent: an Altinn 3 consent inside the token
-  std::string consent_person;  // --person: who consented (fnr or org number)
+  std::string consent_id;       // --consent: an Altinn 3 consent inside the token
+  std::string consent_person;   // --person: who consented (fnr or org number)
+  std::string system_user_org;  // --system-user-org: act as the system user of this customer
+  std::string external_ref;     // --external-ref: the system user request's externalRef
   std::string alg = "RS256";
   int lifetime = 60;
   int64_t now = 0;

@@ -10,7 +10,8 @@
 //     with admin tokens from the library's TokenClient, as against Samarbeidsportalen;
 //   - Altinn 3 first (SPEC §14): consent requests by the insurer and by the supplier for it, the
 //     person's acceptance, Maskinporten tokens with the consent inside, NAV's example API
-//     answering 200 and 403, and Maskinporten's MP-303 for another org's and a revoked consent;
+//     answering 200 and 403 (another person, no consent, a consent expired by NAV's clock), and
+//     Maskinporten's MP-303 for another org's and a revoked consent;
 //   - then the legacy Altinn 2 stand-in (/altinn/): the samtykketoken flow;
 //   - the ExampleApi in NAV's role, called with the library's HttpClient: permits and the
 //     refusals of the consent rule (the consent's org and person).
@@ -35,6 +36,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli_common.h"
+#include "core/checked.h"
 #include "core/json.h"
 #include "core/mutex.h"
 #include "core/random.h"
@@ -67,6 +69,10 @@ constexpr const char* kDigdirOrg = "991825827";
 constexpr const char* kDigdirName = "DIGITALISERINGSDIREKTORATET";
 constexpr const char* kPerson = "01819010001";
 constexpr const char* kOtherPerson = "02819010040";
+// The expiring consent's validity, and how far the second example API's clock runs ahead: past
+// the consent's validTo, within the access token's 120 s (SPEC §5) and 30 s leeway.
+constexpr int64_t kShortConsentSeconds = 60;
+constexpr int64_t kLaterSeconds = 90;
 constexpr const char* kServiceCode = "5252";
 constexpr int kServiceEdition = 2;
 
@@ -88,7 +94,7 @@ constexpr const char* kConsentResource = "nav_5252_2";
 constexpr const char* kConsentRequestsPath = "/accessmanagement/api/v1/enterprise/consentrequests";
 constexpr const char* kAltinnLocalOrg = "310954268";
 
-constexpr int kTotalSteps = 30;
+constexpr int kTotalSteps = 33;
 
 std::string ExampleScope() { return std::string(kScopePrefix) + ":" + kScopeSubscope; }
 
@@ -306,8 +312,9 @@ class Demo {
   Status ClientToken(Party& p, const std::vector<std::string>& scopes,
                      const std::optional<std::string>& consumer_org, std::string* token_out,
                      StepReport* r);
+  // `valid_for`: seconds from now to the request's validTo.
   Status Altinn3Request(Party& p, const std::optional<std::string>& consumer_org,
-                        std::string* id_out, StepReport* r);
+                        std::string* id_out, StepReport* r, int64_t valid_for = 365 * 24 * 3600);
   Status PersonAcceptsAltinn3(StepReport* r);
   Status ConsentToken(Party& p, const std::string& id,
                       const std::optional<std::string>& consumer_org, std::string* token_out,
@@ -318,9 +325,13 @@ class Demo {
   Status PersonAccepts(StepReport* r);
   Status FetchSamtykketoken(StepReport* r);
   Status StartExampleApi(StepReport* r);
-  // `samtykketoken` adds the legacy Altinn 2 NAV-Samtykke-Token header.
+  // A second example API whose clock runs kLaterSeconds ahead: the short consent has expired
+  // there while the access token carrying it is still valid.
+  Status StartLaterExampleApi(StepReport* r);
+  // `samtykketoken` adds the legacy Altinn 2 NAV-Samtykke-Token header; `api` defaults to api_.
   Status CallApi(const std::string& token, const std::string& person, int want_status,
-                 Errc want_errc, StepReport* r, bool samtykketoken = true);
+                 Errc want_errc, StepReport* r, bool samtykketoken = true,
+                 const ExampleApi* api = nullptr);
 
   // A token for `client_id` authenticated with `creds` (x5c or kid).
   Result<AccessToken> FetchToken(const std::string& client_id, const Credentials& creds,
@@ -350,11 +361,15 @@ class Demo {
   std::string consent3_insurer_;      // Altinn 3 request asked by the insurer
   std::string consent3_supplier_;     // ... by the supplier on the insurer's behalf
   std::string consent3_revoked_;      // ... accepted, then revoked by the person
+  std::string consent3_short_;        // ... valid kShortConsentSeconds only
   std::string insurer_consent_token_;
+  std::string insurer_short_consent_token_;
   std::string supplier_consent_token_;
   std::string consent_code_;
   std::string samtykketoken_;
   std::unique_ptr<ExampleApi> api_;
+  std::unique_ptr<FakeClock> later_clock_;
+  std::unique_ptr<ExampleApi> later_api_;
   std::shared_ptr<AuditLines> audit_ = std::make_shared<AuditLines>();
 };
 
@@ -554,10 +569,10 @@ Status Demo::InsurerDelegates(StepReport* r) {
 // ---- Altinn 3 (SPEC §14): the consent request, the person, the consent inside the token
 
 Status Demo::Altinn3Request(Party& p, const std::optional<std::string>& consumer_org,
-                            std::string* id_out, StepReport* r) {
+                            std::string* id_out, StepReport* r, int64_t valid_for) {
   MP_ASSIGN_OR_RETURN(AccessToken t, FetchToken(p.client_id, *p.credentials,
                                                 {kConsentRequestsWrite}, consumer_org));
-  const int64_t valid_to = SystemClock::Instance().NowSeconds() + 365 * 24 * 3600;
+  const int64_t valid_to = SaturatingAdd(SystemClock::Instance().NowSeconds(), valid_for);
   Json body = {
       {"id", RandomUuid()},
       {"from", std::string("urn:altinn:person:identifier-no:") + kPerson},
@@ -614,7 +629,8 @@ Result<std::string> Demo::PersonAnswers(const std::string& id, const std::string
 }
 
 Status Demo::PersonAcceptsAltinn3(StepReport* r) {
-  for (const std::string* id : {&consent3_insurer_, &consent3_supplier_, &consent3_revoked_}) {
+  for (const std::string* id :
+       {&consent3_insurer_, &consent3_supplier_, &consent3_revoked_, &consent3_short_}) {
     MP_ASSIGN_OR_RETURN(std::string status, PersonAnswers(*id, "accept"));
     if (status != "accepted") return Status(Errc::kHttpError, "status after accept: " + status);
   }
@@ -749,6 +765,23 @@ Status Demo::FetchSamtykketoken(StepReport* r) {
   return OkStatus();
 }
 
+Status Demo::StartLaterExampleApi(StepReport* r) {
+  later_clock_ = std::make_unique<FakeClock>(
+      SaturatingAdd(SystemClock::Instance().NowSeconds(), kLaterSeconds));
+  ExampleApiOptions o;
+  o.maskinporten_issuer = mp_->issuer();
+  o.audit_log_path = dir_ + "/audit-later.log";
+  std::shared_ptr<AuditLines> audit = audit_;
+  o.on_audit = [audit](std::string_view line) { audit->Add(line); };
+  o.http = http_;
+  o.clock = later_clock_.get();
+  MP_ASSIGN_OR_RETURN(later_api_, ExampleApi::Start(o));
+  r->detail = "NAV's API " + std::to_string(kLaterSeconds) + " s later, at " +
+              later_api_->records_url() + ": the short consent's validTo has passed there";
+  r->data["records_url"] = later_api_->records_url();
+  return OkStatus();
+}
+
 Status Demo::StartExampleApi(StepReport* r) {
   ExampleApiOptions o;
   o.maskinporten_issuer = mp_->issuer();
@@ -768,9 +801,10 @@ Status Demo::StartExampleApi(StepReport* r) {
 
 // One GET /ssu/v1/records. `want_errc` (for a 403) is the consent rule that must refuse.
 Status Demo::CallApi(const std::string& token, const std::string& person, int want_status,
-                     Errc want_errc, StepReport* r, bool samtykketoken) {
+                     Errc want_errc, StepReport* r, bool samtykketoken, const ExampleApi* api) {
+  if (api == nullptr) api = api_.get();
   const std::string callid = RandomUuid();
-  HttpRequest req{.method = "GET", .url = api_->records_url()};
+  HttpRequest req{.method = "GET", .url = api->records_url()};
   req.headers = {{"Authorization", "Bearer " + token},
                  {"NAV-PersonIdent", person},
                  {"x-callid", callid},
@@ -790,7 +824,7 @@ Status Demo::CallApi(const std::string& token, const std::string& person, int wa
   }
   if (resp.status != want_status) {
     return Status(Errc::kHttpError,
-                  "GET " + api_->records_url() + " answered " + std::to_string(resp.status) +
+                  "GET " + api->records_url() + " answered " + std::to_string(resp.status) +
                       ", expected " + std::to_string(want_status) + ": " +
                       (description.empty() ? resp.body.substr(0, 300) : description));
   }
@@ -871,6 +905,11 @@ bool Demo::Run() {
               [&](StepReport* r) {
                 return Altinn3Request(insurer_, std::nullopt, &consent3_revoked_, r);
               }) &&
+         step("Altinn 3: insurer asks for a consent valid one minute (to expire)",
+              [&](StepReport* r) {
+                return Altinn3Request(insurer_, std::nullopt, &consent3_short_, r,
+                                      kShortConsentSeconds);
+              }) &&
          step("Altinn 3: the person accepts in Altinn",
               [&](StepReport* r) { return PersonAcceptsAltinn3(r); }) &&
          step("Altinn 3: insurer token with the consent inside",
@@ -882,6 +921,11 @@ bool Demo::Run() {
               [&](StepReport* r) {
                 return ConsentToken(supplier_, consent3_supplier_, kInsurerOrg,
                                     &supplier_consent_token_, r);
+              }) &&
+         step("Altinn 3: insurer token with the one-minute consent inside",
+              [&](StepReport* r) {
+                return ConsentToken(insurer_, consent3_short_, std::nullopt,
+                                    &insurer_short_consent_token_, r);
               }) &&
          step("example API in NAV's role", [&](StepReport* r) { return StartExampleApi(r); }) &&
          step("call: insurer token with the Altinn 3 consent -> 200",
@@ -896,6 +940,12 @@ bool Demo::Run() {
               [&](StepReport* r) {
                 return CallApi(insurer_consent_token_, kOtherPerson, 403,
                                Errc::kConsentPersonMismatch, r, false);
+              }) &&
+         step("call: the same API 90 s later, the one-minute consent expired -> 403",
+              [&](StepReport* r) {
+                MP_RETURN_IF_ERROR(StartLaterExampleApi(r));
+                return CallApi(insurer_short_consent_token_, kPerson, 403, Errc::kConsentNotValid,
+                               r, false, later_api_.get());
               }) &&
          step("call: a token without consent -> 403",
               [&](StepReport* r) {

@@ -108,6 +108,15 @@ MP_GRANT_EXPORT Result<Grant> BuildGrant(
 MP_GRANT_EXPORT Result<std::string> ConsentAuthorizationDetails(std::string_view consent_id,
                                                                 std::string_view party);
 
+// SPEC §15: the authorization_details entry that asks for a token as the system user of
+// `customer` (the customer's approved system user of the client's system),
+// {"type":"urn:altinn:systemuser","systemuser_org":{"authority":"iso6523-actorid-upis",
+// "ID":"0192:<orgno>"}} plus "externalRef" when the system user request set one, for
+// TokenRequest::authorization_details. Errc::kInvalidArgument for an empty external_ref.
+//   request.authorization_details = SystemUserAuthorizationDetails(customer).value();
+MP_GRANT_EXPORT Result<std::string> SystemUserAuthorizationDetails(
+    const OrgNumber& customer, std::optional<std::string_view> external_ref = std::nullopt);
+
 // Space-separated, de-duplicated, in first-seen order; empty entries dropped.
 MP_GRANT_EXPORT std::string JoinScopes(const std::vector<std::string>& scopes);
 

@@ -98,6 +98,11 @@ struct MP_VALIDATE_EXPORT AccessTokenPolicy {
   // The API's own resource value. Set: the token's `aud` must equal it. Unset: a token with an
   // `aud` (bound to some resource) is refused.
   std::optional<std::string> audience{};
+  // Set: the token must be a system user token (SPEC §15) for this customer org: one
+  // urn:altinn:systemuser entry whose systemuser_org is this org, else Errc::kConsumerNotAllowed
+  // (Errc::kInvalidClaim for a malformed entry). The API still asks Altinn's PDP what the system
+  // user may do.
+  std::optional<OrgNumber> require_system_user_org{};
   size_t max_token_bytes = 16 * 1024;
   const Clock* clock = nullptr;  // SystemClock when null
 };
@@ -121,6 +126,21 @@ struct MP_VALIDATE_EXPORT ValidatedAccessToken {
   bool HasScope(std::string_view scope) const;
 };
 
+// SPEC §15: the system user a token was issued for, from its urn:altinn:systemuser entry
+// ({"type","systemuser_id":["<uuid>"],"systemuser_org":{"authority","ID"},"system_id"}). The
+// token's consumer is the system's vendor; `org` is the customer the system acts for.
+struct MP_VALIDATE_EXPORT SystemUser {
+  std::string id;         // systemuser_id[0]; the PDP subject urn:altinn:systemuser:uuid:<id>
+  OrgNumber org;          // systemuser_org.ID (or .id)
+  std::string system_id;  // "<vendor orgno>_<name>"
+};
+// nullopt when the token carries no urn:altinn:systemuser entry; Errc::kInvalidClaim (naming the
+// member) for a malformed entry or more than one.
+//   MP_ASSIGN_OR_RETURN(std::optional<SystemUser> su, SystemUserFromAccessToken(token));
+//   if (su && su->org != party) ... refuse: the call is for another org
+MP_VALIDATE_EXPORT Result<std::optional<SystemUser>> SystemUserFromAccessToken(
+    const ValidatedAccessToken& token);
+
 class MP_VALIDATE_EXPORT AccessTokenValidator {
  public:
   AccessTokenValidator(AccessTokenPolicy policy, std::shared_ptr<JwksCache> keys);
@@ -129,8 +149,8 @@ class MP_VALIDATE_EXPORT AccessTokenValidator {
   // kAlgorithmNotAllowed / kUnsupportedAlgorithm, kKeyNotFound, kInvalidSignature, kMissingClaim /
   // kInvalidClaim, kIssuerMismatch, kTokenExpired, kTokenNotYetValid, kIssuedInFuture,
   // kAudienceMismatch, kInvalidOrgNumber (consumer/supplier not "0192:<valid orgno>"),
-  // kInsufficientScope, kConsumerNotAllowed. Messages name the claim and, except for secrets,
-  // the values.
+  // kInsufficientScope, kConsumerNotAllowed (also: not the required system user). Messages name the
+  // claim and, except for secrets, the values.
   Result<ValidatedAccessToken> Validate(std::string_view token) const;
   // Validate with these scopes required in addition to the policy's (per endpoint).
   Result<ValidatedAccessToken> Validate(std::string_view token,

@@ -162,6 +162,20 @@ Result<std::string> ConsentAuthorizationDetails(std::string_view consent_id,
   return entry.dump();
 }
 
+Result<std::string> SystemUserAuthorizationDetails(const OrgNumber& customer,
+                                                   std::optional<std::string_view> external_ref) {
+  if (external_ref.has_value() && external_ref->empty()) {
+    return Status(Errc::kInvalidArgument,
+                  "system user externalRef is empty; leave it out when the request set none");
+  }
+  nlohmann::ordered_json entry;
+  entry["type"] = grant_internal::kSystemUserType;
+  entry["systemuser_org"] = {{"authority", grant_internal::kIso6523Authority},
+                             {"ID", customer.Iso6523()}};
+  if (external_ref.has_value()) entry["externalRef"] = *external_ref;
+  return entry.dump();
+}
+
 std::string JoinScopes(const std::vector<std::string>& scopes) {
   return ScopeSet::FromEntries(scopes).Join();
 }

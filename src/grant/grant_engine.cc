@@ -1346,23 +1346,77 @@ void Engine::ConsentLookup(const std::string& code, const std::string& party,
 }
 
 // {"type":"urn:altinn:systemuser","systemuser_org":{"authority":"iso6523-actorid-upis",
-// "ID":"0192:<orgno>"}}.
+// "ID":"0192:<orgno>"}} (SPEC §15 accepts "id" for "ID", from one Altinn example), with an optional
+// non-empty "externalRef"; then, with a registry, Altinn's lookup finds a live system user.
 void Engine::SystemUserValues(const Json& entry) {
+  const int errors_before = errors_;
   auto org = entry.find("systemuser_org");
+  std::string customer;
   if (org != entry.end() && org->is_object() && org->size() == 2) {
     auto authority = org->find("authority");
     auto id = org->find("ID");
+    if (id == org->end()) id = org->find("id");
     if (authority != org->end() && *authority == grant_internal::kIso6523Authority &&
-        id != org->end() && id->is_string() &&
-        OrgNumber::ParseIso6523(id->get_ref<const std::string&>()).ok()) {
-      return;
+        id != org->end() && id->is_string()) {
+      Result<OrgNumber> parsed = OrgNumber::ParseIso6523(id->get_ref<const std::string&>());
+      if (parsed.ok()) customer = parsed->digits();
     }
   }
-  Error("authorization-details-values",
-        "systemuser_org " +
-            (org == entry.end() ? std::string("is missing") : Show(*org) + " is not valid") +
-            "; use {\"authority\":\"iso6523-actorid-upis\",\"ID\":\"0192:<orgno>\"}",
-        MpError::kMp303);
+  if (customer.empty()) {
+    Error("authorization-details-values",
+          "systemuser_org " +
+              (org == entry.end() ? std::string("is missing") : Show(*org) + " is not valid") +
+              "; use {\"authority\":\"iso6523-actorid-upis\",\"ID\":\"0192:<orgno>\"}",
+          MpError::kMp303);
+  }
+  auto ref = entry.find("externalRef");
+  if (ref != entry.end() && (!ref->is_string() || ref->get_ref<const std::string&>().empty())) {
+    Error("authorization-details-values",
+          "externalRef " + Show(*ref) +
+              " is not a non-empty string; send the system user request's externalRef, or "
+              "leave it out when the request set none",
+          MpError::kMp303);
+  }
+  if (errors_ != errors_before) return;
+  // SPEC §15: the token's consumer is the vendor; acting for another org is the system user's
+  // job. Unverified at Maskinporten; Local choice: MP-303.
+  if (!accepted_.consumer_org.empty()) {
+    Error("systemuser-with-consumer-org",
+          "consumer_org " + accepted_.consumer_org +
+              " cannot be combined with a system user; leave consumer_org out, the system user "
+              "of systemuser_org acts for the customer",
+          MpError::kMp303, ". " + std::string(grant_internal::kSystemUserWithConsumerOrgTitle));
+    return;
+  }
+  if (ctx_.registry == nullptr || !client_.has_value()) {
+    if (ctx_.registry == nullptr) {
+      NotChecked("step 13: Altinn has an approved system user of systemuser_org for the client");
+    }
+    return;
+  }
+  const std::string external_ref = ref != entry.end() ? ref->get<std::string>() : customer;
+  Result<SystemUserFacts> found =
+      ctx_.registry->FindSystemUser(client_->client_id, customer, external_ref);
+  if (Failed(found)) return;
+  auto refuse = [&](std::string rule, std::string message) {
+    Error(std::move(rule), std::move(message), MpError::kMp303,
+          ". " + std::string(grant_internal::kSystemUserNotFoundTitle));
+  };
+  if (found->system_id.empty()) {
+    refuse("systemuser-client-not-in-system",
+           "client " + client_->client_id +
+               " is in no registered system's clientId list; the vendor registers it with the "
+               "system (systemregister/vendor)");
+  } else if (found->vendor_orgno != client_->orgno) {
+    refuse("systemuser-other-vendor", "system " + found->system_id + " belongs to vendor " +
+                                          found->vendor_orgno + ", not to the client's org " +
+                                          client_->orgno);
+  } else if (found->systemuser_id.empty()) {
+    refuse("systemuser-not-found",
+           "org " + customer + " has no approved system user on system " + found->system_id +
+               " with externalRef " + Quote(external_ref, 64) +
+               "; the customer approves the vendor's system user request first");
+  }
 }
 
 }  // namespace

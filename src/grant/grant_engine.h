@@ -71,6 +71,15 @@ struct MP_GRANT_EXPORT ConsentFacts {
   std::string handled_by{};  // supplier orgno that handles it, "" when none
 };
 
+// What Altinn's system user lookup (SPEC §15, byExternalId) finds for a client, a customer org
+// and an externalRef: the system whose client ids hold the client, and that system's system
+// user of the customer with that reference.
+struct MP_GRANT_EXPORT SystemUserFacts {
+  std::string system_id{};      // "" when the client is in no registered system
+  std::string vendor_orgno{};   // the system's vendor
+  std::string systemuser_id{};  // "" when the system has no such system user
+};
+
 // The registry the emulator reads. Errors are the store's (the emulator answers 500).
 class MP_GRANT_EXPORT GrantRegistry {
  public:
@@ -82,6 +91,9 @@ class MP_GRANT_EXPORT GrantRegistry {
   virtual Result<bool> HasDelegation(std::string_view consumer, std::string_view supplier,
                                      std::string_view scope) = 0;
   virtual Result<std::optional<ConsentFacts>> FindConsent(std::string_view id) = 0;
+  virtual Result<SystemUserFacts> FindSystemUser(std::string_view client_id,
+                                                 std::string_view customer_orgno,
+                                                 std::string_view external_ref) = 0;
 };
 
 // jti replay protection (step 10): true when `key` was newly claimed.

@@ -55,7 +55,10 @@ constexpr std::string_view kSystemUserType = "urn:altinn:systemuser";
 constexpr std::array<std::string_view, 2> kAuthorizationDetailsTypes = {kSystemUserType,
                                                                         kConsentType};
 constexpr std::array<std::string_view, 3> kConsentFields = {"type", "id", "from"};
-constexpr std::array<std::string_view, 2> kSystemUserFields = {"type", "systemuser_org"};
+// SPEC §15: externalRef when the system user request set one (it defaults to the customer's
+// orgno).
+constexpr std::array<std::string_view, 3> kSystemUserFields = {"type", "systemuser_org",
+                                                               "externalRef"};
 constexpr std::string_view kConsentPersonPrefix = "urn:altinn:person:identifier-no:";
 constexpr std::string_view kConsentOrgPrefix = "urn:altinn:organization:identifier-no:";
 // SPEC §14.3: the titles of Altinn's consent lookup problems (AM-00001, -00012, -00013, -00011,
@@ -66,6 +69,12 @@ constexpr std::string_view kConsentPartyMismatchTitle =
 constexpr std::string_view kConsentExpiredTitle = "Consent is expired";
 constexpr std::string_view kConsentRevokedTitle = "Consent is revoked";
 constexpr std::string_view kConsentNotAcceptedTitle = "Consent is not accepted";
+// SPEC §15: no live system user for the grant (Altinn's byExternalId answers AUTH-00015 with
+// this title), and the Local choice for consumer_org with a system user; both go after MP-303's
+// text as the consent titles do.
+constexpr std::string_view kSystemUserNotFoundTitle = "The SystemUser was not found.";
+constexpr std::string_view kSystemUserWithConsumerOrgTitle =
+    "consumer_org cannot be combined with a system user";
 // SPEC §5: consumer / supplier / systemuser_org are {"authority": this, "ID": "0192:<orgno>"}.
 constexpr std::string_view kIso6523Authority = "iso6523-actorid-upis";
 

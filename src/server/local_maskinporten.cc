@@ -13,6 +13,7 @@
 
 #include "maskinporten/test_ca.h"
 #include "server/altinn/consent_requests.h"
+#include "server/altinn/system_users.h"
 #include "server/emulator.h"
 #include "server/handlers/local_login.h"
 #include "server/handlers/self_service_api.h"
@@ -120,6 +121,11 @@ void AddRoutes(server::Emulator& impl, const std::string& base_url) {
                                                 .config = impl.config,
                                                 .clock = *impl.clock,
                                                 .base_url = base_url});
+  server::AddSystemUserRoutes(impl.router, {.store = *impl.store,
+                                            .keys = *impl.keys,
+                                            .config = impl.config,
+                                            .clock = *impl.clock,
+                                            .base_url = base_url});
   if (impl.options.web) {
     server::AddWebRoutes(impl.router, server::EmbeddedWebAssets());
     server::AddLocalLoginRoutes(impl.router, {.store = *impl.store,

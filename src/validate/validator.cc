@@ -191,7 +191,7 @@ Result<ValidatedAccessToken> AccessTokenValidator::Validate(
   MP_ASSIGN_OR_RETURN(std::string client_id, OptionalString(claims, "client_id"));
   MP_ASSIGN_OR_RETURN(std::string client_amr, OptionalString(claims, "client_amr"));
   MP_ASSIGN_OR_RETURN(std::string jti, OptionalString(claims, "jti"));
-  return ValidatedAccessToken{
+  ValidatedAccessToken validated{
       .consumer = *std::move(consumer),
       .supplier = std::move(supplier),
       .delegation_source = std::move(delegation_source),
@@ -206,6 +206,23 @@ Result<ValidatedAccessToken> AccessTokenValidator::Validate(
       .authorization_details_json = std::move(details),
       .claims = *std::move(parsed),
   };
+
+  // 10. The system user the API requires (SPEC §15).
+  if (policy_.require_system_user_org) {
+    const std::string want = policy_.require_system_user_org->Iso6523();
+    MP_ASSIGN_OR_RETURN(std::optional<SystemUser> su, SystemUserFromAccessToken(validated));
+    if (!su) {
+      return Status(Errc::kConsumerNotAllowed,
+                    "token carries no urn:altinn:systemuser entry; this API requires the system "
+                    "user of " +
+                        want);
+    }
+    if (su->org != *policy_.require_system_user_org) {
+      return Status(Errc::kConsumerNotAllowed,
+                    "token is for the system user of " + su->org.Iso6523() + ", not of " + want);
+    }
+  }
+  return validated;
 }
 
 }  // namespace mp

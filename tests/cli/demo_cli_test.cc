@@ -32,7 +32,7 @@ using testing::ProcessResult;
 using testing::ReadFile;
 using testing::TempDir;
 
-constexpr int kSteps = 30;
+constexpr int kSteps = 33;
 
 // The demo's temporary directory goes under `tmp` (TMPDIR), so the test can see what it leaves.
 std::vector<std::pair<std::string, std::string>> TmpEnv(const TempDir& tmp) {
@@ -62,7 +62,7 @@ TEST(DemoCli, PrintsEveryStepAndTheSummaryAndExits0) {
     std::snprintf(prefix, sizeof prefix, "[%2d/%d]  ", n, kSteps);
     EXPECT_THAT(r.out, HasSubstr(prefix)) << "step " << n << "\n" << r.out;
   }
-  EXPECT_THAT(r.out, MatchesRegex("(.*\n)*demo: 30 steps, all expected outcomes, [0-9.]+ s\n"));
+  EXPECT_THAT(r.out, MatchesRegex("(.*\n)*demo: 33 steps, all expected outcomes, [0-9.]+ s\n"));
   EXPECT_THAT(r.out, Not(HasSubstr("UNEXPECTED")));
   // The delegated token, the two refusals with their WWW-Authenticate, and the audit lines.
   EXPECT_THAT(r.out, HasSubstr("consumer=0192:910753614 supplier=0192:311654306"));
@@ -109,30 +109,34 @@ TEST(DemoCli, JsonHasOneObjectPerStepWithTheExpectedOutcomes) {
   EXPECT_EQ(steps[10]["status"], "created");
   EXPECT_THAT(steps[11]["view_uri"].get<std::string>(),
               HasSubstr("/accessmanagement/ui/consent/request?id="));
-  // Steps 15-16: the consent inside the Maskinporten token, to the insurer.
-  EXPECT_EQ(steps[14]["authorization_details"][0]["type"], "urn:altinn:consent");
-  EXPECT_EQ(steps[15]["authorization_details"][0]["to"]["ID"], "0192:910753614");
-  // Steps 18-21: the Altinn 3 form at NAV's API: two permits, another person, no consent.
-  EXPECT_EQ(steps[17]["http_status"], 200);
-  EXPECT_EQ(steps[17]["audit"]["consent_form"], "altinn3");
-  EXPECT_EQ(steps[18]["http_status"], 200);
-  EXPECT_EQ(steps[19]["errc"], "consent_person_mismatch");
-  EXPECT_EQ(steps[20]["errc"], "consent_not_valid");
-  // Steps 22-23: Maskinporten refuses another org's and a revoked consent.
-  EXPECT_EQ(steps[21]["mp_code"], "MP-303");
-  EXPECT_EQ(steps[22]["mp_code"], "MP-303");
-  EXPECT_THAT(steps[23]["title"].get<std::string>(), HasSubstr("legacy Altinn 2"));
-  // Steps 27-30 (legacy Altinn 2): two permits, then the consent rule's two refusals.
-  EXPECT_EQ(steps[26]["http_status"], 200);
-  EXPECT_EQ(steps[26]["audit"]["consent_form"], "altinn2_samtykketoken");
-  EXPECT_EQ(steps[27]["http_status"], 200);
-  EXPECT_EQ(steps[28]["http_status"], 403);
-  EXPECT_EQ(steps[28]["errc"], "consent_org_mismatch");
-  EXPECT_EQ(steps[29]["http_status"], 403);
-  EXPECT_EQ(steps[29]["errc"], "consent_person_mismatch");
-  EXPECT_THAT(steps[28]["www_authenticate"].get<std::string>(), HasSubstr("Bearer"));
-  EXPECT_EQ(steps[26]["audit"]["decision"], "permit");
-  EXPECT_EQ(steps[28]["audit"]["decision"], "deny");
+  // Steps 16-18: the consent inside the Maskinporten token, to the insurer.
+  EXPECT_EQ(steps[15]["authorization_details"][0]["type"], "urn:altinn:consent");
+  EXPECT_EQ(steps[16]["authorization_details"][0]["to"]["ID"], "0192:910753614");
+  EXPECT_EQ(steps[17]["authorization_details"][0]["type"], "urn:altinn:consent");
+  // Steps 20-24: the Altinn 3 form at NAV's API: two permits, another person, the expired
+  // consent (NAV's clock later), no consent.
+  EXPECT_EQ(steps[19]["http_status"], 200);
+  EXPECT_EQ(steps[19]["audit"]["consent_form"], "altinn3");
+  EXPECT_EQ(steps[20]["http_status"], 200);
+  EXPECT_EQ(steps[21]["errc"], "consent_person_mismatch");
+  EXPECT_EQ(steps[22]["http_status"], 403);
+  EXPECT_EQ(steps[22]["errc"], "consent_not_valid");
+  EXPECT_EQ(steps[23]["errc"], "consent_not_valid");
+  // Steps 25-26: Maskinporten refuses another org's and a revoked consent.
+  EXPECT_EQ(steps[24]["mp_code"], "MP-303");
+  EXPECT_EQ(steps[25]["mp_code"], "MP-303");
+  EXPECT_THAT(steps[26]["title"].get<std::string>(), HasSubstr("legacy Altinn 2"));
+  // Steps 30-33 (legacy Altinn 2): two permits, then the consent rule's two refusals.
+  EXPECT_EQ(steps[29]["http_status"], 200);
+  EXPECT_EQ(steps[29]["audit"]["consent_form"], "altinn2_samtykketoken");
+  EXPECT_EQ(steps[30]["http_status"], 200);
+  EXPECT_EQ(steps[31]["http_status"], 403);
+  EXPECT_EQ(steps[31]["errc"], "consent_org_mismatch");
+  EXPECT_EQ(steps[32]["http_status"], 403);
+  EXPECT_EQ(steps[32]["errc"], "consent_person_mismatch");
+  EXPECT_THAT(steps[31]["www_authenticate"].get<std::string>(), HasSubstr("Bearer"));
+  EXPECT_EQ(steps[29]["audit"]["decision"], "permit");
+  EXPECT_EQ(steps[31]["audit"]["decision"], "deny");
 
   Result<nlohmann::json> summary = ParseStrictJsonObject(lines[kSteps]);
   ASSERT_TRUE(summary.ok()) << lines[kSteps];

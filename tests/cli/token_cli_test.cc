@@ -164,6 +164,44 @@ TEST_F(TokenCli, ConsentFlagsAreUsageErrorsAloneOrWithAuthorizationDetails) {
   EXPECT_TRUE(server_.Requests().empty());
 }
 
+// Issue 15 §4: --system-user-org <orgno> [--external-ref <ref>] puts the system user entry
+// (SPEC §15) in the grant's authorization_details.
+TEST_F(TokenCli, SystemUserOrgSendsTheSystemUserEntry) {
+  Serve([](const FakeRequest&) { return testing::FakeTokenResponse("tok-s", 119, "nav:example"); });
+  ProcessResult r = Cli(Args({"--system-user-org", "910753614"}));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  ProcessResult ref = Cli(Args({"--system-user-org", "910753614", "--external-ref", "cust-17"}));
+  ASSERT_EQ(ref.exit_code, 0) << ref.err;
+  std::vector<FakeRequest> reqs = server_.Requests();
+  ASSERT_EQ(reqs.size(), 4u);
+  const nlohmann::json org = {{"authority", "iso6523-actorid-upis"}, {"ID", "0192:910753614"}};
+  auto details = [&](const FakeRequest& req) {
+    auto grant = ParseJws(FormValue(req.body, "assertion"));
+    EXPECT_TRUE(grant.ok()) << grant.status().ToString();
+    return (*ParseStrictJsonObject(grant->payload))["authorization_details"];
+  };
+  EXPECT_EQ(details(reqs[1]),
+            nlohmann::json::array({{{"type", "urn:altinn:systemuser"}, {"systemuser_org", org}}}));
+  EXPECT_EQ(details(reqs[3]), nlohmann::json::array({{{"type", "urn:altinn:systemuser"},
+                                                      {"systemuser_org", org},
+                                                      {"externalRef", "cust-17"}}}));
+}
+
+TEST_F(TokenCli, SystemUserFlagsAreUsageErrorsWhenMisused) {
+  ProcessResult bad = Cli(Args({"--system-user-org", "910753615"}));
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_THAT(bad.err, HasSubstr("--system-user-org"));
+  ProcessResult ref_alone = Cli(Args({"--external-ref", "x"}));
+  EXPECT_EQ(ref_alone.exit_code, 2);
+  EXPECT_THAT(ref_alone.err, HasSubstr("--external-ref needs --system-user-org"));
+  ProcessResult with_consent =
+      Cli(Args({"--system-user-org", "910753614", "--consent",
+                "77ed8698-e619-4066-9eb4-5c1eb3f165a1", "--person", "01819010001"}));
+  EXPECT_EQ(with_consent.exit_code, 2);
+  EXPECT_THAT(with_consent.err, HasSubstr("one entry per request"));
+  EXPECT_TRUE(server_.Requests().empty());
+}
+
 TEST_F(TokenCli, MissingClientIdIsUsageErrorNamingFlagAndVariable) {
   ProcessResult r =
       Cli({"token", "--env", "test", "--scope", "a:b", "--key", dir_.File("k.pem"), "--kid", "k1"});

@@ -317,6 +317,32 @@ TEST_F(TokenProviderTest, DifferentResourceOrConsumerFetchesSeparately) {
   EXPECT_EQ(provider.stats().entries, 3u);
 }
 
+// Issue 15: a token carries its consent or system user, so two consents (or two customers'
+// system users) are two cache entries; the same one again is a hit.
+TEST_F(TokenProviderTest, DifferentConsentsAndSystemUsersAreSeparateEntries) {
+  TokenProvider provider(source_, Options());
+  TokenRequest consent_a = Req({"nav:ssu"});
+  consent_a.authorization_details =
+      ConsentAuthorizationDetails("77ed8698-e619-4066-9eb4-5c1eb3f165a1", "01819010001").value();
+  TokenRequest consent_b = Req({"nav:ssu"});
+  consent_b.authorization_details =
+      ConsentAuthorizationDetails("93413201-b7e8-4ec3-a899-580fc02c6aeb", "01819010001").value();
+  TokenRequest user_a = Req({"nav:ssu"});
+  user_a.authorization_details = SystemUserAuthorizationDetails(Org("910753614")).value();
+  TokenRequest user_b = Req({"nav:ssu"});
+  user_b.authorization_details = SystemUserAuthorizationDetails(Org("889640782")).value();
+  EXPECT_EQ(TokenOf(provider, consent_a), "token-1");
+  EXPECT_EQ(TokenOf(provider, consent_b), "token-2");
+  EXPECT_EQ(TokenOf(provider, user_a), "token-3");
+  EXPECT_EQ(TokenOf(provider, user_b), "token-4");
+  EXPECT_EQ(TokenOf(provider, consent_a), "token-1");
+  EXPECT_EQ(TokenOf(provider, user_b), "token-4");
+  EXPECT_EQ(source_.calls(), 4);
+  EXPECT_EQ(provider.stats().entries, 4u);
+  ASSERT_EQ(source_.requests().size(), 4u);
+  EXPECT_EQ(source_.requests()[1].authorization_details, consent_b.authorization_details);
+}
+
 TEST_F(TokenProviderTest, ThousandConcurrentCallersOnAMissCauseOneFetch) {
   TokenProvider provider(source_, Options());
   constexpr int kThreads = 1000;

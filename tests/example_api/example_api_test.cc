@@ -500,6 +500,35 @@ TEST_F(ExampleApiFlow, Altinn3ConsentForAnotherPersonIsRefused) {
   EXPECT_EQ(Body(r)["error"], "consent_person_mismatch");
 }
 
+// Issue 15: an Altinn 3 consent past its validTo (the token itself still valid) is refused.
+TEST_F(ExampleApiFlow, Altinn3ExpiredConsentIsRefusedWithConsentNotValid) {
+  ExampleApiOptions o = Options();
+  o.maskinporten_issuer = testing::kTestIssuer;
+  o.maskinporten_jwks_uri = std::string(kFakeJwksUri);
+  StartApi(o);
+  int64_t now = SystemClock::Instance().NowSeconds();
+  std::string token = testing::MintAccessToken(
+      {.authorization_details_json = Altinn3Details(kInsurerOrg, kPerson, now, -60)}, now);
+  HttpResponse r = Get({.token = token});
+  EXPECT_EQ(r.status, 403) << r.body;
+  EXPECT_EQ(Body(r)["error"], "consent_not_valid");
+  EXPECT_THAT(Body(r)["error_description"].get<std::string>(), HasSubstr("consent expired at"));
+}
+
+// Issue 15: an Altinn 3 consent given to another org than the token's consumer is refused.
+TEST_F(ExampleApiFlow, Altinn3ConsentOfAnotherOrgIsRefusedWithConsentOrgMismatch) {
+  ExampleApiOptions o = Options();
+  o.maskinporten_issuer = testing::kTestIssuer;
+  o.maskinporten_jwks_uri = std::string(kFakeJwksUri);
+  StartApi(o);
+  int64_t now = SystemClock::Instance().NowSeconds();
+  std::string token = testing::MintAccessToken(
+      {.authorization_details_json = Altinn3Details("889640782", kPerson, now)}, now);
+  HttpResponse r = Get({.token = token});
+  EXPECT_EQ(r.status, 403) << r.body;
+  EXPECT_EQ(Body(r)["error"], "consent_org_mismatch");
+}
+
 TEST_F(ExampleApiFlow, SamtykketokenIsRefusedWhenNoConsentIssuerIsConfigured) {
   ExampleApiOptions o = Options();
   o.consent_issuer = "";

@@ -839,6 +839,35 @@ TEST(LintGrant, InvalidAuthorizationDetailsValuesAreMp303) {
                   MpError::kMp303);
 }
 
+// SPEC §15: externalRef is the system user entry's third field; "id" is Altinn's example
+// spelling of systemuser_org.ID; an empty externalRef is a bad value.
+TEST(LintGrant, SystemUserEntryTakesExternalRefAndTheIdSpelling) {
+  Json su = {{"type", "urn:altinn:systemuser"},
+             {"systemuser_org", {{"authority", "iso6523-actorid-upis"}, {"ID", "0192:910753614"}}},
+             {"externalRef", "customer-17"}};
+  EXPECT_TRUE(Lint(WithClaims(WithDetails(su))).empty())
+      << Describe(Lint(WithClaims(WithDetails(su))));
+  Json lower = su;
+  lower["systemuser_org"] = {{"authority", "iso6523-actorid-upis"}, {"id", "0192:910753614"}};
+  EXPECT_TRUE(Lint(WithClaims(WithDetails(lower))).empty());
+  su["externalRef"] = "";
+  ExpectOnlyError(Lint(WithClaims(WithDetails(su))), "authorization-details-values",
+                  MpError::kMp303);
+  su["externalRef"] = 17;
+  ExpectOnlyError(Lint(WithClaims(WithDetails(su))), "authorization-details-values",
+                  MpError::kMp303);
+}
+
+// SPEC §15 Unverified, Local choice: consumer_org with a system user is MP-303, found without a
+// registry too.
+TEST(LintGrant, SystemUserWithConsumerOrgIsMp303) {
+  Json c = WithDetails(
+      {{"type", "urn:altinn:systemuser"},
+       {"systemuser_org", {{"authority", "iso6523-actorid-upis"}, {"ID", "0192:910753614"}}}});
+  c["consumer_org"] = "889640782";
+  ExpectOnlyError(Lint(WithClaims(c)), "systemuser-with-consumer-org", MpError::kMp303);
+}
+
 // ---- every problem, in SPEC §4.4 order ----
 
 TEST(LintGrant, ListsEveryProblemInValidationOrderNotJustTheFirst) {

@@ -416,5 +416,17 @@ TEST(CheckScopeName, AcceptsPrefixColonSubscopeAndNamesTheBadPart) {
   EXPECT_FALSE(CheckScopeName("nav", std::string(201, 'a')).ok());
 }
 
+// SPEC §15: the system user entry, with externalRef only when given.
+TEST(SystemUserAuthorizationDetails, MakesTheSystemUserEntry) {
+  OrgNumber customer = OrgNumber::Parse("910753614").value();
+  EXPECT_EQ(SystemUserAuthorizationDetails(customer).value(),
+            R"({"type":"urn:altinn:systemuser","systemuser_org":{"authority":)"
+            R"("iso6523-actorid-upis","ID":"0192:910753614"}})");
+  EXPECT_EQ(SystemUserAuthorizationDetails(customer, "cust-17").value(),
+            R"({"type":"urn:altinn:systemuser","systemuser_org":{"authority":)"
+            R"("iso6523-actorid-upis","ID":"0192:910753614"},"externalRef":"cust-17"})");
+  EXPECT_EQ(SystemUserAuthorizationDetails(customer, "").status().code(), Errc::kInvalidArgument);
+}
+
 }  // namespace
 }  // namespace mp

@@ -19,6 +19,7 @@
 #include "maskinporten/local_maskinporten.h"
 #include "maskinporten/token_client.h"
 #include "server/altinn/altinn_consent.h"
+#include "server/local_maskinporten_fixture.h"
 #include "server/server_fixtures.h"
 #include "testing/jose_fixtures.h"
 
@@ -28,7 +29,7 @@ namespace {
 using ::testing::HasSubstr;
 using Json = nlohmann::json;
 
-constexpr int64_t kNow = 1790000000;  // 2026-09-21
+constexpr int64_t kNow = testing::kLocalStartTime;  // 2026-09-21
 constexpr std::string_view kInsurer = "910753614";
 constexpr std::string_view kSupplier = "311654306";
 constexpr std::string_view kOtherSupplier = "974760673";
@@ -103,51 +104,13 @@ Json RequestBody(std::string id, std::string valid_to = "2027-09-21T12:00:00.259
               {"redirectUrl", "https://insurer.example/back?x=1"}};
 }
 
-class Altinn3 : public ::testing::Test {
+class Altinn3 : public testing::LocalMaskinportenTest {
  protected:
-  void SetUp() override {
-    LocalMaskinportenOptions o;
-    o.seed_json = Seed();
-    o.signing_key_pem = testing::ServerKey().ToPkcs8Pem();
-    o.clock = &clock_;
-    o.threads = 2;
-    Result<std::unique_ptr<LocalMaskinporten>> s = LocalMaskinporten::Start(o);
-    ASSERT_TRUE(s.ok()) << s.status().ToString();
-    server_ = std::move(s).value();
-  }
+  void SetUp() override { StartServer(Seed()); }
 
-  GrantSpec Spec(const std::string& client, std::optional<std::string_view> consumer_org,
-                 std::vector<std::string> scopes, std::optional<Json> details = {}) {
-    GrantSpec spec{.issuer = server_->issuer(), .client_id = client};
-    spec.request.scopes = std::move(scopes);
-    if (consumer_org) spec.request.consumer_org = OrgNumber::Parse(*consumer_org).value();
-    if (details) spec.request.authorization_details = details->dump();
-    return spec;
-  }
-  mp::HttpResponse PostGrant(const GrantSpec& spec) {
-    Credentials creds = Credentials::WithKid(testing::ClientPrivateKey(), "k1").value();
-    Result<Grant> g = BuildGrant(spec, creds, clock_);
-    EXPECT_TRUE(g.ok()) << g.status().ToString();
-    return Send("POST", "/token",
-                "grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Ajwt-bearer&assertion=" +
-                    (g.ok() ? g->assertion : std::string()),
-                "", "application/x-www-form-urlencoded");
-  }
   std::string Bearer(const std::string& client, std::optional<std::string_view> consumer_org = {},
                      std::string scope = std::string(kConsentRequestsWriteScope)) {
-    mp::HttpResponse r = PostGrant(Spec(client, consumer_org, {scope}));
-    EXPECT_EQ(r.status, 200) << r.body;
-    return r.status == 200 ? Json::parse(r.body)["access_token"].get<std::string>() : "";
-  }
-  mp::HttpResponse Send(std::string method, std::string path, std::string body,
-                        const std::string& bearer, std::string content_type = "application/json") {
-    mp::HttpRequest req{.method = std::move(method), .url = server_->base_url() + path};
-    if (!bearer.empty()) req.headers.push_back({"Authorization", "Bearer " + bearer});
-    if (!body.empty()) req.headers.push_back({"Content-Type", content_type});
-    req.body = std::move(body);
-    Result<mp::HttpResponse> r = http_->Send(req);
-    EXPECT_TRUE(r.ok()) << r.status().ToString();
-    return r.ok() ? *r : mp::HttpResponse{};
+    return AccessToken(Spec(client, consumer_org, {scope}));
   }
   mp::HttpResponse Create(const Json& body, const std::string& bearer) {
     return Send("POST", kPath, body.dump(), bearer);
@@ -166,21 +129,6 @@ class Altinn3 : public ::testing::Test {
   static Json Consent(const std::string& id, std::string_view person = kPerson) {
     return Json{{"type", "urn:altinn:consent"}, {"id", id}, {"from", Person(person)}};
   }
-  // The token endpoint's refusal, byte for byte with the trace id it sent.
-  void ExpectMp303(const mp::HttpResponse& r, const std::string& text) {
-    EXPECT_EQ(r.status, 400);
-    std::smatch m;
-    ASSERT_TRUE(std::regex_search(r.body, m, std::regex(R"(\(trace_id: ([0-9a-f]{32})\))")))
-        << r.body;
-    const std::string want = std::string("{\"error\":\"invalid_altinn_customer_configuration\",") +
-                             "\"error_description\":\"" + text + " (trace_id: " + m[1].str() +
-                             ")\"," + "\"error_uri\":\"" + server_->issuer() + "errors/MP-303\"}";
-    EXPECT_EQ(r.body, want);
-  }
-
-  FakeClock clock_{kNow};
-  std::unique_ptr<HttpClient> http_ = MakeCurlHttpClient();
-  std::unique_ptr<LocalMaskinporten> server_;
 };
 
 const char* const kId = "77ed8698-e619-4066-9eb4-5c1eb3f165a1";

@@ -639,8 +639,33 @@ TEST(GrantValidator, RefusesBadConsentPartyWithMp303) {
                  kMp303);
 }
 
+// SPEC §15: kid-client's system with an approved system user of 974760673.
+void AddSystemUser(Env& env) {
+  const std::string system = std::string(kClientOrg) + "_payroll";
+  ASSERT_TRUE(env.store
+                  ->CreateSystem({.system_id = system,
+                                  .vendor_orgno = std::string(kClientOrg),
+                                  .client_ids = {"kid-client"}})
+                  .ok());
+  ASSERT_TRUE(env.store
+                  ->CreateSystemUserRequest({.id = "r1",
+                                             .external_ref = "974760673",
+                                             .system_id = system,
+                                             .party_orgno = "974760673",
+                                             .rights = {"ske-mva"}})
+                  .ok());
+  ASSERT_TRUE(env.store
+                  ->AcceptSystemUserRequest("r1", {.id = "4a3b9c1e-6f0d-4e2a-9b7c-1d2e3f4a5b6c",
+                                                   .system_id = system,
+                                                   .party_orgno = "974760673",
+                                                   .external_ref = "974760673",
+                                                   .created = kNow})
+                  .ok());
+}
+
 TEST(GrantValidator, ChecksSystemUserOrg) {
   auto env = MakeEnv();
+  AddSystemUser(*env);
   Json good = {{"authority", "iso6523-actorid-upis"}, {"ID", "0192:974760673"}};
   Json bad = {{"authority", "iso6523-actorid-upis"}, {"ID", "0192:974760674"}};
   EXPECT_ACCEPTED(
@@ -653,6 +678,11 @@ TEST(GrantValidator, ChecksSystemUserOrg) {
             WithDetails(
                 {{{"type", "urn:altinn:systemuser"}, {"systemuser_org", good}, {"id", "x"}}})),
       kMp302);
+  // A valid org without a system user of the client's system.
+  Json other = {{"authority", "iso6523-actorid-upis"}, {"ID", "0192:910753614"}};
+  EXPECT_REFUSED(
+      Check(*env, WithDetails({{{"type", "urn:altinn:systemuser"}, {"systemuser_org", other}}})),
+      kMp303);
 }
 
 }  // namespace

@@ -35,9 +35,16 @@ constexpr std::string_view kNewOrg = "974760673";     // not registered
 constexpr std::string_view kWebClient = "local-web-910753614";
 
 std::vector<std::string> WebScopes() {
-  return {"idporten:dcr.read",     "idporten:dcr.write",          "idporten:dcr.modify",
-          "idporten:scopes.write", "altinn:consentrequests.read", "altinn:consentrequests.write",
-          "altinn:consenttokens"};
+  return {"idporten:dcr.read",
+          "idporten:dcr.write",
+          "idporten:dcr.modify",
+          "idporten:scopes.write",
+          "altinn:consentrequests.read",
+          "altinn:consentrequests.write",
+          "altinn:consenttokens",
+          "altinn:authentication/systemregister.write",
+          "altinn:authentication/systemuser.request.write",
+          "altinn:authentication/systemuser.request.read"};
 }
 
 std::string HeaderOf(const http::HttpResponse& r, std::string_view name) {
@@ -139,7 +146,10 @@ TEST(LocalLogin, LoginForARegisteredOrgAnswersAnAccessTokenForThatOrg) {
   EXPECT_EQ(body["expires_in"], kLocalWebTokenLifetime - 1);  // the token service's lifetime - 1
   EXPECT_EQ(body["scope"],
             "idporten:dcr.read idporten:dcr.write idporten:dcr.modify idporten:scopes.write "
-            "altinn:consentrequests.read altinn:consentrequests.write altinn:consenttokens");
+            "altinn:consentrequests.read altinn:consentrequests.write altinn:consenttokens "
+            "altinn:authentication/systemregister.write "
+            "altinn:authentication/systemuser.request.write "
+            "altinn:authentication/systemuser.request.read");
   EXPECT_EQ(body["orgno"], kSeededOrg);
   EXPECT_EQ(body["org_name"], "TEST FORSIKRING AS");
   EXPECT_EQ(body["client_id"], kWebClient);

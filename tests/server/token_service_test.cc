@@ -192,16 +192,17 @@ TEST(TokenService, ConsentAuthorizationDetailsAreEchoedWithTo) {
   EXPECT_EQ(PayloadMemberOrder(r).back(), "authorization_details");
 }
 
-TEST(TokenService, SystemUserAuthorizationDetailsAreEchoed) {
+// SPEC §15: a system user grant needs a registered system holding the client and an approved
+// system user (system_users_test.cc has the whole flow); without one it is MP-303.
+TEST(TokenService, SystemUserWithoutAnApprovedSystemUserIsMp303) {
   auto env = MakeEnv();
   GrantSpec g = KidGrant();
   g.claims["authorization_details"] = {
       {{"type", "urn:altinn:systemuser"}, {"systemuser_org", Party(kConsumerOrg)}}};
   http::HttpResponse r = env->Post(SignGrant(g));
-  ASSERT_EQ(r.status, 200) << r.body;
-  EXPECT_EQ(
-      JwtPayload(AccessToken(r))["authorization_details"],
-      Json::array({{{"type", "urn:altinn:systemuser"}, {"systemuser_org", Party(kConsumerOrg)}}}));
+  EXPECT_EQ(r.status, 400) << r.body;
+  EXPECT_EQ(Body(r)["error"], "invalid_altinn_customer_configuration");
+  EXPECT_EQ(Body(r)["error_uri"], env->config.issuer + "errors/MP-303");
 }
 
 TEST(TokenService, GrantedScopesAreSpaceJoinedWithoutDuplicates) {

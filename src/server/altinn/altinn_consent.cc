@@ -208,14 +208,7 @@ Result<ConsentRecord> ParseConsentRequest(const Json& body, Store& store, int64_
       message != body.end() && !message->is_null() && !message->is_object()) {
     return Field("requestMessage", "must be an object");
   }
-  // Registered: named in the organisations or owning a client.
-  MP_ASSIGN_OR_RETURN(std::vector<Organization> orgs, store.ListOrganizations());
-  bool known = std::any_of(orgs.begin(), orgs.end(),
-                           [&](const Organization& o) { return o.orgno == c.covered_by; });
-  if (!known) {
-    MP_ASSIGN_OR_RETURN(std::vector<ClientRecord> clients, store.ListClients(c.covered_by, true));
-    known = !clients.empty();
-  }
+  MP_ASSIGN_OR_RETURN(bool known, registry::IsRegisteredOrg(store, c.covered_by));
   if (!known) return Field("coveredBy", "organisation " + c.covered_by + " is not registered");
   return c;
 }
@@ -500,6 +493,10 @@ Status EnsureAltinnScopes(Store& store, const Clock& clock) {
       {kConsentRequestsReadScope, "Read consent requests (local Altinn stand-in)"},
       {kConsentRequestsWriteScope, "Create consent requests (local Altinn stand-in)"},
       {kConsentTokensScope, "Fetch consent tokens (local Altinn stand-in)"},
+      {kSystemRegisterWriteScope, "Register systems (local Altinn system register)"},
+      {kSystemUserRequestWriteScope, "Ask customers for system users (local Altinn)"},
+      {kSystemUserRequestReadScope, "Read system user requests (local Altinn)"},
+      {kSystemUserLookupScope, "Look up system users (local Altinn, Maskinporten's lookup)"},
   };
   ScopeRecord base;
   base.prefix = "altinn";

@@ -47,6 +47,13 @@ namespace mp::server {
 constexpr std::string_view kConsentRequestsReadScope = "altinn:consentrequests.read";
 constexpr std::string_view kConsentRequestsWriteScope = "altinn:consentrequests.write";
 constexpr std::string_view kConsentTokensScope = "altinn:consenttokens";
+// The system user API's scopes (SPEC §15), open locally too (docs/emulator.md, "System users").
+constexpr std::string_view kSystemRegisterWriteScope = "altinn:authentication/systemregister.write";
+constexpr std::string_view kSystemUserRequestWriteScope =
+    "altinn:authentication/systemuser.request.write";
+constexpr std::string_view kSystemUserRequestReadScope =
+    "altinn:authentication/systemuser.request.read";
+constexpr std::string_view kSystemUserLookupScope = "altinn:maskinporten/systemuser.read";
 constexpr std::string_view kAltinnLocalOrg = "310954268";
 constexpr std::string_view kAltinnLocalOrgName = "ALTINN (local)";
 
@@ -55,8 +62,8 @@ constexpr int64_t kConsentTokenLifetimeSeconds = 30;
 // validTo may lie at most this far ahead (SPEC §11.1: three years, leap day included).
 constexpr int64_t kMaxConsentValiditySeconds = int64_t{1096} * 86400;
 
-// Creates the organisation kAltinnLocalOrg and the three open scopes when missing. Existing
-// scopes are left as they are (a seed may have changed them).
+// Creates the organisation kAltinnLocalOrg and the open consent and system user scopes when
+// missing. Existing scopes are left as they are (a seed may have changed them).
 Status EnsureAltinnScopes(Store& store, const Clock& clock);
 
 // The samtykketoken signing key with its self-signed certificate.

@@ -11,7 +11,7 @@
 #include "server/altinn/altinn_consent.h"
 #include "server/altinn/consent_rules.h"
 #include "server/handlers/api_response.h"
-#include "server/handlers/local_login.h"
+#include "server/registry/registry_rules.h"
 
 namespace mp::server {
 namespace {
@@ -110,7 +110,7 @@ class ConsentRequestApi {
 
   // The person's page reads the request with the names it shows.
   http::HttpResponse PersonView(const http::HttpRequest& req) const {
-    API_ASSIGN_OR_RESPOND(bool local, LocalOnly(req));
+    API_ASSIGN_OR_RESPOND(bool local, LocalOnly(req, "person's consent", kPersonEndpoint));
     (void)local;
     API_ASSIGN_OR_RESPOND(ConsentRequestRecord c, Find(req.Param("id"), kPersonEndpoint));
     OrderedJson j = ConsentRequestJson(c, ctx_.base_url);
@@ -132,7 +132,7 @@ class ConsentRequestApi {
   }
 
   http::HttpResponse Decide(const http::HttpRequest& req, const Answer& answer) const {
-    API_ASSIGN_OR_RESPOND(bool local, LocalOnly(req));
+    API_ASSIGN_OR_RESPOND(bool local, LocalOnly(req, "person's consent", kPersonEndpoint));
     (void)local;
     const std::string id = req.Param("id");
     API_ASSIGN_OR_RESPOND(ConsentRequestRecord c, Find(id, kPersonEndpoint));
@@ -186,23 +186,13 @@ class ConsentRequestApi {
     return WithoutBody(std::move(caller).response());
   }
 
-  // Registered: named in the organisations or owning a client.
   bool OrgKnown(std::string_view orgno, Status& failed) const {
-    Result<std::vector<Organization>> orgs = ctx_.store.ListOrganizations();
-    if (!orgs.ok()) {
-      failed = orgs.status();
+    Result<bool> known = registry::IsRegisteredOrg(ctx_.store, orgno);
+    if (!known.ok()) {
+      failed = known.status();
       return true;
     }
-    if (std::any_of(orgs->begin(), orgs->end(),
-                    [&](const Organization& o) { return o.orgno == orgno; })) {
-      return true;
-    }
-    Result<std::vector<ClientRecord>> clients = ctx_.store.ListClients(orgno, true);
-    if (!clients.ok()) {
-      failed = clients.status();
-      return true;
-    }
-    return !clients->empty();
+    return *known;
   }
 
   // SPEC §14.1: the same id again answers the stored request when from and to match.
@@ -232,17 +222,6 @@ class ConsentRequestApi {
       if (!s.ok() && s.code() != Errc::kInvalidArgument) return ServerError(s, endpoint);
     }
     return ErrorResponse(409, "conflict", "consent request " + id + " kept changing", endpoint);
-  }
-
-  // The person's endpoints answer only this machine's own pages and tools.
-  static Outcome<bool> LocalOnly(const http::HttpRequest& req) {
-    if (!IsLoopbackRemote(req.remote) || !IsOwnOrigin(req)) {
-      return ErrorResponse(403, "forbidden",
-                           "the person's consent endpoints answer only loopback peers and this "
-                           "server's own pages",
-                           kPersonEndpoint);
-    }
-    return true;
   }
 
   ConsentRequestContext ctx_;

@@ -44,11 +44,6 @@ const std::string* StringAt(const Json& body, std::string_view name) {
   return it != body.end() && it->is_string() ? &it->get_ref<const std::string&>() : nullptr;
 }
 
-bool IsRedirectUrl(std::string_view url) {
-  std::optional<HttpUrl> parsed = ParseHttpUrl(url);
-  return parsed && !parsed->userinfo && IsHttpsOrLoopback(*parsed) && url.size() <= 2000;
-}
-
 // One consentRights entry (SPEC §14.1).
 std::variant<ConsentRight, AltinnProblem> ParseRight(const Json& item, size_t i) {
   const std::string at = "/consentRights/" + std::to_string(i);
@@ -233,6 +228,11 @@ std::variant<ConsentRequestRecord, AltinnProblem> ParseConsentRequestBody(
     c.portal_view_mode = it->get<std::string>();
   }
   return c;
+}
+
+bool IsRedirectUrl(std::string_view url) {
+  std::optional<HttpUrl> parsed = ParseHttpUrl(url);
+  return parsed && !parsed->userinfo && IsHttpsOrLoopback(*parsed) && url.size() <= 2000;
 }
 
 std::string ViewUri(std::string_view base_url, std::string_view id) {

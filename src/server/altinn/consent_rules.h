@@ -56,6 +56,10 @@ std::variant<ConsentRequestRecord, AltinnProblem> ParseConsentRequestBody(
     const nlohmann::json& body, int64_t now,
     const std::function<bool(std::string_view orgno)>& org_known);
 
+// An absolute https URL (http only to a loopback host), no userinfo, at most 2000 characters: what
+// Altinn takes as a redirectUrl (consent requests, SPEC §14.1; systems' allowedRedirectUrls, §15).
+bool IsRedirectUrl(std::string_view url);
+
 // "<base_url>/accessmanagement/ui/consent/request?id=<id>": the person's page (viewUri).
 std::string ViewUri(std::string_view base_url, std::string_view id);
 

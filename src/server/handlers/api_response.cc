@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "core/strings.h"
+#include "server/handlers/local_login.h"
 #include "server/token/access_token.h"
 
 namespace mp::server {
@@ -38,6 +39,17 @@ http::HttpResponse ProblemResponse(int status, std::string_view code, std::strin
   http::HttpResponse r = JsonResponse(status, body, endpoint);
   r.content_type = "application/problem+json";
   return r;
+}
+
+Outcome<bool> LocalOnly(const http::HttpRequest& req, std::string_view whose,
+                        std::string_view endpoint) {
+  if (!IsLoopbackRemote(req.remote) || !IsOwnOrigin(req)) {
+    return ErrorResponse(403, "forbidden",
+                         "the " + std::string(whose) +
+                             " endpoints answer only loopback peers and this server's own pages",
+                         endpoint);
+  }
+  return true;
 }
 
 Outcome<BearerCaller> AuthenticateBearer(const http::HttpRequest& req, const BearerAuth& auth,

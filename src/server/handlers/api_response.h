@@ -82,6 +82,12 @@ struct BearerAuth {
 // an expired or a foreign token; fixed texts, since the verifier's message may hold values that
 // do not belong in a header) or 403 insufficient_scope naming the scopes, each with its RFC 6750
 // WWW-Authenticate challenge.
+// The local-only endpoints of the Altinn stand-ins (a person's or a customer's answer) answer only
+// loopback peers and this server's own pages (IsLoopbackRemote, IsOwnOrigin): else 403 forbidden
+// saying that "the <whose> endpoints answer only ...".
+Outcome<bool> LocalOnly(const http::HttpRequest& req, std::string_view whose,
+                        std::string_view endpoint);
+
 Outcome<BearerCaller> AuthenticateBearer(const http::HttpRequest& req, const BearerAuth& auth,
                                          std::initializer_list<std::string_view> any_of_scopes);
 

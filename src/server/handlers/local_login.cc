@@ -46,6 +46,9 @@ std::vector<std::string> WebClientScopes() {
   scopes.emplace_back(kConsentRequestsReadScope);
   scopes.emplace_back(kConsentRequestsWriteScope);
   scopes.emplace_back(kConsentTokensScope);
+  scopes.emplace_back(kSystemRegisterWriteScope);
+  scopes.emplace_back(kSystemUserRequestWriteScope);
+  scopes.emplace_back(kSystemUserRequestReadScope);
   return scopes;
 }
 

@@ -32,6 +32,11 @@ void AddWebRoutes(http::Router& router, std::span<const WebAsset> assets) {
       router.Add("GET", "/accessmanagement/ui/consent/request",
                  [a](const http::HttpRequest&) { return Serve(a); });
     }
+    // The customer's system user approval page at the request's confirmUrl (SPEC §15).
+    if (a.name == "systemuser-request.html") {
+      router.Add("GET", "/authfront/ui/auth/vendorrequest",
+                 [a](const http::HttpRequest&) { return Serve(a); });
+    }
   }
 }
 

@@ -33,7 +33,8 @@ inline constexpr std::string_view kWebContentSecurityPolicy =
 
 // Adds GET /<name> for every asset, GET / for index.html and GET
 // /accessmanagement/ui/consent/request (the person's Altinn 3 consent page) for
-// consent-request.html when there are such. The assets'
+// consent-request.html, and GET /authfront/ui/auth/vendorrequest (the customer's system user
+// approval page, SPEC §15) for systemuser-request.html, when there are such. The assets'
 // bytes must outlive the router (EmbeddedWebAssets() are static). Endpoint label "web".
 void AddWebRoutes(http::Router& router, std::span<const WebAsset> assets);
 

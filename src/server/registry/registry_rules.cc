@@ -465,6 +465,16 @@ OrderedJson JwksJson(const ClientJwks& jwks) {
   return j;
 }
 
+Result<bool> IsRegisteredOrg(Store& store, std::string_view orgno) {
+  MP_ASSIGN_OR_RETURN(std::vector<Organization> orgs, store.ListOrganizations());
+  if (std::any_of(orgs.begin(), orgs.end(),
+                  [&](const Organization& o) { return o.orgno == orgno; })) {
+    return true;
+  }
+  MP_ASSIGN_OR_RETURN(std::vector<ClientRecord> clients, store.ListClients(orgno, true));
+  return !clients.empty();
+}
+
 Status EnsureScopes(Store& store, const ScopeRecord& base, std::span<const ProvidedScope> scopes) {
   for (const ProvidedScope& provided : scopes) {
     MP_ASSIGN_OR_RETURN(std::optional<ScopeRecord> existing, store.GetScope(provided.name));

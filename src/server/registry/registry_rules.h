@@ -97,6 +97,10 @@ Status CheckDelegation(const std::optional<ScopeRecord>& scope, std::string_view
 // A valid org number (OrgNumber::Parse), else FieldError(path, ...).
 Status CheckOrgNumber(std::string_view orgno, std::string_view path);
 
+// An org the local registry knows: named in the organisations or owning a client (active or
+// not). The Altinn stand-ins refuse parties that are neither (AM-00003 and friends).
+Result<bool> IsRegisteredOrg(Store& store, std::string_view orgno);
+
 // Unix seconds -> "2026-11-30T14:00:00Z": mp::FormatUtc (core/utc_time.h), kept under this name
 // for the grant validator until the grant-rule engine replaces it.
 inline std::string IsoTime(int64_t unix_seconds) { return FormatUtc(unix_seconds); }

@@ -4,6 +4,7 @@
 
 #include "core/utc_time.h"
 #include "server/altinn/consent_rules.h"
+#include "server/altinn/system_users.h"
 #include "server/registry/registry_rules.h"
 
 namespace mp::server {
@@ -64,11 +65,15 @@ nlohmann::ordered_json ConsentEntry(const nlohmann::json& sent, int64_t consente
   return out;
 }
 
-nlohmann::ordered_json SystemUserEntry(const nlohmann::json& sent) {
+// SPEC §15: {"type","systemuser_id":[<uuid>],"systemuser_org":{authority,ID},"system_id"}; no
+// externalRef, and systemuser_org always with "ID".
+nlohmann::ordered_json SystemUserEntry(const SystemUserRecord& user) {
   nlohmann::ordered_json out;
   out["type"] = grant_internal::kSystemUserType;
+  out["systemuser_id"] = nlohmann::ordered_json::array({user.id});
   out["systemuser_org"] = {{"authority", grant_internal::kIso6523Authority},
-                           {"ID", sent["systemuser_org"]["ID"]}};
+                           {"ID", "0192:" + user.party_orgno}};
+  out["system_id"] = user.system_id;
   return out;
 }
 
@@ -151,6 +156,21 @@ Result<std::optional<grant::ConsentFacts>> StoreGrantRegistry::FindConsent(std::
   });
 }
 
+Result<grant::SystemUserFacts> StoreGrantRegistry::FindSystemUser(std::string_view client_id,
+                                                                  std::string_view customer_orgno,
+                                                                  std::string_view external_ref) {
+  MP_ASSIGN_OR_RETURN(SystemUserLookup found,
+                      LookupSystemUser(store_, client_id, customer_orgno, external_ref));
+  grant::SystemUserFacts facts;
+  if (found.system.has_value()) {
+    facts.system_id = found.system->system_id;
+    facts.vendor_orgno = found.system->vendor_orgno;
+  }
+  system_user_ = std::move(found.user);
+  if (system_user_.has_value()) facts.systemuser_id = system_user_->id;
+  return facts;
+}
+
 const ScopeRecord* StoreGrantRegistry::scope(const std::string& name) const {
   auto it = scopes_.find(name);
   return it == scopes_.end() ? nullptr : &it->second;
@@ -225,8 +245,11 @@ GrantVerdict GrantValidator::Validate(std::string_view assertion) const {
         return verdict;
       }
       g.authorization_details = nlohmann::ordered_json::array({std::move(entry)});
+    } else if (const auto& user = registry.system_user(); user.has_value()) {
+      g.authorization_details = nlohmann::ordered_json::array({SystemUserEntry(*user)});
     } else {
-      g.authorization_details = nlohmann::ordered_json::array({SystemUserEntry(sent)});
+      verdict.refusal = InternalError(Status(Errc::kInternal, "the system user was not read"));
+      return verdict;
     }
   }
   verdict.grant = std::move(g);

@@ -72,12 +72,19 @@ class StoreGrantRegistry final : public grant::GrantRegistry {
   Result<bool> HasDelegation(std::string_view consumer, std::string_view supplier,
                              std::string_view scope) override;
   Result<std::optional<grant::ConsentFacts>> FindConsent(std::string_view id) override;
+  // SPEC §15 byExternalId: the system holding `client_id`, then its system user of
+  // `customer_orgno` with `external_ref`.
+  Result<grant::SystemUserFacts> FindSystemUser(std::string_view client_id,
+                                                std::string_view customer_orgno,
+                                                std::string_view external_ref) override;
 
   const std::optional<ClientRecord>& client() const { return client_; }
   const ScopeRecord* scope(const std::string& name) const;
   // The consent FindConsent read: an Altinn 3 request, or else a legacy Altinn 2 one.
   const std::optional<ConsentRequestRecord>& consent_request() const { return consent_request_; }
   const std::optional<ConsentRecord>& consent() const { return consent_; }
+  // The system user FindSystemUser found, when it found one.
+  const std::optional<SystemUserRecord>& system_user() const { return system_user_; }
 
  private:
   Store& store_;
@@ -85,6 +92,7 @@ class StoreGrantRegistry final : public grant::GrantRegistry {
   std::map<std::string, ScopeRecord, std::less<>> scopes_;
   std::optional<ConsentRequestRecord> consent_request_;
   std::optional<ConsentRecord> consent_;
+  std::optional<SystemUserRecord> system_user_;
 };
 
 // This server's trust anchors as the engine reads them (SPEC §7).
