@@ -10,7 +10,7 @@ FUZZ_SECONDS ?= 60
 BUILD_DIR := build/$(PRESET)
 PREFIX ?= /usr/local
 
-.PHONY: all deps configure build test demo install package bench bench-server bench-agent soak fuzz format asan tsan tsa clean
+.PHONY: all deps configure build test demo install package bench bench-server bench-agent bench-cluster soak fuzz format asan tsan tsa clean
 
 all: build
 
@@ -53,6 +53,11 @@ bench-server: build
 # connections; targets >= 0.8x and p99 <= 1 ms).
 bench-agent: build
 	scripts/bench-agent.sh
+
+# One and two `serve` instances on a PostgreSQL registry and a Redis replay store (started by the
+# script on loopback) next to one on SQLite, vs the machine's RSA-3072 signing limit.
+bench-cluster: build
+	scripts/bench-cluster.sh
 
 # Token and admin load on `serve` for SOAK_MINUTES (default 5); fails when its RSS keeps growing.
 soak: build

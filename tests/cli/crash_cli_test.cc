@@ -23,6 +23,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "cli/serve_admin.h"
 #include "core/json.h"
 #include "maskinporten/grant.h"
 #include "maskinporten/http.h"
@@ -36,62 +37,15 @@ namespace {
 
 using ::testing::HasSubstr;
 
-constexpr std::string_view kOrg = "910753614";
-constexpr std::string_view kDigdir = "991825827";
 constexpr std::string_view kOtherOrg = "889640782";
-constexpr std::string_view kClientId = "crash-client";
-constexpr std::string_view kKid = "crash-1";
 // Fixed, so grants signed before the kill carry the `aud` of the restarted server on a new port.
-constexpr std::string_view kIssuer = "http://127.0.0.1/crash-test/";
+const ServeAdmin kAdmin{.issuer = "http://127.0.0.1/crash-test/",
+                        .client_id = "crash-client",
+                        .kid = "crash-1",
+                        .own_scope = "crash:token"};
 constexpr int kWorkers = 3;
 
-const std::vector<std::string> kAdminScopes = {"idporten:dcr.read", "idporten:dcr.write",
-                                               "idporten:dcr.modify", "idporten:scopes.write"};
-
-const PrivateKey& ClientKey() {
-  static const PrivateKey key = [] {
-    Result<PrivateKey> k = PrivateKey::Generate(Algorithm::kRS256);
-    if (!k.ok()) throw std::runtime_error(k.status().ToString());
-    return *k;
-  }();
-  return key;
-}
-
-std::string Jwk(std::string kid) {
-  return PublicKeyToJwk(ClientKey().public_key(),
-                        {.kid = std::move(kid), .alg = Algorithm::kRS256});
-}
-
-// One org with the admin scopes (owned by Digdir) and its own scope crash:token, and one client
-// holding all of them with a registered key.
-std::string Seed() {
-  nlohmann::json scopes = nlohmann::json::array();
-  nlohmann::json access = nlohmann::json::array();
-  for (const std::string& name : kAdminScopes) {
-    size_t colon = name.find(':');
-    scopes.push_back({{"prefix", name.substr(0, colon)},
-                      {"subscope", name.substr(colon + 1)},
-                      {"owner_orgno", kDigdir},
-                      {"visibility", "PRIVATE"}});
-    access.push_back({{"scope", name}, {"consumer_orgno", kOrg}});
-  }
-  scopes.push_back({{"prefix", "crash"}, {"subscope", "token"}, {"owner_orgno", kOrg}});
-  nlohmann::json client_scopes = kAdminScopes;
-  client_scopes.push_back("crash:token");
-  nlohmann::json seed = {
-      {"organizations",
-       {{{"orgno", kDigdir}, {"name", "DIGDIR"}}, {{"orgno", kOrg}, {"name", "CRASH TEST AS"}}}},
-      {"scopes", scopes},
-      {"access", access},
-      {"clients",
-       {{{"client_id", kClientId},
-         {"client_name", "crash client"},
-         {"client_orgno", kOrg},
-         {"scopes", client_scopes},
-         {"keys", {nlohmann::json::parse(Jwk(std::string(kKid)))}}}}},
-  };
-  return seed.dump();
-}
+std::string Jwk(std::string kid) { return AdminJwk(std::move(kid)); }
 
 // `PRAGMA integrity_check` on the registry file, opened read-only: "ok" or the problems found.
 std::string IntegrityCheck(const std::string& path) {
@@ -116,20 +70,20 @@ std::string IntegrityCheck(const std::string& path) {
 class CrashCli : public ::testing::Test {
  protected:
   void SetUp() override {
-    WriteFile(dir_.File("seed.json"), Seed());
+    WriteFile(dir_.File("seed.json"), kAdmin.SeedJson());
     std::random_device rd;
     kill_after_ = std::uniform_int_distribution<int>(3, 30)(rd);
     RecordProperty("kill_after_acks", kill_after_);
   }
 
-  // Starts the server on the registry file and a fresh port (the issuer stays kIssuer).
+  // Starts the server on the registry file and a fresh port (the issuer stays kAdmin.issuer).
   void Start() {
     std::filesystem::remove(dir_.File("port"));
     serve_ = std::make_unique<BackgroundProcess>(
         MP_CLI_PATH,
         std::vector<std::string>{"serve", "--config", dir_.File("seed.json"), "--db", Db(),
-                                 "--replay-store", "sqlite", "--issuer", std::string(kIssuer),
-                                 "--ca-dir", dir_.File("ca"), "--ca-bits", "2048", "--port-file",
+                                 "--replay-store", "sqlite", "--issuer", kAdmin.issuer, "--ca-dir",
+                                 dir_.File("ca"), "--ca-bits", "2048", "--port-file",
                                  dir_.File("port"), "--no-web", "--quiet"},
         dir_.File("out"), dir_.File("err"));
     std::string port = BackgroundProcess::WaitForLine(dir_.File("port"), 60000);
@@ -150,52 +104,15 @@ class CrashCli : public ::testing::Test {
 
   std::string Db() const { return dir_.File("registry.db"); }
 
-  static std::unique_ptr<HttpClient> Http() {
-    return MakeCurlHttpClient({.connect_timeout = std::chrono::milliseconds(2000),
-                               .total_timeout = std::chrono::milliseconds(5000)});
-  }
-
-  static std::string Grant(const std::vector<std::string>& scopes) {
-    static const Credentials credentials = [] {
-      Result<Credentials> c = Credentials::WithKid(ClientKey(), std::string(kKid));
-      if (!c.ok()) throw std::runtime_error(c.status().ToString());
-      return *c;
-    }();
-    Result<mp::Grant> g = BuildGrant({.issuer = std::string(kIssuer),
-                                      .client_id = std::string(kClientId),
-                                      .request = {.scopes = scopes}},
-                                     credentials, SystemClock::Instance());
-    if (!g.ok()) throw std::runtime_error(g.status().ToString());
-    return g->assertion;
-  }
-
+  static std::unique_ptr<HttpClient> Http() { return TestHttp(); }
+  static std::string Grant(const std::vector<std::string>& scopes) { return kAdmin.Grant(scopes); }
   Result<HttpResponse> PostToken(HttpClient& http, const std::string& assertion) const {
-    return http.Send({.method = "POST",
-                      .url = base_ + "/token",
-                      .headers = {{"Content-Type", "application/x-www-form-urlencoded"}},
-                      .body = "grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Ajwt-bearer"
-                              "&assertion=" +
-                              assertion});
+    return ServeAdmin::PostToken(http, base_, assertion);
   }
-
-  // A bearer token with the admin scopes.
-  std::string AdminToken(HttpClient& http) const {
-    Result<HttpResponse> r = PostToken(http, Grant(kAdminScopes));
-    if (!r.ok() || r->status != 200) return "";
-    Result<nlohmann::json> body = ParseStrictJsonObject(r->body);
-    return body.ok() ? (*body)["access_token"].get<std::string>() : "";
-  }
-
+  std::string AdminToken(HttpClient& http) const { return kAdmin.Token(http, base_); }
   Result<HttpResponse> Api(HttpClient& http, const std::string& token, std::string method,
                            const std::string& path, const nlohmann::json& body = nullptr) const {
-    HttpRequest req{.method = std::move(method),
-                    .url = base_ + "/api/v1" + path,
-                    .headers = {{"Authorization", "Bearer " + token}}};
-    if (!body.is_null()) {
-      req.headers.emplace_back("Content-Type", "application/json");
-      req.body = DumpJson(body);
-    }
-    return http.Send(req);
+    return ServeAdmin::Api(http, base_, token, std::move(method), path, body);
   }
 
   // A worker's answer: true for `status` (an acknowledgement, counted); false when the request

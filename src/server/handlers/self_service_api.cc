@@ -38,9 +38,12 @@ http::HttpResponse Forbidden(std::string_view description) {
   return ErrorResponse(403, "forbidden", description);
 }
 
-// A failure of the store (or another internal step): 500, never the details of a refusal.
+// A failure of the store (or another internal step): 500, never the details of a refusal; a
+// registry that cannot be reached (PostgreSQL down) is an outage the client may retry: 503, as
+// the token endpoint answers (token_refusal.cc).
 http::HttpResponse ServerError(const Status& s) {
-  return ErrorResponse(500, "server_error", "the registry failed: " + s.ToString());
+  return ErrorResponse(s.code() == Errc::kNetworkError ? 503 : 500, "server_error",
+                       "the registry failed: " + s.ToString());
 }
 
 // Maps a validation/store Status to the answer: kInvalidArgument (a field rule) is 400, the rest
