@@ -48,7 +48,7 @@ TEST(ServePostgresCli, ServesFromPostgresAndLogsTheUrlWithoutItsPassword) {
   serve.Signal(SIGTERM);
   EXPECT_EQ(serve.Wait(15000), 0) << ReadFile(dir.File("err"));
   const std::string err = ReadFile(dir.File("err"));
-  EXPECT_THAT(err, HasSubstr(", registry " + plain + ", started in"));
+  EXPECT_THAT(err, HasSubstr(", registry " + plain + ", replay store postgres, started in"));
   EXPECT_THAT(err, Not(HasSubstr("s3cr3t")));
 }
 
