@@ -97,11 +97,11 @@ cat >"$work/seed.json" <<'JSON'
 JSON
 issuer="http://127.0.0.1/bench-cluster/"
 
-# CPU ticks of every postgres and redis-server process now.
+# CPU ticks of every postgres and of every redis-server process now: "<postgres> <redis>".
 store_ticks() {
   python3 - <<'PY'
 import os
-total = 0
+total = {"postgres": 0, "redis-server": 0}
 for pid in os.listdir("/proc"):
     if not pid.isdigit():
         continue
@@ -110,10 +110,10 @@ for pid in os.listdir("/proc"):
     except OSError:
         continue
     comm = stat[stat.index("(") + 1:stat.rindex(")")]
-    if comm in ("postgres", "redis-server"):
+    if comm in total:
         fields = stat[stat.rindex(")") + 2:].split()
-        total += int(fields[11]) + int(fields[12])
-print(total)
+        total[comm] += int(fields[11]) + int(fields[12])
+print(total["postgres"], total["redis-server"])
 PY
 }
 
@@ -134,8 +134,8 @@ run_case() {
     ports+=("$(tr -dc '0-9' <"$dir/port")")
   done
   echo "$name: $case: $n instance(s), $connections connections, ${duration}s ..."
-  local per=$(((connections + n - 1) / n)) ticks_before loaders=()
-  ticks_before=$(store_ticks)
+  local per=$(((connections + n - 1) / n)) before after loaders=()
+  read -r -a before <<<"$(store_ticks)"
   for i in $(seq "$n"); do
     "$cli" bench token --url "http://127.0.0.1:${ports[$((i - 1))]}/token" --issuer "$issuer" \
       --client-id bench-client --key "$work/keys/bench.pem" --kid bench-1 --scope bench:token \
@@ -144,7 +144,8 @@ run_case() {
     loaders+=($!)
   done
   for pid in "${loaders[@]}"; do wait "$pid"; done
-  echo "$(($(store_ticks) - ticks_before))" >"$out/cluster-$case-store-ticks.txt"
+  read -r -a after <<<"$(store_ticks)"
+  echo "$((after[0] - before[0])) $((after[1] - before[1]))" >"$out/cluster-$case-store-ticks.txt"
   stop_all
 }
 
@@ -158,7 +159,7 @@ out, limit, cores, hz = sys.argv[1], float(sys.argv[2]), sys.argv[3], int(sys.ar
 print()
 print(f"RSA-3072 signing limit: {limit:.1f} sign/s (openssl speed -multi {cores})")
 print(f"{'case':<12}{'instances':>10}{'tokens/s':>10}{'ratio':>8}{'p50 ms':>9}{'p99 ms':>9}"
-      f"{'errors':>8}{'store CPU/token':>17}")
+      f"{'errors':>8}{'PostgreSQL CPU/token':>22}{'Redis CPU/token':>17}")
 base = None
 for case in ("sqlite-1", "pg-redis-1", "pg-redis-2"):
     runs = [json.load(open(f)) for f in sorted(glob.glob(f"{out}/cluster-{case}-[0-9]*.json"))]
@@ -167,12 +168,11 @@ for case in ("sqlite-1", "pg-redis-1", "pg-redis-2"):
     errors = sum(r["errors"] for r in runs)
     p50 = max(r["latency_ms"]["p50"] for r in runs)
     p99 = max(r["latency_ms"]["p99"] for r in runs)
-    ticks = int(open(f"{out}/cluster-{case}-store-ticks.txt").read())
-    # The loaders also count warmup tokens in nothing: CPU over the whole case / measured tokens
-    # is an upper bound on the store's CPU per token.
-    per_token_us = ticks / hz / ok * 1e6 if ok else float("nan")
+    pg_ticks, redis_ticks = map(int, open(f"{out}/cluster-{case}-store-ticks.txt").read().split())
+    # CPU over the whole case (warmup included) / tokens measured: an upper bound per token.
+    us = lambda ticks: ticks / hz / ok * 1e6 if ok else float("nan")
     print(f"{case:<12}{len(runs):>10}{tps:>10.1f}{tps / limit:>8.2f}{p50:>9.2f}{p99:>9.2f}"
-          f"{errors:>8}{per_token_us:>14.0f} us")
-print("  ratio: tokens/s over the signing limit; p50/p99: the worst instance's; store CPU/token:")
-print("  PostgreSQL + Redis CPU during the case (warmup included) over the tokens measured")
+          f"{errors:>8}{us(pg_ticks):>19.0f} us{us(redis_ticks):>14.0f} us")
+print("  ratio: tokens/s over the signing limit; p50/p99: the worst instance's; CPU/token: the")
+print("  PostgreSQL and Redis processes' CPU during the case (warmup included) over the tokens")
 PY
