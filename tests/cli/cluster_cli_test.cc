@@ -28,7 +28,6 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/serve_admin.h"
-#include "core/json.h"
 #include "maskinporten/jws.h"
 #include "testing/cli_runner.h"
 #include "testing/postgres_server.h"
