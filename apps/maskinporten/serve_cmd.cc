@@ -8,6 +8,7 @@
 #include "core/url.h"
 #include "maskinporten/local_maskinporten.h"
 #include "server/store/store.h"
+#include "server/token/signing_keys.h"
 
 namespace mp::cli {
 namespace {
@@ -50,14 +51,8 @@ int RunServe(const ServeArgs& a) {
   o.signing_key_reload_seconds = a.key_reload;
   o.signing_key_activation_delay_seconds = a.key_activation_delay;
   if (a.threads < 0 || a.threads > 256) return UsageError("--threads must be 0..256");
-  if (a.key_reload < 0 || a.key_reload > 86400 || a.key_activation_delay < 0 ||
-      a.key_activation_delay > 86400) {
-    return UsageError("--key-reload-interval and --key-activation-delay must be 0..86400 seconds");
-  }
-  if (a.key_reload > 0 && a.key_activation_delay <= a.key_reload) {
-    return UsageError("--key-activation-delay must exceed --key-reload-interval (" +
-                      std::to_string(a.key_reload) +
-                      " s): an instance could otherwise sign with a key another does not publish");
+  if (Status s = server::CheckKeyTiming(a.key_reload, a.key_activation_delay); !s.ok()) {
+    return UsageError("--key-reload-interval / --key-activation-delay: " + s.message());
   }
   if (a.env == "test") {
     o.environment = CertEnvironment::kTest;

@@ -9,23 +9,27 @@
 
 namespace mp::server {
 
-Result<std::unique_ptr<SigningKeys>> SigningKeys::Load(Store& store, const Clock& clock,
-                                                       const SigningKeyOptions& options) {
+Status CheckKeyTiming(int reload_interval, int activation_delay) {
   constexpr int kMaxSeconds = 86400;
-  for (auto [name, value] : {std::pair{"reload interval", options.reload_interval},
-                             std::pair{"activation delay", options.activation_delay}}) {
+  for (auto [name, value] : {std::pair{"reload interval", reload_interval},
+                             std::pair{"activation delay", activation_delay}}) {
     if (value < 0 || value > kMaxSeconds) {
       return Status(Errc::kInvalidArgument, std::string("signing key ") + name + " " +
                                                 std::to_string(value) + " s is outside 0..86400");
     }
   }
-  if (options.reload_interval > 0 && options.activation_delay <= options.reload_interval) {
+  if (reload_interval > 0 && activation_delay <= reload_interval) {
     return Status(Errc::kInvalidArgument,
-                  "signing key activation delay (" + std::to_string(options.activation_delay) +
-                      " s) must exceed the reload interval (" +
-                      std::to_string(options.reload_interval) +
+                  "signing key activation delay (" + std::to_string(activation_delay) +
+                      " s) must exceed the reload interval (" + std::to_string(reload_interval) +
                       " s), or an instance could sign with a key another one does not publish yet");
   }
+  return OkStatus();
+}
+
+Result<std::unique_ptr<SigningKeys>> SigningKeys::Load(Store& store, const Clock& clock,
+                                                       const SigningKeyOptions& options) {
+  MP_RETURN_IF_ERROR(CheckKeyTiming(options.reload_interval, options.activation_delay));
   std::unique_ptr<SigningKeys> keys(new SigningKeys(store, clock, options));
   MutexLock lock(keys->rotate_mu_);
   MP_ASSIGN_OR_RETURN(std::vector<SigningKeyRecord> stored, store.ListSigningKeys());

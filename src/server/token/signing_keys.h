@@ -57,6 +57,10 @@ struct SigningKeyOptions {
   std::optional<KeyEncryptionKey> key_encryption{};
 };
 
+// The rule for reload_interval and activation_delay above: each 0..86400 s, and a delay above a
+// non-zero interval. Errc::kInvalidArgument naming the value; `serve` checks its flags with it.
+Status CheckKeyTiming(int reload_interval, int activation_delay);
+
 class SigningKeys {
  public:
   // Loads the keys from `store`; generates (or takes initial_key_pem as) the first key when the
