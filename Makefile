@@ -7,6 +7,7 @@
 PRESET ?= release
 JOBS ?= $(shell nproc)
 FUZZ_SECONDS ?= 60
+FUZZ_JOBS ?= 1
 BUILD_DIR := build/$(PRESET)
 PREFIX ?= /usr/local
 
@@ -65,7 +66,7 @@ soak: build
 
 fuzz:
 	@scripts/install-deps.sh clang
-	FUZZ_RUNS=$(FUZZ_RUNS) FUZZ_SLOW_RUNS=$(FUZZ_SLOW_RUNS) scripts/fuzz.sh $(FUZZ_SECONDS)
+	FUZZ_RUNS=$(FUZZ_RUNS) FUZZ_SLOW_RUNS=$(FUZZ_SLOW_RUNS) FUZZ_JOBS=$(FUZZ_JOBS) scripts/fuzz.sh $(FUZZ_SECONDS)
 
 # The sanitizer (ASan+UBSan) and clang thread-safety presets, built and tested.
 asan:
