@@ -6,7 +6,9 @@
 //   - nothing crashes, leaks or hangs;
 //   - the findings are the same on a second run;
 //   - every finding has a rule id of [a-z0-9-], a message, and a valid MP error when it names one;
-//   - no message holds the whole grant.
+//   - no message holds the whole grant, when the input has a grant's alphabet (base64url and dots:
+//     any other input of 32 bytes or more may be a piece of a message's own text, which the
+//     fuzzer finds through the dictionary; a finding of the first campaign was one).
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -27,6 +29,16 @@ bool IsRuleId(const std::string& rule) {
   if (rule.empty()) return false;
   for (char c : rule) {
     if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-')) return false;
+  }
+  return true;
+}
+
+bool HasGrantAlphabet(std::string_view s) {
+  for (char c : s) {
+    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+          c == '_' || c == '.')) {
+      return false;
+    }
   }
   return true;
 }
@@ -70,7 +82,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       const mp::MpErrorInfo& info = mp::MpErrorInfoFor(*f.maskinporten_error);
       FUZZ_CHECK(info.id == *f.maskinporten_error);
     }
-    if (assertion.size() >= 32) FUZZ_CHECK(f.message.find(assertion) == std::string::npos);
+    if (assertion.size() >= 32 && HasGrantAlphabet(assertion)) FUZZ_CHECK(f.message.find(assertion) == std::string::npos);
   }
   mp::ClearOpenSslErrors();
   return 0;

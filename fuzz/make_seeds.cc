@@ -412,6 +412,8 @@ void GrantLintSeeds(Corpus& c) {
   c.Add("hostile_empty", "0");
   c.Add("hostile_dots", "0....");
   c.Add("hostile_header_array", "1" + Lines({"[1,2]", "{}", ""}));
+  // Finding of the first campaign: a message's own text as the grant (a property's false alarm).
+  c.Add("finding_message_text_as_grant", "t or a line break at byte 0; send it as one unbro");
 }
 
 std::string RouteByte(int route, int caller = 0) {
