@@ -82,7 +82,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       const mp::MpErrorInfo& info = mp::MpErrorInfoFor(*f.maskinporten_error);
       FUZZ_CHECK(info.id == *f.maskinporten_error);
     }
-    if (assertion.size() >= 32 && HasGrantAlphabet(assertion)) FUZZ_CHECK(f.message.find(assertion) == std::string::npos);
+    if (assertion.size() >= 32 && HasGrantAlphabet(assertion)) {
+      FUZZ_CHECK(f.message.find(assertion) == std::string::npos);
+    }
   }
   mp::ClearOpenSslErrors();
   return 0;
