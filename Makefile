@@ -66,7 +66,7 @@ soak: build
 
 fuzz:
 	@scripts/install-deps.sh clang
-	FUZZ_RUNS=$(FUZZ_RUNS) FUZZ_SLOW_RUNS=$(FUZZ_SLOW_RUNS) FUZZ_JOBS=$(FUZZ_JOBS) scripts/fuzz.sh $(FUZZ_SECONDS)
+	FUZZ_RUNS=$(FUZZ_RUNS) FUZZ_SLOW_RUNS=$(FUZZ_SLOW_RUNS) FUZZ_JOBS=$(FUZZ_JOBS) FUZZ_ARGS="$(FUZZ_ARGS)" scripts/fuzz.sh $(FUZZ_SECONDS)
 
 # The sanitizer (ASan+UBSan) and clang thread-safety presets, built and tested.
 asan:
