@@ -669,7 +669,8 @@ Status Demo::ConsentTokenRefused(Party& p, const std::string& id, const std::str
   Result<AccessToken> t =
       FetchToken(p.client_id, *p.credentials, {ExampleScope()}, std::nullopt, details);
   if (t.ok()) return Status(Errc::kHttpError, "Maskinporten issued the token; expected MP-303");
-  const std::string& m = t.status().message();
+  const Status refused = t.status();  // by value: status() returns a copy
+  const std::string& m = refused.message();
   if (m.find("MP-303") == std::string::npos || m.find(want_text) == std::string::npos) {
     return Status(Errc::kHttpError, "expected MP-303 \"" + want_text + "\", got " + m);
   }
